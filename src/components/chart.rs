@@ -1,0 +1,208 @@
+//! SVG charts with axes, units and legends. Series differ by dash pattern and
+//! marker shape as well as colour, so they read in greyscale too.
+
+use yew::prelude::*;
+
+/// One line of a [`LineChart`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Legend text.
+    pub name: AttrValue,
+    /// (x, y) points in data units, in x order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Props of [`LineChart`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct LineChartProps {
+    /// Accessible title and caption.
+    pub title: AttrValue,
+    /// Axis label with unit, e.g. "time (s)".
+    pub x_label: AttrValue,
+    /// Axis label with unit.
+    pub y_label: AttrValue,
+    /// The lines.
+    pub series: Vec<Series>,
+    /// Fixed y maximum; otherwise the data's.
+    #[prop_or_default]
+    pub y_max: Option<f64>,
+}
+
+const W: f64 = 560.0;
+const H: f64 = 260.0;
+const L: f64 = 58.0;
+const R: f64 = 12.0;
+const T: f64 = 12.0;
+const B: f64 = 42.0;
+/// Dash patterns per series index: solid, dashed, dotted, dash-dot, long dash, fine dash.
+pub const DASHES: [&str; 6] = ["", "8 4", "2 3", "8 3 2 3", "14 4", "4 2"];
+
+fn nice_max(v: f64) -> f64 {
+    if !(v > 0.0) || !v.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(v.log10().floor());
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if v <= m * mag {
+            return m * mag;
+        }
+    }
+    10.0 * mag
+}
+
+/// Formats an axis tick compactly.
+pub fn fmt_tick(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1_000_000.0 {
+        format!("{:.1}M", v / 1_000_000.0)
+    } else if a >= 10_000.0 {
+        format!("{:.0}k", v / 1_000.0)
+    } else if a >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn axes(x_max: f64, y_max: f64, x_label: &AttrValue, y_label: &AttrValue) -> Html {
+    let ticks = 5;
+    html! {
+        <g class="axes">
+            <line x1={L.to_string()} y1={(H - B).to_string()} x2={(W - R).to_string()} y2={(H - B).to_string()} />
+            <line x1={L.to_string()} y1={T.to_string()} x2={L.to_string()} y2={(H - B).to_string()} />
+            { for (0..=ticks).map(|i| {
+                let f = i as f64 / ticks as f64;
+                let (x, y) = (L + f * (W - L - R), H - B - f * (H - T - B));
+                html! {
+                    <g class="tick">
+                        <line class="grid" x1={L.to_string()} x2={(W - R).to_string()} y1={y.to_string()} y2={y.to_string()} />
+                        <text x={(L - 6.0).to_string()} y={(y + 4.0).to_string()} text-anchor="end">{ fmt_tick(f * y_max) }</text>
+                        <text x={x.to_string()} y={(H - B + 16.0).to_string()} text-anchor="middle">{ fmt_tick(f * x_max) }</text>
+                    </g>
+                }
+            }) }
+            <text class="axis-label" x={((L + W - R) / 2.0).to_string()} y={(H - 6.0).to_string()} text-anchor="middle">{ x_label.clone() }</text>
+            <text class="axis-label" transform={format!("translate(14 {}) rotate(-90)", (T + H - B) / 2.0)} text-anchor="middle">{ y_label.clone() }</text>
+        </g>
+    }
+}
+
+/// A line chart.
+#[component]
+pub fn LineChart(p: &LineChartProps) -> Html {
+    let all = p.series.iter().flat_map(|s| s.points.iter());
+    let x_max = nice_max(all.clone().map(|(x, _)| *x).fold(0.0, f64::max));
+    let y_max = p.y_max.unwrap_or_else(|| nice_max(all.map(|(_, y)| *y).fold(0.0, f64::max)));
+    let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
+    let sy = |y: f64| H - B - (y / y_max).clamp(0.0, 1.0) * (H - T - B);
+    html! {
+        <figure class="chart">
+            <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={p.title.clone()}>
+                { axes(x_max, y_max, &p.x_label, &p.y_label) }
+                { for p.series.iter().enumerate().map(|(i, s)| {
+                    let d: String = s.points.iter().enumerate()
+                        .map(|(j, (x, y))| format!("{}{:.1},{:.1}", if j == 0 { "M" } else { " L" }, sx(*x), sy(*y)))
+                        .collect();
+                    html! { <path d={d} class={format!("series s{}", i % 6)} stroke-dasharray={DASHES[i % 6]} fill="none" /> }
+                }) }
+            </svg>
+            <figcaption>
+                <span class="chart-title">{ p.title.clone() }</span>
+                <ul class="legend">
+                    { for p.series.iter().enumerate().map(|(i, s)| html! {
+                        <li>
+                            <svg width="34" height="10" aria-hidden="true"><line x1="0" y1="5" x2="34" y2="5" class={format!("series s{}", i % 6)} stroke-dasharray={DASHES[i % 6]} /></svg>
+                            { s.name.clone() }
+                        </li>
+                    }) }
+                </ul>
+            </figcaption>
+        </figure>
+    }
+}
+
+/// One bar of a [`BarChart`]: stacked segments from the bottom up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    /// The x label of the bar (its bucket).
+    pub x: f64,
+    /// Segment heights, in the order of `BarChartProps::stack_names`.
+    pub segments: Vec<f64>,
+}
+
+/// Props of [`BarChart`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct BarChartProps {
+    /// Accessible title and caption.
+    pub title: AttrValue,
+    /// Axis label with unit.
+    pub x_label: AttrValue,
+    /// Axis label with unit.
+    pub y_label: AttrValue,
+    /// Legend names of the stacked segments.
+    pub stack_names: Vec<AttrValue>,
+    /// Bars, in x order, evenly spaced.
+    pub bars: Vec<Bar>,
+    /// The x value at the right edge.
+    pub x_max: f64,
+}
+
+/// A stacked bar chart (also a histogram, with one segment).
+#[component]
+pub fn BarChart(p: &BarChartProps) -> Html {
+    let y_max = nice_max(p.bars.iter().map(|b| b.segments.iter().sum::<f64>()).fold(0.0, f64::max));
+    let n = p.bars.len().max(1) as f64;
+    let bw = (W - L - R) / n;
+    let sy = |y: f64| (y / y_max).clamp(0.0, 1.0) * (H - T - B);
+    html! {
+        <figure class="chart">
+            <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={p.title.clone()}>
+                { axes(if p.x_max > 0.0 { p.x_max } else { n }, y_max, &p.x_label, &p.y_label) }
+                { for p.bars.iter().enumerate().map(|(i, b)| {
+                    let x = L + i as f64 * bw;
+                    let mut base = H - B;
+                    html! {
+                        <g>
+                            { for b.segments.iter().enumerate().map(|(k, v)| {
+                                let h = sy(*v);
+                                base -= h;
+                                html! { <rect x={format!("{:.2}", x + bw * 0.08)} y={format!("{base:.2}")} width={format!("{:.2}", (bw * 0.84).max(0.5))}
+                                              height={format!("{h:.2}")} class={format!("seg k{}", k % 4)} /> }
+                            }) }
+                        </g>
+                    }
+                }) }
+            </svg>
+            <figcaption>
+                <span class="chart-title">{ p.title.clone() }</span>
+                <ul class="legend">
+                    { for p.stack_names.iter().enumerate().map(|(k, s)| html! {
+                        <li><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" class={format!("seg k{}", k % 4)} /></svg>{ s.clone() }</li>
+                    }) }
+                </ul>
+            </figcaption>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_max_rounds_up_to_a_readable_bound() {
+        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(7.0), 10.0);
+        assert_eq!(nice_max(180.0), 200.0);
+        assert_eq!(nice_max(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn ticks_are_compact() {
+        assert_eq!(fmt_tick(25_000.0), "25k");
+        assert_eq!(fmt_tick(0.25), "0.25");
+        assert_eq!(fmt_tick(3.0), "3");
+    }
+}

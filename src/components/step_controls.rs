@@ -1,0 +1,155 @@
+//! Step controls shared by every lab: step back and forward, play and pause,
+//! speed, a scrubber and reset, with keyboard shortcuts (←/→ or j/k to step,
+//! space to play or pause, r to reset). The step itself lives in the lab's
+//! permalink; this component only asks for a new one.
+
+use crate::web;
+use gloo_timers::callback::Interval;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Props of [`StepControls`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct StepControlsProps {
+    /// The current step, 0 = before the first.
+    pub step: usize,
+    /// The last step.
+    pub steps: usize,
+    /// Asks for a new step (already clamped to `0..=steps`).
+    pub on_step: Callback<usize>,
+    /// Whether keyboard shortcuts are bound (one set of controls per page).
+    #[prop_or(true)]
+    pub keyboard: bool,
+    /// What the scrubber moves through, for its label.
+    #[prop_or(AttrValue::Static("Step"))]
+    pub label: AttrValue,
+}
+
+/// Delay between steps at each speed setting, in milliseconds.
+const SPEEDS_MS: [u32; 4] = [1200, 700, 350, 120];
+
+/// Play, pause, step and scrub through a run.
+#[component]
+pub fn StepControls(p: &StepControlsProps) -> Html {
+    let playing = use_state(|| false);
+    let speed = use_state(|| 1usize);
+    let (step, steps) = (p.step.min(p.steps), p.steps);
+
+    // While playing, a timer asks for the next step; it stops at the end.
+    {
+        let (playing, on_step) = (playing.clone(), p.on_step.clone());
+        let delay = SPEEDS_MS[(*speed).min(SPEEDS_MS.len() - 1)];
+        use_effect_with((*playing, step, steps, delay), move |(is_playing, step, steps, delay)| {
+            let (step, steps) = (*step, *steps);
+            let timer = (*is_playing).then(|| {
+                Interval::new(*delay, move || {
+                    if step >= steps {
+                        playing.set(false);
+                    } else {
+                        on_step.emit(step + 1);
+                    }
+                })
+            });
+            move || drop(timer)
+        });
+    }
+
+    // Keyboard shortcuts, unless the learner is typing in a field.
+    {
+        let (playing, on_step, keyboard) = (playing.clone(), p.on_step.clone(), p.keyboard);
+        use_effect_with((step, steps, keyboard, *playing), move |(step, steps, keyboard, is_playing)| {
+            let (step, steps, is_playing) = (*step, *steps, *is_playing);
+            let guard = (*keyboard).then(|| web_sys::window().and_then(|w| w.document())).flatten().map(|doc| {
+                web::listen(&doc, "keydown", move |e: web_sys::Event| {
+                    let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                    if k.ctrl_key() || k.meta_key() || k.alt_key() || typing_in_field(&e) {
+                        return;
+                    }
+                    match k.key().as_str() {
+                        "ArrowRight" | "l" | "k" => on_step.emit((step + 1).min(steps)),
+                        "ArrowLeft" | "h" | "j" => on_step.emit(step.saturating_sub(1)),
+                        " " => playing.set(!is_playing),
+                        "r" => {
+                            playing.set(false);
+                            on_step.emit(0);
+                        }
+                        _ => return,
+                    }
+                    e.prevent_default();
+                })
+            });
+            move || drop(guard)
+        });
+    }
+
+    let emit = |to: usize| {
+        let on_step = p.on_step.clone();
+        Callback::from(move |_| on_step.emit(to))
+    };
+    let toggle = {
+        let playing = playing.clone();
+        let on_step = p.on_step.clone();
+        Callback::from(move |_| {
+            if !*playing && step >= steps {
+                on_step.emit(0);
+            }
+            playing.set(!*playing);
+        })
+    };
+    let reset = {
+        let (playing, on_step) = (playing.clone(), p.on_step.clone());
+        Callback::from(move |_| {
+            playing.set(false);
+            on_step.emit(0);
+        })
+    };
+    let scrub = {
+        let on_step = p.on_step.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(v) = input.value().parse::<usize>() {
+                on_step.emit(v.min(steps));
+            }
+        })
+    };
+    let on_speed = {
+        let speed = speed.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(v) = input.value().parse::<usize>() {
+                speed.set(v.min(SPEEDS_MS.len() - 1));
+            }
+        })
+    };
+    html! {
+        <div class="step-controls" role="group" aria-label="Step controls">
+            <button type="button" class="reset" onclick={reset} aria-label="Reset to the start (r)" title="Reset (r)">{ "⏮" }</button>
+            <button type="button" class="back" onclick={emit(step.saturating_sub(1))} disabled={step == 0}
+                aria-label="Step back (← or j)" title="Step back (← or j)">{ "◀" }</button>
+            <button type="button" class="play" onclick={toggle} aria-pressed={(*playing).to_string()}
+                aria-label={if *playing { "Pause (space)" } else { "Play (space)" }} title="Play or pause (space)">
+                { if *playing { "⏸" } else { "▶" } }
+            </button>
+            <button type="button" class="forward" onclick={emit((step + 1).min(steps))} disabled={step >= steps}
+                aria-label="Step forward (→ or k)" title="Step forward (→ or k)">{ "▶|" }</button>
+            <label class="scrubber">
+                <span class="visually-hidden">{ p.label.clone() }</span>
+                <input type="range" min="0" max={steps.to_string()} value={step.to_string()} oninput={scrub}
+                    aria-label={format!("{} scrubber", p.label)} aria-valuetext={format!("{} {step} of {steps}", p.label)} />
+            </label>
+            <span class="step-count" aria-live="polite">{ format!("{} {step} / {steps}", p.label) }</span>
+            <label class="speed">
+                <span>{ "Speed" }</span>
+                <input type="range" min="0" max={(SPEEDS_MS.len() - 1).to_string()} value={speed.to_string()}
+                    oninput={on_speed} aria-label="Playback speed" />
+            </label>
+        </div>
+    }
+}
+
+fn typing_in_field(e: &web_sys::Event) -> bool {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return false };
+    let tag = el.tag_name().to_ascii_lowercase();
+    // Range inputs use the arrow keys themselves; text fields use every key.
+    matches!(tag.as_str(), "input" | "textarea" | "select") || el.has_attribute("contenteditable")
+}

@@ -1,0 +1,125 @@
+//! The few places the app touches the browser: the URL, storage, media
+//! queries, fresh seeds and the panic hook. Everything here degrades to a
+//! harmless default when an API is missing, so no browser quirk can panic.
+
+use crate::query::Query;
+use wasm_bindgen::JsValue;
+
+/// The current query string (`?…`), or empty.
+pub fn current_search() -> String {
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+}
+
+/// Writes `query` into the address bar. `push` adds a history entry (for a
+/// change of area); otherwise the entry is replaced (for a slider move), so
+/// the back button does not replay every drag.
+pub fn write_url(query: &Query, push: bool) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(history) = window.history() else { return };
+    let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let url = format!("{path}{}", query.to_search());
+    let current = format!("{path}{}", current_search());
+    if url == current {
+        return;
+    }
+    let _ = if push {
+        history.push_state_with_url(&JsValue::NULL, "", Some(&url))
+    } else {
+        history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
+    };
+}
+
+/// The absolute permalink of `query`.
+pub fn permalink(query: &Query) -> String {
+    let Some(window) = web_sys::window() else { return query.to_search() };
+    let loc = window.location();
+    let origin = loc.origin().unwrap_or_default();
+    let path = loc.pathname().unwrap_or_else(|_| "/".into());
+    format!("{origin}{path}{}", query.to_search())
+}
+
+/// Whether the learner asked the system for less motion.
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .map(|m| m.matches())
+        .unwrap_or(false)
+}
+
+/// Reads a string from localStorage.
+pub fn storage_get(key: &str) -> Option<String> {
+    web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
+}
+
+/// Writes a string to localStorage (silently a no-op where storage is denied).
+pub fn storage_set(key: &str, value: &str) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// Removes a key from localStorage.
+pub fn storage_remove(key: &str) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// A fresh seed from the browser's entropy, for the "new seed" button. The
+/// core never draws entropy itself; the seed then goes into the permalink.
+pub fn fresh_seed() -> u64 {
+    let mut buf = [0u8; 8];
+    match getrandom::fill(&mut buf) {
+        // Seeds stay below 2^53 so they survive a trip through JavaScript numbers.
+        Ok(()) => u64::from_le_bytes(buf) & ((1u64 << 53) - 1),
+        Err(_) => js_sys::Date::now() as u64,
+    }
+}
+
+/// Milliseconds from the page's performance clock, for the in-browser
+/// benchmarks only (never inside the simulation).
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Shows any panic in the page and the console, so the app never dies silently.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = format!("The lab hit an internal error (a bug): {info}");
+        web_sys::console::error_1(&JsValue::from_str(&msg));
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let banner = doc.get_element_by_id("panic-banner").or_else(|| {
+            let el = doc.create_element("div").ok()?;
+            el.set_id("panic-banner");
+            let _ = el.set_attribute("role", "alert");
+            doc.body()?.prepend_with_node_1(&el).ok()?;
+            Some(el)
+        });
+        if let Some(el) = banner {
+            el.set_text_content(Some(&format!("{msg}. Reload the page to continue; the link keeps your place.")));
+        }
+    }));
+}
+
+/// Adds an event listener for `kind` on `target`; dropping the guard removes it.
+pub fn listen(target: &web_sys::EventTarget, kind: &str, f: impl Fn(web_sys::Event) + 'static) -> ListenerGuard {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let closure = Closure::<dyn Fn(web_sys::Event)>::new(f);
+    let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
+    ListenerGuard { target: target.clone(), kind: kind.to_string(), closure }
+}
+
+/// Removes its listener when dropped.
+pub struct ListenerGuard {
+    target: web_sys::EventTarget,
+    kind: String,
+    closure: wasm_bindgen::closure::Closure<dyn Fn(web_sys::Event)>,
+}
+
+impl Drop for ListenerGuard {
+    fn drop(&mut self) {
+        use wasm_bindgen::JsCast;
+        let _ = self.target.remove_event_listener_with_callback(&self.kind, self.closure.as_ref().unchecked_ref());
+    }
+}

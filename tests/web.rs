@@ -1,0 +1,69 @@
+//! Browser component tests: run by wasm-bindgen-test in headless Chromium
+//! (`scripts/test`, layer 2). Native builds compile this file to nothing.
+#![cfg(target_arch = "wasm32")]
+
+use idemlab_sim::golden;
+use idemlab_web::query::{Area, Query};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn wasm_trace_hashes_equal_the_native_golden_file() {
+    // The same file is checked by `cargo test` natively, so equality here
+    // proves the engines give identical traces on both targets.
+    let kept = golden::parse(golden::GOLDEN_FILE);
+    let computed = golden::cases();
+    assert!(!kept.is_empty());
+    assert_eq!(kept.len(), computed.len());
+    for (k, c) in kept.iter().zip(&computed) {
+        assert_eq!(k, c, "wasm32 trace differs from native for {}", c.name);
+    }
+}
+
+#[wasm_bindgen_test]
+fn hostile_permalinks_parse_without_panicking_in_wasm() {
+    let mut q = Query::parse("?area=%00%ZZ&seed=18446744073709551616&step=-5&schedule=9,9,9");
+    assert_eq!(q.area(), Area::About);
+    assert_eq!(q.seed("seed", 3), 3);
+    assert!(!q.warnings.is_empty());
+}
+
+async fn next_frames() {
+    // Yew renders asynchronously; two timer turns let it settle.
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+fn mount_point() -> web_sys::Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let el = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+#[wasm_bindgen_test]
+async fn the_app_renders_its_navigation_and_the_about_demo() {
+    let root = mount_point();
+    yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
+    next_frames().await;
+    let html = root.inner_html();
+    for area in Area::ALL {
+        assert!(html.contains(&format!("data-area=\"{}\"", area.slug())), "nav lacks {}", area.slug());
+    }
+    assert!(html.contains("data-counter=\"duplicate_effects\""), "about demo did not render its counters");
+}
+
+#[wasm_bindgen_test]
+fn delivery_engine_timing_in_the_browser() {
+    // Prints a figure for the README; asserts nothing about time.
+    let p = idemlab_sim::delivery::DeliveryParams { messages: 1_000, ..Default::default() };
+    let t0 = idemlab_web::web::now_ms();
+    let runs = 20;
+    for _ in 0..runs {
+        let r = idemlab_sim::delivery::run(&p).unwrap();
+        assert_eq!(r.counters.intended, 1_000);
+    }
+    let per = (idemlab_web::web::now_ms() - t0) / runs as f64;
+    console_log!("BENCH wasm delivery/1000-messages: {per:.3} ms per run");
+}

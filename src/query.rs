@@ -135,6 +135,12 @@ impl Query {
         q
     }
 
+    /// Whether an embedder locked the control bound to `key`
+    /// (`lock=seed,loss` locks those two; `lock=all` locks every control).
+    pub fn locked(&self, key: &str) -> bool {
+        self.get("lock").is_some_and(|l| l.split(',').any(|k| k == key || k == "all"))
+    }
+
     /// The area the link names; About with a warning for an unknown one.
     pub fn area(&mut self) -> Area {
         match self.get("area") {
@@ -300,6 +306,14 @@ mod tests {
         assert_eq!(q.pct("loss", 10), 1.0);
         assert_eq!(q.int("n", 5, 1, 10), 5);
         assert!(q.warnings.len() >= 4, "{:?}", q.warnings);
+    }
+
+    #[test]
+    fn lock_names_the_controls_an_embedder_froze() {
+        let q = Query::parse("lock=seed,loss");
+        assert!(q.locked("seed") && q.locked("loss") && !q.locked("step"));
+        assert!(Query::parse("lock=all").locked("anything"));
+        assert!(!Query::default().locked("seed"));
     }
 
     #[test]

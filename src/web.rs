@@ -123,3 +123,42 @@ impl Drop for ListenerGuard {
         let _ = self.target.remove_event_listener_with_callback(&self.kind, self.closure.as_ref().unchecked_ref());
     }
 }
+
+/// Posts a lab event to the embedding page, when there is one. The schema is
+/// `{ source: "idemlab", type, area, detail }` (documented in README, section
+/// Embedding); `detail` is JSON built by the caller.
+pub fn post_event(kind: &str, area: &str, detail: serde_json::Value) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(Some(parent)) = window.parent() else { return };
+    // A page that is not framed is its own parent: nothing to tell.
+    if js_sys::Object::is(&parent, &window) {
+        return;
+    }
+    let msg = serde_json::json!({ "source": "idemlab", "type": kind, "area": area, "detail": detail });
+    let Ok(value) = js_sys::JSON::parse(&msg.to_string()) else { return };
+    let _ = parent.post_message(&value, "*");
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, mime: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Some(a) = doc.create_element("a").ok().and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Copies `text` to the clipboard (best effort; some contexts deny it).
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}

@@ -6,6 +6,7 @@
 //! engine records what it did as a typed [`trace::Trace`] and returns effects
 //! and views as plain data for the web app and the CLI to render.
 
+pub mod backoff;
 pub mod delivery;
 pub mod error;
 pub mod golden;

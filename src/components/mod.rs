@@ -3,11 +3,13 @@
 pub mod chart;
 pub mod controls;
 pub mod evidence;
+pub mod export;
 pub mod step_controls;
 pub mod timeline;
 
 pub use chart::{BarChart, Bar, LineChart, Series};
 pub use controls::{Select, Slider, Toggle};
 pub use evidence::{Counter, Evidence};
+pub use export::ExportBar;
 pub use step_controls::StepControls;
 pub use timeline::{EventLog, ItemKind, Timeline, TimelineItem};

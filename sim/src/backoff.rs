@@ -1,0 +1,238 @@
+//! Backoff strategies and the retry decision, shared by the Retries and Keys
+//! labs. The formulas are those of Marc Brooker's "Exponential Backoff And
+//! Jitter" (AWS Architecture Blog, 2015), in integer microseconds:
+//!
+//! - exponential: `min(cap, base * 2^n)`
+//! - full jitter: `random_between(0, min(cap, base * 2^n))`
+//! - equal jitter: `t = min(cap, base * 2^n); t/2 + random_between(0, t/2)`
+//! - decorrelated: `min(cap, random_between(base, 3 * previous))`, previous starting at base
+//!
+//! `n` is the retry number and starts at 1 for the first backoff, as in the study.
+
+use crate::rng::SimRng;
+use crate::time::SimDuration;
+use serde::{Deserialize, Serialize};
+
+/// How a client waits between attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Never retry.
+    None,
+    /// Retry at once.
+    Immediate,
+    /// Always wait `base`.
+    Constant,
+    /// `min(cap, base * 2^n)`, no jitter: clients that failed together retry together.
+    Exponential,
+    /// `random_between(0, min(cap, base * 2^n))`.
+    FullJitter,
+    /// Half the exponential delay fixed, half random.
+    EqualJitter,
+    /// `min(cap, random_between(base, 3 * previous))`.
+    Decorrelated,
+}
+
+impl Strategy {
+    /// Every strategy, in the order the lab lists them.
+    pub const ALL: [Strategy; 7] = [
+        Strategy::None,
+        Strategy::Immediate,
+        Strategy::Constant,
+        Strategy::Exponential,
+        Strategy::FullJitter,
+        Strategy::EqualJitter,
+        Strategy::Decorrelated,
+    ];
+
+    /// The name used in permalinks and on the command line.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Strategy::None => "none",
+            Strategy::Immediate => "immediate",
+            Strategy::Constant => "constant",
+            Strategy::Exponential => "exponential",
+            Strategy::FullJitter => "full",
+            Strategy::EqualJitter => "equal",
+            Strategy::Decorrelated => "decorrelated",
+        }
+    }
+
+    /// A label for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Strategy::None => "No retry",
+            Strategy::Immediate => "Immediate retry",
+            Strategy::Constant => "Constant delay",
+            Strategy::Exponential => "Exponential, no jitter",
+            Strategy::FullJitter => "Full jitter",
+            Strategy::EqualJitter => "Equal jitter",
+            Strategy::Decorrelated => "Decorrelated jitter",
+        }
+    }
+
+    /// Reads a strategy from its slug.
+    pub fn from_slug(s: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|x| x.slug() == s)
+    }
+}
+
+/// The backoff state of one logical request (decorrelated jitter remembers
+/// its previous sleep).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    strategy: Strategy,
+    base_us: u64,
+    cap_us: u64,
+    previous_us: u64,
+}
+
+impl Backoff {
+    /// A fresh backoff. `cap` below `base` is raised to `base`.
+    pub fn new(strategy: Strategy, base: SimDuration, cap: SimDuration) -> Backoff {
+        let base_us = base.as_us();
+        Backoff { strategy, base_us, cap_us: cap.as_us().max(base_us), previous_us: base_us }
+    }
+
+    /// The strategy.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// `min(cap, base * 2^n)` without overflow.
+    fn exp_us(&self, n: u32) -> u64 {
+        let factor = 1u64.checked_shl(n.min(63)).unwrap_or(u64::MAX);
+        self.base_us.saturating_mul(factor).min(self.cap_us)
+    }
+
+    /// The sleep before retry number `n` (1 for the first retry), or `None`
+    /// when the strategy does not retry.
+    pub fn delay(&mut self, n: u32, rng: &mut SimRng) -> Option<SimDuration> {
+        let us = match self.strategy {
+            Strategy::None => return None,
+            Strategy::Immediate => 0,
+            Strategy::Constant => self.base_us.min(self.cap_us),
+            Strategy::Exponential => self.exp_us(n),
+            Strategy::FullJitter => rng.between_u64(0, self.exp_us(n)),
+            Strategy::EqualJitter => {
+                let t = self.exp_us(n);
+                t / 2 + rng.between_u64(0, t / 2)
+            }
+            Strategy::Decorrelated => {
+                let hi = self.previous_us.saturating_mul(3).max(self.base_us);
+                let sleep = rng.between_u64(self.base_us, hi).min(self.cap_us);
+                self.previous_us = sleep;
+                sleep
+            }
+        };
+        Some(SimDuration(us))
+    }
+}
+
+/// What came back from an attempt, as far as the retry decision cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AttemptResult {
+    /// The network failed: connection refused or reset, request or response lost.
+    NetworkError,
+    /// The client gave up waiting.
+    Timeout,
+    /// An HTTP status, with a Retry-After delay when the server sent one.
+    Status { code: u16, retry_after_ms: Option<u64> },
+}
+
+/// Whether an attempt's result may be retried: network errors, timeouts,
+/// 5xx and 429 (RFC 9110, RFC 6585), never other 4xx, which the client must
+/// fix first. 409 from an idempotency layer means "still in progress" and is
+/// the one 4xx the IETF draft lets a client retry as it is.
+pub fn is_retryable(result: AttemptResult) -> bool {
+    match result {
+        AttemptResult::NetworkError | AttemptResult::Timeout => true,
+        AttemptResult::Status { code, .. } => code >= 500 || code == 429 || code == 409,
+    }
+}
+
+/// The wait before the next attempt: the backoff's delay, stretched to the
+/// server's Retry-After when the client honours it and the server sent one.
+pub fn next_wait(backoff_delay: SimDuration, result: AttemptResult, honour_retry_after: bool) -> SimDuration {
+    match result {
+        AttemptResult::Status { retry_after_ms: Some(ms), .. } if honour_retry_after => {
+            backoff_delay.max(SimDuration::from_ms(ms))
+        }
+        AttemptResult::Status { .. } | AttemptResult::NetworkError | AttemptResult::Timeout => backoff_delay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::Strategy;
+    use proptest::prelude::*;
+
+    const BASE: SimDuration = SimDuration::from_ms(5);
+    const CAP: SimDuration = SimDuration::from_ms(2_000);
+
+    #[test]
+    fn exponential_doubles_from_n_equals_one_and_stops_at_the_cap() {
+        let mut b = Backoff::new(Strategy::Exponential, BASE, CAP);
+        let mut r = SimRng::stream(1, 1);
+        let ms: Vec<u64> = (1..=12).map(|n| b.delay(n, &mut r).unwrap().as_us() / 1000).collect();
+        assert_eq!(ms, vec![10, 20, 40, 80, 160, 320, 640, 1280, 2000, 2000, 2000, 2000]);
+    }
+
+    #[test]
+    fn no_retry_gives_no_delay_and_immediate_gives_zero() {
+        let mut r = SimRng::stream(1, 1);
+        assert_eq!(Backoff::new(Strategy::None, BASE, CAP).delay(1, &mut r), None);
+        assert_eq!(Backoff::new(Strategy::Immediate, BASE, CAP).delay(3, &mut r), Some(SimDuration::ZERO));
+        assert_eq!(Backoff::new(Strategy::Constant, BASE, CAP).delay(9, &mut r), Some(BASE));
+    }
+
+    #[test]
+    fn huge_attempt_numbers_do_not_overflow() {
+        let mut r = SimRng::stream(1, 1);
+        let mut b = Backoff::new(Strategy::FullJitter, SimDuration(u64::MAX / 2), SimDuration(u64::MAX));
+        assert!(b.delay(u32::MAX, &mut r).is_some());
+    }
+
+    #[test]
+    fn only_retryable_results_are_retried() {
+        let st = |code| AttemptResult::Status { code, retry_after_ms: None };
+        assert!(is_retryable(AttemptResult::NetworkError));
+        assert!(is_retryable(AttemptResult::Timeout));
+        for code in [500, 502, 503, 504, 429, 409] {
+            assert!(is_retryable(st(code)), "{code}");
+        }
+        for code in [400, 401, 403, 404, 422] {
+            assert!(!is_retryable(st(code)), "{code}");
+        }
+    }
+
+    #[test]
+    fn retry_after_stretches_the_wait_only_when_honoured() {
+        let r = AttemptResult::Status { code: 503, retry_after_ms: Some(3_000) };
+        assert_eq!(next_wait(SimDuration::from_ms(10), r, true), SimDuration::from_ms(3_000));
+        assert_eq!(next_wait(SimDuration::from_ms(10), r, false), SimDuration::from_ms(10));
+        assert_eq!(next_wait(SimDuration::from_ms(5_000), r, true), SimDuration::from_ms(5_000));
+    }
+
+    proptest! {
+        #[test]
+        fn jittered_delays_stay_within_their_formulas(seed in any::<u64>(), n in 1u32..20) {
+            let mut r = SimRng::stream(seed, 9);
+            let t = (BASE.as_us() << n).min(CAP.as_us());
+            let full = Backoff::new(Strategy::FullJitter, BASE, CAP).delay(n, &mut r).unwrap().as_us();
+            prop_assert!(full <= t);
+            let equal = Backoff::new(Strategy::EqualJitter, BASE, CAP).delay(n, &mut r).unwrap().as_us();
+            prop_assert!(equal >= t / 2 && equal <= t);
+            let mut d = Backoff::new(Strategy::Decorrelated, BASE, CAP);
+            let mut prev = BASE.as_us();
+            for k in 1..=n {
+                let s = d.delay(k, &mut r).unwrap().as_us();
+                prop_assert!(s >= BASE.as_us().min(CAP.as_us()) && s <= CAP.as_us());
+                prop_assert!(s <= (prev * 3).max(BASE.as_us()));
+                prev = s;
+            }
+        }
+    }
+}

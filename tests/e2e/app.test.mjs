@@ -1,0 +1,78 @@
+// The app shell: loads clean, navigates, keeps its state in the URL, and
+// survives hostile links.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withPage, screenshot, setRange, counter, foreignRequests } from './harness.mjs';
+
+const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
+
+test('the page loads with no console errors and shows the About demo', async () => {
+  await withPage('', async (page) => {
+    await page.waitForSelector('[data-counter="duplicate_effects"]');
+    assert.match(await page.locator('header h1').innerText(), /Idempotency Lab/);
+    await screenshot(page, 'about');
+  });
+});
+
+test('navigation reaches every area and each is a permalink', async () => {
+  await withPage('', async (page) => {
+    for (const area of AREAS) {
+      await page.click(`nav a[data-area="${area}"]`);
+      await page.waitForSelector(`[data-lab="${area}"]`);
+      assert.equal(new URL(page.url()).searchParams.get('area'), area);
+      assert.equal(await page.locator(`nav a[data-area="${area}"]`).getAttribute('aria-current'), 'page');
+    }
+    // The back button returns to the previous area.
+    await page.goBack();
+    await page.waitForSelector('[data-lab="races"]');
+  });
+});
+
+test('a slider change lands in the URL and survives a reload', async () => {
+  await withPage('?area=about', async (page) => {
+    await page.waitForSelector('#about-aloss');
+    await setRange(page, '#about-aloss', 55);
+    await page.click('#about-dedup');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('aloss') === '55');
+    const before = await counter(page, 'attempts');
+    const url = page.url();
+    assert.match(url, /dedup=1/);
+    await page.reload();
+    await page.waitForSelector('[data-counter="attempts"]');
+    assert.equal(await page.locator('#about-aloss').inputValue(), '55');
+    assert.equal(await page.locator('#about-dedup').isChecked(), true);
+    assert.equal(await counter(page, 'attempts'), before, 'the same permalink gives the same run');
+    assert.equal(await counter(page, 'duplicate_effects'), 0, 'dedup removes duplicate effects');
+  });
+});
+
+test('a malformed permalink shows its message and falls back to defaults', async () => {
+  const hostile = '?area=%3Cscript%3Ealert(1)%3C/script%3E&seed=banana&msgs=99999999999&mloss=-4&%ZZ=1';
+  await withPage(hostile, async (page) => {
+    const warning = page.locator('#link-warning');
+    await warning.waitFor();
+    const text = await warning.innerText();
+    assert.match(text, /There is no area called/);
+    assert.match(text, /percent-encoding/);
+    // The hostile text is shown as text, never run.
+    assert.equal(await page.locator('main script').count(), 0);
+    await page.waitForSelector('[data-lab="about"]');
+    await screenshot(page, 'malformed-permalink');
+  });
+});
+
+test('extreme values are clamped with a message, not a crash', async () => {
+  await withPage('?area=about&msgs=1000000&aloss=100&mloss=100', async (page) => {
+    await page.waitForSelector('#link-warning');
+    assert.match(await page.locator('#link-warning').innerText(), /msgs=1000000 is outside 1..200/);
+    assert.equal(await counter(page, 'intended'), 200);
+    assert.equal(await counter(page, 'never_applied'), 200);
+  });
+});
+
+test('the app fetches nothing from another origin', async () => {
+  await withPage('?area=about', async (page) => {
+    await page.waitForSelector('[data-counter="attempts"]');
+  });
+  assert.deepEqual(foreignRequests, []);
+});

@@ -1,0 +1,142 @@
+// Shared harness for the end-to-end tests: serves the release dist/ on
+// loopback (with the production Content-Security-Policy header), drives the
+// system Chromium through playwright-core, fails a test on any console error,
+// page error or CSP violation, and saves screenshots under screenshots/.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const DIST = join(here, '..', '..', 'dist');
+export const SHOTS = join(here, 'screenshots');
+
+// The policy the app must run under: no inline script, no eval beyond
+// WebAssembly compilation, nothing from another origin.
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+let server, baseUrl, browser;
+/** Every request the page made to a host other than our server. */
+export const foreignRequests = [];
+
+async function start() {
+  if (baseUrl) return;
+  assert.ok(existsSync(join(DIST, 'index.html')), 'dist/index.html is missing: run trunk build --release first');
+  server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    let path = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
+    if (path.endsWith('/')) path += 'index.html';
+    const file = join(DIST, path);
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] || 'application/octet-stream',
+        'content-security-policy': CSP,
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  baseUrl = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  after(async () => {
+    await browser?.close();
+    await new Promise((ok) => server.close(ok));
+  });
+}
+
+/** The base URL of the served dist/ (starts the server on first use). */
+export async function base() {
+  await start();
+  return baseUrl;
+}
+
+/**
+ * Opens `search` (e.g. "?area=races") in a fresh page, waits for the app to
+ * render, runs `fn(page, errors)`, then fails if the page logged any error.
+ * Options: { viewport, reducedMotion, allowErrors: [RegExp], path }.
+ */
+export async function withPage(search, fn, opts = {}) {
+  await start();
+  const context = await browser.newContext({
+    viewport: opts.viewport || { width: 1280, height: 900 },
+    reducedMotion: opts.reducedMotion || 'no-preference',
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => { if (!r.url().startsWith(baseUrl) && !r.url().startsWith('data:')) foreignRequests.push(r.url()); });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  try {
+    await page.goto(`${baseUrl}${opts.path || '/'}${search}`);
+    await page.waitForSelector('#main', { timeout: 15000 });
+    await fn(page, errors);
+    const unexpected = errors.filter((e) => !(opts.allowErrors || []).some((re) => re.test(e)));
+    assert.deepEqual(unexpected, [], 'the page logged errors');
+    assert.equal(await page.locator('#panic-banner').count(), 0, 'the app panicked');
+  } finally {
+    await context.close();
+  }
+}
+
+/** Saves a full-page screenshot as screenshots/<name>.png and returns its path. */
+export async function screenshot(page, name) {
+  await mkdir(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Sets a range input's value the way a drag does (fires input events). */
+export async function setRange(page, selector, value) {
+  await page.locator(selector).evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+}
+
+/** The numeric text of an evidence counter (`data-counter=id`). */
+export async function counter(page, id) {
+  const text = await page.locator(`[data-counter="${id}"] dd`).innerText();
+  return Number(text.replace(/[^0-9.-]/g, ''));
+}

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 pub mod about;
 pub mod pending;
+pub mod recall;
 
 /// The component for `area`, given the permalink state.
 pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
@@ -16,6 +17,6 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
         Area::Retries => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Outbox => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Races => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
-        Area::Recall => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Recall => html! { <recall::Recall ..props /> },
     }
 }

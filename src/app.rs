@@ -28,6 +28,11 @@ pub fn App() -> Html {
     *latest.borrow_mut() = (*search).clone();
 
     let mut query = Query::parse(&search);
+    // A deliberate panic, so the end-to-end tests can prove that the panic
+    // hook shows a failure in the page instead of dying silently.
+    if query.get("selftest") == Some("panic") {
+        panic!("self-test panic requested by the link (selftest=panic)");
+    }
     let area = query.area();
     let embed = query.flag("embed", false);
     let origins: Vec<String> = query

@@ -83,8 +83,10 @@ pub fn now_ms() -> f64 {
 }
 
 /// Shows any panic in the page and the console, so the app never dies silently.
+/// Yew's renderer installs its own console-only hook unless a custom one is
+/// registered with it, so this goes through `yew::set_custom_panic_hook`.
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+    yew::set_custom_panic_hook(Box::new(|info| {
         let msg = format!("The lab hit an internal error (a bug): {info}");
         web_sys::console::error_1(&JsValue::from_str(&msg));
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };

@@ -53,7 +53,7 @@ export async function base() {
 /**
  * Opens `search` (e.g. "?area=races") in a fresh page, waits for the app to
  * render, runs `fn(page, errors)`, then fails if the page logged any error.
- * Options: { viewport, reducedMotion, allowErrors: [RegExp], path, ready (selector) }.
+ * Options: { viewport, reducedMotion, allowErrors: [RegExp], path, ready (selector), expectPanic }.
  */
 export async function withPage(search, fn, opts = {}) {
   await start();
@@ -77,7 +77,7 @@ export async function withPage(search, fn, opts = {}) {
     await fn(page, errors);
     const unexpected = errors.filter((e) => !(opts.allowErrors || []).some((re) => re.test(e)));
     assert.deepEqual(unexpected, [], 'the page logged errors');
-    assert.equal(await page.locator('#panic-banner').count(), 0, 'the app panicked');
+    if (!opts.expectPanic) assert.equal(await page.locator('#panic-banner').count(), 0, 'the app panicked');
   } finally {
     await context.close();
   }

@@ -123,12 +123,12 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
     };
     html! {
         <div class="step-controls" role="group" aria-label="Step controls">
-            <button type="button" class="reset" onclick={reset} aria-label="Reset to the start (r)" title="Reset (r)">{ "⏮" }</button>
+            <button type="button" class="reset" onclick={reset} aria-label="Reset to the start (r)" title="Reset (r)">{ "⟲" }</button>
             <button type="button" class="back" onclick={emit(step.saturating_sub(1))} disabled={step == 0}
                 aria-label="Step back (← or j)" title="Step back (← or j)">{ "◀" }</button>
             <button type="button" class="play" onclick={toggle} aria-pressed={(*playing).to_string()}
                 aria-label={if *playing { "Pause (space)" } else { "Play (space)" }} title="Play or pause (space)">
-                { if *playing { "⏸" } else { "▶" } }
+                { if *playing { "❚❚" } else { "▶" } }
             </button>
             <button type="button" class="forward" onclick={emit((step + 1).min(steps))} disabled={step >= steps}
                 aria-label="Step forward (→ or k)" title="Step forward (→ or k)">{ "▶|" }</button>

@@ -174,7 +174,8 @@ pub fn EventLog(p: &EventLogProps) -> Html {
     html! {
         <details class="event-log" open=true>
             <summary>{ format!("Event log ({shown} of {})", p.lines.len()) }</summary>
-            <ol aria-live="polite">
+            // Focusable, so keyboard users can scroll a long log (axe: scrollable-region-focusable).
+            <ol aria-live="polite" tabindex="0" aria-label="Event log">
                 { for p.lines.iter().take(shown).enumerate().map(|(i, l)| html! {
                     <li class={classes!((i + 1 == shown).then_some("current"))}>{ l.clone() }</li>
                 }) }

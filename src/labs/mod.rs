@@ -5,6 +5,7 @@ use crate::query::{Area, Query};
 use yew::prelude::*;
 
 pub mod about;
+pub mod outbox;
 pub mod pending;
 
 /// The component for `area`, given the permalink state.
@@ -14,7 +15,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
         Area::About => html! { <about::About ..props /> },
         Area::Keys => html! { <pending::Pending area={area} /> },
         Area::Retries => html! { <pending::Pending area={area} /> },
-        Area::Outbox => html! { <pending::Pending area={area} /> },
+        Area::Outbox => html! { <outbox::OutboxLab ..props /> },
         Area::Races => html! { <pending::Pending area={area} /> },
         Area::Recall => html! { <pending::Pending area={area} /> },
     }

@@ -7,16 +7,17 @@ use yew::prelude::*;
 pub mod about;
 pub mod outbox;
 pub mod pending;
+pub mod recall;
 
 /// The component for `area`, given the permalink state.
 pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
     let props = LabProps { query, on_query };
     match area {
         Area::About => html! { <about::About ..props /> },
-        Area::Keys => html! { <pending::Pending area={area} /> },
-        Area::Retries => html! { <pending::Pending area={area} /> },
+        Area::Keys => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Retries => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Outbox => html! { <outbox::OutboxLab ..props /> },
-        Area::Races => html! { <pending::Pending area={area} /> },
-        Area::Recall => html! { <pending::Pending area={area} /> },
+        Area::Races => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Recall => html! { <recall::Recall ..props /> },
     }
 }

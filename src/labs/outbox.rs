@@ -3,8 +3,8 @@
 //! through the trace. Five designs, one preset each, every one a permalink.
 
 use crate::app::LabProps;
-use crate::components::{Counter, Evidence, EventLog, ExportBar, Select, Slider, StepControls};
-use crate::query::Query;
+use crate::components::{Counter, Evidence, EventLog, ExportBar, LinkWarnings, Select, Slider, StepControls};
+use crate::query::{Query, EMBED_KEYS};
 use crate::web;
 use idemlab_sim::outbox::{self, Actor, Mode, OutboxParams, OutboxRun, PipelineView};
 use yew::prelude::*;
@@ -144,7 +144,7 @@ pub fn OutboxLab(p: &LabProps) -> Html {
     };
     let pick_preset = |slug: &'static str| {
         let on_query = p.on_query.clone();
-        let embed_keys: Vec<(String, String)> = ["embed", "lock"]
+        let embed_keys: Vec<(String, String)> = EMBED_KEYS
             .iter()
             .filter_map(|k| p.query.get(k).map(|v| (k.to_string(), v.to_string())))
             .collect();
@@ -197,6 +197,7 @@ pub fn OutboxLab(p: &LabProps) -> Html {
 
     html! {
         <section class="lab outbox" data-lab="outbox">
+            <LinkWarnings warnings={q.warnings.clone()} />
             <h2>{ "Outbox: a database write and a publish, made to agree" }</h2>
             <div class="prose">
                 <p>{ "A service that places an order must do two things: commit the order in its database and tell the rest of the system with an event. Two independent writes cannot be made atomic by ordering them: if the process dies in between, committing first loses the event and publishing first invents one. The transactional outbox writes the event into the same database transaction; a relay publishes it afterwards, at least once; and an inbox at the consumer turns those duplicates into one effect." }</p>
@@ -246,7 +247,7 @@ pub fn OutboxLab(p: &LabProps) -> Html {
     }
 }
 
-/// The permalink of a preset, keeping an embedder's `embed` and `lock` keys.
+/// The permalink of a preset, keeping an embedder's `embed`, `origins` and `lock` keys.
 fn preset_query(slug: &str, keep: &[(String, String)]) -> Query {
     let mut q = Query::default();
     q.set("area", "outbox");

@@ -755,7 +755,7 @@ impl World<'_> {
                     aggregatetype: "order",
                     aggregateid: aggregate,
                     event_type: "OrderPlaced",
-                    payload: format!("{{\"order\":{cmd},\"customer\":{aggregate}}}"),
+                    payload: format!("{{\"order\":{cmd}}}"),
                 };
                 self.trace.push(now, OutboxRecord::OrderAndOutboxCommitted { cmd, row: row.clone() });
                 self.outbox.push(row);
@@ -1031,6 +1031,8 @@ pub struct PipelineView {
     pub orders: Vec<(u32, u32)>,
     /// Outbox rows and whether each is marked sent.
     pub outbox: Vec<(OutboxRow, bool)>,
+    /// Message ids the broker has stored at least once so far.
+    pub published: BTreeSet<u32>,
     /// Message ids waiting in each partition (key = customer), head first.
     pub partitions: BTreeMap<u32, Vec<u32>>,
     /// Inbox rows (consumer, message id), in insertion order.
@@ -1062,6 +1064,7 @@ pub fn view_at(run: &OutboxRun, step: usize) -> PipelineView {
             OutboxRecord::Published { msg, aggregate, .. }
             | OutboxRecord::PublishAckLost { msg, aggregate, .. }
             | OutboxRecord::BrokerDuplicated { msg, aggregate } => {
+                v.published.insert(*msg);
                 v.partitions.entry(*aggregate).or_default().push(*msg);
             }
             OutboxRecord::Acked { msg } | OutboxRecord::DeadLettered { msg } => {

@@ -114,6 +114,10 @@ pub fn OutboxLab(p: &LabProps) -> Html {
         });
     }
 
+    // Keep the event log's current line in view inside its own scroll box,
+    // without scrolling the page.
+    use_effect_with(step, |_| scroll_log_to_current());
+
     let set_int = |key: &'static str| {
         let (q, on_query) = (p.query.clone(), p.on_query.clone());
         Callback::from(move |v: i64| {
@@ -166,7 +170,7 @@ pub fn OutboxLab(p: &LabProps) -> Html {
                 .records()
                 .iter()
                 .map(|s| {
-                    let mark = if s.record.is_bad() { "⚠ " } else { "" };
+                    let mark = if s.record.is_bad() && !s.record.is_crash() { "⚠ " } else { "" };
                     AttrValue::from(format!("{:>7.1} ms  {mark}{}", s.at.as_ms_f64(), s.record.describe()))
                 })
                 .collect();
@@ -192,7 +196,7 @@ pub fn OutboxLab(p: &LabProps) -> Html {
 
     let mode_options: Vec<(AttrValue, AttrValue)> = Mode::ALL
         .iter()
-        .map(|m| (AttrValue::from(m.number().to_string()), AttrValue::from(format!("{} · {}", m.number(), m.title()))))
+        .map(|m| (AttrValue::from(m.number().to_string()), AttrValue::from(format!("{} · {}", m.number(), short_title(*m)))))
         .collect();
 
     html! {
@@ -245,6 +249,21 @@ pub fn OutboxLab(p: &LabProps) -> Html {
             </details>
         </section>
     }
+}
+
+fn scroll_log_to_current() {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(Some(list)) = doc.query_selector(".outbox-stage .event-log ol") else { return };
+    let Ok(Some(line)) = list.query_selector("li.current") else {
+        list.set_scroll_top(0);
+        return;
+    };
+    let (Ok(list_el), Ok(line_el)) = (list.dyn_into::<web_sys::HtmlElement>(), line.dyn_into::<web_sys::HtmlElement>()) else {
+        return;
+    };
+    let target = line_el.offset_top() - list_el.offset_top() - list_el.client_height() / 2;
+    list_el.set_scroll_top(target.max(0));
 }
 
 /// The permalink of a preset, keeping an embedder's `embed`, `origins` and `lock` keys.
@@ -359,13 +378,23 @@ fn Pipeline(p: &PipelineProps) -> Html {
             </div>
         }
     };
-    let arrow = |label: &'static str| html! { <div class="outbox-arrow" aria-hidden="true"><span>{ label }</span>{ "→" }</div> };
+    let arrow = |label: &'static str, glyph: &'static str| {
+        html! { <div class="outbox-arrow" aria-hidden="true"><span>{ label }</span>{ glyph }</div> }
+    };
     let dual = !p.mode.uses_outbox();
 
+    // The orders table says whether each order's event has reached the
+    // broker yet, so a lost event shows as a row that never gets its ✓.
     let orders = table(
         "orders",
-        &["id", "customer"],
-        v.orders.iter().map(|(id, c)| (vec![id.to_string(), c.to_string()], "")).collect(),
+        &["id", "customer", "event in broker"],
+        v.orders
+            .iter()
+            .map(|(id, c)| {
+                let sent = v.published.contains(id);
+                (vec![id.to_string(), c.to_string(), if sent { "✓ yes".into() } else { "✗ none".into() }], "")
+            })
+            .collect(),
     );
     let outbox_table = if dual {
         html! { <p class="outbox-none">{ "No outbox table: the service publishes itself." }</p> }
@@ -432,18 +461,35 @@ fn Pipeline(p: &PipelineProps) -> Html {
     );
     html! {
         <figure class="outbox-pipeline" aria-label="The pipeline at the current record">
-            { stage(Actor::Service, "Order service", Some(p.crashes[0]), html! { <p>{ if dual { "Writes, then publishes (or the reverse)." } else { "Writes order + outbox row in one transaction." } }</p> }) }
-            { arrow("write") }
-            { stage(Actor::ServiceDb, "Service DB", None, html! { <>{ orders }{ outbox_table }</> }) }
-            { arrow("read") }
-            { stage(Actor::Relay, "Relay", Some(p.crashes[1]), relay_body) }
-            { arrow("publish") }
-            { stage(Actor::Broker, "Broker (partition per customer)", None, partitions) }
-            { arrow("deliver") }
-            { stage(Actor::Consumer, "Shipping consumer", Some(p.crashes[2]), html! { <p>{ "Applies the effect, then acks." }</p> }) }
-            { arrow("commit") }
-            { stage(Actor::ConsumerDb, "Consumer DB", None, html! { <>{ inbox }{ effects }</> }) }
+            <div class="outbox-row">
+                { stage(Actor::Service, "Order service", Some(p.crashes[0]), html! { <p>{ if dual { "Writes, then publishes (or the reverse)." } else { "Writes order + outbox row in one transaction." } }</p> }) }
+                { arrow("write", "→") }
+                { stage(Actor::ServiceDb, "Service DB", None, html! { <>{ orders }{ outbox_table }</> }) }
+                { arrow("read", "→") }
+                { stage(Actor::Relay, "Relay", Some(p.crashes[1]), relay_body) }
+            </div>
+            <div class="outbox-turn" aria-hidden="true"><span>{ "publish ↓" }</span></div>
+            // The second row runs right to left, so the broker sits under the
+            // relay; the DOM keeps the pipeline's order for screen readers.
+            <div class="outbox-row outbox-row-back">
+                { stage(Actor::Broker, "Broker (partition per customer)", None, partitions) }
+                { arrow("deliver", "←") }
+                { stage(Actor::Consumer, "Shipping consumer", Some(p.crashes[2]), html! { <p>{ "Applies the effect, then acks." }</p> }) }
+                { arrow("commit", "←") }
+                { stage(Actor::ConsumerDb, "Consumer DB", None, html! { <>{ inbox }{ effects }</> }) }
+            </div>
         </figure>
+    }
+}
+
+/// A title short enough for the drop-down.
+fn short_title(m: Mode) -> &'static str {
+    match m {
+        Mode::WriteThenPublish => "Commit, then publish",
+        Mode::PublishThenWrite => "Publish, then commit",
+        Mode::OutboxPolling => "Outbox, polling, no dedup",
+        Mode::OutboxInbox => "Outbox, polling, inbox",
+        Mode::LogTailing => "Outbox, log tailing, inbox",
     }
 }
 

@@ -585,6 +585,8 @@ struct World<'p> {
     /// Committed outbox rows in commit order, and whether each is marked sent.
     outbox: Vec<OutboxRow>,
     marked: Vec<bool>,
+    /// Indices of the rows not yet marked, so a poll does not scan the whole table.
+    unmarked: BTreeSet<usize>,
     /// Publish attempts the relay made for each outbox row.
     relay_attempts: Vec<u32>,
     /// The log-tailing relay's committed offset (rows before it are done).
@@ -634,6 +636,7 @@ pub fn run(params: &OutboxParams) -> Result<OutboxRun, SimError> {
         finished: 0,
         outbox: Vec::new(),
         marked: Vec::new(),
+        unmarked: BTreeSet::new(),
         relay_attempts: Vec::new(),
         log_offset: 0,
         relay_scheduled: false,
@@ -759,6 +762,7 @@ impl World<'_> {
                 };
                 self.trace.push(now, OutboxRecord::OrderAndOutboxCommitted { cmd, row: row.clone() });
                 self.outbox.push(row);
+                self.unmarked.insert(self.marked.len());
                 self.marked.push(false);
                 self.relay_attempts.push(0);
                 self.accepted[i] = true;
@@ -858,7 +862,7 @@ impl World<'_> {
         let pending: Vec<usize> = if tailing {
             (self.log_offset..self.outbox.len()).take(self.p.batch_max as usize).collect()
         } else {
-            (0..self.outbox.len()).filter(|&k| !self.marked[k]).take(self.p.batch_max as usize).collect()
+            self.unmarked.iter().copied().take(self.p.batch_max as usize).collect()
         };
         self.trace.push(now, OutboxRecord::RelayPolled { unsent: pending.len() as u32 });
         let mut retry_in: Option<u64> = None;
@@ -879,6 +883,7 @@ impl World<'_> {
                         break;
                     }
                     self.marked[k] = true;
+                    self.unmarked.remove(&k);
                     if tailing {
                         self.log_offset = k + 1;
                     }
@@ -886,7 +891,7 @@ impl World<'_> {
                 }
             }
         }
-        let unsent_left = self.marked.iter().any(|m| !m);
+        let unsent_left = !self.unmarked.is_empty();
         let more_commands = self.finished < self.p.commands;
         if tailing {
             // The tailing relay sleeps until the next commit wakes it, unless

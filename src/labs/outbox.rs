@@ -185,7 +185,10 @@ pub fn OutboxLab(p: &LabProps) -> Html {
                     <StepControls step={step} steps={steps} on_step={on_step} label="Record" />
                     <div class="outbox-stage">
                         <Pipeline view={view} mode={r.params.mode} crashes={crashes} />
-                        <EventLog lines={lines} current={step} />
+                        // The scroll box is ours and focusable, so keyboard users can scroll it too.
+                        <div class="outbox-log" tabindex="0" role="region" aria-label="Event log, scrollable">
+                            <EventLog lines={lines} current={step} />
+                        </div>
                     </div>
                     <ExportBar name={format!("outbox-mode{}-seed{}", r.params.mode.number(), r.params.seed)}
                         trace_json={trace_json} counters={counters} query={p.query.clone()} />
@@ -254,7 +257,7 @@ pub fn OutboxLab(p: &LabProps) -> Html {
 fn scroll_log_to_current() {
     use wasm_bindgen::JsCast;
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    let Ok(Some(list)) = doc.query_selector(".outbox-stage .event-log ol") else { return };
+    let Ok(Some(list)) = doc.query_selector(".outbox-log") else { return };
     let Ok(Some(line)) = list.query_selector("li.current") else {
         list.set_scroll_top(0);
         return;
@@ -262,7 +265,8 @@ fn scroll_log_to_current() {
     let (Ok(list_el), Ok(line_el)) = (list.dyn_into::<web_sys::HtmlElement>(), line.dyn_into::<web_sys::HtmlElement>()) else {
         return;
     };
-    let target = line_el.offset_top() - list_el.offset_top() - list_el.client_height() / 2;
+    // The scroll box is positioned, so the line's offset is measured from it.
+    let target = line_el.offset_top() - list_el.client_height() / 2;
     list_el.set_scroll_top(target.max(0));
 }
 
@@ -462,7 +466,7 @@ fn Pipeline(p: &PipelineProps) -> Html {
     html! {
         <figure class="outbox-pipeline" aria-label="The pipeline at the current record">
             <div class="outbox-row">
-                { stage(Actor::Service, "Order service", Some(p.crashes[0]), html! { <p>{ if dual { "Writes, then publishes (or the reverse)." } else { "Writes order + outbox row in one transaction." } }</p> }) }
+                { stage(Actor::Service, "Order service", Some(p.crashes[0]), html! { <p>{ service_text(p.mode) }</p> }) }
                 { arrow("write", "→") }
                 { stage(Actor::ServiceDb, "Service DB", None, html! { <>{ orders }{ outbox_table }</> }) }
                 { arrow("read", "→") }
@@ -479,6 +483,15 @@ fn Pipeline(p: &PipelineProps) -> Html {
                 { stage(Actor::ConsumerDb, "Consumer DB", None, html! { <>{ inbox }{ effects }</> }) }
             </div>
         </figure>
+    }
+}
+
+/// What the service does in each design, in the service's box.
+fn service_text(m: Mode) -> &'static str {
+    match m {
+        Mode::WriteThenPublish => "Commits the order, then publishes the event.",
+        Mode::PublishThenWrite => "Publishes the event, then commits the order.",
+        Mode::OutboxPolling | Mode::OutboxInbox | Mode::LogTailing => "Writes order + outbox row in one transaction.",
     }
 }
 

@@ -5,6 +5,7 @@ use crate::query::{Area, Query};
 use yew::prelude::*;
 
 pub mod about;
+pub mod outbox;
 pub mod pending;
 pub mod recall;
 
@@ -15,7 +16,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
         Area::About => html! { <about::About ..props /> },
         Area::Keys => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Retries => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
-        Area::Outbox => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Outbox => html! { <outbox::OutboxLab ..props /> },
         Area::Races => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Recall => html! { <recall::Recall ..props /> },
     }

@@ -1,0 +1,5 @@
+use super::*;
+
+fn s(id: &str) -> Scenario {
+    scenario(id).unwrap()
+}

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 pub mod about;
 pub mod pending;
+pub mod races;
 
 /// The component for `area`, given the permalink state.
 pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
@@ -15,7 +16,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
         Area::Keys => html! { <pending::Pending area={area} /> },
         Area::Retries => html! { <pending::Pending area={area} /> },
         Area::Outbox => html! { <pending::Pending area={area} /> },
-        Area::Races => html! { <pending::Pending area={area} /> },
+        Area::Races => html! { <races::Races ..props /> },
         Area::Recall => html! { <pending::Pending area={area} /> },
     }
 }

@@ -866,10 +866,7 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
             answer: 1,
         }),
         RaceRecord::WaitBegan { stmt, .. } | RaceRecord::Ran { stmt, .. } if others_started => {
-            let result = match mine {
-                RaceRecord::Ran { result, .. } => Some(result),
-                _ => None,
-            };
+            let result = if let RaceRecord::Ran { result, .. } = mine { Some(result) } else { None };
             let (options, answer): (Vec<&'static str>, usize) = match stmt {
                 Stmt::SelectKey { .. } => (
                     vec!["it finds the other request's row", "it finds nothing", "it waits for the other transaction"],
@@ -992,4 +989,14 @@ pub fn narrate(r: &RaceRecord) -> String {
         RaceRecord::Retrying { actor, attempt } => format!("{} retries the whole transaction (attempt {attempt})", t(actor)),
         RaceRecord::Responded { actor, response } => format!("{} answers: {}", t(actor), response.label()),
     }
+}
+
+/// The actors that may take the next step after `prefix` (1-based numbers),
+/// or an error when the prefix itself is not a valid schedule.
+pub fn runnable_after(s: &Scenario, prefix: &[u8]) -> Result<Vec<u8>, SimError> {
+    let mut st = State::new(s, false)?;
+    for &n in prefix {
+        st.step(s, n.wrapping_sub(1))?;
+    }
+    Ok(st.runnable().map(|a| a + 1).collect())
 }

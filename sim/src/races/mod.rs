@@ -19,7 +19,7 @@ mod engine;
 mod explore;
 mod scenarios;
 
-pub use engine::{instr_short, narrate, run, run_lenient, stmt_short, Frame, LockView, Prediction, RaceRun, RowView};
+pub use engine::{instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView};
 pub use explore::{explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX};
 pub use scenarios::{scenario, Scenario, SCENARIO_IDS};
 

@@ -88,8 +88,14 @@ pub fn Races(p: &LabProps) -> Html {
         let (q, on_query) = (p.query.clone(), p.on_query.clone());
         Callback::from(move |pairs: Vec<(&'static str, String)>| {
             let mut q = q.with("area", "races");
+            // Any change of step forgets the last prediction's feedback unless it is set again.
+            q.remove("said");
             for (k, val) in pairs {
-                q.set(k, val);
+                if val.is_empty() {
+                    q.remove(k);
+                } else {
+                    q.set(k, val);
+                }
             }
             on_query.emit(q);
         })
@@ -121,7 +127,7 @@ pub fn Races(p: &LabProps) -> Html {
     // Stepping forward into a decisive step asks first, when predict-first is on.
     let on_step = {
         let (set_query, frames, asking, answered) = (set_query.clone(), run.frames.clone(), asking.clone(), answered.clone());
-        let (sched, predict, cur) = (sched_key.clone(), v.predict, step);
+        let (sched, predict, cur) = (sched_key.clone(), v.predict && v.mode == "step", step);
         Callback::from(move |to: usize| {
             let decisive = to == cur + 1 && frames.get(to - 1).is_some_and(|f| f.prediction.is_some());
             let seen = answered.iter().any(|(k, st)| *k == sched && *st == to);

@@ -7,16 +7,17 @@ use yew::prelude::*;
 pub mod about;
 pub mod pending;
 pub mod races;
+pub mod recall;
 
 /// The component for `area`, given the permalink state.
 pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
     let props = LabProps { query, on_query };
     match area {
         Area::About => html! { <about::About ..props /> },
-        Area::Keys => html! { <pending::Pending area={area} /> },
-        Area::Retries => html! { <pending::Pending area={area} /> },
-        Area::Outbox => html! { <pending::Pending area={area} /> },
+        Area::Keys => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Retries => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Outbox => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Races => html! { <races::Races ..props /> },
-        Area::Recall => html! { <pending::Pending area={area} /> },
+        Area::Recall => html! { <recall::Recall ..props /> },
     }
 }

@@ -4,7 +4,7 @@
 //! from the permalink and draws what the engine returns.
 
 use crate::app::LabProps;
-use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, Slider, StepControls, Timeline, TimelineItem};
+use crate::components::{Counter, EventLog, LinkWarnings, Evidence, ExportBar, ItemKind, Slider, StepControls, Timeline, TimelineItem};
 use crate::query::Query;
 use crate::web;
 use idemlab_sim::races::{
@@ -160,7 +160,8 @@ pub fn Races(p: &LabProps) -> Html {
         }
     };
 
-    let mut warnings = v.warnings.clone();
+    let mut warnings = p.query.warnings.clone();
+    warnings.extend(v.warnings.iter().cloned());
     warnings.extend(shown.notes.iter().cloned());
 
     let scenario_buttons = html! {
@@ -359,12 +360,7 @@ pub fn Races(p: &LabProps) -> Html {
         <section class="lab races" data-lab="races">
             <h2>{ "Races: SELECT-then-INSERT beside the atomic fix" }</h2>
             <p class="prose">{ "Two requests carry the same Idempotency-Key and arrive together. Each runs in its own PostgreSQL 15 transaction (READ COMMITTED unless the scenario says otherwise). Step through them, or be the scheduler yourself, and watch the provider's ledger." }</p>
-            if !warnings.is_empty() {
-                <div class="link-warning" role="status" id="races-warning">
-                    <strong>{ "This link had problems:" }</strong>
-                    <ul>{ for warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }</ul>
-                </div>
-            }
+            <LinkWarnings warnings={warnings} />
             { scenario_buttons }
             <div class="races-scenario">
                 <div>

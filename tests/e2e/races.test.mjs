@@ -103,7 +103,7 @@ test('play scheduler: the learner picks who goes next, and a waiting transaction
 
 test('a hostile schedule in the permalink shows a warning and falls back', async () => {
   await withPage('?area=races&scenario=on-conflict&schedule=1,2,2,2,2&step=99&mode=zzz', async (page) => {
-    const w = page.locator('#races-warning');
+    const w = page.locator('#link-warning');
     await w.waitFor();
     const text = await w.innerText();
     assert.match(text, /names T2, but T2 is waiting for T1/);
@@ -113,7 +113,7 @@ test('a hostile schedule in the permalink shows a warning and falls back', async
     await screenshot(page, 'races-hostile');
   });
   await withPage('?area=races&schedule=9,x,%3Cscript%3E', async (page) => {
-    await page.locator('#races-warning').waitFor();
+    await page.locator('#link-warning').waitFor();
     assert.equal(await page.locator('main script').count(), 0);
   });
 });

@@ -434,7 +434,7 @@ fn RunPanel(p: &RunPanelProps) -> Html {
     let lines: Vec<AttrValue> = run
         .frames
         .iter()
-        .map(|f| AttrValue::from(format!("{}. {}", f.step, f.records.iter().map(narrate).collect::<Vec<_>>().join("; "))))
+        .map(|f| AttrValue::from(f.records.iter().map(narrate).collect::<Vec<_>>().join("; ")))
         .collect();
     let narration = match frame {
         None => "Before the first step: both requests have arrived; nothing has run.".to_string(),
@@ -504,6 +504,7 @@ fn RunPanel(p: &RunPanelProps) -> Html {
                     </div>
                 </aside>
             </div>
+            <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · ⏳T1 waits for T1 (hatched) · dashed outline: an error or a second charge · thick outline: answered." }</p>
             if !p.compact { <EventLog lines={lines} current={step} /> }
         </div>
     }
@@ -525,8 +526,8 @@ fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
         let waits = mine.iter().any(|r| matches!(r, RaceRecord::WaitBegan { .. }));
         let crash = mine.iter().any(|r| matches!(r, RaceRecord::Crashed { .. }));
         let label = match mine.iter().find_map(|r| if let RaceRecord::Ran { result, .. } = r { Some(result_short(result)) } else { None }) {
-            Some(res) => format!("{} → {res}", instr_short(f.instr)),
-            None => instr_short(f.instr).to_string(),
+            Some(res) => format!("{} {res}", lane_word(f.instr)),
+            None => lane_word(f.instr).to_string(),
         };
         let kind = if crash { ItemKind::Marker } else if bad { ItemKind::Bad } else if good { ItemKind::Good } else { ItemKind::Block };
         if !waits {
@@ -545,7 +546,7 @@ fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
                     to_lane: None,
                     x0: x0 + 0.5,
                     x1: x0 + 0.95,
-                    label: format!("→ {}", result_short(result)).into(),
+                    label: format!("→{}", result_short(result)).into(),
                     kind: if matches!(result, StmtResult::Error { .. }) { ItemKind::Bad } else { ItemKind::Block },
                     step: f.step as usize,
                 });
@@ -575,18 +576,43 @@ fn wait_item(actor: u8, from: usize, to: usize, on: u8) -> TimelineItem {
         to_lane: None,
         x0: from as f64 - 1.0,
         x1: (to as f64 - 1.0).max(from as f64 - 0.1),
-        label: format!("⏳ waits for T{}", on + 1).into(),
+        label: format!("⏳T{}", on + 1).into(),
         kind: ItemKind::Wait,
         step: from,
     }
 }
 
+/// A result in two or three characters for a lane block: ✓ done, +1 written, ∅ no row, 1 row, or the SQLSTATE.
 fn result_short(r: &StmtResult) -> String {
     match r {
-        StmtResult::Ok => "ok".into(),
-        StmtResult::Count { n } => format!("{n} row"),
-        StmtResult::Rows { rows } if rows.is_empty() => "no row".into(),
-        StmtResult::Rows { rows } => format!("{} row", rows.len()),
+        StmtResult::Ok => "✓".into(),
+        StmtResult::Count { n } => format!("+{n}"),
+        StmtResult::Rows { rows } if rows.is_empty() => "∅".into(),
+        StmtResult::Rows { rows } => format!("{}", rows.len()),
         StmtResult::Error { state } => state.code().into(),
+    }
+}
+
+/// The word on a lane block; the event log beside it says the same in full.
+fn lane_word(i: races::Instr) -> &'static str {
+    use races::{Instr, Stmt};
+    match i {
+        Instr::Sql { stmt } => match stmt {
+            Stmt::Begin { .. } => "BEGIN",
+            Stmt::SelectKey { for_update: false } => "SELECT",
+            Stmt::SelectKey { for_update: true } => "SEL…FOR UPD",
+            Stmt::Insert { on_conflict_do_nothing: false, .. } => "INSERT",
+            Stmt::Insert { on_conflict_do_nothing: true, .. } => "INS…ON CONFL",
+            Stmt::UpdateDone => "UPDATE",
+            Stmt::AdvisoryLock => "LOCK",
+            Stmt::Commit => "COMMIT",
+            Stmt::Rollback => "ROLLBACK",
+        },
+        Instr::Charge => "charge $",
+        Instr::MapGet => "map get",
+        Instr::MapPut => "map put",
+        Instr::Crash => "crash",
+        Instr::SendResponse { .. } => "send",
+        Instr::AwaitUnanswered { .. } | Instr::JumpIf { .. } | Instr::Retry { .. } | Instr::Respond { .. } => instr_short(i),
     }
 }

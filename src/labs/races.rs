@@ -470,7 +470,7 @@ fn RunPanel(p: &RunPanelProps) -> Html {
                                             <td>{ r.status.sql() }</td>
                                             <td>{ r.response.map_or("NULL".to_string(), |c| c.to_string()) }</td>
                                             <td>{ format!("T{}{}", r.written_by + 1, if r.committed { " ✓ committed" } else { " … uncommitted" }) }{ if r.replaced { " (old version)" } else { "" } }</td>
-                                            <td>{ r.locked_by.map_or(String::new(), |a| format!("🔒 T{}", a + 1)) }</td>
+                                            <td>{ r.locked_by.map_or(String::new(), |a| format!("FOR UPDATE by T{}", a + 1)) }</td>
                                         </tr>
                                     }) }</tbody>
                                 </table>
@@ -480,8 +480,8 @@ fn RunPanel(p: &RunPanelProps) -> Html {
                         }
                         <h4>{ "Locks and waits" }</h4>
                         <ul class="races-locks">
-                            if let Some(h) = frame.and_then(|f| f.advisory_holder) { <li>{ format!("🔒 T{} holds the advisory lock on the key", h + 1) }</li> }
-                            { for waits.iter().map(|w| html! { <li class="wait">{ format!("⏳ T{} waits for T{}", w.waiter + 1, w.on + 1) }</li> }) }
+                            if let Some(h) = frame.and_then(|f| f.advisory_holder) { <li>{ format!("T{} holds the advisory lock on the key", h + 1) }</li> }
+                            { for waits.iter().map(|w| html! { <li class="wait">{ format!("T{} waits for T{}", w.waiter + 1, w.on + 1) }</li> }) }
                             if waits.is_empty() && frame.and_then(|f| f.advisory_holder).is_none() { <li class="note">{ "none" }</li> }
                         </ul>
                     </div>
@@ -504,7 +504,7 @@ fn RunPanel(p: &RunPanelProps) -> Html {
                     </div>
                 </aside>
             </div>
-            <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · ⏳T1 waits for T1 (hatched) · dashed outline: an error or a second charge · thick outline: answered." }</p>
+            <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · hatched bar “wait T1”: waiting for T1 · dashed outline: an error or a second charge · thick outline: answered." }</p>
             if !p.compact { <EventLog lines={lines} current={step} /> }
         </div>
     }
@@ -576,7 +576,7 @@ fn wait_item(actor: u8, from: usize, to: usize, on: u8) -> TimelineItem {
         to_lane: None,
         x0: from as f64 - 1.0,
         x1: (to as f64 - 1.0).max(from as f64 - 0.1),
-        label: format!("⏳T{}", on + 1).into(),
+        label: format!("wait T{}", on + 1).into(),
         kind: ItemKind::Wait,
         step: from,
     }

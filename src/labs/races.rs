@@ -188,7 +188,7 @@ pub fn Races(p: &LabProps) -> Html {
                     let sch = if m == "scheduler" { String::new() } else { sched.clone() };
                     set_query.emit(vec![("mode", m.to_string()), ("schedule", sch), ("step", "0".into())]);
                 });
-                html! { <button type="button" data-mode={m} class={classes!((v.mode == m).then_some("primary"))} aria-pressed={(v.mode == m).to_string()} {onclick}>{ label }</button> }
+                html! { <button type="button" data-mode={m} class={classes!((v.mode == m).then_some("primary"))} aria-pressed={(v.mode == m).to_string()} {onclick} disabled={p.query.locked("mode")}>{ label }</button> }
             }) }
             <label class="races-predict">
                 <input type="checkbox" id="races-predict" checked={v.predict} onchange={{
@@ -231,6 +231,7 @@ pub fn Races(p: &LabProps) -> Html {
     let body = match v.mode {
         "side" => {
             let twin = scenario_or_first(s.twin);
+            let skipped = races::run_lenient(&twin, &run.schedule).map(|(_, n)| n).unwrap_or_default();
             let right = show(&twin, &run.schedule, None, true);
             match right.run {
                 Ok(r2) => {
@@ -256,6 +257,7 @@ pub fn Races(p: &LabProps) -> Html {
                                 <div class={classes!("races-pane", (differs && r2.outcome.charges > 1).then_some("races-worse"))} data-pane="right">
                                     <h3>{ format!("{}. {}", twin.number, twin.title) }</h3>
                                     <RunPanel run={Rc::new(r2)} scenario={Rc::new(twin)} step={step.min(steps2)} compact=true />
+                                    if !skipped.is_empty() { <p class="note">{ format!("The same schedule drives this side; where it named a transaction that was waiting or finished here, that entry was skipped ({}).", skipped.join("; ")) }</p> }
                                 </div>
                             </div>
                         </>
@@ -266,6 +268,7 @@ pub fn Races(p: &LabProps) -> Html {
         }
         "scheduler" => {
             let next = runnable_after(&s, &run.schedule).unwrap_or_default();
+            let locked_schedule = p.query.locked("schedule");
             html! {
                 <>
                     <div class="races-scheduler" role="group" aria-label="Choose who goes next">
@@ -278,7 +281,7 @@ pub fn Races(p: &LabProps) -> Html {
                             let can = next.contains(&n);
                             let name = s.programs[n as usize - 1].name;
                             let onclick = Callback::from(move |_| set_query.emit(vec![("schedule", sch.clone())]));
-                            html! { <button type="button" class="races-go" data-actor={n.to_string()} disabled={!can} {onclick}
+                            html! { <button type="button" class="races-go" data-actor={n.to_string()} disabled={!can || locked_schedule} {onclick}
                                 title={if can { "" } else { "waiting or finished" }}>{ format!("{name} ▶") }</button> }
                         }) }
                         <button type="button" class="races-undo" disabled={run.schedule.is_empty()} onclick={{
@@ -332,18 +335,18 @@ pub fn Races(p: &LabProps) -> Html {
                                 <tr class={classes!(c.outcome.double_charge().then_some("bad"))} data-class={i.to_string()}>
                                     <td class="num">{ c.count }</td>
                                     <td>{ if c.outcome.double_charge() { "⚠ " } else { "" } }{ c.label.clone() }</td>
-                                    <td><button type="button" class="races-example" onclick={go(c.example.clone())}>{ format!("show {}", join(&c.example)) }</button></td>
+                                    <td><button type="button" class="races-example" onclick={go(c.example.clone())} disabled={p.query.locked("schedule")}>{ format!("show {}", join(&c.example)) }</button></td>
                                 </tr>
                             }) }
                         </tbody>
                     </table>
                     <div class="races-jump">
                         if let Some(ce) = &x.first_counterexample {
-                            <button type="button" id="races-first-counterexample" class="primary" onclick={go(ce.clone())}>{ "Jump to the first counterexample" }</button>
+                            <button type="button" id="races-first-counterexample" class="primary" onclick={go(ce.clone())} disabled={p.query.locked("schedule")}>{ "Jump to the first counterexample" }</button>
                         }
                         <Slider id="races-schedule-index" label="Schedule number" value={idx.map_or(1, |i| i as i64 + 1)} min={1} max={x.total.max(1) as i64}
                             help={Some(AttrValue::from(match idx { Some(i) => format!("showing schedule {} of {}", i + 1, x.total), None => "this schedule is not a complete one from the list".to_string() }))}
-                            on_change={pick} />
+                            on_change={pick} disabled={p.query.locked("schedule")} />
                     </div>
                 </section>
             }

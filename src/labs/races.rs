@@ -371,7 +371,10 @@ pub fn Races(p: &LabProps) -> Html {
                     <p class="races-explanation">{ s.explanation }</p>
                     if !s.is_sql { <p class="note">{ "Not SQL: this scenario is checked by the engine's tests only, not against PostgreSQL." }</p> }
                 </div>
-                <pre class="races-sql" aria-label="The handler's SQL"><code>{ s.sql }</code></pre>
+                <pre class="races-sql" aria-label="The handler's SQL"><code>
+                    if s.is_sql { <span class="races-ddl">{ format!("-- the table\n{};\n\n", s.ddl("idempotency_keys").join(";\n")) }</span> }
+                    { s.sql }
+                </code></pre>
             </div>
             { mode_buttons }
             { body }
@@ -403,7 +406,11 @@ fn belief(run: &RaceRun) -> String {
 
 fn counters_of(run: &RaceRun, x: Option<&Exploration>) -> Vec<Counter> {
     let o = &run.outcome;
-    let waits = run.trace.iter().filter(|t| matches!(t.record, RaceRecord::WaitBegan { .. })).count();
+    let waits = run
+        .trace
+        .iter()
+        .filter(|t| matches!(t.record, RaceRecord::WaitBegan { reason, .. } if reason != races::WaitReason::ClientTimeout))
+        .count();
     let mut c = vec![
         Counter::new("charges", "Charges at the provider", o.charges).key().bad_if(o.charges > 1),
         Counter::new("double_charges", "Double charges", u8::from(o.double_charge())).bad_if(o.double_charge()),
@@ -517,6 +524,12 @@ fn RunPanel(p: &RunPanelProps) -> Html {
 fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
     let mut items = Vec::new();
     let mut waiting: Vec<Option<(usize, races::Actor)>> = vec![None; races::ACTORS_MAX];
+    // Waits that begin before the first step (a retry waiting for its client's timeout).
+    for t in run.trace.iter().take_while(|t| t.step == 0) {
+        if let RaceRecord::WaitBegan { actor, on, .. } = t.record {
+            waiting[actor as usize] = Some((1, on));
+        }
+    }
     for f in run.frames.iter().take(step) {
         let x0 = f.step as f64 - 1.0;
         let mine: Vec<&RaceRecord> = f.records.iter().filter(|r| r.actor() == f.actor).collect();
@@ -567,7 +580,9 @@ fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
     }
     for (a, w) in waiting.iter().enumerate() {
         if let Some((from, on)) = *w {
-            items.push(wait_item(a as u8, from, step.max(from) + 1, on));
+            if step > 0 {
+                items.push(wait_item(a as u8, from, step.max(from) + 1, on));
+            }
         }
     }
     items

@@ -987,6 +987,10 @@ pub fn narrate(r: &RaceRecord) -> String {
         RaceRecord::Crashed { .. } => "The server crashes: the in-memory key store is gone".to_string(),
         RaceRecord::Killed { actor } => format!("{} dies with the server; its client gets no answer", t(actor)),
         RaceRecord::Retrying { actor, attempt } => format!("{} retries the whole transaction (attempt {attempt})", t(actor)),
+        RaceRecord::Responded { actor, response: Response::NoResponse } => format!("{} never answers its client", t(actor)),
+        RaceRecord::Responded { actor, response: Response::NotSent } => {
+            format!("{}: the first attempt was answered, so the client sends no retry", t(actor))
+        }
         RaceRecord::Responded { actor, response } => format!("{} answers: {}", t(actor), response.label()),
     }
 }

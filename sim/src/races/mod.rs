@@ -383,7 +383,10 @@ impl RaceOutcome {
             let codes: Vec<&str> = self.errors.iter().map(|(_, e)| e.code()).collect();
             s.push_str(&format!(" · errors {}", codes.join(", ")));
         }
-        s.push_str(&format!(" · {} row{}", self.final_rows.len(), if self.final_rows.len() == 1 { "" } else { "s" }));
+        // The in-memory scenarios have no table; saying "0 rows" there would mislead.
+        if !self.final_rows.is_empty() {
+            s.push_str(&format!(" · {} row{}", self.final_rows.len(), if self.final_rows.len() == 1 { "" } else { "s" }));
+        }
         if !self.finished {
             s.push_str(" · unfinished");
         }

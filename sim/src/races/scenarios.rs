@@ -353,7 +353,7 @@ pub fn scenario(id: &str) -> Option<Scenario> {
             is_sql: false,
             durable_store: false,
             twin: "durable-store",
-            programs: vec![memory_handler("T1 (first attempt)", false), Program { name: "Server", instrs: vec![Instr::Crash] }, memory_handler("T3 (client's retry)", true)],
+            programs: vec![memory_handler("T1 (attempt 1)", false), Program { name: "Server", instrs: vec![Instr::Crash] }, memory_handler("T3 (retry)", true)],
         },
         "durable-store" => Scenario {
             id: "durable-store",
@@ -365,7 +365,7 @@ pub fn scenario(id: &str) -> Option<Scenario> {
             is_sql: false,
             durable_store: true,
             twin: "volatile-store",
-            programs: vec![memory_handler("T1 (first attempt)", false), Program { name: "Server", instrs: vec![Instr::Crash] }, memory_handler("T3 (client's retry)", true)],
+            programs: vec![memory_handler("T1 (attempt 1)", false), Program { name: "Server", instrs: vec![Instr::Crash] }, memory_handler("T3 (retry)", true)],
         },
         _ => return None,
     };

@@ -117,3 +117,14 @@ test('a hostile schedule in the permalink shows a warning and falls back', async
     assert.equal(await page.locator('main script').count(), 0);
   });
 });
+
+test('a crash loses the volatile key store and the retry charges again; the durable store replays', async () => {
+  await withPage('?area=races&scenario=volatile-store&schedule=1,1,1,2,3,3,3,3&step=8&mode=side', async (page) => {
+    await page.waitForSelector('#races-compare');
+    const counts = await page.locator('.races-ledger').evaluateAll((ls) => ls.map((l) => Number(l.dataset.charges)));
+    assert.deepEqual(counts, [2, 1]);
+    assert.match(await page.locator('[data-pane="right"] .races-responses').innerText(), /T3: replay 201/);
+    assert.match(await page.locator('#races-explorer-summary').innerText(), /double charge in 2 of 5 interleavings/);
+    await screenshot(page, 'races-volatile-store');
+  });
+});

@@ -7,6 +7,7 @@
 mod args;
 mod delivery;
 mod outbox;
+mod races;
 
 type Entry = (&'static str, &'static str, fn(&[String]) -> Result<serde_json::Value, String>);
 
@@ -14,6 +15,7 @@ type Entry = (&'static str, &'static str, fn(&[String]) -> Result<serde_json::Va
 const COMMANDS: &[Entry] = &[
     ("delivery", delivery::HELP, delivery::main),
     ("outbox", outbox::HELP, outbox::main),
+    ("race", races::HELP, races::main),
     ("golden", "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.", golden),
 ];
 

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod error;
 pub mod golden;
 pub mod outbox;
+pub mod races;
 pub mod rng;
 pub mod sched;
 pub mod time;

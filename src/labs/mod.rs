@@ -7,6 +7,7 @@ use yew::prelude::*;
 pub mod about;
 pub mod outbox;
 pub mod pending;
+pub mod races;
 pub mod recall;
 
 /// The component for `area`, given the permalink state.
@@ -17,7 +18,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
         Area::Keys => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Retries => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Outbox => html! { <outbox::OutboxLab ..props /> },
-        Area::Races => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Races => html! { <races::Races ..props /> },
         Area::Recall => html! { <recall::Recall ..props /> },
     }
 }

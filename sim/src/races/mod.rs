@@ -1,0 +1,425 @@
+//! The races lab: two requests with the same Idempotency-Key, each handled in
+//! its own database transaction, stepped by a schedule.
+//!
+//! The engine is a small transaction model with PostgreSQL 15's behaviour for
+//! the statements the scenarios use (see `shared/FACTS.md`, checked on 15.18,
+//! and `cli/tests/postgres_races.rs`, which replays every schedule on a real
+//! server). Handlers are data: each actor runs a [`Program`], a list of
+//! [`Instr`] with branches on what a statement returned. The engine is driven
+//! by a schedule, not by the event queue: each schedule entry names the actor
+//! that takes its next step. A waiting actor cannot step; it resumes, inside
+//! the step of the actor that released what it waited for.
+//!
+//! Every request carries the same key, so the table model has one key: a row
+//! is a version of the key's row, with the transaction that created it
+//! (`xmin`), the one that replaced it (`xmax`) and the one holding a
+//! `FOR UPDATE` lock on it.
+
+mod engine;
+mod explore;
+mod scenarios;
+
+pub use engine::{instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView};
+pub use explore::{explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX};
+pub use scenarios::{scenario, Scenario, SCENARIO_IDS};
+
+use serde::Serialize;
+
+/// An actor's index in a scenario, from 0. Shown to learners as T1, T2…
+pub type Actor = u8;
+
+/// Most steps one run may take.
+pub const STEPS_MAX: usize = 64;
+/// Most actors in a scenario.
+pub const ACTORS_MAX: usize = 4;
+
+/// The isolation level a transaction runs at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Isolation {
+    /// PostgreSQL's default: each statement sees what was committed before it began.
+    ReadCommitted,
+    /// Serializable snapshot isolation: one snapshot for the whole transaction, plus conflict checks.
+    Serializable,
+}
+
+/// The status column of a key's row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// The request claimed the key and is still working.
+    Started,
+    /// The request finished and stored its response.
+    Done,
+}
+
+impl KeyStatus {
+    /// The SQL literal.
+    pub fn sql(self) -> &'static str {
+        match self {
+            KeyStatus::Started => "started",
+            KeyStatus::Done => "done",
+        }
+    }
+}
+
+/// The SQLSTATE codes the model raises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqlState {
+    /// 23505: a unique index already holds the key.
+    UniqueViolation,
+    /// 40001: the transaction could not be serialized; retry it.
+    SerializationFailure,
+    /// 25P02: the transaction already failed; only ROLLBACK is accepted.
+    InFailedTransaction,
+}
+
+impl SqlState {
+    /// The five-character code.
+    pub fn code(self) -> &'static str {
+        match self {
+            SqlState::UniqueViolation => "23505",
+            SqlState::SerializationFailure => "40001",
+            SqlState::InFailedTransaction => "25P02",
+        }
+    }
+}
+
+/// A SQL statement of a handler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "stmt", rename_all = "snake_case")]
+pub enum Stmt {
+    /// `BEGIN`: takes no snapshot yet (the first statement does), so it is not a step of its own.
+    Begin { isolation: Isolation },
+    /// `SELECT status, response … WHERE key = $1`, optionally `FOR UPDATE`.
+    SelectKey { for_update: bool },
+    /// `INSERT … VALUES ($1, status, response)`, optionally `ON CONFLICT (key) DO NOTHING RETURNING`.
+    Insert { status: KeyStatus, on_conflict_do_nothing: bool },
+    /// `UPDATE … SET status = 'done', response = 201 WHERE key = $1`.
+    UpdateDone,
+    /// `SELECT pg_advisory_xact_lock(hashtext($1))`.
+    AdvisoryLock,
+    /// `COMMIT`.
+    Commit,
+    /// `ROLLBACK`.
+    Rollback,
+}
+
+impl Stmt {
+    /// The statement's SQL text for table `table`, with the key as `$1`.
+    pub fn sql(self, table: &str) -> String {
+        match self {
+            Stmt::Begin { isolation: Isolation::ReadCommitted } => "BEGIN".into(),
+            Stmt::Begin { isolation: Isolation::Serializable } => "BEGIN ISOLATION LEVEL SERIALIZABLE".into(),
+            Stmt::SelectKey { for_update: false } => format!("SELECT status, response FROM {table} WHERE key = $1"),
+            Stmt::SelectKey { for_update: true } => {
+                format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE")
+            }
+            Stmt::Insert { status, on_conflict_do_nothing: false } => {
+                let resp = if status == KeyStatus::Done { "201" } else { "NULL" };
+                format!("INSERT INTO {table} (key, status, response) VALUES ($1, '{}', {resp})", status.sql())
+            }
+            Stmt::Insert { status, on_conflict_do_nothing: true } => {
+                let resp = if status == KeyStatus::Done { "201" } else { "NULL" };
+                format!(
+                    "INSERT INTO {table} (key, status, response) VALUES ($1, '{}', {resp}) ON CONFLICT (key) DO NOTHING RETURNING status, response",
+                    status.sql()
+                )
+            }
+            Stmt::UpdateDone => format!("UPDATE {table} SET status = 'done', response = 201 WHERE key = $1"),
+            Stmt::AdvisoryLock => "SELECT pg_advisory_xact_lock(hashtext($1))".into(),
+            Stmt::Commit => "COMMIT".into(),
+            Stmt::Rollback => "ROLLBACK".into(),
+        }
+    }
+
+    /// Whether the statement takes parameter `$1` (the key).
+    pub fn takes_key(self) -> bool {
+        match self {
+            Stmt::SelectKey { .. } | Stmt::Insert { .. } | Stmt::UpdateDone | Stmt::AdvisoryLock => true,
+            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => false,
+        }
+    }
+}
+
+/// What a branch tests about the actor's last result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cond {
+    /// The last statement returned no row.
+    NoRow,
+    /// The last statement raised an error.
+    Failed,
+    /// The last row read has status `started`.
+    StatusStarted,
+    /// The last in-memory lookup found the key.
+    MapHit,
+}
+
+/// What the handler answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    /// 201 Created: this request did the work.
+    Created,
+    /// 409 Conflict: another request with this key is still in progress.
+    Conflict,
+    /// The stored response of the request that did the work.
+    ReplayStored,
+    /// 500: an unexpected error.
+    ServerError,
+}
+
+/// One instruction of a handler. Statements, charges, lookups and crashes are
+/// steps (a schedule entry runs one); branches, BEGIN, retries and the reply
+/// are instant and run right after the step before them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Instr {
+    /// Run a SQL statement.
+    Sql { stmt: Stmt },
+    /// Call the payment provider: one charge on the ledger.
+    Charge,
+    /// Look the key up in the server's in-memory map.
+    MapGet,
+    /// Store the key and its response in the in-memory map.
+    MapPut,
+    /// The server process crashes: the in-memory map is lost and requests in flight die.
+    Crash,
+    /// Wait until `actor` has ended; if it answered the client, there is nothing to retry.
+    AwaitUnanswered { actor: Actor },
+    /// Jump to `to` when `cond` holds.
+    JumpIf { cond: Cond, to: u16 },
+    /// Start the handler again after a 40001, up to `attempts_max` attempts; then answer 500.
+    Retry { attempts_max: u8 },
+    /// Answer the client (instant) and end.
+    Respond { reply: Reply },
+    /// Send the answer over the network as a step of its own (a crash can come before it) and end.
+    SendResponse { reply: Reply },
+}
+
+impl Instr {
+    /// Whether a schedule entry is needed to run this instruction.
+    pub fn is_step(self) -> bool {
+        match self {
+            Instr::Sql { stmt: Stmt::Begin { .. } } => false,
+            Instr::Sql { .. } | Instr::Charge | Instr::MapGet | Instr::MapPut | Instr::Crash | Instr::SendResponse { .. } => {
+                true
+            }
+            Instr::AwaitUnanswered { .. } | Instr::JumpIf { .. } | Instr::Retry { .. } | Instr::Respond { .. } => false,
+        }
+    }
+}
+
+/// A handler: its name on the lane and its instructions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Program {
+    /// Lane label, e.g. "T1 (request A)".
+    pub name: &'static str,
+    /// The instructions.
+    pub instrs: Vec<Instr>,
+}
+
+/// A row as a statement returns it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct RowOut {
+    /// The status column.
+    pub status: KeyStatus,
+    /// The stored response code, if any.
+    pub response: Option<u16>,
+}
+
+/// What a statement returned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum StmtResult {
+    /// A command with no rows to return (BEGIN, COMMIT, ROLLBACK, the advisory lock).
+    Ok,
+    /// Rows affected by an INSERT or UPDATE without RETURNING.
+    Count { n: u8 },
+    /// Rows returned by a SELECT or RETURNING.
+    Rows { rows: Vec<RowOut> },
+    /// An error with its SQLSTATE.
+    Error { state: SqlState },
+}
+
+/// What a client got back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(tag = "response", rename_all = "snake_case")]
+pub enum Response {
+    /// 201, from the request that did the work.
+    Created,
+    /// 409, the key is in progress elsewhere.
+    Conflict,
+    /// The stored response, replayed.
+    Replayed { code: u16 },
+    /// 500.
+    ServerError,
+    /// The request died in a crash; the client got nothing.
+    NoResponse,
+    /// The first attempt was answered, so this retry was never sent.
+    NotSent,
+    /// The lane is not a request (the server's crash): it answers no one.
+    NotARequest,
+}
+
+impl Response {
+    /// A short label: "201", "409", "replay 201", "500", "none", "not sent".
+    pub fn label(self) -> String {
+        match self {
+            Response::Created => "201".into(),
+            Response::Conflict => "409".into(),
+            Response::Replayed { code } => format!("replay {code}"),
+            Response::ServerError => "500".into(),
+            Response::NoResponse => "no response".into(),
+            Response::NotSent => "not sent".into(),
+            Response::NotARequest => "-".into(),
+        }
+    }
+}
+
+/// Why an actor waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// The unique index holds the same key, inserted by a transaction that has not ended.
+    UncommittedKey,
+    /// The row is locked (FOR UPDATE or being updated) by a transaction that has not ended.
+    RowLock,
+    /// Another transaction holds the advisory lock on the key.
+    AdvisoryLock,
+    /// The client waits for its first attempt to time out before retrying.
+    ClientTimeout,
+}
+
+/// One thing that happened. `actor` is the actor it happened to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RaceRecord {
+    /// A transaction began (BEGIN runs with the actor's next statement).
+    Began { actor: Actor, isolation: Isolation },
+    /// A statement finished at once with this result.
+    Ran { actor: Actor, pc: u16, stmt: Stmt, result: StmtResult },
+    /// A statement began to wait for what `on` holds.
+    WaitBegan { actor: Actor, pc: u16, stmt: Stmt, on: Actor, reason: WaitReason },
+    /// A waiting statement went on because what it waited for ended, with this result.
+    Resumed { actor: Actor, pc: u16, stmt: Stmt, result: StmtResult },
+    /// The payment provider charged the card; `total` counts every charge so far.
+    Charged { actor: Actor, total: u8 },
+    /// The in-memory map lookup found the key (`hit`) or not.
+    MapLookedUp { actor: Actor, hit: bool },
+    /// The key and response were stored in the in-memory map.
+    MapStored { actor: Actor },
+    /// The server crashed: the in-memory map is empty now.
+    Crashed { actor: Actor },
+    /// A request in flight died in the crash.
+    Killed { actor: Actor },
+    /// The handler starts over after a serialization failure.
+    Retrying { actor: Actor, attempt: u8 },
+    /// The client got its answer.
+    Responded { actor: Actor, response: Response },
+}
+
+impl RaceRecord {
+    /// The actor the record is about.
+    pub fn actor(&self) -> Actor {
+        match self {
+            RaceRecord::Began { actor, .. }
+            | RaceRecord::Ran { actor, .. }
+            | RaceRecord::WaitBegan { actor, .. }
+            | RaceRecord::Resumed { actor, .. }
+            | RaceRecord::Charged { actor, .. }
+            | RaceRecord::MapLookedUp { actor, .. }
+            | RaceRecord::MapStored { actor }
+            | RaceRecord::Crashed { actor }
+            | RaceRecord::Killed { actor }
+            | RaceRecord::Retrying { actor, .. }
+            | RaceRecord::Responded { actor, .. } => *actor,
+        }
+    }
+}
+
+/// A record and the step (1-based schedule position) it happened in; 0 is before the first step.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct StepRecord {
+    /// The step.
+    pub step: u16,
+    /// What happened.
+    pub record: RaceRecord,
+}
+
+/// The result of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct RaceOutcome {
+    /// Charges at the payment provider; more than one is a double charge.
+    pub charges: u8,
+    /// Each actor's answer, once it has one.
+    pub responses: Vec<Option<Response>>,
+    /// Errors raised, by actor, in order.
+    pub errors: Vec<(Actor, SqlState)>,
+    /// The committed rows at the end.
+    pub final_rows: Vec<RowOut>,
+    /// Whether every actor finished.
+    pub finished: bool,
+}
+
+impl RaceOutcome {
+    /// Whether the one payment was charged more than once.
+    pub fn double_charge(&self) -> bool {
+        self.charges > 1
+    }
+
+    /// A one-line description that two runs share exactly when they end the same way.
+    pub fn class_label(&self) -> String {
+        let mut s = format!("{} charge{}", self.charges, if self.charges == 1 { "" } else { "s" });
+        for (i, r) in self.responses.iter().enumerate() {
+            if *r == Some(Response::NotARequest) {
+                continue;
+            }
+            s.push_str(&format!(" · T{} {}", i + 1, r.map_or("unanswered".into(), Response::label)));
+        }
+        if !self.errors.is_empty() {
+            let codes: Vec<&str> = self.errors.iter().map(|(_, e)| e.code()).collect();
+            s.push_str(&format!(" · errors {}", codes.join(", ")));
+        }
+        // The in-memory scenarios have no table; saying "0 rows" there would mislead.
+        if !self.final_rows.is_empty() {
+            s.push_str(&format!(" · {} row{}", self.final_rows.len(), if self.final_rows.len() == 1 { "" } else { "s" }));
+        }
+        if !self.finished {
+            s.push_str(" · unfinished");
+        }
+        s
+    }
+}
+
+/// Golden cases: each scenario's first schedule, its first counterexample if any, and its exploration.
+pub fn golden_cases(out: &mut Vec<crate::golden::GoldenCase>) {
+    for id in SCENARIO_IDS {
+        let Some(s) = scenario(id) else { continue };
+        let hash = match explore(&s, EXPLORE_SCHEDULES_MAX) {
+            Ok(x) => {
+                let mut h = crate::trace::StableHasher::default();
+                use std::hash::{Hash, Hasher};
+                x.total.hash(&mut h);
+                for c in &x.classes {
+                    c.label.hash(&mut h);
+                    c.count.hash(&mut h);
+                    c.example.hash(&mut h);
+                }
+                if let Some(ce) = &x.first_counterexample {
+                    if let Ok(r) = run(&s, ce) {
+                        r.trace.hash(&mut h);
+                    }
+                }
+                h.finish()
+            }
+            Err(_) => 0,
+        };
+        out.push(crate::golden::GoldenCase { name: format!("races/{id}/explore"), hash });
+    }
+}
+
+#[cfg(test)]
+mod tests;

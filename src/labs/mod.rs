@@ -5,6 +5,7 @@ use crate::query::{Area, Query};
 use yew::prelude::*;
 
 pub mod about;
+pub mod keys;
 pub mod pending;
 
 /// The component for `area`, given the permalink state.
@@ -12,7 +13,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
     let props = LabProps { query, on_query };
     match area {
         Area::About => html! { <about::About ..props /> },
-        Area::Keys => html! { <pending::Pending area={area} /> },
+        Area::Keys => html! { <keys::Keys ..props /> },
         Area::Retries => html! { <pending::Pending area={area} /> },
         Area::Outbox => html! { <pending::Pending area={area} /> },
         Area::Races => html! { <pending::Pending area={area} /> },

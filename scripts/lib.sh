@@ -100,7 +100,7 @@ SQL
 # Builds dist/ with wasm-opt and prints the sizes of the wasm and JS.
 build_release() {
   say "trunk build --release"
-  (cd "$ROOT" && trunk build --release --quiet)
+  (cd "$ROOT" && trunk build --release --quiet && node scripts/postbuild.mjs dist)
   report_sizes
 }
 

@@ -23,21 +23,65 @@ pub struct LabProps {
 pub fn App() -> Html {
     let search = use_state(web::current_search);
 
-    // Back and forward buttons change the URL without us; follow them.
+    // The latest search string, for listeners registered once.
+    let latest = use_mut_ref(String::new);
+    *latest.borrow_mut() = (*search).clone();
+
+    let mut query = Query::parse(&search);
+    // A deliberate panic, so the end-to-end tests can prove that the panic
+    // hook shows a failure in the page instead of dying silently.
+    if query.get("selftest") == Some("panic") {
+        panic!("self-test panic requested by the link (selftest=panic)");
+    }
+    let area = query.area();
+    let embed = query.flag("embed", false);
+    let origins: Vec<String> = query
+        .get("origins")
+        .map(|o| o.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default();
+
+    // Back and forward buttons change the URL without us; follow them. An
+    // embedding page may set parameters by message, but only from an origin
+    // it listed in `origins=`, and never a locked one.
     {
-        let search = search.clone();
-        use_effect_with((), move |_| {
-            let listener = web_sys::window().map(|w| {
-                web::listen(&w, "popstate", move |_| search.set(web::current_search()))
+        let (search, latest) = (search.clone(), latest.clone());
+        use_effect_with(origins.clone(), move |origins| {
+            let origins = origins.clone();
+            let guards = web_sys::window().map(|w| {
+                let s1 = search.clone();
+                let pop = web::listen(&w, "popstate", move |_| s1.set(web::current_search()));
+                let msg = web::listen(&w, "message", move |e| {
+                    let Some(params) = web::host_message(&e, &origins) else { return };
+                    let mut q = Query::parse(&latest.borrow());
+                    q.warnings.clear();
+                    for (k, v) in params {
+                        if !q.locked(&k) {
+                            q.set(&k, v);
+                        }
+                    }
+                    web::write_url(&q, false);
+                    search.set(q.to_search());
+                });
+                (pop, msg)
             });
-            move || drop(listener)
+            move || drop(guards)
         });
     }
 
-    let mut query = Query::parse(&search);
-    let area = query.area();
-    let embed = query.flag("embed", false);
-    let warnings = query.warnings.clone();
+    // Tell an embedding page about step changes and our height.
+    {
+        let step = query.get("step").map(str::to_string);
+        use_effect_with((area, step), move |(area, step)| {
+            if let Some(step) = step {
+                web::post_event("step", area.slug(), serde_json::json!({ "step": step }));
+            }
+        });
+    }
+    use_effect(move || {
+        if embed {
+            web::post_height(area.slug());
+        }
+    });
 
     let on_query = {
         let search = search.clone();
@@ -61,17 +105,8 @@ pub fn App() -> Html {
     };
 
     let body = labs::render(area, query.clone(), on_query.clone());
-    let banner = (!warnings.is_empty()).then(|| {
-        html! {
-            <div class="link-warning" role="status" id="link-warning">
-                <strong>{ "This link had problems, so defaults were used where needed:" }</strong>
-                <ul>{ for warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }</ul>
-            </div>
-        }
-    });
-
     if embed {
-        return html! { <main class="embed" id="main">{ banner }{ body }</main> };
+        return html! { <main class="embed" id="main">{ body }</main> };
     }
     html! {
         <>
@@ -100,7 +135,7 @@ pub fn App() -> Html {
                     </ul>
                 </nav>
             </header>
-            <main id="main" tabindex="-1">{ banner }{ body }</main>
+            <main id="main" tabindex="-1">{ body }<EmbedPanel query={query.clone()} /></main>
             <footer class="site">
                 <p>{ "Everything runs in your browser: a deterministic simulation in WebAssembly, driven by one seed. Every screen is a permalink." }</p>
             </footer>
@@ -108,3 +143,43 @@ pub fn App() -> Html {
     }
 }
 
+
+/// Props of [`EmbedPanel`].
+#[derive(Properties, PartialEq, Clone)]
+struct EmbedPanelProps {
+    query: Query,
+}
+
+/// The "Embed" button: an iframe snippet for the current state.
+#[component]
+fn EmbedPanel(p: &EmbedPanelProps) -> Html {
+    let open = use_state(|| false);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_| open.set(!*open))
+    };
+    let mut q = p.query.clone();
+    q.warnings.clear();
+    q.set("embed", 1);
+    let src = web::permalink(&q);
+    let snippet = format!(
+        "<iframe src=\"{}\" title=\"Idempotency Lab\" width=\"100%\" height=\"720\" loading=\"lazy\" style=\"border:0\"></iframe>",
+        src.replace('&', "&amp;").replace('"', "&quot;")
+    );
+    let copy = {
+        let snippet = snippet.clone();
+        Callback::from(move |_| web::copy_text(&snippet))
+    };
+    html! {
+        <section class="embed-panel">
+            <button type="button" class="embed-button" aria-expanded={open.to_string()} onclick={toggle}>{ "Embed this screen" }</button>
+            if *open {
+                <div class="embed-snippet">
+                    <label for="embed-code">{ "Paste this into a course page. Add " }<code>{ "&lock=seed,step" }</code>{ " to freeze controls, and " }<code>{ "&origins=https://your.site" }</code>{ " to let that page drive the lab by postMessage." }</label>
+                    <textarea id="embed-code" readonly=true rows="3" value={snippet} />
+                    <button type="button" onclick={copy}>{ "Copy snippet" }</button>
+                </div>
+            }
+        </section>
+    }
+}

@@ -83,8 +83,10 @@ pub fn now_ms() -> f64 {
 }
 
 /// Shows any panic in the page and the console, so the app never dies silently.
+/// Yew's renderer installs its own console-only hook unless a custom one is
+/// registered with it, so this goes through `yew::set_custom_panic_hook`.
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+    yew::set_custom_panic_hook(Box::new(|info| {
         let msg = format!("The lab hit an internal error (a bug): {info}");
         web_sys::console::error_1(&JsValue::from_str(&msg));
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
@@ -161,4 +163,35 @@ pub fn copy_text(text: &str) {
     if let Some(w) = web_sys::window() {
         let _ = w.navigator().clipboard().write_text(text);
     }
+}
+
+thread_local! {
+    static LAST_HEIGHT: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
+}
+
+/// In an iframe, tells the embedding page the document's height when it
+/// changed, so the page can size the frame without a scrollbar.
+pub fn post_height(area: &str) {
+    // The body's own height, not the document's scroll height: the latter
+    // never drops below the frame's current height, so a frame could grow
+    // but never shrink.
+    let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()).map(|b| b.offset_height())
+    else {
+        return;
+    };
+    if LAST_HEIGHT.with(|c| c.replace(h)) != h {
+        post_event("height", area, serde_json::json!({ "height": h }));
+    }
+}
+
+/// A message from the embedding page, already checked against the allowed
+/// origins: the parameters it asks to change.
+pub fn host_message(e: &web_sys::Event, allowed_origins: &[String]) -> Option<Vec<(String, String)>> {
+    use wasm_bindgen::JsCast;
+    let m = e.dyn_ref::<web_sys::MessageEvent>()?;
+    if !allowed_origins.iter().any(|o| *o == m.origin()) {
+        return None;
+    }
+    let text = js_sys::JSON::stringify(&m.data()).ok()?.as_string()?;
+    crate::query::parse_host_message(&text)
 }

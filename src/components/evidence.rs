@@ -66,3 +66,26 @@ pub fn Evidence(p: &EvidenceProps) -> Html {
         </section>
     }
 }
+
+/// Props of [`LinkWarnings`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct LinkWarningsProps {
+    /// What was wrong with the link (`Query::warnings` after the lab read its parameters).
+    pub warnings: Vec<String>,
+}
+
+/// Says what was wrong with the permalink and that defaults were used. Every
+/// area renders it after reading its parameters, so the message covers both
+/// the shell's and the lab's findings.
+#[component]
+pub fn LinkWarnings(p: &LinkWarningsProps) -> Html {
+    if p.warnings.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="link-warning" role="status" id="link-warning">
+            <strong>{ "This link had problems, so defaults were used where needed:" }</strong>
+            <ul>{ for p.warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }</ul>
+        </div>
+    }
+}

@@ -9,7 +9,7 @@ pub mod timeline;
 
 pub use chart::{BarChart, Bar, LineChart, Series};
 pub use controls::{Select, Slider, Toggle};
-pub use evidence::{Counter, Evidence};
+pub use evidence::{Counter, Evidence, LinkWarnings};
 pub use export::ExportBar;
 pub use step_controls::StepControls;
 pub use timeline::{EventLog, ItemKind, Timeline, TimelineItem};

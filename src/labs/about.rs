@@ -1,7 +1,7 @@
 //! About: what effectively-once means, with the smallest demonstration of it.
 
 use crate::app::LabProps;
-use crate::components::{Counter, Evidence, Slider, Toggle};
+use crate::components::{Counter, Evidence, LinkWarnings, Slider, Toggle};
 use crate::web;
 use idemlab_sim::delivery::{self, DeliveryParams, DeliveryRecord, Leg};
 use yew::prelude::*;
@@ -70,6 +70,7 @@ pub fn About(p: &LabProps) -> Html {
 
     html! {
         <section class="lab about" data-lab="about">
+            <LinkWarnings warnings={q.warnings.clone()} />
             <h2>{ "Effectively-once, built from at-least-once" }</h2>
             <div class="prose">
                 <p>{ "A sender that gets no answer cannot tell whether its message was lost or only the acknowledgement was. It has two choices: give up (at-most-once, and some effects never happen) or send again (at-least-once, and some effects happen twice). No protocol gives exactly-once delivery over a network that can lose messages." }</p>
@@ -84,14 +85,14 @@ pub fn About(p: &LabProps) -> Html {
             </div>
             <h3>{ "Try it: deliver messages over a lossy network" }</h3>
             <div class="controls">
-                <Slider id="about-msgs" label="Messages" value={params.messages as i64} min={1} max={200} on_change={set("msgs")} />
-                <Slider id="about-mloss" label="Message loss" unit="%" value={(params.message_loss * 100.0).round() as i64} min={0} max={100} on_change={set("mloss")} />
-                <Slider id="about-aloss" label="Acknowledgement loss" unit="%" value={(params.ack_loss * 100.0).round() as i64} min={0} max={100} on_change={set("aloss")} />
-                <Toggle id="about-retry" label="Retry on timeout (at-least-once)" checked={params.retry} on_change={set_flag("retry")} />
-                <Toggle id="about-dedup" label="Receiver deduplicates by message id" checked={params.dedup} on_change={set_flag("dedup")} />
+                <Slider id="about-msgs" label="Messages" value={params.messages as i64} min={1} max={200} disabled={q.locked("msgs")} on_change={set("msgs")} />
+                <Slider id="about-mloss" label="Message loss" unit="%" value={(params.message_loss * 100.0).round() as i64} min={0} max={100} disabled={q.locked("mloss")} on_change={set("mloss")} />
+                <Slider id="about-aloss" label="Acknowledgement loss" unit="%" value={(params.ack_loss * 100.0).round() as i64} min={0} max={100} disabled={q.locked("aloss")} on_change={set("aloss")} />
+                <Toggle id="about-retry" label="Retry on timeout (at-least-once)" checked={params.retry} disabled={q.locked("retry")} on_change={set_flag("retry")} />
+                <Toggle id="about-dedup" label="Receiver deduplicates by message id" checked={params.dedup} disabled={q.locked("dedup")} on_change={set_flag("dedup")} />
                 <div class="control seed">
                     <span>{ format!("Seed {}", params.seed) }</span>
-                    <button type="button" onclick={new_seed}>{ "New seed" }</button>
+                    <button type="button" onclick={new_seed} disabled={q.locked("seed")}>{ "New seed" }</button>
                 </div>
             </div>
             { result }
@@ -121,7 +122,7 @@ fn MessageStrip(p: &MessageStripProps) -> Html {
             DeliveryRecord::Applied { msg, duplicate: true, .. } => (*msg, ("●●", "applied AGAIN")),
             DeliveryRecord::SkippedDuplicate { msg, .. } => (*msg, ("○", "duplicate skipped")),
             DeliveryRecord::Acked { msg, .. } => (*msg, ("✓", "acknowledged")),
-            DeliveryRecord::TimedOut { msg, .. } => (*msg, ("⏱", "timed out")),
+            DeliveryRecord::TimedOut { msg, .. } => (*msg, ("t/o", "timed out")),
             DeliveryRecord::GaveUp { msg } => (*msg, ("∅", "gave up")),
         };
         if let Some(row) = rows.get_mut(msg as usize) {
@@ -130,7 +131,7 @@ fn MessageStrip(p: &MessageStripProps) -> Html {
     }
     html! {
         <div class="message-strip">
-            <p class="legend-text">{ "→ sent · ✕ message lost · ● applied · ●● applied again · ○ duplicate skipped · ⤺✕ acknowledgement lost · ⏱ timeout · ✓ acknowledged · ∅ gave up" }</p>
+            <p class="legend-text">{ "→ sent · ✕ message lost · ● applied · ●● applied again · ○ duplicate skipped · ⤺✕ acknowledgement lost · t/o timeout · ✓ acknowledged · ∅ gave up" }</p>
             <ol>
                 { for rows.iter().enumerate().map(|(i, row)| {
                     let dup = row.iter().any(|(g, _)| *g == "●●");

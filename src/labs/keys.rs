@@ -4,7 +4,7 @@
 //! the same seed fills the evidence panel.
 
 use crate::app::LabProps;
-use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, Select, Slider, StepControls, Timeline, TimelineItem, Toggle};
+use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, LinkWarnings, Select, Slider, StepControls, Timeline, TimelineItem, Toggle};
 use crate::query::Query;
 use crate::web;
 use idemlab_sim::backoff::Strategy;
@@ -393,6 +393,7 @@ pub fn Keys(p: &LabProps) -> Html {
     html! {
         <section class="lab keys" data-lab="keys">
             <h2>{ "Idempotency-Keys: new, 409, replay, 422" }</h2>
+            <LinkWarnings warnings={q.warnings.clone()} />
             <div class="prose">
                 <p>{ "A client charges a customer through a server that calls a payment provider. The client sends an Idempotency-Key header; the server claims the key atomically and runs the charge (new), answers 409 while it runs (in progress), replays the stored status and body with Idempotent-Replayed: true once it completed, and answers 422 when the same key comes with a different body (its fingerprint, a hash over method, path and canonical body, differs). A request without a key where one is required gets 400." }</p>
             </div>

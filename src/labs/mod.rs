@@ -7,6 +7,7 @@ use yew::prelude::*;
 pub mod about;
 pub mod keys;
 pub mod pending;
+pub mod recall;
 
 /// The component for `area`, given the permalink state.
 pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
@@ -14,9 +15,9 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
     match area {
         Area::About => html! { <about::About ..props /> },
         Area::Keys => html! { <keys::Keys ..props /> },
-        Area::Retries => html! { <pending::Pending area={area} /> },
-        Area::Outbox => html! { <pending::Pending area={area} /> },
-        Area::Races => html! { <pending::Pending area={area} /> },
-        Area::Recall => html! { <pending::Pending area={area} /> },
+        Area::Retries => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Outbox => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Races => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Recall => html! { <recall::Recall ..props /> },
     }
 }

@@ -76,3 +76,13 @@ test('the app fetches nothing from another origin', async () => {
   });
   assert.deepEqual(foreignRequests, []);
 });
+
+test('a panic is shown in the page and the console, never a silent blank page', async () => {
+  await withPage('?selftest=panic', async (page, errors) => {
+    const banner = page.locator('#panic-banner');
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /internal error \(a bug\).*selftest=panic/s);
+    assert.ok(errors.some((e) => /self-test panic/.test(e)), 'the panic was not logged to the console');
+    await screenshot(page, 'panic-banner');
+  }, { ready: '#panic-banner', allowErrors: [/self-test panic/, /unreachable/, /RuntimeError/], expectPanic: true });
+});

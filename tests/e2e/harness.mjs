@@ -2,42 +2,22 @@
 // loopback (with the production Content-Security-Policy header), drives the
 // system Chromium through playwright-core, fails a test on any console error,
 // page error or CSP violation, and saves screenshots under screenshots/.
-import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { extname, join, normalize, dirname } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { CSP } from '../../scripts/csp.mjs';
+import { serveDir } from '../../scripts/static-server.mjs';
+
+export { CSP };
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(here, '..', '..', 'dist');
 export const SHOTS = join(here, 'screenshots');
 
-// The policy the app must run under: no inline script, no eval beyond
-// WebAssembly compilation, nothing from another origin.
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-};
 
 let server, baseUrl, browser;
 /** Every request the page made to a host other than our server. */
@@ -46,24 +26,7 @@ export const foreignRequests = [];
 async function start() {
   if (baseUrl) return;
   assert.ok(existsSync(join(DIST, 'index.html')), 'dist/index.html is missing: run trunk build --release first');
-  server = createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    let path = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
-    if (path.endsWith('/')) path += 'index.html';
-    const file = join(DIST, path);
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, {
-        'content-type': TYPES[extname(file)] || 'application/octet-stream',
-        'content-security-policy': CSP,
-      });
-      res.end(body);
-    } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-    }
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  server = await serveDir(DIST, 0);
   baseUrl = `http://127.0.0.1:${server.address().port}`;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -73,11 +36,13 @@ async function start() {
       '--disable-dev-shm-usage',
     ],
   });
-  after(async () => {
-    await browser?.close();
-    await new Promise((ok) => server.close(ok));
-  });
 }
+
+// Registered at load time, so it runs once after all of a file's tests.
+after(async () => {
+  await browser?.close();
+  if (server) await new Promise((ok) => server.close(ok));
+});
 
 /** The base URL of the served dist/ (starts the server on first use). */
 export async function base() {
@@ -88,7 +53,7 @@ export async function base() {
 /**
  * Opens `search` (e.g. "?area=races") in a fresh page, waits for the app to
  * render, runs `fn(page, errors)`, then fails if the page logged any error.
- * Options: { viewport, reducedMotion, allowErrors: [RegExp], path }.
+ * Options: { viewport, reducedMotion, allowErrors: [RegExp], path, ready (selector), expectPanic }.
  */
 export async function withPage(search, fn, opts = {}) {
   await start();
@@ -108,11 +73,11 @@ export async function withPage(search, fn, opts = {}) {
   });
   try {
     await page.goto(`${baseUrl}${opts.path || '/'}${search}`);
-    await page.waitForSelector('#main', { timeout: 15000 });
+    await page.waitForSelector(opts.ready || '#main', { timeout: 15000 });
     await fn(page, errors);
     const unexpected = errors.filter((e) => !(opts.allowErrors || []).some((re) => re.test(e)));
     assert.deepEqual(unexpected, [], 'the page logged errors');
-    assert.equal(await page.locator('#panic-banner').count(), 0, 'the app panicked');
+    if (!opts.expectPanic) assert.equal(await page.locator('#panic-banner').count(), 0, 'the app panicked');
   } finally {
     await context.close();
   }

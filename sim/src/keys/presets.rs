@@ -141,6 +141,7 @@ impl Preset {
         };
         match self {
             Preset::Correct => KeysParams {
+                attempts_max: 20,
                 request_loss: 0.2,
                 response_loss: 0.2,
                 crash_before_charge: 0.05,

@@ -146,6 +146,11 @@ fn the_correct_setup_charges_every_intended_operation_once_across_seeds() {
         assert_eq!(c.believed_charged, c.intended, "seed {seed}: {c:?}");
         assert_eq!((c.double_charges, c.silent_losses), (0, 0), "seed {seed}");
     }
+    // The lab's own batch size, at the preset's seed and a few others.
+    for seed in [Preset::Correct.params().seed, 1, 2, 3] {
+        let c = run_ok(&KeysParams { ops: 1_000, seed, ..Preset::Correct.params() }).counters;
+        assert_eq!((c.charges, c.double_charges, c.silent_losses), (1_000, 0, 0), "seed {seed}: {c:?}");
+    }
 }
 
 #[test]

@@ -172,7 +172,7 @@ fn step_data(run: &KeysRun) -> StepData {
     let lines = steps.iter().map(|s| AttrValue::from(format!("{:.1} ms · {}", s.at_us as f64 / 1_000.0, s.line))).collect();
     let badges = steps.iter().map(|s| s.badge).collect();
     let (client, provider) = view::ledger(run);
-    StepData { items, lines, badges, x_max_ms: x_max_ms * 1.02, client, provider }
+    StepData { items, lines, badges, x_max_ms: x_max_ms * 1.1, client, provider }
 }
 
 fn tone_class(t: Tone) -> (&'static str, &'static str) {

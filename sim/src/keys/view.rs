@@ -206,7 +206,7 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
         let mut items = Vec::new();
         let line = match &r.record {
             KeysRecord::OpStarted { op, amount_cents } => {
-                items.push(item(Lane::Client, None, t, t, format!("op {} {}", op + 1, money(*amount_cents)), Shape::Block));
+                items.push(item(Lane::Client, None, t, t, format!("op {}", op + 1), Shape::Block));
                 format!("The client starts operation {}: charge {}.", op + 1, money(*amount_cents))
             }
             KeysRecord::RequestSent { op, attempt, key, hop_us, .. } => {
@@ -241,7 +241,7 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
             }
             KeysRecord::KeyClaimed { attempt, key, resumed_from, .. } => {
                 badge = Some((*key, Badge::InProgress));
-                items.push(item(Lane::Server, Some(Lane::Store), t, t + 1_000, format!("claim K{key}"), Shape::Arrow));
+                items.push(item(Lane::Server, Some(Lane::Store), t, t + 1_000, "claim".into(), Shape::Arrow));
                 match resumed_from {
                     None => format!("Attempt {attempt}: K{key} is new; the server claims it atomically (in progress) and processes."),
                     Some(p) => format!("Attempt {attempt}: K{key} was released; the server claims it and resumes from {}.", point_name(*p)),
@@ -270,7 +270,7 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
             KeysRecord::Charged { op, count, .. } => {
                 let (label, shape) = if *count > 1 { (format!("charged ×{count}!"), Shape::Bad) } else { ("charged".to_string(), Shape::Good) };
                 items.push(item(Lane::Provider, None, t, t, label, shape));
-                items.push(item(Lane::Provider, Some(Lane::Server), t, t + half_us, "ok".into(), Shape::Arrow));
+                items.push(item(Lane::Provider, Some(Lane::Server), t, t + half_us, String::new(), Shape::Arrow));
                 if *count > 1 {
                     format!("The provider charges {} again: this operation is now charged {count} times.", amount(*op))
                 } else {
@@ -346,7 +346,8 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 format!("Attempt {attempt}: connection refused.")
             }
             KeysRecord::TimedOut { attempt, .. } => {
-                items.push(item(Lane::Client, None, t.saturating_sub(timeout_us), t, format!("#{attempt} timeout"), Shape::Wait));
+                items.push(item(Lane::Client, None, t.saturating_sub(timeout_us), t, String::new(), Shape::Wait));
+                items.push(item(Lane::Client, None, t, t, "⏱".into(), Shape::Bad));
                 format!("Attempt {attempt} timed out: the client cannot tell a lost request from a lost response.")
             }
             KeysRecord::LateResponseIgnored { attempt, status, .. } => {
@@ -354,17 +355,20 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 format!("A {status} for abandoned attempt {attempt} arrives late; the client no longer listens.")
             }
             KeysRecord::RetryScheduled { next_attempt, wait_us, .. } => {
-                items.push(item(Lane::Client, None, t, t + wait_us, "backoff".into(), Shape::Wait));
+                items.push(item(Lane::Client, None, t, t + wait_us, format!("  backoff → #{next_attempt}"), Shape::Wait));
                 format!("The client backs off {:.1} ms before attempt {next_attempt}.", *wait_us as f64 / 1_000.0)
             }
             KeysRecord::OpFinished { op, belief } => {
-                let (label, shape, text) = match belief {
-                    Belief::Charged { .. } => ("believes: charged".to_string(), Shape::Good, format!("The client believes operation {} was charged once.", op + 1)),
-                    Belief::Rejected { status } => (format!("knows: failed {status}"), Shape::Bad, format!("The client knows operation {} failed ({status}); it must fix the request.", op + 1)),
-                    Belief::GaveUp { attempts } => ("gave up".to_string(), Shape::Bad, format!("The client gives up on operation {} after {attempts} attempts, not knowing whether it was charged.", op + 1)),
-                };
-                items.push(item(Lane::Client, None, t, t, label, shape));
-                text
+                // No diagram item: the response is already drawn, and the
+                // ledger beside the diagram carries the belief.
+                match belief {
+                    Belief::Charged { .. } => format!("The client believes operation {} was charged once.", op + 1),
+                    Belief::Rejected { status } => format!("The client knows operation {} failed ({status}); it must fix the request.", op + 1),
+                    Belief::GaveUp { attempts } => {
+                        items.push(item(Lane::Client, None, t, t, "gave up".into(), Shape::Bad));
+                        format!("The client gives up on operation {} after {attempts} attempts, not knowing whether it was charged.", op + 1)
+                    }
+                }
             }
         };
         out.push(StepView { at_us: t, line, items, badge });

@@ -409,6 +409,7 @@ pub fn Keys(p: &LabProps) -> Html {
                     <li>{ "After a crash, keys held by dead requests are released at restart. Brandur's design lets a retry take over a lock older than 90 s; the lab releases them at once so runs stay short." }</li>
                     <li>{ "On a 5xx the server either stores and replays the 500, as Stripe does (nothing runs twice, but the operation fails until the client uses a new key), or releases the key keeping its recovery point so a retry runs again." }</li>
                     <li>{ "The TTL counts from the key's creation, as Stripe's pruning does (at least 24 h there; milliseconds here). A retry after expiry is treated as new." }</li>
+                    <li>{ "A key reused with a different body gets 422, as the IETF draft says; Brandur's example answers 409 for that case. The fingerprint is compared before the key's state, so a mismatch is 422 even while the first request runs." }</li>
                     <li>{ "A crash drops the connections in flight; their clients notice at their timeout. The client ignores a response that arrives after it gave up on that attempt. 409 is retried as is; 400 and 422 are not: the client must fix the request." }</li>
                 </ul>
             </details>

@@ -68,6 +68,8 @@ test('a TTL shorter than the retries shows the key expiring and a double charge'
     assert.ok(await counter(page, 'keys_expired') > 0);
     assert.ok(await counter(page, 'double_charges') > 0);
     assert.match(await page.locator('.event-log').innerText(), /older than its TTL/);
+    assert.equal(await page.locator('[data-badge]').getAttribute('data-badge'), 'completed');
+    await screenshot(page, 'keys-short-ttl');
   });
 });
 
@@ -76,6 +78,12 @@ test('Stripe replays the stored 500; releasing the key completes the operations'
     await page.waitForSelector('[data-counter="replayed_5xx"]');
     assert.equal(await keyCounter(page), 'replayed_5xx');
     assert.ok(await counter(page, 'replayed_5xx') > 0);
+    await page.locator('.step-controls .scrubber input').evaluate((el) => {
+      el.value = el.max; el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(() => /gave up after/.test(document.querySelector('.keys-believes').innerText));
+    assert.match(await page.locator('.event-log').innerText(), /replays the stored 500/);
+    await screenshot(page, 'keys-replay-5xx');
     const failedStored = await counter(page, 'failed_visibly');
     await page.selectOption('#keys-on5xx', 'release');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('on5xx') === 'release');

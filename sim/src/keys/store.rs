@@ -10,7 +10,7 @@
 
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How far a request under a key got, as recorded in the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -84,6 +84,9 @@ pub enum Resolution {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyStore {
     records: BTreeMap<u32, KeyRecord>,
+    // The keys currently in progress, so that releasing a crashed server's
+    // keys costs what it releases, not the size of the whole store.
+    in_progress: BTreeSet<u32>,
 }
 
 impl KeyStore {
@@ -102,6 +105,7 @@ impl KeyStore {
         let expired = self.is_expired(key, now, ttl);
         if expired {
             self.records.remove(&key);
+            self.in_progress.remove(&key);
         }
         expired
     }
@@ -119,6 +123,7 @@ impl KeyStore {
                     state: KeyState::InProgress { point: RecoveryPoint::Started, claim },
                 },
             );
+            self.in_progress.insert(key);
             return Resolution::Run { resumed_from: None };
         };
         // The draft answers 422 for a different payload whatever the key's
@@ -130,6 +135,7 @@ impl KeyStore {
             KeyState::InProgress { .. } => Resolution::Conflict,
             KeyState::Released { point } => {
                 rec.state = KeyState::InProgress { point, claim };
+                self.in_progress.insert(key);
                 Resolution::Run { resumed_from: Some(point) }
             }
             KeyState::Completed { status, for_op } => Resolution::Replay { status, for_op },
@@ -155,6 +161,9 @@ impl KeyStore {
         match self.records.get_mut(&key) {
             Some(rec) if matches!(rec.state, KeyState::InProgress { claim: c, .. } if c == claim) => {
                 rec.state = state;
+                if !matches!(state, KeyState::InProgress { .. }) {
+                    self.in_progress.remove(&key);
+                }
                 true
             }
             Some(_) | None => false,
@@ -167,10 +176,12 @@ impl KeyStore {
     /// so runs stay short). Returns the released keys and their points.
     pub fn release_orphans(&mut self) -> Vec<(u32, RecoveryPoint)> {
         let mut out = Vec::new();
-        for (key, rec) in self.records.iter_mut() {
-            if let KeyState::InProgress { point, .. } = rec.state {
-                rec.state = KeyState::Released { point };
-                out.push((*key, point));
+        for key in std::mem::take(&mut self.in_progress) {
+            if let Some(rec) = self.records.get_mut(&key) {
+                if let KeyState::InProgress { point, .. } = rec.state {
+                    rec.state = KeyState::Released { point };
+                    out.push((key, point));
+                }
             }
         }
         out
@@ -180,6 +191,7 @@ impl KeyStore {
     pub fn wipe(&mut self) -> usize {
         let n = self.records.len();
         self.records.clear();
+        self.in_progress.clear();
         n
     }
 
@@ -250,6 +262,19 @@ mod tests {
         assert_eq!(s.resolve(SimTime::from_ms(100), 1, 10, true, 2), Resolution::Run { resumed_from: None });
         // A zero TTL means keys never expire.
         assert!(!s.is_expired(1, SimTime::from_ms(1_000_000), SimDuration::ZERO));
+    }
+
+    #[test]
+    fn only_keys_still_in_progress_are_released_after_a_crash() {
+        let mut s = KeyStore::default();
+        for key in 1..=4 {
+            s.resolve(T0, key, 10, true, u64::from(key));
+        }
+        s.complete(2, 2, 201, 0);
+        s.release(3, 3, RecoveryPoint::Started);
+        assert_eq!(s.release_orphans(), vec![(1, RecoveryPoint::Started), (4, RecoveryPoint::Started)]);
+        assert_eq!(s.release_orphans(), vec![]);
+        assert_eq!(s.get(2).map(|r| r.state), Some(KeyState::Completed { status: 201, for_op: 0 }));
     }
 
     #[test]

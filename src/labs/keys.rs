@@ -190,7 +190,7 @@ pub fn Keys(p: &LabProps) -> Html {
     let (preset, params) = params_from(&mut q);
     let step_params = KeysParams { ops: presets::step_ops(params.policy), ..params.clone() };
     let step_run = use_memo(step_params, |p| keys::run(p).map(|r| { let d = step_data(&r); (r, d) }));
-    let batch = use_memo(params.clone(), |p| keys::run(p));
+    let batch = use_memo(params.clone(), keys::run);
     let key_id = preset.map_or("double_charges", Preset::key_counter);
 
     // Post the batch's outcome once per change, for an embedding page.

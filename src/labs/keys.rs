@@ -353,7 +353,7 @@ pub fn Keys(p: &LabProps) -> Html {
                             <h4>{ "What the provider charged" }</h4>
                             <ul>
                                 { for charged.iter().map(|l| line(l)) }
-                                if charged.is_empty() { <li class="keys-neutral">{ "• nothing charged yet" }</li> }
+                                if charged.is_empty() { <li class="keys-neutral">{ if step >= steps { "• nothing charged" } else { "• nothing charged yet" } }</li> }
                             </ul>
                         </section>
                     </div>

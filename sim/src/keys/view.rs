@@ -210,7 +210,7 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 format!("The client starts operation {}: charge {}.", op + 1, money(*amount_cents))
             }
             KeysRecord::RequestSent { op, attempt, key, hop_us, .. } => {
-                let label = format!("POST #{attempt} {}", key_name(*key));
+                let label = format!("#{attempt} {}", key_name(*key));
                 match hop_us {
                     Some(h) => {
                         items.push(item(Lane::Client, Some(Lane::Server), t, t + h, label, Shape::Arrow));
@@ -320,7 +320,7 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 format!("The server stores the {status} response under K{key}.")
             }
             KeysRecord::ResponseSent { attempt, status, replayed, hop_us, .. } => {
-                let label = if *replayed { format!("{status} replayed") } else { status.to_string() };
+                let label = if *replayed { format!("{status} replay") } else { status.to_string() };
                 match hop_us {
                     Some(h) => {
                         items.push(item(Lane::Server, Some(Lane::Client), t, t + h, label, Shape::Arrow));
@@ -333,12 +333,14 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 }
             }
             KeysRecord::ResponseReceived { attempt, status, replayed, .. } => {
-                let shape = match status {
-                    200..=299 => Shape::Good,
-                    409 => Shape::Block,
-                    _ => Shape::Bad,
+                // A failure is followed at once by the backoff, whose label
+                // says what happens next; the arrow already names the status.
+                let (label, shape) = match status {
+                    200..=299 => (format!("got {status}"), Shape::Good),
+                    409 => (String::new(), Shape::Block),
+                    _ => (String::new(), Shape::Bad),
                 };
-                items.push(item(Lane::Client, None, t, t, format!("got {status}"), shape));
+                items.push(item(Lane::Client, None, t, t, label, shape));
                 format!("The client receives {status}{} for attempt {attempt}.", if *replayed { " (replayed)" } else { "" })
             }
             KeysRecord::ConnectionRefused { attempt, .. } => {

@@ -320,7 +320,9 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 format!("The server stores the {status} response under K{key}.")
             }
             KeysRecord::ResponseSent { attempt, status, replayed, hop_us, .. } => {
-                let label = if *replayed { format!("{status} replay") } else { status.to_string() };
+                // A replay's arrow follows its request within a hop, so their labels
+                // would collide; the store lane's "replay" item names it instead.
+                let label = if *replayed { String::new() } else { status.to_string() };
                 match hop_us {
                     Some(h) => {
                         items.push(item(Lane::Server, Some(Lane::Client), t, t + h, label, Shape::Arrow));

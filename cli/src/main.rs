@@ -8,6 +8,7 @@ mod args;
 mod delivery;
 mod outbox;
 mod races;
+mod keys;
 
 type Entry = (&'static str, &'static str, fn(&[String]) -> Result<serde_json::Value, String>);
 
@@ -16,6 +17,7 @@ const COMMANDS: &[Entry] = &[
     ("delivery", delivery::HELP, delivery::main),
     ("outbox", outbox::HELP, outbox::main),
     ("race", races::HELP, races::main),
+    ("keys", keys::HELP, keys::main),
     ("golden", "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.", golden),
 ];
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod golden;
 pub mod outbox;
 pub mod races;
+pub mod keys;
 pub mod rng;
 pub mod sched;
 pub mod time;

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 pub mod about;
 pub mod outbox;
+pub mod keys;
 pub mod pending;
 pub mod races;
 pub mod recall;
@@ -15,7 +16,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
     let props = LabProps { query, on_query };
     match area {
         Area::About => html! { <about::About ..props /> },
-        Area::Keys => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Keys => html! { <keys::Keys ..props /> },
         Area::Retries => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
         Area::Outbox => html! { <outbox::OutboxLab ..props /> },
         Area::Races => html! { <races::Races ..props /> },

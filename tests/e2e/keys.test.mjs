@@ -1,0 +1,141 @@
+// The Keys lab end to end: one preset of each kind (a double charge, a silent
+// loss, a volatile-store crash, a short TTL, Stripe's replayed 500, the
+// correct setup), step controls and keyboard, permalinks and a hostile link.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withPage, screenshot, setRange, counter } from './harness.mjs';
+
+async function keyCounter(page) {
+  return page.locator('.counter.key').getAttribute('data-counter');
+}
+
+test('the no-key preset double charges, in the ledger and in the batch', async () => {
+  await withPage('?area=keys&preset=no-key', async (page) => {
+    await page.waitForSelector('[data-lab="keys"] [data-counter="double_charges"]');
+    assert.equal(await keyCounter(page), 'double_charges');
+    assert.ok(await counter(page, 'double_charges') > 0);
+    assert.equal(await page.locator('[data-badge="none"]').count(), 1);
+    // Step to the end: the provider column shows the second charge.
+    await page.locator('.step-controls .scrubber input').evaluate((el) => {
+      el.value = el.max; el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForSelector('.keys-charged li.keys-bad');
+    assert.match(await page.locator('.keys-charged').innerText(), /charged AGAIN/);
+    assert.match(await page.locator('.keys-believes').innerText(), /charged once/);
+    assert.ok(await page.locator('svg.timeline .tl-lost').count() >= 1, 'the lost response is drawn');
+    await screenshot(page, 'keys-no-key');
+  });
+});
+
+test('a reused key without a fingerprint is silently lost, and the fingerprint turns it into 422', async () => {
+  await withPage('?area=keys&preset=reused-key&step=999', async (page) => {
+    await page.waitForSelector('[data-counter="silent_losses"]');
+    assert.equal(await keyCounter(page), 'silent_losses');
+    assert.ok(await counter(page, 'silent_losses') > 0);
+    assert.match(await page.locator('.keys-believes').innerText(), /op 1's stored response/);
+    await screenshot(page, 'keys-reused-key');
+    await page.click('#keys-fp');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('fp') === '1');
+    assert.equal(await counter(page, 'silent_losses'), 0);
+    assert.ok(await counter(page, 'mismatches_422') > 0);
+  });
+});
+
+test('step controls walk the key through its states with the keyboard', async () => {
+  await withPage('?area=keys&preset=volatile-crash', async (page) => {
+    await page.waitForSelector('[data-badge]');
+    assert.equal(await page.locator('[data-badge]').getAttribute('data-badge'), 'absent');
+    const seen = new Set();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    for (let i = 0; i < 40; i++) {
+      seen.add(await page.locator('[data-badge]').getAttribute('data-badge'));
+      await page.keyboard.press('ArrowRight');
+    }
+    for (const state of ['absent', 'in-progress', 'charge-recorded', 'forgotten', 'completed']) {
+      assert.ok(seen.has(state), `badge never showed ${state}: ${[...seen]}`);
+    }
+    const step = Number(new URL(page.url()).searchParams.get('step'));
+    assert.ok(step > 10, `the step is in the URL (${step})`);
+    await screenshot(page, 'keys-volatile-crash');
+    await page.keyboard.press('r');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '0');
+  });
+});
+
+test('a TTL shorter than the retries shows the key expiring and a double charge', async () => {
+  await withPage('?area=keys&preset=short-ttl&step=999', async (page) => {
+    await page.waitForSelector('[data-counter="keys_expired"]');
+    assert.ok(await counter(page, 'keys_expired') > 0);
+    assert.ok(await counter(page, 'double_charges') > 0);
+    assert.match(await page.locator('.event-log').innerText(), /older than its TTL/);
+    assert.equal(await page.locator('[data-badge]').getAttribute('data-badge'), 'completed');
+    await screenshot(page, 'keys-short-ttl');
+  });
+});
+
+test('Stripe replays the stored 500; releasing the key completes the operations', async () => {
+  await withPage('?area=keys&preset=replay-5xx', async (page) => {
+    await page.waitForSelector('[data-counter="replayed_5xx"]');
+    assert.equal(await keyCounter(page), 'replayed_5xx');
+    assert.ok(await counter(page, 'replayed_5xx') > 0);
+    await page.locator('.step-controls .scrubber input').evaluate((el) => {
+      el.value = el.max; el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(() => /gave up after/.test(document.querySelector('.keys-believes').innerText));
+    assert.match(await page.locator('.event-log').innerText(), /replays the stored 500/);
+    await screenshot(page, 'keys-replay-5xx');
+    const failedStored = await counter(page, 'failed_visibly');
+    await page.selectOption('#keys-on5xx', 'release');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('on5xx') === 'release');
+    assert.equal(await counter(page, 'replayed_5xx'), 0);
+    assert.ok(await counter(page, 'failed_visibly') < failedStored);
+    assert.equal(await counter(page, 'double_charges'), 0);
+  });
+});
+
+test('the correct setup charges exactly the intended operations and its link survives a reload', async () => {
+  await withPage('?area=keys&preset=correct', async (page) => {
+    await page.waitForSelector('[data-counter="charges"]');
+    assert.equal(await keyCounter(page), 'charges');
+    await setRange(page, '#keys-ops', 1000);
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('ops') === '1000');
+    assert.equal(await counter(page, 'intended'), 1000);
+    assert.equal(await counter(page, 'charges'), 1000);
+    assert.equal(await counter(page, 'double_charges'), 0);
+    assert.equal(await counter(page, 'silent_losses'), 0);
+    const replays = await counter(page, 'replays');
+    await page.reload();
+    await page.waitForSelector('[data-counter="charges"]');
+    assert.equal(await counter(page, 'replays'), replays, 'the same link gives the same batch');
+    await page.locator('.step-controls .scrubber input').evaluate((el) => {
+      el.value = el.max; el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForSelector('[data-badge="completed"]');
+    await screenshot(page, 'keys-correct');
+  });
+});
+
+test('preset buttons are permalinks carrying every knob', async () => {
+  await withPage('?area=keys', async (page) => {
+    await page.waitForSelector('a[data-preset="fresh-key"]');
+    const href = await page.locator('a[data-preset="fresh-key"]').getAttribute('href');
+    for (const k of ['preset=fresh-key', 'policy=fresh', 'rsloss=30', 'seed=', 'store=durable']) {
+      assert.ok(href.includes(k), `${href} lacks ${k}`);
+    }
+    await page.click('a[data-preset="fresh-key"]');
+    await page.waitForSelector('a[data-preset="fresh-key"][aria-current="true"]');
+    assert.ok(await counter(page, 'double_charges') > 0);
+  });
+});
+
+test('a hostile keys link warns and falls back', async () => {
+  await withPage('?area=keys&preset=%3Cimg%3E&policy=drop&ops=-4&ttl=abc&store=tape', async (page) => {
+    await page.waitForSelector('#link-warning');
+    const text = await page.locator('#link-warning').innerText();
+    assert.match(text, /preset=/);
+    assert.match(text, /policy=/);
+    assert.match(text, /ttl=/);
+    await page.waitForSelector('[data-counter="charges"]');
+    assert.equal(await counter(page, 'intended'), 1);
+  });
+});

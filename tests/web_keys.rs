@@ -1,0 +1,70 @@
+//! Browser component tests of the Keys lab (wasm-bindgen-test in headless Chromium).
+#![cfg(target_arch = "wasm32")]
+
+use idemlab_sim::keys::{self, KeysParams, Preset};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn next_frames() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+fn mount_at(search: &str) -> web_sys::Element {
+    let w = web_sys::window().unwrap();
+    w.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(search)).unwrap();
+    let doc = w.document().unwrap();
+    let el = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+#[wasm_bindgen_test]
+async fn the_no_key_preset_renders_its_diagram_ledger_and_double_charges() {
+    let root = mount_at("?area=keys&preset=no-key&step=999");
+    yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
+    next_frames().await;
+    let html = root.inner_html();
+    assert!(html.contains("data-lab=\"keys\""), "keys lab did not render");
+    assert!(html.contains("What the client believes") && html.contains("What the provider charged"));
+    assert!(html.contains("charged AGAIN"), "the step-through should show the second charge");
+    let key = root.query_selector(".counter.key").unwrap().expect("a key counter");
+    assert_eq!(key.get_attribute("data-counter").as_deref(), Some("double_charges"));
+    root.set_inner_html("");
+}
+
+#[wasm_bindgen_test]
+async fn the_correct_preset_marks_charges_and_ends_with_a_completed_key() {
+    let root = mount_at("?area=keys&preset=correct&step=999");
+    yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
+    next_frames().await;
+    let badge = root.query_selector("[data-badge]").unwrap().expect("a key badge");
+    assert_eq!(badge.get_attribute("data-badge").as_deref(), Some("completed"));
+    let key = root.query_selector(".counter.key").unwrap().expect("a key counter");
+    assert_eq!(key.get_attribute("data-counter").as_deref(), Some("charges"));
+    root.set_inner_html("");
+}
+
+#[wasm_bindgen_test]
+fn keys_engine_timing_in_the_browser() {
+    // Prints figures for the README; asserts nothing about time.
+    for preset in [Preset::Correct, Preset::NoKey] {
+        let p = KeysParams { ops: 1_000, ..preset.params() };
+        let runs = 10;
+        let t0 = idemlab_web::web::now_ms();
+        for _ in 0..runs {
+            let r = keys::run(&p).unwrap();
+            assert_eq!(r.counters.intended, 1_000);
+        }
+        let per = (idemlab_web::web::now_ms() - t0) / f64::from(runs);
+        console_log!("BENCH wasm keys/{}/1000-ops: {per:.3} ms per run", preset.slug());
+    }
+    let p = KeysParams { ops: 1, ..Preset::Correct.params() };
+    let t0 = idemlab_web::web::now_ms();
+    for _ in 0..200 {
+        let r = keys::run(&p).unwrap();
+        assert!(!keys::view::steps(&r).is_empty());
+    }
+    console_log!("BENCH wasm keys/correct/step-view: {:.3} ms per run", (idemlab_web::web::now_ms() - t0) / 200.0);
+}

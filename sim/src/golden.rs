@@ -30,6 +30,7 @@ pub fn cases() -> Vec<GoldenCase> {
             out.push(GoldenCase { name: format!("delivery/dedup={dedup}/{seed}"), hash });
         }
     }
+    crate::retries::golden_cases(&mut out);
     out
 }
 

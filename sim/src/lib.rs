@@ -10,6 +10,7 @@ pub mod backoff;
 pub mod delivery;
 pub mod error;
 pub mod golden;
+pub mod retries;
 pub mod rng;
 pub mod sched;
 pub mod time;

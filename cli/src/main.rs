@@ -6,12 +6,14 @@
 
 mod args;
 mod delivery;
+mod retries;
 
 type Entry = (&'static str, &'static str, fn(&[String]) -> Result<serde_json::Value, String>);
 
 /// Every subcommand: name, help, entry point.
 const COMMANDS: &[Entry] = &[
     ("delivery", delivery::HELP, delivery::main),
+    ("retry", retries::HELP, retries::main),
     ("golden", "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.", golden),
 ];
 

@@ -29,6 +29,9 @@ pub struct LineChartProps {
     /// An x (in data units) to mark with a vertical cursor line, e.g. the current step.
     #[prop_or_default]
     pub cursor_x: Option<f64>,
+    /// Fixed x maximum (e.g. a run's duration); otherwise the data's, rounded up.
+    #[prop_or_default]
+    pub x_max: Option<f64>,
 }
 
 const W: f64 = 560.0;
@@ -103,7 +106,7 @@ fn cursor(x: Option<f64>, x_max: f64) -> Html {
 #[component]
 pub fn LineChart(p: &LineChartProps) -> Html {
     let all = p.series.iter().flat_map(|s| s.points.iter());
-    let x_max = nice_max(all.clone().map(|(x, _)| *x).fold(0.0, f64::max));
+    let x_max = p.x_max.filter(|x| *x > 0.0).unwrap_or_else(|| nice_max(all.clone().map(|(x, _)| *x).fold(0.0, f64::max)));
     let y_max = p.y_max.unwrap_or_else(|| nice_max(all.map(|(_, y)| *y).fold(0.0, f64::max)));
     let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
     let sy = |y: f64| H - B - (y / y_max).clamp(0.0, 1.0) * (H - T - B);

@@ -228,6 +228,16 @@ pub fn Retries(p: &LabProps) -> Html {
     let mode = q.choice("mode", &MODES);
     let (preset, params) = fleet_params(&mut q);
     let knobs = study_knobs(&mut q);
+    let _ = q.int("step", fleet::BUCKETS as i64, 0, fleet::BUCKETS as i64);
+    // The shell shows the warnings it found itself; these are the lab's own.
+    // (When the shell's LinkWarnings component is available, it can show all of q.warnings.)
+    let own_warnings: Vec<String> = q.warnings.iter().filter(|w| !p.query.warnings.contains(w)).cloned().collect();
+    let warnings = (!own_warnings.is_empty()).then(|| html! {
+        <div class="link-warning" role="status" id="retries-link-warning">
+            <strong>{ "This link had problems, so defaults were used where needed:" }</strong>
+            <ul>{ for own_warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }</ul>
+        </div>
+    });
 
     let set_mode = {
         let (q, on_query) = (p.query.clone(), p.on_query.clone());
@@ -271,6 +281,7 @@ pub fn Retries(p: &LabProps) -> Html {
     };
     html! {
         <section class="lab retries-lab" data-lab="retries">
+            { warnings.unwrap_or_default() }
             <h2>{ "Retries: backoff, jitter, Retry-After and budgets" }</h2>
             <div class="prose">
                 <p>{ "A retry is how at-least-once delivery happens, and a fleet of clients retrying at once is how a small outage becomes a long one. Back off exponentially and add jitter, so that clients that failed together do not come back together; retry only what can succeed (network errors, timeouts, 5xx and 429, never another 4xx); honour Retry-After; and cap retries for the whole fleet, not only per request." }</p>
@@ -449,7 +460,7 @@ fn fleet_charts(run: &FleetRun, step: usize, query: &Query) -> Html {
         Callback::from(move |_| serde_json::to_string_pretty(&run).unwrap_or_default())
     };
     let budget_chart = (run.params.budget_pct > 0).then(|| html! {
-        <LineChart title="Budget level (tokens at the end of each bucket)" x_label="time (s)" y_label="tokens" cursor_x={cursor}
+        <LineChart title="Budget level (tokens at the end of each bucket)" x_label="time (s)" y_label="tokens" cursor_x={cursor} x_max={Some(x_max)}
             series={vec![Series { name: "tokens".into(), points: tokens }]} />
     });
     html! {
@@ -466,16 +477,16 @@ fn fleet_charts(run: &FleetRun, step: usize, query: &Query) -> Html {
             <div class="retries-charts">
                 <BarChart title="Offered load at the server, per second: first tries, then retries, then layer calls stacked" x_label="time (s)" y_label="calls per second"
                     stack_names={vec!["first tries".into(), "client retries".into(), "layer retries".into()]} bars={bars} x_max={x_max} cursor_x={cursor} />
-                <LineChart title="Successes and failures per second, against the server's capacity" x_label="time (s)" y_label="requests per second" cursor_x={cursor}
+                <LineChart title="Successes and failures per second, against the server's capacity" x_label="time (s)" y_label="requests per second" cursor_x={cursor} x_max={Some(x_max)}
                     series={vec![
                         Series { name: "succeeded".into(), points: line(&b.successes) },
                         Series { name: "failed (gave up)".into(), points: line(&b.failures) },
                         Series { name: "answered 503".into(), points: line(&b.rejected) },
                         Series { name: "capacity".into(), points: capacity },
                     ]} />
-                <LineChart title="Amplification: server calls per first try, per bucket" x_label="time (s)" y_label="calls per first try" cursor_x={cursor}
+                <LineChart title="Amplification: server calls per first try, per bucket" x_label="time (s)" y_label="calls per first try" cursor_x={cursor} x_max={Some(x_max)}
                     series={vec![Series { name: "amplification".into(), points: amp }]} />
-                <LineChart title="Completion latency of successful requests" x_label="time (s)" y_label="latency (s)" cursor_x={cursor}
+                <LineChart title="Completion latency of successful requests" x_label="time (s)" y_label="latency (s)" cursor_x={cursor} x_max={Some(x_max)}
                     series={vec![Series { name: "p50".into(), points: lat(&b.latency_ms_p50) }, Series { name: "p99".into(), points: lat(&b.latency_ms_p99) }]} />
                 { budget_chart.unwrap_or_default() }
                 <BarChart title={format!("Delays chosen by {} (before Retry-After)", run.params.strategy.title())} x_label="delay (ms)" y_label="retries"
@@ -545,8 +556,8 @@ fn CompareView(p: &CompareProps) -> Html {
                 <tbody>{ for rows }</tbody>
             </table>
             <div class="retries-charts">
-                <LineChart title="Offered load at the server per strategy (all calls)" x_label="time (s)" y_label="calls per second" series={load} />
-                <LineChart title="Successes per second per strategy" x_label="time (s)" y_label="requests per second" series={ok} />
+                <LineChart title="Offered load at the server per strategy (all calls)" x_label="time (s)" y_label="calls per second" series={load} x_max={Some(f64::from(p.params.duration_s))} />
+                <LineChart title="Successes per second per strategy" x_label="time (s)" y_label="requests per second" series={ok} x_max={Some(f64::from(p.params.duration_s))} />
             </div>
         </div>
     }
@@ -603,8 +614,8 @@ fn StudyView(p: &StudyProps) -> Html {
                 <>
                     <p class="retries-headline" data-testid="study-headline">{ headline }</p>
                     <div class="retries-charts">
-                        <LineChart title="Work: writes (calls) per run against clients" x_label="clients" y_label="calls per run" series={series(|pt| pt.calls_mean)} />
-                        <LineChart title="Time until the last client finished" x_label="clients" y_label="time (s)" series={series(|pt| pt.time_ms_mean / 1000.0)} />
+                        <LineChart title="Work: writes (calls) per run against clients" x_label="clients" y_label="calls per run" series={series(|pt| pt.calls_mean)} x_max={Some(f64::from(k.clients_max))} />
+                        <LineChart title="Time until the last client finished" x_label="clients" y_label="time (s)" series={series(|pt| pt.time_ms_mean / 1000.0)} x_max={Some(f64::from(k.clients_max))} />
                     </div>
                     <table class="retries-table">
                         <caption>{ format!("At {} clients, mean of {} runs", k.clients_max, k.runs) }</caption>
@@ -640,8 +651,10 @@ fn StudyView(p: &StudyProps) -> Html {
                 <Slider id="retries-wn" label="Clients in the waves chart" value={k.wave_clients as i64} min={10} max={190} step={10} disabled={p.query.locked("wn")} on_change={set("wn")} />
             </div>
             { result }
-            <LineChart title={format!("Writes reaching the server per 50 ms, one run of {} clients: synchronised waves without jitter", k.wave_clients)}
-                x_label="time (s)" y_label="writes per 50 ms" series={wave_series} />
+            <div class="retries-charts">
+                <LineChart title={format!("Writes reaching the server per 50 ms, one run of {} clients: synchronised waves without jitter", k.wave_clients)}
+                    x_label="time (s)" y_label="writes per 50 ms" series={wave_series} />
+            </div>
             <p class="note">{ "What it shows: exponential backoff without jitter is worst on both work and time; full and equal jitter do about the same work and decorrelated somewhat more; equal jitter takes longer than full. No strategy removes the roughly N² growth of work: contention on one row is the real problem." }</p>
         </div>
     }

@@ -14,7 +14,7 @@ test('each preset renders its charts and evidence, and is a permalink', async ()
       assert.ok(await page.locator('.retries-lab figure.chart').count() >= 5, `${preset}: charts missing`);
       assert.equal(await page.locator(`a[data-preset="${preset}"]`).getAttribute('aria-current'), 'true');
       // Every chart has drawn something: bars or a line with points.
-      const empty = await page.locator('.retries-lab figure.chart svg').evaluateAll((svgs) =>
+      const empty = await page.locator('.retries-lab figure.chart > svg').evaluateAll((svgs) =>
         svgs.filter((s) => !s.querySelector('rect.seg[height]:not([height="0.00"]), path.series[d*="L"]')).length);
       assert.equal(empty, 0, `${preset}: an empty chart`);
       assert.ok(await counter(page, 'requests') > 10000);
@@ -81,8 +81,8 @@ test('the step controls scrub time buckets from the keyboard and keep the step i
 
 test('a hostile retries link warns and falls back', async () => {
   await withPage('?area=retries&preset=nope&s=warp&att=-3&n=99999999', async (page) => {
-    await page.waitForSelector('#link-warning');
-    const text = await page.locator('#link-warning').innerText();
+    await page.waitForSelector('.link-warning');
+    const text = await page.locator('.link-warning').allInnerTexts().then((t) => t.join(' '));
     assert.match(text, /preset/);
     assert.match(text, /att=-3/);
     await page.waitForSelector('[data-counter="amplification"]');

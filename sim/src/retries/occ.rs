@@ -149,8 +149,9 @@ const TIME_US_MAX: u64 = (1u64 << (64 - CLIENT_BITS)) - 1;
 /// server, and when its write arrives the write succeeds exactly when no
 /// other write succeeded after that read (`last_success_us <= read_at_us`).
 /// Writes are processed in time order, so every earlier success is known by
-/// then. The client's stream is drawn in the same order as if every hop were
-/// an event: one event per attempt instead of four.
+/// then. Only the client's own stream decides its hops and sleeps, so
+/// folding them into the next write changes nothing another client sees:
+/// one event per attempt instead of four.
 struct Client {
     draws: NormalStream,
     backoff: Backoff,

@@ -9,6 +9,7 @@ mod delivery;
 mod outbox;
 mod races;
 mod keys;
+mod retries;
 
 type Entry = (&'static str, &'static str, fn(&[String]) -> Result<serde_json::Value, String>);
 
@@ -18,6 +19,7 @@ const COMMANDS: &[Entry] = &[
     ("outbox", outbox::HELP, outbox::main),
     ("race", races::HELP, races::main),
     ("keys", keys::HELP, keys::main),
+    ("retry", retries::HELP, retries::main),
     ("golden", "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.", golden),
 ];
 

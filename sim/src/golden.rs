@@ -33,6 +33,7 @@ pub fn cases() -> Vec<GoldenCase> {
     crate::outbox::golden_cases(&mut out);
     crate::races::golden_cases(&mut out);
     crate::keys::golden_cases(&mut out);
+    crate::retries::golden_cases(&mut out);
     out
 }
 

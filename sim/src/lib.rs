@@ -13,6 +13,7 @@ pub mod golden;
 pub mod outbox;
 pub mod races;
 pub mod keys;
+pub mod retries;
 pub mod rng;
 pub mod sched;
 pub mod time;

@@ -26,6 +26,12 @@ pub struct LineChartProps {
     /// Fixed y maximum; otherwise the data's.
     #[prop_or_default]
     pub y_max: Option<f64>,
+    /// An x (in data units) to mark with a vertical cursor line, e.g. the current step.
+    #[prop_or_default]
+    pub cursor_x: Option<f64>,
+    /// Fixed x maximum (e.g. a run's duration); otherwise the data's, rounded up.
+    #[prop_or_default]
+    pub x_max: Option<f64>,
 }
 
 const W: f64 = 560.0;
@@ -89,11 +95,18 @@ fn axes(x_max: f64, y_max: f64, x_label: &AttrValue, y_label: &AttrValue) -> Htm
     }
 }
 
+/// A dashed vertical line at `x`, when there is one.
+fn cursor(x: Option<f64>, x_max: f64) -> Html {
+    let Some(x) = x.filter(|x| x.is_finite()) else { return Html::default() };
+    let cx = L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
+    html! { <line class="cursor" x1={format!("{cx:.1}")} x2={format!("{cx:.1}")} y1={T.to_string()} y2={(H - B).to_string()} /> }
+}
+
 /// A line chart.
 #[component]
 pub fn LineChart(p: &LineChartProps) -> Html {
     let all = p.series.iter().flat_map(|s| s.points.iter());
-    let x_max = nice_max(all.clone().map(|(x, _)| *x).fold(0.0, f64::max));
+    let x_max = p.x_max.filter(|x| *x > 0.0).unwrap_or_else(|| nice_max(all.clone().map(|(x, _)| *x).fold(0.0, f64::max)));
     let y_max = p.y_max.unwrap_or_else(|| nice_max(all.map(|(_, y)| *y).fold(0.0, f64::max)));
     let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
     let sy = |y: f64| H - B - (y / y_max).clamp(0.0, 1.0) * (H - T - B);
@@ -107,6 +120,7 @@ pub fn LineChart(p: &LineChartProps) -> Html {
                         .collect();
                     html! { <path d={d} class={format!("series s{}", i % 6)} stroke-dasharray={DASHES[i % 6]} fill="none" /> }
                 }) }
+                { cursor(p.cursor_x, x_max) }
             </svg>
             <figcaption>
                 <span class="chart-title">{ p.title.clone() }</span>
@@ -147,6 +161,9 @@ pub struct BarChartProps {
     pub bars: Vec<Bar>,
     /// The x value at the right edge.
     pub x_max: f64,
+    /// An x (in the units of `x_max`) to mark with a vertical cursor line.
+    #[prop_or_default]
+    pub cursor_x: Option<f64>,
 }
 
 /// A stacked bar chart (also a histogram, with one segment).
@@ -174,6 +191,7 @@ pub fn BarChart(p: &BarChartProps) -> Html {
                         </g>
                     }
                 }) }
+                { cursor(p.cursor_x, if p.x_max > 0.0 { p.x_max } else { n }) }
             </svg>
             <figcaption>
                 <span class="chart-title">{ p.title.clone() }</span>

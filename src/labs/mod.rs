@@ -5,11 +5,11 @@ use crate::query::{Area, Query};
 use yew::prelude::*;
 
 pub mod about;
-pub mod outbox;
 pub mod keys;
-pub mod pending;
+pub mod outbox;
 pub mod races;
 pub mod recall;
+pub mod retries;
 
 /// The component for `area`, given the permalink state.
 pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
@@ -17,7 +17,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
     match area {
         Area::About => html! { <about::About ..props /> },
         Area::Keys => html! { <keys::Keys ..props /> },
-        Area::Retries => html! { <pending::Pending area={area} warnings={props.query.warnings.clone()} /> },
+        Area::Retries => html! { <retries::Retries ..props /> },
         Area::Outbox => html! { <outbox::OutboxLab ..props /> },
         Area::Races => html! { <races::Races ..props /> },
         Area::Recall => html! { <recall::Recall ..props /> },

@@ -143,7 +143,6 @@ pub fn App() -> Html {
     }
 }
 
-
 /// Props of [`EmbedPanel`].
 #[derive(Properties, PartialEq, Clone)]
 struct EmbedPanelProps {

@@ -94,7 +94,9 @@ impl Query {
                 (Some(k), Some(v)) => {
                     q.params.insert(k, v);
                 }
-                _ => q.warnings.push(format!("The link part {:?} is not valid percent-encoding; it was ignored.", clip(part))),
+                _ => q
+                    .warnings
+                    .push(format!("The link part {:?} is not valid percent-encoding; it was ignored.", clip(part))),
             }
         }
         q
@@ -180,7 +182,10 @@ impl Query {
         match raw.trim().parse::<u64>() {
             Ok(v) => v,
             Err(_) => {
-                self.warnings.push(format!("{key}={:?} is not a seed (a whole number from 0 to 2^64-1); using {default}.", clip(&raw)));
+                self.warnings.push(format!(
+                    "{key}={:?} is not a seed (a whole number from 0 to 2^64-1); using {default}.",
+                    clip(&raw)
+                ));
                 default
             }
         }
@@ -211,7 +216,11 @@ impl Query {
         match choices.iter().find(|c| **c == raw) {
             Some(c) => c,
             None => {
-                self.warnings.push(format!("{key}={:?} is not one of {}; using {first}.", clip(&raw), choices.join(", ")));
+                self.warnings.push(format!(
+                    "{key}={:?} is not one of {}; using {first}.",
+                    clip(&raw),
+                    choices.join(", ")
+                ));
                 first
             }
         }
@@ -348,7 +357,10 @@ mod tests {
 
     #[test]
     fn host_messages_set_only_ordinary_parameters() {
-        let m = parse_host_message(r#"{"source":"idemlab-host","type":"set","params":{"step":3,"lock":"","embed":"0","seed":"9"}}"#).unwrap();
+        let m = parse_host_message(
+            r#"{"source":"idemlab-host","type":"set","params":{"step":3,"lock":"","embed":"0","seed":"9"}}"#,
+        )
+        .unwrap();
         assert_eq!(m, vec![("seed".to_string(), "9".to_string()), ("step".to_string(), "3".to_string())]);
         assert!(parse_host_message(r#"{"source":"other","type":"set","params":{}}"#).is_none());
         assert!(parse_host_message("not json").is_none());

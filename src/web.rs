@@ -175,8 +175,7 @@ pub fn post_height(area: &str) {
     // The body's own height, not the document's scroll height: the latter
     // never drops below the frame's current height, so a frame could grow
     // but never shrink.
-    let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()).map(|b| b.offset_height())
-    else {
+    let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()).map(|b| b.offset_height()) else {
         return;
     };
     if LAST_HEIGHT.with(|c| c.replace(h)) != h {

@@ -64,7 +64,15 @@ fn outbox_engine_timing_in_the_browser() {
         console_log!("BENCH wasm outbox/mode{}-1000-commands: {per:.3} ms per run", mode.number());
     }
     // The UI's default preset run plus replaying the view at every step.
-    let p = OutboxParams { mode: Mode::OutboxInbox, commands: 200, relay_crash: 0.15, consumer_crash: 0.1, ack_lost: 0.05, seed: 3, ..Default::default() };
+    let p = OutboxParams {
+        mode: Mode::OutboxInbox,
+        commands: 200,
+        relay_crash: 0.15,
+        consumer_crash: 0.1,
+        ack_lost: 0.05,
+        seed: 3,
+        ..Default::default()
+    };
     let t0 = idemlab_web::web::now_ms();
     let r = outbox::run(&p).unwrap();
     let v = outbox::view_at(&r, r.trace.len());

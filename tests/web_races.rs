@@ -48,7 +48,10 @@ fn the_explorer_finds_the_double_charge_in_wasm_too() {
 
 #[wasm_bindgen_test]
 async fn a_permalink_at_the_end_of_the_counterexample_shows_two_charges_in_the_ledger() {
-    idemlab_web::web::write_url(&Query::parse("?area=races&scenario=select-then-insert&schedule=1,1,1,2,1,2,2,2&step=8"), false);
+    idemlab_web::web::write_url(
+        &Query::parse("?area=races&scenario=select-then-insert&schedule=1,1,1,2,1,2,2,2&step=8"),
+        false,
+    );
     let root = mount_point();
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
     next_frames().await;

@@ -43,7 +43,9 @@ async fn the_budget_preset_renders_its_charts_and_marks_budget_refusals() {
 fn the_study_orderings_hold_in_wasm_too() {
     let r: Vec<_> = occ::STUDY_STRATEGIES
         .iter()
-        .map(|&strategy| occ::run(&occ::OccParams { clients: 100, runs: 30, strategy, seed: 4, ..Default::default() }).unwrap())
+        .map(|&strategy| {
+            occ::run(&occ::OccParams { clients: 100, runs: 30, strategy, seed: 4, ..Default::default() }).unwrap()
+        })
         .collect();
     assert!(r[2].calls_mean() < 0.5 * r[1].calls_mean(), "full jitter does not halve exponential's calls");
     assert!(r[1].time_ms_mean() > r[2].time_ms_mean().max(r[3].time_ms_mean()).max(r[4].time_ms_mean()));

@@ -71,7 +71,10 @@ impl Args {
         match self.value(flag) {
             None => Ok(default_fraction),
             Some(v) => {
-                let n: f64 = v.trim_end_matches('%').parse().map_err(|_| format!("{flag}: cannot read {v:?} as a percentage"))?;
+                let n: f64 = v
+                    .trim_end_matches('%')
+                    .parse()
+                    .map_err(|_| format!("{flag}: cannot read {v:?} as a percentage"))?;
                 if !(0.0..=100.0).contains(&n) {
                     return Err(format!("{flag}: {v} is not between 0 and 100"));
                 }

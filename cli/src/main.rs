@@ -6,9 +6,9 @@
 
 mod args;
 mod delivery;
+mod keys;
 mod outbox;
 mod races;
-mod keys;
 mod retries;
 
 type Entry = (&'static str, &'static str, fn(&[String]) -> Result<serde_json::Value, String>);

@@ -38,7 +38,8 @@ pub fn main(words: &[String]) -> Result<serde_json::Value, String> {
             } else {
                 (races::run(&s, &schedule).map_err(|e| e.to_string())?, Vec::new())
             };
-            let narration: Vec<String> = run.trace.iter().map(|r| format!("{}: {}", r.step, races::narrate(&r.record))).collect();
+            let narration: Vec<String> =
+                run.trace.iter().map(|r| format!("{}: {}", r.step, races::narrate(&r.record))).collect();
             Ok(serde_json::json!({
                 "scenario": s.id,
                 "schedule": run.schedule,

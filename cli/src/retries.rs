@@ -5,7 +5,8 @@ use idemlab_sim::backoff::Strategy;
 use idemlab_sim::retries::{fleet, occ};
 use std::fmt::Write as _;
 
-pub const HELP: &str = "idemlab retry --workload occ|fleet [--strategy NAME|all] [--clients N] [--runs R] [--seed S] [knobs] [--csv]
+pub const HELP: &str =
+    "idemlab retry --workload occ|fleet [--strategy NAME|all] [--clients N] [--runs R] [--seed S] [knobs] [--csv]
   occ:   the AWS backoff study (N clients updating one row under optimistic concurrency).
          Prints mean writes (calls) and time until the last client finished, per strategy.
          --runs R (default 100), --sweep (every client count from 10 to N by 10),
@@ -93,7 +94,15 @@ fn run_occ(a: &Args) -> Result<serde_json::Value, String> {
     if a.has("--csv") {
         let mut csv = String::from("clients,strategy,runs,calls_mean,time_ms_mean\n");
         for p in &points {
-            let _ = writeln!(csv, "{},{},{},{:.2},{:.2}", p.clients, p.strategy.slug(), base.runs, p.calls_mean, p.time_ms_mean);
+            let _ = writeln!(
+                csv,
+                "{},{},{},{:.2},{:.2}",
+                p.clients,
+                p.strategy.slug(),
+                base.runs,
+                p.calls_mean,
+                p.time_ms_mean
+            );
         }
         print_csv_and_exit(&csv);
     }
@@ -111,8 +120,11 @@ fn run_fleet(a: &Args) -> Result<serde_json::Value, String> {
         None => (d.outage_from_s, d.outage_to_s),
         Some("none") => (0, 0),
         Some(v) => {
-            let (f, t) = v.split_once('-').ok_or_else(|| format!("--outage: write FROM-TO in seconds, e.g. 20-25, not {v:?}"))?;
-            let parse = |s: &str| s.trim().parse::<u32>().map_err(|_| format!("--outage: cannot read {s:?} as seconds"));
+            let (f, t) = v
+                .split_once('-')
+                .ok_or_else(|| format!("--outage: write FROM-TO in seconds, e.g. 20-25, not {v:?}"))?;
+            let parse =
+                |s: &str| s.trim().parse::<u32>().map_err(|_| format!("--outage: cannot read {s:?} as seconds"));
             (parse(f)?, parse(t)?)
         }
     };

@@ -69,12 +69,16 @@ fn execute(client: &mut Client, stmt: Stmt, sql: &str, key: &str) -> Reply {
         None => Err(format!("connection error: {e}")),
     };
     match stmt {
-        Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err),
+        Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => {
+            client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err)
+        }
         Stmt::AdvisoryLock => client.query(sql, &[&key]).map(|_| StmtResult::Ok).or_else(err),
-        Stmt::SelectKey { .. } | Stmt::Insert { on_conflict_do_nothing: true, .. } => match client.query(sql, &[&key]) {
-            Ok(rows) => Ok(StmtResult::Rows { rows: rows.iter().map(row_out).collect::<Result<_, _>>()? }),
-            Err(e) => err(e),
-        },
+        Stmt::SelectKey { .. } | Stmt::Insert { on_conflict_do_nothing: true, .. } => {
+            match client.query(sql, &[&key]) {
+                Ok(rows) => Ok(StmtResult::Rows { rows: rows.iter().map(row_out).collect::<Result<_, _>>()? }),
+                Err(e) => err(e),
+            }
+        }
         Stmt::Insert { on_conflict_do_nothing: false, .. } | Stmt::UpdateDone => match client.execute(sql, &[&key]) {
             Ok(n) => Ok(StmtResult::Count { n: n as u8 }),
             Err(e) => err(e),
@@ -97,10 +101,8 @@ fn row_out(r: &postgres::Row) -> Result<RowOut, String> {
 fn wait_until_blocked(admin: &mut Client, pid: i32, deadline: Duration) -> bool {
     let start = Instant::now();
     while start.elapsed() < deadline {
-        let blocked: bool = admin
-            .query_one("SELECT cardinality(pg_blocking_pids($1)) > 0", &[&pid])
-            .expect("pg_blocking_pids")
-            .get(0);
+        let blocked: bool =
+            admin.query_one("SELECT cardinality(pg_blocking_pids($1)) > 0", &[&pid]).expect("pg_blocking_pids").get(0);
         if blocked {
             return true;
         }

@@ -4,12 +4,17 @@ use std::process::Command;
 
 fn idemlab(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_idemlab")).args(args).output().expect("run idemlab");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn occ_prints_one_point_per_strategy_as_json() {
-    let (ok, out, err) = idemlab(&["retry", "--workload", "occ", "--strategy", "all", "--clients", "20", "--runs", "5", "--seed", "3"]);
+    let (ok, out, err) =
+        idemlab(&["retry", "--workload", "occ", "--strategy", "all", "--clients", "20", "--runs", "5", "--seed", "3"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let points = v["points"].as_array().unwrap();
@@ -21,7 +26,19 @@ fn occ_prints_one_point_per_strategy_as_json() {
 
 #[test]
 fn occ_csv_has_a_header_and_a_row_per_point() {
-    let (ok, out, err) = idemlab(&["retry", "--workload", "occ", "--strategy", "full", "--clients", "30", "--runs", "3", "--sweep", "--csv"]);
+    let (ok, out, err) = idemlab(&[
+        "retry",
+        "--workload",
+        "occ",
+        "--strategy",
+        "full",
+        "--clients",
+        "30",
+        "--runs",
+        "3",
+        "--sweep",
+        "--csv",
+    ]);
     assert!(ok, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "clients,strategy,runs,calls_mean,time_ms_mean");
@@ -31,7 +48,19 @@ fn occ_csv_has_a_header_and_a_row_per_point() {
 
 #[test]
 fn fleet_json_is_the_same_for_the_same_seed() {
-    let args = ["retry", "--workload", "fleet", "--strategy", "exponential", "--duration", "10", "--seed", "9", "--budget", "10"];
+    let args = [
+        "retry",
+        "--workload",
+        "fleet",
+        "--strategy",
+        "exponential",
+        "--duration",
+        "10",
+        "--seed",
+        "9",
+        "--budget",
+        "10",
+    ];
     let (ok, a, err) = idemlab(&args);
     assert!(ok, "{err}");
     let (_, b, _) = idemlab(&args);

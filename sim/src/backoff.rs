@@ -165,8 +165,8 @@ pub fn next_wait(backoff_delay: SimDuration, result: AttemptResult, honour_retry
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::Strategy;
+    use super::*;
     use proptest::prelude::*;
 
     const BASE: SimDuration = SimDuration::from_ms(5);

@@ -170,7 +170,10 @@ pub fn run(params: &DeliveryParams) -> Result<DeliveryRun, SimError> {
     let mut gave_up = vec![false; n];
 
     for msg in 0..params.messages {
-        sched.schedule_at(SimTime::ZERO + SimDuration(SEND_SPACING.0 * u64::from(msg)), Event::Send { msg, attempt: 1 })?;
+        sched.schedule_at(
+            SimTime::ZERO + SimDuration(SEND_SPACING.0 * u64::from(msg)),
+            Event::Send { msg, attempt: 1 },
+        )?;
     }
     while let Some((now, ev)) = sched.pop()? {
         match ev {
@@ -235,11 +238,8 @@ pub fn run(params: &DeliveryParams) -> Result<DeliveryRun, SimError> {
         c.never_applied += u32::from(applied_count[i] == 0);
         c.gave_up_but_applied += u32::from(gave_up[i] && applied_count[i] > 0);
     }
-    c.duplicates_skipped = trace
-        .records()
-        .iter()
-        .filter(|r| matches!(r.record, DeliveryRecord::SkippedDuplicate { .. }))
-        .count() as u32;
+    c.duplicates_skipped =
+        trace.records().iter().filter(|r| matches!(r.record, DeliveryRecord::SkippedDuplicate { .. })).count() as u32;
     Ok(DeliveryRun { params: params.clone(), trace, counters: c })
 }
 

@@ -346,7 +346,9 @@ impl OutboxRecord {
     pub fn is_crash(&self) -> bool {
         matches!(
             self,
-            OutboxRecord::ServiceCrashed { .. } | OutboxRecord::RelayCrashed { .. } | OutboxRecord::ConsumerCrashed { .. }
+            OutboxRecord::ServiceCrashed { .. }
+                | OutboxRecord::RelayCrashed { .. }
+                | OutboxRecord::ConsumerCrashed { .. }
         )
     }
 
@@ -388,10 +390,9 @@ impl OutboxRecord {
                 format!("Service receives “place order” #{cmd} for customer {aggregate}.")
             }
             OutboxRecord::OrderCommitted { cmd, .. } => format!("DB commits order #{cmd} (orders table only)."),
-            OutboxRecord::OrderAndOutboxCommitted { cmd, row } => format!(
-                "DB commits order #{cmd} and outbox row id={} in ONE transaction.",
-                row.id
-            ),
+            OutboxRecord::OrderAndOutboxCommitted { cmd, row } => {
+                format!("DB commits order #{cmd} and outbox row id={} in ONE transaction.", row.id)
+            }
             OutboxRecord::CommitFailed { cmd } => format!("DB commit of order #{cmd} FAILS: nothing is written."),
             OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BetweenWrites } => {
                 format!("⚡ Service CRASHES handling #{cmd}, between its two writes.")
@@ -403,7 +404,10 @@ impl OutboxRecord {
             OutboxRecord::Replied { cmd, ok: false } => format!("Service tells the client: order #{cmd} failed."),
             OutboxRecord::PublishGaveUp { cmd } => format!("Service gives up publishing event #{cmd}."),
             OutboxRecord::PublishRefused { by, msg, attempt } => {
-                format!("The {} publishes event #{msg} (attempt {attempt}): broker unavailable, nothing stored.", who(by))
+                format!(
+                    "The {} publishes event #{msg} (attempt {attempt}): broker unavailable, nothing stored.",
+                    who(by)
+                )
             }
             OutboxRecord::PublishAckLost { by, msg, attempt, .. } => format!(
                 "The {} publishes event #{msg} (attempt {attempt}): stored, but the ack is lost; it sees a timeout.",
@@ -443,7 +447,9 @@ impl OutboxRecord {
                 format!("⚡ Consumer CRASHES after committing event #{msg}, before acking: the broker will redeliver.")
             }
             OutboxRecord::Acked { msg } => format!("Consumer acks event #{msg}."),
-            OutboxRecord::DeadLettered { msg } => format!("Broker dead-letters event #{msg} after too many deliveries."),
+            OutboxRecord::DeadLettered { msg } => {
+                format!("Broker dead-letters event #{msg} after too many deliveries.")
+            }
             OutboxRecord::HorizonReached => "The run reaches its horizon with work left.".to_string(),
         }
     }
@@ -842,7 +848,10 @@ impl World<'_> {
             // both, which is how a lost ack turns into a duplicate.
             PublishOutcome::Refused | PublishOutcome::AckLost => {
                 if attempt < self.p.publish_attempts_max {
-                    self.sched.schedule_in(SimDuration(SERVICE_RETRY_US), Event::ServicePublish { cmd, attempt: attempt + 1 })?;
+                    self.sched.schedule_in(
+                        SimDuration(SERVICE_RETRY_US),
+                        Event::ServicePublish { cmd, attempt: attempt + 1 },
+                    )?;
                 } else {
                     self.trace.push(now, OutboxRecord::PublishGaveUp { cmd });
                     // Write-then-publish: the order exists but the client hears
@@ -1224,7 +1233,13 @@ mod tests {
 
     #[test]
     fn the_inbox_turns_redeliveries_into_dedup_hits() {
-        let p = OutboxParams { mode: Mode::OutboxInbox, commands: 60, consumer_crash: 0.3, relay_crash: 0.2, ..Default::default() };
+        let p = OutboxParams {
+            mode: Mode::OutboxInbox,
+            commands: 60,
+            consumer_crash: 0.3,
+            relay_crash: 0.2,
+            ..Default::default()
+        };
         let c = run(&p).unwrap().counters;
         assert!(c.inbox_dedup_hits > 0, "{c:?}");
         assert_eq!(c.duplicate_effects, 0);
@@ -1235,12 +1250,23 @@ mod tests {
     fn log_tailing_publishes_sooner_than_polling() {
         let poll = run(&OutboxParams { mode: Mode::OutboxInbox, commands: 100, ..Default::default() }).unwrap();
         let tail = run(&OutboxParams { mode: Mode::LogTailing, commands: 100, ..Default::default() }).unwrap();
-        assert!(tail.counters.relay_lag_ms_mean < poll.counters.relay_lag_ms_mean, "{:?} {:?}", tail.counters, poll.counters);
+        assert!(
+            tail.counters.relay_lag_ms_mean < poll.counters.relay_lag_ms_mean,
+            "{:?} {:?}",
+            tail.counters,
+            poll.counters
+        );
     }
 
     #[test]
     fn global_order_breaks_while_per_aggregate_order_holds() {
-        let p = OutboxParams { mode: Mode::OutboxInbox, commands: 200, aggregates: 8, delay_ms_max: 200, ..Default::default() };
+        let p = OutboxParams {
+            mode: Mode::OutboxInbox,
+            commands: 200,
+            aggregates: 8,
+            delay_ms_max: 200,
+            ..Default::default()
+        };
         let c = run(&p).unwrap().counters;
         assert!(c.reordered_deliveries > 0, "{c:?}");
         assert_eq!(c.aggregate_order_violations, 0);
@@ -1304,7 +1330,14 @@ mod tests {
     #[test]
     fn a_test_finds_a_seed_where_mode_3_applies_an_effect_twice() {
         let found = (0..200u64).find(|&seed| {
-            let p = OutboxParams { mode: Mode::OutboxPolling, commands: 30, relay_crash: 0.05, consumer_crash: 0.05, seed, ..Default::default() };
+            let p = OutboxParams {
+                mode: Mode::OutboxPolling,
+                commands: 30,
+                relay_crash: 0.05,
+                consumer_crash: 0.05,
+                seed,
+                ..Default::default()
+            };
             run(&p).unwrap().counters.duplicate_effects > 0
         });
         assert!(found.is_some(), "no seed in 0..200 duplicated an effect in mode 3");

@@ -44,6 +44,8 @@ const B: f64 = 42.0;
 pub const DASHES: [&str; 6] = ["", "8 4", "2 3", "8 3 2 3", "14 4", "4 2"];
 
 fn nice_max(v: f64) -> f64 {
+    // A negated comparison on purpose: NaN and non-positive values both fall back.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     if !(v > 0.0) || !v.is_finite() {
         return 1.0;
     }
@@ -106,7 +108,8 @@ fn cursor(x: Option<f64>, x_max: f64) -> Html {
 #[component]
 pub fn LineChart(p: &LineChartProps) -> Html {
     let all = p.series.iter().flat_map(|s| s.points.iter());
-    let x_max = p.x_max.filter(|x| *x > 0.0).unwrap_or_else(|| nice_max(all.clone().map(|(x, _)| *x).fold(0.0, f64::max)));
+    let x_max =
+        p.x_max.filter(|x| *x > 0.0).unwrap_or_else(|| nice_max(all.clone().map(|(x, _)| *x).fold(0.0, f64::max)));
     let y_max = p.y_max.unwrap_or_else(|| nice_max(all.map(|(_, y)| *y).fold(0.0, f64::max)));
     let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
     let sy = |y: f64| H - B - (y / y_max).clamp(0.0, 1.0) * (H - T - B);

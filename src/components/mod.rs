@@ -7,7 +7,7 @@ pub mod export;
 pub mod step_controls;
 pub mod timeline;
 
-pub use chart::{BarChart, Bar, LineChart, Series};
+pub use chart::{Bar, BarChart, LineChart, Series};
 pub use controls::{Select, Slider, Toggle};
 pub use evidence::{Counter, Evidence, LinkWarnings};
 pub use export::ExportBar;

@@ -89,7 +89,12 @@ pub fn Timeline(p: &TimelineProps) -> Html {
     let x_max = if p.x_max > 0.0 && p.x_max.is_finite() { p.x_max } else { 1.0 };
     let sx = |x: f64| GUTTER + (x.clamp(0.0, x_max) / x_max) * (WIDTH - GUTTER - PAD);
     let lane_y = |l: usize| 8.0 + LANE_H * l as f64;
-    let cursor = p.items.iter().filter(|i| i.step == p.current && p.current > 0).map(|i| i.x1).fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+    let cursor = p
+        .items
+        .iter()
+        .filter(|i| i.step == p.current && p.current > 0)
+        .map(|i| i.x1)
+        .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
     html! {
         <svg class="timeline" viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label={p.title.clone()}
              preserveAspectRatio="xMinYMin meet">

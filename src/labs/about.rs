@@ -26,7 +26,7 @@ pub fn About(p: &LabProps) -> Html {
     let params = params_from(&mut q);
     // The run is memoised on its parameters: re-rendering for any other
     // reason does not re-run the simulation.
-    let run = use_memo(params.clone(), |p| delivery::run(p));
+    let run = use_memo(params.clone(), delivery::run);
     let set = |key: &'static str| {
         let (q, on_query) = (p.query.clone(), p.on_query.clone());
         Callback::from(move |v: i64| on_query.emit(q.with(key, v)))
@@ -55,10 +55,8 @@ pub fn About(p: &LabProps) -> Html {
                 Counter::new("never_applied", "Messages never applied", c.never_applied).bad_if(c.never_applied > 0),
                 Counter::new("dedup_hits", "Duplicates skipped by dedup", c.duplicates_skipped),
             ];
-            let belief = format!(
-                "the sender thinks {} of {} messages were delivered once.",
-                c.sender_confirmed, c.intended
-            );
+            let belief =
+                format!("the sender thinks {} of {} messages were delivered once.", c.sender_confirmed, c.intended);
             html! {
                 <>
                     <Evidence title="Belief versus evidence" belief={Some(AttrValue::from(belief))} {counters} />

@@ -4,7 +4,10 @@
 //! the same seed fills the evidence panel.
 
 use crate::app::LabProps;
-use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, LinkWarnings, Select, Slider, StepControls, Timeline, TimelineItem, Toggle};
+use crate::components::{
+    Counter, EventLog, Evidence, ExportBar, ItemKind, LinkWarnings, Select, Slider, StepControls, Timeline,
+    TimelineItem, Toggle,
+};
 use crate::query::Query;
 use crate::web;
 use idemlab_sim::backoff::Strategy;
@@ -32,7 +35,8 @@ pub fn params_from(q: &mut Query) -> (Option<Preset>, KeysParams) {
             None => {
                 let names: Vec<&str> = Preset::ALL.iter().map(|p| p.slug()).collect();
                 let shown: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
-                q.warnings.push(format!("preset={shown:?} is not one of {}; using the correct setup.", names.join(", ")));
+                q.warnings
+                    .push(format!("preset={shown:?} is not one of {}; using the correct setup.", names.join(", ")));
                 None
             }
         },
@@ -122,7 +126,10 @@ pub fn counters_of(c: &KeysCounters, key_id: &str) -> Vec<Counter> {
         mark(Counter::new("keys_expired", "Keys expired (TTL)", c.keys_expired)),
         mark(Counter::new("replay_rate", "Replay rate", pct(r.replay_rate))),
         mark(Counter::new("conflict_rate", "409 + 422 rate", pct(r.conflict_rate + r.mismatch_rate))),
-        mark(Counter::new("double_charge_rate", "Double charges per operation", pct(r.double_charge_rate)).bad_if(r.double_charge_rate > 0.0)),
+        mark(
+            Counter::new("double_charge_rate", "Double charges per operation", pct(r.double_charge_rate))
+                .bad_if(r.double_charge_rate > 0.0),
+        ),
         mark(Counter::new("retry_amplification", "Requests per operation", format!("{:.2}×", r.retry_amplification))),
     ]
 }
@@ -169,7 +176,8 @@ fn step_data(run: &KeysRun) -> StepData {
             });
         }
     }
-    let lines = steps.iter().map(|s| AttrValue::from(format!("{:.1} ms · {}", s.at_us as f64 / 1_000.0, s.line))).collect();
+    let lines =
+        steps.iter().map(|s| AttrValue::from(format!("{:.1} ms · {}", s.at_us as f64 / 1_000.0, s.line))).collect();
     let badges = steps.iter().map(|s| s.badge).collect();
     let (client, provider) = view::ledger(run);
     StepData { items, lines, badges, x_max_ms: x_max_ms * 1.1, client, provider }
@@ -189,7 +197,12 @@ pub fn Keys(p: &LabProps) -> Html {
     let mut q = p.query.clone();
     let (preset, params) = params_from(&mut q);
     let step_params = KeysParams { ops: presets::step_ops(params.policy), ..params.clone() };
-    let step_run = use_memo(step_params, |p| keys::run(p).map(|r| { let d = step_data(&r); (r, d) }));
+    let step_run = use_memo(step_params, |p| {
+        keys::run(p).map(|r| {
+            let d = step_data(&r);
+            (r, d)
+        })
+    });
     let batch = use_memo(params.clone(), keys::run);
     let key_id = preset.map_or("double_charges", Preset::key_counter);
 
@@ -262,10 +275,14 @@ pub fn Keys(p: &LabProps) -> Html {
     };
     let lesson = preset.map(|pr| html! { <p class="keys-lesson" data-lesson={pr.slug()}><strong>{ pr.title() }{ ": " }</strong>{ pr.lesson() }</p> });
 
-    let policy_opts = ClientPolicy::ALL.iter().map(|x| (AttrValue::from(x.slug()), AttrValue::from(x.title()))).collect::<Vec<_>>();
-    let five_opts = On5xx::ALL.iter().map(|x| (AttrValue::from(x.slug()), AttrValue::from(x.title()))).collect::<Vec<_>>();
-    let store_opts = Durability::ALL.iter().map(|x| (AttrValue::from(x.slug()), AttrValue::from(x.title()))).collect::<Vec<_>>();
-    let bo_opts = Strategy::ALL.iter().map(|x| (AttrValue::from(x.slug()), AttrValue::from(x.title()))).collect::<Vec<_>>();
+    let policy_opts =
+        ClientPolicy::ALL.iter().map(|x| (AttrValue::from(x.slug()), AttrValue::from(x.title()))).collect::<Vec<_>>();
+    let five_opts =
+        On5xx::ALL.iter().map(|x| (AttrValue::from(x.slug()), AttrValue::from(x.title()))).collect::<Vec<_>>();
+    let store_opts =
+        Durability::ALL.iter().map(|x| (AttrValue::from(x.slug()), AttrValue::from(x.title()))).collect::<Vec<_>>();
+    let bo_opts =
+        Strategy::ALL.iter().map(|x| (AttrValue::from(x.slug()), AttrValue::from(x.title()))).collect::<Vec<_>>();
 
     let controls = html! {
         <div class="controls keys-controls">
@@ -324,7 +341,14 @@ pub fn Keys(p: &LabProps) -> Html {
                 .ops
                 .iter()
                 .filter(|o| !believed.iter().any(|l| l.op == o.op))
-                .map(|o| format!("Op {} ${}.{:02}: waiting for an answer…", o.op + 1, o.amount_cents / 100, o.amount_cents % 100))
+                .map(|o| {
+                    format!(
+                        "Op {} ${}.{:02}: waiting for an answer…",
+                        o.op + 1,
+                        o.amount_cents / 100,
+                        o.amount_cents % 100
+                    )
+                })
                 .collect();
             let charged: Vec<&LedgerLine> = d.provider.iter().filter(|l| l.step <= step).collect();
             let line = |l: &LedgerLine| {
@@ -446,7 +470,8 @@ mod tests {
 
     #[test]
     fn hostile_values_fall_back_with_warnings() {
-        let mut q = Query::parse("area=keys&preset=%3Cb%3E&policy=evil&ops=99999999&store=tape&rqloss=-3&cap=0&base=500");
+        let mut q =
+            Query::parse("area=keys&preset=%3Cb%3E&policy=evil&ops=99999999&store=tape&rqloss=-3&cap=0&base=500");
         let (pr, p) = params_from(&mut q);
         assert_eq!(pr, None);
         assert_eq!(p.policy, ClientPolicy::KeyPerOperation);

@@ -3,7 +3,7 @@
 //! through the trace. Five designs, one preset each, every one a permalink.
 
 use crate::app::LabProps;
-use crate::components::{Counter, Evidence, EventLog, ExportBar, LinkWarnings, Select, Slider, StepControls};
+use crate::components::{Counter, EventLog, Evidence, ExportBar, LinkWarnings, Select, Slider, StepControls};
 use crate::query::{Query, EMBED_KEYS};
 use crate::web;
 use idemlab_sim::outbox::{self, Actor, Mode, OutboxParams, OutboxRun, PipelineView};
@@ -89,7 +89,10 @@ pub fn OutboxLab(p: &LabProps) -> Html {
     let mut q = p.query.clone();
     let (params, slug) = params_from(&mut q);
     let run = use_memo(params.clone(), outbox::run);
-    let steps = match &*run { Ok(r) => r.trace.len(), Err(_) => 0 };
+    let steps = match &*run {
+        Ok(r) => r.trace.len(),
+        Err(_) => 0,
+    };
     let step = q.int("step", steps as i64, 0, steps as i64) as usize;
 
     // Tell an embedding page the outcome once per change of parameters.
@@ -148,10 +151,8 @@ pub fn OutboxLab(p: &LabProps) -> Html {
     };
     let pick_preset = |slug: &'static str| {
         let on_query = p.on_query.clone();
-        let embed_keys: Vec<(String, String)> = EMBED_KEYS
-            .iter()
-            .filter_map(|k| p.query.get(k).map(|v| (k.to_string(), v.to_string())))
-            .collect();
+        let embed_keys: Vec<(String, String)> =
+            EMBED_KEYS.iter().filter_map(|k| p.query.get(k).map(|v| (k.to_string(), v.to_string()))).collect();
         Callback::from(move |e: MouseEvent| {
             e.prevent_default();
             on_query.emit(preset_query(slug, &embed_keys));
@@ -199,7 +200,9 @@ pub fn OutboxLab(p: &LabProps) -> Html {
 
     let mode_options: Vec<(AttrValue, AttrValue)> = Mode::ALL
         .iter()
-        .map(|m| (AttrValue::from(m.number().to_string()), AttrValue::from(format!("{} · {}", m.number(), short_title(*m)))))
+        .map(|m| {
+            (AttrValue::from(m.number().to_string()), AttrValue::from(format!("{} · {}", m.number(), short_title(*m))))
+        })
         .collect();
 
     html! {
@@ -262,7 +265,8 @@ fn scroll_log_to_current() {
         list.set_scroll_top(0);
         return;
     };
-    let (Ok(list_el), Ok(line_el)) = (list.dyn_into::<web_sys::HtmlElement>(), line.dyn_into::<web_sys::HtmlElement>()) else {
+    let (Ok(list_el), Ok(line_el)) = (list.dyn_into::<web_sys::HtmlElement>(), line.dyn_into::<web_sys::HtmlElement>())
+    else {
         return;
     };
     // The scroll box is positioned, so the line's offset is measured from it.
@@ -294,7 +298,8 @@ pub fn counters_of(r: &OutboxRun) -> Vec<Counter> {
         Counter::new("accepted", "Orders committed (evidence)", c.commands_accepted),
         Counter::new("believed", "Service believes published", c.service_believes_published),
         mark(
-            Counter::new("events_lost", "Events lost: committed, never published", c.events_lost).bad_if(c.events_lost > 0),
+            Counter::new("events_lost", "Events lost: committed, never published", c.events_lost)
+                .bad_if(c.events_lost > 0),
             key_lost,
         ),
         mark(
@@ -309,7 +314,11 @@ pub fn counters_of(r: &OutboxRun) -> Vec<Counter> {
             key_dup,
         ),
         Counter::new("dedup_hits", "Inbox dedup hits", c.inbox_dedup_hits),
-        Counter::new("outbox_lag", "Outbox lag, mean / max (ms)", format!("{} / {}", c.relay_lag_ms_mean, c.relay_lag_ms_max)),
+        Counter::new(
+            "outbox_lag",
+            "Outbox lag, mean / max (ms)",
+            format!("{} / {}", c.relay_lag_ms_mean, c.relay_lag_ms_max),
+        ),
         Counter::new("outbox_pending", "Outbox rows still unsent", c.outbox_pending).bad_if(c.outbox_pending > 0),
         Counter::new("reordered", "Deliveries out of global order", c.reordered_deliveries),
         Counter::new("order_violations", "Per-customer order violations", c.aggregate_order_violations)
@@ -443,7 +452,11 @@ fn Pipeline(p: &PipelineProps) -> Html {
         </ul>
     };
     let inbox = if p.mode.uses_inbox() {
-        table("inbox", &["consumer", "message_id"], v.inbox.iter().map(|m| (vec!["shipping".into(), m.to_string()], "")).collect())
+        table(
+            "inbox",
+            &["consumer", "message_id"],
+            v.inbox.iter().map(|m| (vec!["shipping".into(), m.to_string()], "")).collect(),
+        )
     } else {
         html! { <p class="outbox-none">{ "No inbox: every delivery applies its effect." }</p> }
     };

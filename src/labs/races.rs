@@ -4,7 +4,9 @@
 //! from the permalink and draws what the engine returns.
 
 use crate::app::LabProps;
-use crate::components::{Counter, EventLog, LinkWarnings, Evidence, ExportBar, ItemKind, Slider, StepControls, Timeline, TimelineItem};
+use crate::components::{
+    Counter, EventLog, Evidence, ExportBar, ItemKind, LinkWarnings, Slider, StepControls, Timeline, TimelineItem,
+};
 use crate::query::Query;
 use crate::web;
 use idemlab_sim::races::{
@@ -60,7 +62,10 @@ fn show(s: &Scenario, schedule: &[u8], x: Option<&Exploration>, complete: bool) 
     match races::run(s, schedule) {
         Ok(r) if r.outcome.finished || !complete => return Shown { run: Ok(r), notes },
         Ok(_) => {}
-        Err(e) => notes.push(format!("This schedule is not valid for scenario {}: {e}. The rest of it was skipped where needed.", s.number)),
+        Err(e) => notes.push(format!(
+            "This schedule is not valid for scenario {}: {e}. The rest of it was skipped where needed.",
+            s.number
+        )),
     }
     match races::run_lenient(s, schedule) {
         Ok((r, _)) => Shown { run: Ok(r), notes },
@@ -118,7 +123,9 @@ pub fn Races(p: &LabProps) -> Html {
 
     let run = match &shown.run {
         Ok(r) => r.clone(),
-        Err(e) => return html! { <section class="lab races" data-lab="races"><p class="error" role="alert">{ format!("This run could not start: {e}") }</p></section> },
+        Err(e) => {
+            return html! { <section class="lab races" data-lab="races"><p class="error" role="alert">{ format!("This run could not start: {e}") }</p></section> }
+        }
     };
     let steps = run.frames.len();
     let step = if scheduler { steps } else { v.step.min(steps) };
@@ -126,7 +133,8 @@ pub fn Races(p: &LabProps) -> Html {
 
     // Stepping forward into a decisive step asks first, when predict-first is on.
     let on_step = {
-        let (set_query, frames, asking, answered) = (set_query.clone(), run.frames.clone(), asking.clone(), answered.clone());
+        let (set_query, frames, asking, answered) =
+            (set_query.clone(), run.frames.clone(), asking.clone(), answered.clone());
         let (sched, predict, cur) = (sched_key.clone(), v.predict && v.mode == "step", step);
         Callback::from(move |to: usize| {
             let decisive = to == cur + 1 && frames.get(to - 1).is_some_and(|f| f.prediction.is_some());
@@ -140,10 +148,12 @@ pub fn Races(p: &LabProps) -> Html {
         })
     };
     let answer = {
-        let (set_query, asking, answered, sched, id) = (set_query.clone(), asking.clone(), answered.clone(), sched_key.clone(), s.id);
+        let (set_query, asking, answered, sched, id) =
+            (set_query.clone(), asking.clone(), answered.clone(), sched_key.clone(), s.id);
         let frames = run.frames.clone();
         move |to: usize, choice: usize| {
-            let (set_query, asking, answered, sched, frames) = (set_query.clone(), asking.clone(), answered.clone(), sched.clone(), frames.clone());
+            let (set_query, asking, answered, sched, frames) =
+                (set_query.clone(), asking.clone(), answered.clone(), sched.clone(), frames.clone());
             Callback::from(move |_| {
                 let Some(pr) = frames.get(to - 1).and_then(|f| f.prediction.clone()) else { return };
                 let mut a = (*answered).clone();
@@ -155,7 +165,11 @@ pub fn Races(p: &LabProps) -> Html {
                     serde_json::json!({ "scenario": id, "step": to, "question": pr.question, "answer": pr.options[choice], "correct": choice == pr.answer }),
                 );
                 asking.set(None);
-                set_query.emit(vec![("step", to.to_string()), ("schedule", sched.clone()), ("said", choice.to_string())]);
+                set_query.emit(vec![
+                    ("step", to.to_string()),
+                    ("schedule", sched.clone()),
+                    ("said", choice.to_string()),
+                ]);
             })
         }
     };
@@ -201,18 +215,20 @@ pub fn Races(p: &LabProps) -> Html {
         </div>
     };
 
-    let prompt = (*asking).and_then(|to| run.frames.get(to - 1).and_then(|f| f.prediction.clone()).map(|pr| (to, pr))).map(|(to, pr)| {
-        html! {
-            <div class="races-predict-prompt" role="dialog" aria-label="Predict first" id="races-prompt">
-                <p><strong>{ "Predict first: " }</strong>{ pr.question.clone() }</p>
-                <div class="races-options">
-                    { for pr.options.iter().enumerate().map(|(i, o)| html! {
-                        <button type="button" data-option={i.to_string()} onclick={answer(to, i)}>{ *o }</button>
-                    }) }
+    let prompt = (*asking)
+        .and_then(|to| run.frames.get(to - 1).and_then(|f| f.prediction.clone()).map(|pr| (to, pr)))
+        .map(|(to, pr)| {
+            html! {
+                <div class="races-predict-prompt" role="dialog" aria-label="Predict first" id="races-prompt">
+                    <p><strong>{ "Predict first: " }</strong>{ pr.question.clone() }</p>
+                    <div class="races-options">
+                        { for pr.options.iter().enumerate().map(|(i, o)| html! {
+                            <button type="button" data-option={i.to_string()} onclick={answer(to, i)}>{ *o }</button>
+                        }) }
+                    </div>
                 </div>
-            </div>
-        }
-    });
+            }
+        });
     let feedback = p.query.get("said").and_then(|said| said.parse::<usize>().ok()).and_then(|said| {
         let pr = run.frames.get(step.checked_sub(1)?)?.prediction.clone()?;
         let right = said == pr.answer;
@@ -312,7 +328,9 @@ pub fn Races(p: &LabProps) -> Html {
             let go = |sch: Vec<u8>| {
                 let set_query = set_query.clone();
                 let sch = join(&sch);
-                Callback::from(move |_| set_query.emit(vec![("schedule", sch.clone()), ("step", "0".into()), ("mode", "step".into())]))
+                Callback::from(move |_| {
+                    set_query.emit(vec![("schedule", sch.clone()), ("step", "0".into()), ("mode", "step".into())])
+                })
             };
             let pick = {
                 let (set_query, all) = (set_query.clone(), x.schedules.clone());
@@ -357,7 +375,12 @@ pub fn Races(p: &LabProps) -> Html {
     let counters = counters_of(&run, (*x).as_ref().ok());
     let trace_json = {
         let run = run.clone();
-        Callback::from(move |_| serde_json::to_string_pretty(&serde_json::json!({ "schedule": run.schedule, "trace": run.trace, "outcome": run.outcome })).unwrap_or_default())
+        Callback::from(move |_| {
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "schedule": run.schedule, "trace": run.trace, "outcome": run.outcome }),
+            )
+            .unwrap_or_default()
+        })
     };
     html! {
         <section class="lab races" data-lab="races">
@@ -400,7 +423,12 @@ fn short_title(id: &str) -> &'static str {
 }
 
 fn belief(run: &RaceRun) -> String {
-    let answered = run.outcome.responses.iter().filter(|r| matches!(r, Some(Response::Created | Response::Replayed { .. }))).count();
+    let answered = run
+        .outcome
+        .responses
+        .iter()
+        .filter(|r| matches!(r, Some(Response::Created | Response::Replayed { .. })))
+        .count();
     format!("each client that got 201 or a replay believes its payment was made once ({answered} such answers).")
 }
 
@@ -409,7 +437,9 @@ fn counters_of(run: &RaceRun, x: Option<&Exploration>) -> Vec<Counter> {
     let waits = run
         .trace
         .iter()
-        .filter(|t| matches!(t.record, RaceRecord::WaitBegan { reason, .. } if reason != races::WaitReason::ClientTimeout))
+        .filter(
+            |t| matches!(t.record, RaceRecord::WaitBegan { reason, .. } if reason != races::WaitReason::ClientTimeout),
+        )
         .count();
     let mut c = vec![
         Counter::new("charges", "Charges at the provider", o.charges).key().bad_if(o.charges > 1),
@@ -419,7 +449,14 @@ fn counters_of(run: &RaceRun, x: Option<&Exploration>) -> Vec<Counter> {
         Counter::new("rows", "Rows for the key", o.final_rows.len()).bad_if(o.final_rows.len() > 1),
     ];
     if let Some(x) = x {
-        c.push(Counter::new("double_charge_share", "Interleavings that double charge", format!("{} of {}", x.double_charges, x.total)).bad_if(x.double_charges > 0));
+        c.push(
+            Counter::new(
+                "double_charge_share",
+                "Interleavings that double charge",
+                format!("{} of {}", x.double_charges, x.total),
+            )
+            .bad_if(x.double_charges > 0),
+        );
     }
     c
 }
@@ -454,7 +491,13 @@ fn RunPanel(p: &RunPanelProps) -> Html {
         .trace
         .iter()
         .filter(|t| t.step as usize <= step)
-        .filter_map(|t| if let RaceRecord::Charged { actor, total } = t.record { Some((t.step, actor, total)) } else { None })
+        .filter_map(|t| {
+            if let RaceRecord::Charged { actor, total } = t.record {
+                Some((t.step, actor, total))
+            } else {
+                None
+            }
+        })
         .collect();
     let rows = frame.map(|f| f.rows.clone()).unwrap_or_default();
     let waits = frame.map(|f| f.waits.clone()).unwrap_or_default();
@@ -538,16 +581,46 @@ fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
                 || matches!(r, RaceRecord::Charged { total, .. } if *total > 1)
                 || matches!(r, RaceRecord::Responded { response: Response::ServerError | Response::NoResponse, .. })
         });
-        let good = mine.iter().any(|r| matches!(r, RaceRecord::Responded { response: Response::Created | Response::Replayed { .. } | Response::Conflict, .. }));
+        let good = mine.iter().any(|r| {
+            matches!(
+                r,
+                RaceRecord::Responded {
+                    response: Response::Created | Response::Replayed { .. } | Response::Conflict,
+                    ..
+                }
+            )
+        });
         let waits = mine.iter().any(|r| matches!(r, RaceRecord::WaitBegan { .. }));
         let crash = mine.iter().any(|r| matches!(r, RaceRecord::Crashed { .. }));
-        let label = match mine.iter().find_map(|r| if let RaceRecord::Ran { result, .. } = r { Some(result_short(result)) } else { None }) {
+        let label = match mine.iter().find_map(|r| {
+            if let RaceRecord::Ran { result, .. } = r {
+                Some(result_short(result))
+            } else {
+                None
+            }
+        }) {
             Some(res) => format!("{} {res}", lane_word(f.instr)),
             None => lane_word(f.instr).to_string(),
         };
-        let kind = if crash { ItemKind::Marker } else if bad { ItemKind::Bad } else if good { ItemKind::Good } else { ItemKind::Block };
+        let kind = if crash {
+            ItemKind::Marker
+        } else if bad {
+            ItemKind::Bad
+        } else if good {
+            ItemKind::Good
+        } else {
+            ItemKind::Block
+        };
         if !waits {
-            items.push(TimelineItem { lane: f.actor as usize, to_lane: None, x0, x1: x0 + 0.92, label: label.into(), kind, step: f.step as usize });
+            items.push(TimelineItem {
+                lane: f.actor as usize,
+                to_lane: None,
+                x0,
+                x1: x0 + 0.92,
+                label: label.into(),
+                kind,
+                step: f.step as usize,
+            });
         }
         for r in &f.records {
             if let RaceRecord::WaitBegan { actor, on, .. } = r {
@@ -631,6 +704,8 @@ fn lane_word(i: races::Instr) -> &'static str {
         Instr::MapPut => "map put",
         Instr::Crash => "crash",
         Instr::SendResponse { .. } => "send",
-        Instr::AwaitUnanswered { .. } | Instr::JumpIf { .. } | Instr::Retry { .. } | Instr::Respond { .. } => instr_short(i),
+        Instr::AwaitUnanswered { .. } | Instr::JumpIf { .. } | Instr::Retry { .. } | Instr::Respond { .. } => {
+            instr_short(i)
+        }
     }
 }

@@ -163,7 +163,9 @@ pub fn clip_answer(a: &mut String) {
 /// The Recall page.
 #[component]
 pub fn Recall(p: &crate::app::LabProps) -> Html {
-    let state = use_state(|| web::storage_get(STORAGE_KEY).map(|s| RecallState::from_json(&s)).unwrap_or_else(RecallState::empty));
+    let state = use_state(|| {
+        web::storage_get(STORAGE_KEY).map(|s| RecallState::from_json(&s)).unwrap_or_else(RecallState::empty)
+    });
     {
         use_effect_with((*state).clone(), |st| {
             if *st == RecallState::empty() {
@@ -258,7 +260,9 @@ mod tests {
 
     #[test]
     fn stored_state_is_reshaped_to_the_prompts() {
-        let s = RecallState::from_json(r#"{"answers":["x"],"revealed":[true,true,true,true,true,true,true,true],"checks":[[true,true,true,true,true,true,true]]}"#);
+        let s = RecallState::from_json(
+            r#"{"answers":["x"],"revealed":[true,true,true,true,true,true,true,true],"checks":[[true,true,true,true,true,true,true]]}"#,
+        );
         assert_eq!(s.answers.len(), PROMPTS.len());
         assert_eq!(s.answers[0], "x");
         assert_eq!(s.revealed.len(), PROMPTS.len());

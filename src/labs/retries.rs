@@ -6,7 +6,10 @@
 //! under several strategies side by side) and the study sweep.
 
 use crate::app::LabProps;
-use crate::components::{Bar, BarChart, Counter, EventLog, Evidence, ExportBar, LineChart, LinkWarnings, Select, Series, Slider, StepControls, Toggle};
+use crate::components::{
+    Bar, BarChart, Counter, EventLog, Evidence, ExportBar, LineChart, LinkWarnings, Select, Series, Slider,
+    StepControls, Toggle,
+};
 use crate::query::Query;
 use crate::web;
 use idemlab_sim::backoff::Strategy;
@@ -200,8 +203,12 @@ fn fmt_pct(x: f64) -> String {
 pub fn counters(run: &FleetRun) -> Vec<Counter> {
     let t = &run.totals;
     let budget = run.params.budget_pct > 0;
-    let amp = Counter::new("amplification", "Retry amplification (server calls per request)", format!("{:.2}×", t.amplification()))
-        .bad_if(t.amplification() > 1.5);
+    let amp = Counter::new(
+        "amplification",
+        "Retry amplification (server calls per request)",
+        format!("{:.2}×", t.amplification()),
+    )
+    .bad_if(t.amplification() > 1.5);
     let refusals = Counter::new("budget_refusals", "Retries refused by the budget", t.budget_refusals);
     vec![
         Counter::new("requests", "Logical requests", t.requests),
@@ -363,10 +370,14 @@ fn FleetView(p: &FleetViewProps) -> Html {
         use_effect_with(p.params.clone(), move |params| {
             if let Ok(r) = &*run {
                 let t = &r.totals;
-                web::post_event("outcome", "retries", serde_json::json!({
-                    "strategy": params.strategy.slug(), "amplification": t.amplification(),
-                    "success_rate": t.success_rate(), "budget_refusals": t.budget_refusals,
-                }));
+                web::post_event(
+                    "outcome",
+                    "retries",
+                    serde_json::json!({
+                        "strategy": params.strategy.slug(), "amplification": t.amplification(),
+                        "success_rate": t.success_rate(), "budget_refusals": t.budget_refusals,
+                    }),
+                );
             }
             || ()
         });
@@ -396,15 +407,20 @@ fn fleet_charts(run: &FleetRun, step: usize, query: &Query) -> Html {
     let b = &run.buckets;
     let bucket_s = b.bucket_us as f64 / 1e6;
     let x_max = run.params.duration_s as f64;
-    let cursor = (step > 0).then(|| step as f64 * bucket_s);
+    let cursor = (step > 0).then_some(step as f64 * bucket_s);
     let xs = |i: usize| (i as f64 + 0.5) * bucket_s;
     let bars: Vec<Bar> = (0..fleet::BUCKETS)
         .map(|i| Bar {
             x: xs(i),
-            segments: vec![per_s(b.first_tries[i], bucket_s), per_s(b.retries[i], bucket_s), per_s(b.layer_calls[i], bucket_s)],
+            segments: vec![
+                per_s(b.first_tries[i], bucket_s),
+                per_s(b.retries[i], bucket_s),
+                per_s(b.layer_calls[i], bucket_s),
+            ],
         })
         .collect();
-    let line = |v: &[u32]| -> Vec<(f64, f64)> { v.iter().enumerate().map(|(i, c)| (xs(i), per_s(*c, bucket_s))).collect() };
+    let line =
+        |v: &[u32]| -> Vec<(f64, f64)> { v.iter().enumerate().map(|(i, c)| (xs(i), per_s(*c, bucket_s))).collect() };
     let capacity = vec![(0.0, f64::from(run.params.capacity_rps)), (x_max, f64::from(run.params.capacity_rps))];
     let amp: Vec<(f64, f64)> = (0..fleet::BUCKETS)
         .map(|i| {
@@ -503,21 +519,28 @@ struct CompareProps {
 #[component]
 fn CompareView(p: &CompareProps) -> Html {
     let runs = use_memo(p.params.clone(), |params| {
-        COMPARE.iter().map(|&strategy| (strategy, fleet::run(&FleetParams { strategy, ..params.clone() }))).collect::<Vec<_>>()
+        COMPARE
+            .iter()
+            .map(|&strategy| (strategy, fleet::run(&FleetParams { strategy, ..params.clone() })))
+            .collect::<Vec<_>>()
     });
     let mut load = Vec::new();
     let mut ok = Vec::new();
     let mut rows = Vec::new();
     for (strategy, r) in runs.iter() {
         match r {
-            Err(e) => rows.push(html! { <tr><th scope="row">{ strategy.title() }</th><td colspan="6">{ e.to_string() }</td></tr> }),
+            Err(e) => rows.push(
+                html! { <tr><th scope="row">{ strategy.title() }</th><td colspan="6">{ e.to_string() }</td></tr> },
+            ),
             Ok(run) => {
                 let b = &run.buckets;
                 let bucket_s = b.bucket_us as f64 / 1e6;
                 let xs = |i: usize| (i as f64 + 0.5) * bucket_s;
                 load.push(Series {
                     name: strategy.title().into(),
-                    points: (0..fleet::BUCKETS).map(|i| (xs(i), per_s(b.first_tries[i] + b.retries[i] + b.layer_calls[i], bucket_s))).collect(),
+                    points: (0..fleet::BUCKETS)
+                        .map(|i| (xs(i), per_s(b.first_tries[i] + b.retries[i] + b.layer_calls[i], bucket_s)))
+                        .collect(),
                 });
                 ok.push(Series {
                     name: strategy.title().into(),
@@ -586,7 +609,11 @@ fn StudyView(p: &StudyProps) -> Html {
                     .iter()
                     .map(|s| Series {
                         name: study_name(*s).into(),
-                        points: points.iter().filter(|pt| pt.strategy == *s).map(|pt| (f64::from(pt.clients), f(pt))).collect(),
+                        points: points
+                            .iter()
+                            .filter(|pt| pt.strategy == *s)
+                            .map(|pt| (f64::from(pt.clients), f(pt)))
+                            .collect(),
                     })
                     .collect()
             };

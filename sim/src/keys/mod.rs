@@ -240,7 +240,10 @@ impl KeysParams {
             ("provider_error", self.provider_error),
         ] {
             if !(0.0..=1.0).contains(&p) {
-                return Err(SimError::InvalidParameter { name, reason: "must be between 0 and 1 (0 % to 100 %)".into() });
+                return Err(SimError::InvalidParameter {
+                    name,
+                    reason: "must be between 0 and 1 (0 % to 100 %)".into(),
+                });
             }
         }
         Ok(())
@@ -692,11 +695,20 @@ impl Engine<'_> {
         if lost {
             self.c.responses_lost += 1;
         } else {
-            out.push((hop, Event::Deliver { op: req.op, attempt: req.attempt, reply: Reply::Status { code, replayed, for_op } }));
+            out.push((
+                hop,
+                Event::Deliver { op: req.op, attempt: req.attempt, reply: Reply::Status { code, replayed, for_op } },
+            ));
         }
         self.push(
             now,
-            KeysRecord::ResponseSent { op: req.op, attempt: req.attempt, status: code, replayed, hop_us: (!lost).then_some(hop.0) },
+            KeysRecord::ResponseSent {
+                op: req.op,
+                attempt: req.attempt,
+                status: code,
+                replayed,
+                hop_us: (!lost).then_some(hop.0),
+            },
         );
     }
 

@@ -154,7 +154,9 @@ impl Preset {
             Preset::ReusedKey => KeysParams { policy: ClientPolicy::ReusedKey, fingerprint: false, ..base },
             Preset::VolatileCrash => KeysParams { store: Durability::Volatile, crash_after_charge: 0.1, ..base },
             Preset::ShortTtl => KeysParams { key_ttl_ms: 100, response_loss: 0.3, backoff_base_ms: 100, ..base },
-            Preset::Replay5xx => KeysParams { provider_error: 0.3, on_5xx: On5xx::StoreAndReplay, attempts_max: 4, ..base },
+            Preset::Replay5xx => {
+                KeysParams { provider_error: 0.3, on_5xx: On5xx::StoreAndReplay, attempts_max: 4, ..base }
+            }
             Preset::SlowConflict => KeysParams { processing_ms: 150, timeout_ms: 60, ..base },
         }
     }

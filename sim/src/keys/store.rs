@@ -113,7 +113,14 @@ impl KeyStore {
     /// Resolves a request with `key` and `fingerprint` atomically: the check
     /// and the claim are one step, so two requests can never both run.
     /// `check_fingerprint` is the server's choice to compare fingerprints.
-    pub fn resolve(&mut self, now: SimTime, key: u32, fingerprint: u64, check_fingerprint: bool, claim: u64) -> Resolution {
+    pub fn resolve(
+        &mut self,
+        now: SimTime,
+        key: u32,
+        fingerprint: u64,
+        check_fingerprint: bool,
+        claim: u64,
+    ) -> Resolution {
         let Some(rec) = self.records.get_mut(&key) else {
             self.records.insert(
                 key,

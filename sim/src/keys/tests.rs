@@ -102,7 +102,12 @@ fn bad_knobs_are_refused_with_a_reason() {
 fn the_largest_run_stays_within_its_limits() {
     // Worst case for the event budget: the most operations, the most
     // attempts, every attempt failing.
-    let p = KeysParams { ops: KeysParams::OPS_MAX, attempts_max: KeysParams::ATTEMPTS_MAX, request_loss: 1.0, ..Default::default() };
+    let p = KeysParams {
+        ops: KeysParams::OPS_MAX,
+        attempts_max: KeysParams::ATTEMPTS_MAX,
+        request_loss: 1.0,
+        ..Default::default()
+    };
     let c = run_ok(&p).counters;
     assert_eq!(c.attempts, KeysParams::OPS_MAX * KeysParams::ATTEMPTS_MAX);
     assert_eq!(c.charges, 0);
@@ -114,7 +119,12 @@ fn every_preset_shows_its_point_in_its_own_step_through() {
         let params = preset.params();
         let p = KeysParams { ops: presets::step_ops(params.policy), ..params };
         let c = run_ok(&p).counters;
-        assert!(preset.shows_its_point(&c), "preset {} at seed {} does not show its point: {c:?}", preset.slug(), p.seed);
+        assert!(
+            preset.shows_its_point(&c),
+            "preset {} at seed {} does not show its point: {c:?}",
+            preset.slug(),
+            p.seed
+        );
     }
 }
 
@@ -177,7 +187,12 @@ fn correct_setup() -> impl proptest::strategy::Strategy<Value = KeysParams> {
         (10u32..=300, 20u32..=400),
         prop_oneof![Just(0u32), 60_000u32..=600_000],
         any::<bool>(),
-        prop_oneof![Just(Backoffs::FullJitter), Just(Backoffs::EqualJitter), Just(Backoffs::Decorrelated), Just(Backoffs::Exponential)],
+        prop_oneof![
+            Just(Backoffs::FullJitter),
+            Just(Backoffs::EqualJitter),
+            Just(Backoffs::Decorrelated),
+            Just(Backoffs::Exponential)
+        ],
     )
         .prop_map(|(seed, (rq, rs, cb, ca, pe), (proc_ms, timeout_ms), ttl, release, backoff)| KeysParams {
             ops: 30,

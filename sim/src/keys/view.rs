@@ -2,8 +2,8 @@
 //! record, each with the items it adds, a sentence for the event log, and the
 //! key's state badge. The web app only maps these onto its components.
 
-use super::{Belief, CrashPhase, KeysRecord, KeysRun};
 use super::store::RecoveryPoint;
+use super::{Belief, CrashPhase, KeysRecord, KeysRun};
 use serde::Serialize;
 
 /// The lanes of the sequence diagram, top to bottom.
@@ -218,7 +218,11 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                     }
                     None => {
                         items.push(item(Lane::Client, Some(Lane::Server), t, t + 10_000, label, Shape::LostArrow));
-                        format!("Operation {}, attempt {attempt}: POST with {}; the network loses the request.", op + 1, key_header(*key))
+                        format!(
+                            "Operation {}, attempt {attempt}: POST with {}; the network loses the request.",
+                            op + 1,
+                            key_header(*key)
+                        )
                     }
                 }
             }
@@ -256,7 +260,14 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 format!("Attempt {attempt}: K{key} was used with a different body (fingerprint mismatch): 422.")
             }
             KeysRecord::Replayed { op, attempt, key, status, for_op } => {
-                items.push(item(Lane::Store, None, t, t, format!("replay {status}"), if *status < 300 { Shape::Good } else { Shape::Bad }));
+                items.push(item(
+                    Lane::Store,
+                    None,
+                    t,
+                    t,
+                    format!("replay {status}"),
+                    if *status < 300 { Shape::Good } else { Shape::Bad },
+                ));
                 if for_op != op {
                     format!("Attempt {attempt}: K{key} is completed; the server replays the stored {status}, which belongs to operation {}.", for_op + 1)
                 } else {
@@ -264,11 +275,22 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 }
             }
             KeysRecord::ProviderCalled { op, .. } => {
-                items.push(item(Lane::Server, Some(Lane::Provider), t.saturating_sub(half_us), t, format!("charge {}", amount(*op)), Shape::Arrow));
+                items.push(item(
+                    Lane::Server,
+                    Some(Lane::Provider),
+                    t.saturating_sub(half_us),
+                    t,
+                    format!("charge {}", amount(*op)),
+                    Shape::Arrow,
+                ));
                 format!("The server asks the provider to charge {}.", amount(*op))
             }
             KeysRecord::Charged { op, count, .. } => {
-                let (label, shape) = if *count > 1 { (format!("charged ×{count}!"), Shape::Bad) } else { ("charged".to_string(), Shape::Good) };
+                let (label, shape) = if *count > 1 {
+                    (format!("charged ×{count}!"), Shape::Bad)
+                } else {
+                    ("charged".to_string(), Shape::Good)
+                };
                 items.push(item(Lane::Provider, None, t, t, label, shape));
                 items.push(item(Lane::Provider, Some(Lane::Server), t, t + half_us, String::new(), Shape::Arrow));
                 if *count > 1 {
@@ -312,11 +334,21 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
             KeysRecord::KeyReleased { key, point } => {
                 badge = Some((*key, Badge::Released));
                 items.push(item(Lane::Store, None, t, t, format!("K{key} released"), Shape::Block));
-                format!("K{key} is released with recovery point {}: a retry may run it again from there.", point_name(*point))
+                format!(
+                    "K{key} is released with recovery point {}: a retry may run it again from there.",
+                    point_name(*point)
+                )
             }
             KeysRecord::ResponseStored { key, status } => {
                 badge = Some((*key, Badge::Completed(*status)));
-                items.push(item(Lane::Server, Some(Lane::Store), t, t + 1_000, format!("store {status}"), Shape::Arrow));
+                items.push(item(
+                    Lane::Server,
+                    Some(Lane::Store),
+                    t,
+                    t + 1_000,
+                    format!("store {status}"),
+                    Shape::Arrow,
+                ));
                 format!("The server stores the {status} response under K{key}.")
             }
             KeysRecord::ResponseSent { attempt, status, replayed, hop_us, .. } => {
@@ -326,7 +358,10 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 match hop_us {
                     Some(h) => {
                         items.push(item(Lane::Server, Some(Lane::Client), t, t + h, label, Shape::Arrow));
-                        format!("The server answers attempt {attempt} with {status}{}.", if *replayed { " (Idempotent-Replayed: true)" } else { "" })
+                        format!(
+                            "The server answers attempt {attempt} with {status}{}.",
+                            if *replayed { " (Idempotent-Replayed: true)" } else { "" }
+                        )
                     }
                     None => {
                         items.push(item(Lane::Server, Some(Lane::Client), t, t + 10_000, label, Shape::LostArrow));
@@ -343,7 +378,10 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                     _ => (String::new(), Shape::Bad),
                 };
                 items.push(item(Lane::Client, None, t, t, label, shape));
-                format!("The client receives {status}{} for attempt {attempt}.", if *replayed { " (replayed)" } else { "" })
+                format!(
+                    "The client receives {status}{} for attempt {attempt}.",
+                    if *replayed { " (replayed)" } else { "" }
+                )
             }
             KeysRecord::ConnectionRefused { attempt, .. } => {
                 items.push(item(Lane::Client, None, t, t, "refused".into(), Shape::Bad));
@@ -359,7 +397,14 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 format!("A {status} for abandoned attempt {attempt} arrives late; the client no longer listens.")
             }
             KeysRecord::RetryScheduled { next_attempt, wait_us, .. } => {
-                items.push(item(Lane::Client, None, t, t + wait_us, format!("  backoff → #{next_attempt}"), Shape::Wait));
+                items.push(item(
+                    Lane::Client,
+                    None,
+                    t,
+                    t + wait_us,
+                    format!("  backoff → #{next_attempt}"),
+                    Shape::Wait,
+                ));
                 format!("The client backs off {:.1} ms before attempt {next_attempt}.", *wait_us as f64 / 1_000.0)
             }
             KeysRecord::OpFinished { op, belief } => {
@@ -367,7 +412,9 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                 // ledger beside the diagram carries the belief.
                 match belief {
                     Belief::Charged { .. } => format!("The client believes operation {} was charged once.", op + 1),
-                    Belief::Rejected { status } => format!("The client knows operation {} failed ({status}); it must fix the request.", op + 1),
+                    Belief::Rejected { status } => {
+                        format!("The client knows operation {} failed ({status}); it must fix the request.", op + 1)
+                    }
                     Belief::GaveUp { attempts } => {
                         items.push(item(Lane::Client, None, t, t, "gave up".into(), Shape::Bad));
                         format!("The client gives up on operation {} after {attempts} attempts, not knowing whether it was charged.", op + 1)
@@ -400,7 +447,11 @@ pub fn ledger(run: &KeysRun) -> (Vec<LedgerLine>, Vec<LedgerLine>) {
             let (text, tone) = match belief {
                 Belief::Charged { attempt, replayed, for_op } => {
                     let how = if *replayed { "replayed 201" } else { "201" };
-                    let whose = if for_op != op { format!(", but it is op {}'s stored response", for_op + 1) } else { String::new() };
+                    let whose = if for_op != op {
+                        format!(", but it is op {}'s stored response", for_op + 1)
+                    } else {
+                        String::new()
+                    };
                     (
                         format!("Op {} {amount}: charged once ({how} on attempt {attempt}{whose})", op + 1),
                         if charges == 1 { Tone::Good } else { Tone::Bad },

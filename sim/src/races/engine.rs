@@ -212,7 +212,11 @@ impl State {
 
     /// Actors that may take the next step, in order.
     pub(super) fn runnable(&self) -> impl Iterator<Item = Actor> + '_ {
-        self.actors.iter().enumerate().filter(|(_, x)| x.response.is_none() && x.wait.is_none()).map(|(i, _)| i as Actor)
+        self.actors
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.response.is_none() && x.wait.is_none())
+            .map(|(i, _)| i as Actor)
     }
 
     pub(super) fn all_done(&self) -> bool {
@@ -491,7 +495,8 @@ impl State {
                 Instr::Sql { stmt: Stmt::Begin { isolation } } => {
                     let no = self.txns.len() as TxnNo;
                     self.txns.push(Txn { owner: a, status: TxnStatus::Active });
-                    x.txn = Some(OpenTxn { no, isolation, explicit: true, snapshot: None, failed: false, read_key: false });
+                    x.txn =
+                        Some(OpenTxn { no, isolation, explicit: true, snapshot: None, failed: false, read_key: false });
                     x.pc += 1;
                     self.push(RaceRecord::Began { actor: a, isolation });
                 }
@@ -520,23 +525,26 @@ impl State {
                     let r = self.reply(a, reply);
                     self.end_actor(a, r, true);
                 }
-                Instr::AwaitUnanswered { actor: o } => {
-                    match self.actors.get(o as usize).and_then(|y| y.response) {
-                        None => {
-                            self.actors[a as usize].wait = Some(Wait::ActorEnd(o));
-                            self.push(RaceRecord::WaitBegan {
-                                actor: a,
-                                pc,
-                                stmt: Stmt::Commit,
-                                on: o,
-                                reason: WaitReason::ClientTimeout,
-                            });
-                        }
-                        Some(Response::NoResponse) => self.actors[a as usize].pc += 1,
-                        Some(_) => self.end_actor(a, Response::NotSent, true),
+                Instr::AwaitUnanswered { actor: o } => match self.actors.get(o as usize).and_then(|y| y.response) {
+                    None => {
+                        self.actors[a as usize].wait = Some(Wait::ActorEnd(o));
+                        self.push(RaceRecord::WaitBegan {
+                            actor: a,
+                            pc,
+                            stmt: Stmt::Commit,
+                            on: o,
+                            reason: WaitReason::ClientTimeout,
+                        });
                     }
-                }
-                Instr::Sql { .. } | Instr::Charge | Instr::MapGet | Instr::MapPut | Instr::Crash | Instr::SendResponse { .. } => {
+                    Some(Response::NoResponse) => self.actors[a as usize].pc += 1,
+                    Some(_) => self.end_actor(a, Response::NotSent, true),
+                },
+                Instr::Sql { .. }
+                | Instr::Charge
+                | Instr::MapGet
+                | Instr::MapPut
+                | Instr::Crash
+                | Instr::SendResponse { .. } => {
                     return Err(SimError::Internal("a step was treated as instant"));
                 }
             }
@@ -584,7 +592,9 @@ impl State {
                             for &i in &idx {
                                 self.rows[i].locker = Some(me);
                             }
-                            Exec::Done(StmtResult::Rows { rows: idx.iter().map(|&i| Self::out(&self.rows[i])).collect() })
+                            Exec::Done(StmtResult::Rows {
+                                rows: idx.iter().map(|&i| Self::out(&self.rows[i])).collect(),
+                            })
                         }
                         Err(e) => e,
                     }
@@ -600,7 +610,8 @@ impl State {
                 Ok(idx) => {
                     for &i in &idx {
                         self.rows[i].xmax = Some(me);
-                        let new = Row { status: KeyStatus::Done, response: Some(201), xmin: me, xmax: None, locker: None };
+                        let new =
+                            Row { status: KeyStatus::Done, response: Some(201), xmin: me, xmax: None, locker: None };
                         self.rows.push(new);
                     }
                     Exec::Done(StmtResult::Count { n: idx.len() as u8 })
@@ -659,7 +670,15 @@ impl State {
         Ok(out)
     }
 
-    fn insert(&mut self, s: &Scenario, me: TxnNo, snap: u32, open: &OpenTxn, status: KeyStatus, do_nothing: bool) -> Exec {
+    fn insert(
+        &mut self,
+        s: &Scenario,
+        me: TxnNo,
+        snap: u32,
+        open: &OpenTxn,
+        status: KeyStatus,
+        do_nothing: bool,
+    ) -> Exec {
         if s.unique_index {
             for r in &self.rows {
                 // A version replaced by a committed update no longer holds the key.
@@ -698,7 +717,10 @@ impl State {
     fn final_rows(&self) -> Vec<RowOut> {
         self.rows
             .iter()
-            .filter(|r| self.visible(r, TxnNo::MAX, u32::MAX) && matches!(self.txns[r.xmin as usize].status, TxnStatus::Committed(_)))
+            .filter(|r| {
+                self.visible(r, TxnNo::MAX, u32::MAX)
+                    && matches!(self.txns[r.xmin as usize].status, TxnStatus::Committed(_))
+            })
             .map(Self::out)
             .collect()
     }
@@ -740,7 +762,9 @@ impl State {
                 .enumerate()
                 .filter_map(|(i, x)| match x.wait? {
                     Wait::Txn(t, reason) => Some(LockView { waiter: i as Actor, on: owner(t), reason }),
-                    Wait::ActorEnd(o) => Some(LockView { waiter: i as Actor, on: o, reason: WaitReason::ClientTimeout }),
+                    Wait::ActorEnd(o) => {
+                        Some(LockView { waiter: i as Actor, on: o, reason: WaitReason::ClientTimeout })
+                    }
                 })
                 .collect(),
             charges: self.charges,
@@ -822,7 +846,9 @@ pub fn run_lenient(s: &Scenario, schedule: &[u8]) -> Result<(RaceRun, Vec<String
     }
     while !st.all_done() {
         let Some(a) = st.runnable().next() else {
-            return Err(SimError::Internal("every unfinished transaction is waiting: a deadlock the model does not resolve"));
+            return Err(SimError::Internal(
+                "every unfinished transaction is waiting: a deadlock the model does not resolve",
+            ));
         };
         if ran.len() >= STEPS_MAX {
             return Err(SimError::EventBudgetExceeded { events_max: STEPS_MAX as u64 });
@@ -843,7 +869,13 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
     for r in &f.records {
         if let RaceRecord::Resumed { actor, stmt, result, .. } = r {
             if *actor != me {
-                let options = vec!["it inserts or returns its row", "it returns nothing", "it fails with 23505", "it fails with 40001", "it keeps waiting"];
+                let options = vec![
+                    "it inserts or returns its row",
+                    "it returns nothing",
+                    "it fails with 23505",
+                    "it fails with 40001",
+                    "it keeps waiting",
+                ];
                 let answer = match result {
                     StmtResult::Rows { rows } if rows.is_empty() => 1,
                     StmtResult::Error { state: SqlState::UniqueViolation } => 2,
@@ -851,7 +883,13 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                     StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } => 0,
                 };
                 return Some(Prediction {
-                    question: format!("{} is waiting in {}. What happens to it when {} runs {}?", t(*actor), stmt_short(*stmt), t(me), instr_short(f.instr)),
+                    question: format!(
+                        "{} is waiting in {}. What happens to it when {} runs {}?",
+                        t(*actor),
+                        stmt_short(*stmt),
+                        t(me),
+                        instr_short(f.instr)
+                    ),
                     options,
                     answer,
                 });
@@ -877,7 +915,12 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                     },
                 ),
                 Stmt::Insert { .. } => (
-                    vec!["it inserts the row", "it returns no row (nothing inserted)", "it waits for the other transaction", "it fails with an error"],
+                    vec![
+                        "it inserts the row",
+                        "it returns no row (nothing inserted)",
+                        "it waits for the other transaction",
+                        "it fails with an error",
+                    ],
                     match result {
                         None => 2,
                         Some(StmtResult::Rows { rows }) if rows.is_empty() => 1,
@@ -891,7 +934,11 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                 ),
                 Stmt::Begin { .. } | Stmt::UpdateDone | Stmt::Commit | Stmt::Rollback => return None,
             };
-            Some(Prediction { question: format!("{} runs {}. What will it do?", t(me), stmt_short(*stmt)), options, answer })
+            Some(Prediction {
+                question: format!("{} runs {}. What will it do?", t(me), stmt_short(*stmt)),
+                options,
+                answer,
+            })
         }
         RaceRecord::MapLookedUp { hit, .. } if others_started => Some(Prediction {
             question: format!("{} looks the key up in the in-memory map. What does it find?", t(me)),
@@ -950,12 +997,9 @@ pub fn narrate(r: &RaceRecord) -> String {
         StmtResult::Ok => "done".to_string(),
         StmtResult::Count { n } => format!("{n} row{} written", if *n == 1 { "" } else { "s" }),
         StmtResult::Rows { rows } if rows.is_empty() => "no row".to_string(),
-        StmtResult::Rows { rows } => format!(
-            "{} row{} (status {})",
-            rows.len(),
-            if rows.len() == 1 { "" } else { "s" },
-            rows[0].status.sql()
-        ),
+        StmtResult::Rows { rows } => {
+            format!("{} row{} (status {})", rows.len(), if rows.len() == 1 { "" } else { "s" }, rows[0].status.sql())
+        }
         StmtResult::Error { state } => format!("ERROR {}", state.code()),
     };
     match r {
@@ -986,8 +1030,12 @@ pub fn narrate(r: &RaceRecord) -> String {
         RaceRecord::MapStored { actor } => format!("{} stores the key in memory", t(actor)),
         RaceRecord::Crashed { .. } => "The server crashes: the in-memory key store is gone".to_string(),
         RaceRecord::Killed { actor } => format!("{} dies with the server; its client gets no answer", t(actor)),
-        RaceRecord::Retrying { actor, attempt } => format!("{} retries the whole transaction (attempt {attempt})", t(actor)),
-        RaceRecord::Responded { actor, response: Response::NoResponse } => format!("{} never answers its client", t(actor)),
+        RaceRecord::Retrying { actor, attempt } => {
+            format!("{} retries the whole transaction (attempt {attempt})", t(actor))
+        }
+        RaceRecord::Responded { actor, response: Response::NoResponse } => {
+            format!("{} never answers its client", t(actor))
+        }
         RaceRecord::Responded { actor, response: Response::NotSent } => {
             format!("{}: the first attempt was answered, so the client sends no retry", t(actor))
         }

@@ -95,13 +95,19 @@ fn dfs(s: &Scenario, st: State, path: &mut Vec<u8>, x: &mut Exploration, max: us
     }
     let runnable: Vec<Actor> = st.runnable().collect();
     if runnable.is_empty() {
-        return Err(SimError::Internal("every unfinished transaction is waiting: a deadlock the model does not resolve"));
+        return Err(SimError::Internal(
+            "every unfinished transaction is waiting: a deadlock the model does not resolve",
+        ));
     }
     let last = runnable.len() - 1;
     let mut st = Some(st);
     for (i, a) in runnable.into_iter().enumerate() {
         // The last branch takes the state itself instead of a copy.
-        let mut next = if i == last { st.take().ok_or(SimError::Internal("explorer state taken twice"))? } else { st.clone().ok_or(SimError::Internal("explorer state missing"))? };
+        let mut next = if i == last {
+            st.take().ok_or(SimError::Internal("explorer state taken twice"))?
+        } else {
+            st.clone().ok_or(SimError::Internal("explorer state missing"))?
+        };
         next.step(s, a)?;
         path.push(a + 1);
         dfs(s, next, path, x, max)?;

@@ -19,7 +19,9 @@ mod engine;
 mod explore;
 mod scenarios;
 
-pub use engine::{instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView};
+pub use engine::{
+    instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView,
+};
 pub use explore::{explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX};
 pub use scenarios::{scenario, Scenario, SCENARIO_IDS};
 
@@ -204,9 +206,12 @@ impl Instr {
     pub fn is_step(self) -> bool {
         match self {
             Instr::Sql { stmt: Stmt::Begin { .. } } => false,
-            Instr::Sql { .. } | Instr::Charge | Instr::MapGet | Instr::MapPut | Instr::Crash | Instr::SendResponse { .. } => {
-                true
-            }
+            Instr::Sql { .. }
+            | Instr::Charge
+            | Instr::MapGet
+            | Instr::MapPut
+            | Instr::Crash
+            | Instr::SendResponse { .. } => true,
             Instr::AwaitUnanswered { .. } | Instr::JumpIf { .. } | Instr::Retry { .. } | Instr::Respond { .. } => false,
         }
     }
@@ -385,7 +390,11 @@ impl RaceOutcome {
         }
         // The in-memory scenarios have no table; saying "0 rows" there would mislead.
         if !self.final_rows.is_empty() {
-            s.push_str(&format!(" · {} row{}", self.final_rows.len(), if self.final_rows.len() == 1 { "" } else { "s" }));
+            s.push_str(&format!(
+                " · {} row{}",
+                self.final_rows.len(),
+                if self.final_rows.len() == 1 { "" } else { "s" }
+            ));
         }
         if !self.finished {
             s.push_str(" · unfinished");

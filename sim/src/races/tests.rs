@@ -43,7 +43,9 @@ fn the_second_on_conflict_insert_waits_then_returns_no_row() {
     // T1 claims the key (uncommitted), T2's INSERT waits; T1 commits; T2 gets no row.
     let r = run(&s("on-conflict"), &[1, 2, 1]).unwrap();
     let t = &r.trace;
-    assert!(t.iter().any(|x| matches!(x.record, RaceRecord::WaitBegan { actor: 1, reason: WaitReason::UncommittedKey, .. })));
+    assert!(t
+        .iter()
+        .any(|x| matches!(x.record, RaceRecord::WaitBegan { actor: 1, reason: WaitReason::UncommittedKey, .. })));
     assert!(t.iter().any(|x| matches!(&x.record, RaceRecord::Resumed { actor: 1, result: StmtResult::Rows { rows }, .. } if rows.is_empty())));
 }
 
@@ -71,7 +73,10 @@ fn serializable_fails_one_transaction_with_40001_and_its_retry_is_safe() {
     let both_read_first = run(&s("serializable"), &[1, 2, 1, 2, 1]).unwrap();
     let f = &both_read_first.frames;
     // T2's INSERT waits for T1's; T1's COMMIT makes it fail with 40001, not 23505.
-    assert!(f.iter().any(|fr| fr.records.iter().any(|r| matches!(r, RaceRecord::Resumed { actor: 1, result: StmtResult::Error { state: SqlState::SerializationFailure }, .. }))));
+    assert!(f.iter().any(|fr| fr.records.iter().any(|r| matches!(
+        r,
+        RaceRecord::Resumed { actor: 1, result: StmtResult::Error { state: SqlState::SerializationFailure }, .. }
+    ))));
     let (done, _) = run_lenient(&s("serializable"), &[1, 2, 1, 2, 1]).unwrap();
     assert_eq!(done.outcome.charges, 1);
     assert!(done.trace.iter().any(|t| matches!(t.record, RaceRecord::Retrying { actor: 1, attempt: 2 })));
@@ -82,7 +87,10 @@ fn the_advisory_lock_serialises_requests_with_the_same_key() {
     let x = explored("advisory-lock");
     assert_eq!(x.double_charges, 0);
     let r = run(&s("advisory-lock"), &[1, 2]).unwrap();
-    assert!(matches!(r.trace.last().unwrap().record, RaceRecord::WaitBegan { actor: 1, reason: WaitReason::AdvisoryLock, .. }));
+    assert!(matches!(
+        r.trace.last().unwrap().record,
+        RaceRecord::WaitBegan { actor: 1, reason: WaitReason::AdvisoryLock, .. }
+    ));
 }
 
 #[test]
@@ -138,7 +146,10 @@ fn serializable_without_a_unique_index_is_refused_with_a_reason() {
 
 #[test]
 fn the_explorer_stops_at_its_schedule_limit() {
-    assert!(matches!(explore(&s("select-then-insert"), 5), Err(SimError::InvalidParameter { name: "schedules_max", .. })));
+    assert!(matches!(
+        explore(&s("select-then-insert"), 5),
+        Err(SimError::InvalidParameter { name: "schedules_max", .. })
+    ));
 }
 
 #[test]

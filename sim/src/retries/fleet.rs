@@ -157,7 +157,8 @@ impl FleetParams {
                 format!("rate times duration must stay under {} requests; lower one of them", Self::REQUESTS_MAX),
             ));
         }
-        if self.base_ms > Self::DELAY_MS_MAX || self.cap_ms > Self::DELAY_MS_MAX || self.timeout_ms > Self::DELAY_MS_MAX {
+        if self.base_ms > Self::DELAY_MS_MAX || self.cap_ms > Self::DELAY_MS_MAX || self.timeout_ms > Self::DELAY_MS_MAX
+        {
             return Err(invalid("base_ms", format!("base, cap and timeout must be at most {} ms", Self::DELAY_MS_MAX)));
         }
         if self.retry_after_ms > Self::DELAY_MS_MAX {
@@ -387,10 +388,9 @@ impl Outcome {
         let status = |code| AttemptResult::Status { code, retry_after_ms: None };
         match self {
             Outcome::Ok => status(200),
-            Outcome::Overload => AttemptResult::Status {
-                code: 503,
-                retry_after_ms: (retry_after_ms > 0).then_some(retry_after_ms),
-            },
+            Outcome::Overload => {
+                AttemptResult::Status { code: 503, retry_after_ms: (retry_after_ms > 0).then_some(retry_after_ms) }
+            }
             Outcome::Outage => status(503),
             Outcome::ServerError => status(500),
             Outcome::ClientError => status(400),
@@ -588,7 +588,8 @@ impl Engine<'_> {
         let hop = hop_us(&mut self.clients[client as usize]);
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
-        let backoff = Backoff::new(self.p.strategy, SimDuration::from_ms(self.p.base_ms), SimDuration::from_ms(self.p.cap_ms));
+        let backoff =
+            Backoff::new(self.p.strategy, SimDuration::from_ms(self.p.base_ms), SimDuration::from_ms(self.p.cap_ms));
         let req = Request { id, client, start_us: now, sent_us: now, attempt: 1, backoff };
         let slot = match self.free.pop() {
             Some(s) => {
@@ -612,7 +613,8 @@ impl Engine<'_> {
     /// One server call at `at`: its outcome and when that outcome is known.
     fn serve(&mut self, at: u64) -> (Outcome, u64) {
         let bk = self.bucket(at);
-        let in_outage = at >= u64::from(self.p.outage_from_s) * 1_000_000 && at < u64::from(self.p.outage_to_s) * 1_000_000;
+        let in_outage =
+            at >= u64::from(self.p.outage_from_s) * 1_000_000 && at < u64::from(self.p.outage_to_s) * 1_000_000;
         let waiting = self.last_finish_us.saturating_sub(at) / self.svc_us;
         if in_outage {
             self.t.rejected_outage += 1;
@@ -851,7 +853,10 @@ mod tests {
         let t = run(&p).unwrap().totals;
         assert!(t.errors_4xx > 0);
         // Every 400 ends its request, except answers still on their way at the end.
-        assert!(t.gave_up_not_retryable <= t.errors_4xx && t.gave_up_not_retryable + t.unfinished >= t.errors_4xx, "{t:?}");
+        assert!(
+            t.gave_up_not_retryable <= t.errors_4xx && t.gave_up_not_retryable + t.unfinished >= t.errors_4xx,
+            "{t:?}"
+        );
         assert_eq!(t.retries, 0, "a 400 was retried: {t:?}");
     }
 

@@ -87,7 +87,11 @@ impl OccParams {
         if self.cap_ms < self.base_ms || self.cap_ms > Self::DELAY_MS_MAX {
             return Err(SimError::InvalidParameter {
                 name: "cap_ms",
-                reason: format!("must be at least the base ({} ms) and at most {} ms", self.base_ms, Self::DELAY_MS_MAX),
+                reason: format!(
+                    "must be at least the base ({} ms) and at most {} ms",
+                    self.base_ms,
+                    Self::DELAY_MS_MAX
+                ),
             });
         }
         Ok(())
@@ -221,7 +225,11 @@ impl KeyHeap {
                 let c = &keys[first..first + 4];
                 let (m01, i01) = if c[1] < c[0] { (c[1], 1) } else { (c[0], 0) };
                 let (m23, i23) = if c[3] < c[2] { (c[3], 3) } else { (c[2], 2) };
-                if m23 < m01 { (m23, first + i23) } else { (m01, first + i01) }
+                if m23 < m01 {
+                    (m23, first + i23)
+                } else {
+                    (m01, first + i01)
+                }
             } else if first < n {
                 let mut im = first;
                 for c in first + 1..n {
@@ -483,7 +491,13 @@ mod study_findings {
         let small = point(50, 5);
         let big = point(100, 5);
         for (s, b) in small.iter().zip(&big) {
-            assert!(b.calls_mean() > 2.2 * s.calls_mean(), "{:?}: {} then {}", s.strategy, s.calls_mean(), b.calls_mean());
+            assert!(
+                b.calls_mean() > 2.2 * s.calls_mean(),
+                "{:?}: {} then {}",
+                s.strategy,
+                s.calls_mean(),
+                b.calls_mean()
+            );
         }
     }
 }

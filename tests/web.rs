@@ -8,6 +8,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::*;
+
 #[wasm_bindgen_test]
 fn wasm_trace_hashes_equal_the_native_golden_file() {
     // The same file is checked by `cargo test` natively, so equality here
@@ -27,19 +30,6 @@ fn hostile_permalinks_parse_without_panicking_in_wasm() {
     assert_eq!(q.area(), Area::About);
     assert_eq!(q.seed("seed", 3), 3);
     assert!(!q.warnings.is_empty());
-}
-
-async fn next_frames() {
-    // Yew renders asynchronously; two timer turns let it settle.
-    gloo_timers::future::TimeoutFuture::new(0).await;
-    gloo_timers::future::TimeoutFuture::new(0).await;
-}
-
-fn mount_point() -> web_sys::Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let el = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&el).unwrap();
-    el
 }
 
 #[wasm_bindgen_test]

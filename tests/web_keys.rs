@@ -6,19 +6,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn next_frames() {
-    gloo_timers::future::TimeoutFuture::new(0).await;
-    gloo_timers::future::TimeoutFuture::new(0).await;
-}
-
-fn mount_at(search: &str) -> web_sys::Element {
-    let w = web_sys::window().unwrap();
-    w.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(search)).unwrap();
-    let doc = w.document().unwrap();
-    let el = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&el).unwrap();
-    el
-}
+mod support;
+use support::*;
 
 #[wasm_bindgen_test]
 async fn the_no_key_preset_renders_its_diagram_ledger_and_double_charges() {

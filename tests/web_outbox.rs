@@ -7,22 +7,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn next_frames() {
-    gloo_timers::future::TimeoutFuture::new(0).await;
-    gloo_timers::future::TimeoutFuture::new(0).await;
-}
-
-fn set_url(search: &str) {
-    let w = web_sys::window().unwrap();
-    w.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(search)).unwrap();
-}
-
-fn mount_point() -> web_sys::Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let el = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&el).unwrap();
-    el
-}
+mod support;
+use support::*;
 
 #[wasm_bindgen_test]
 async fn the_outbox_lab_renders_its_pipeline_tables_and_key_counter() {

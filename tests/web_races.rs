@@ -8,17 +8,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn next_frames() {
-    gloo_timers::future::TimeoutFuture::new(0).await;
-    gloo_timers::future::TimeoutFuture::new(0).await;
-}
-
-fn mount_point() -> web_sys::Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let el = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&el).unwrap();
-    el
-}
+mod support;
+use support::*;
 
 #[wasm_bindgen_test]
 fn explorer_timing_of_the_largest_scenario_in_the_browser() {

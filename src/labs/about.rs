@@ -1,7 +1,7 @@
 //! About: what effectively-once means, with the smallest demonstration of it.
 
 use crate::app::LabProps;
-use crate::components::{Counter, Evidence, LinkWarnings, Slider, Toggle};
+use crate::components::{Counter, Evidence, ExportBar, LinkWarnings, Slider, Toggle};
 use crate::web;
 use idemlab_sim::delivery::{self, DeliveryParams, DeliveryRecord, Leg};
 use yew::prelude::*;
@@ -40,6 +40,25 @@ pub fn About(p: &LabProps) -> Html {
         Callback::from(move |_| on_query.emit(q.with("seed", web::fresh_seed())))
     };
 
+    // Tell an embedding page the outcome, once per run.
+    {
+        let run = run.clone();
+        use_effect_with(params.clone(), move |_| {
+            if let Ok(r) = &*run {
+                if let Ok(counters) = serde_json::to_value(&r.counters) {
+                    web::post_event("outcome", "about", counters);
+                }
+            }
+        });
+    }
+
+    let trace_json = {
+        let run = run.clone();
+        Callback::from(move |()| match &*run {
+            Ok(r) => serde_json::to_string_pretty(&r.trace).unwrap_or_default(),
+            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
+        })
+    };
     let result = match &*run {
         Err(e) => html! { <p class="error" role="alert">{ format!("This run could not start: {e}") }</p> },
         Ok(run) => {
@@ -55,12 +74,14 @@ pub fn About(p: &LabProps) -> Html {
                 Counter::new("never_applied", "Messages never applied", c.never_applied).bad_if(c.never_applied > 0),
                 Counter::new("dedup_hits", "Duplicates skipped by dedup", c.duplicates_skipped),
             ];
+            let counters_for_export = counters.clone();
             let belief =
                 format!("the sender thinks {} of {} messages were delivered once.", c.sender_confirmed, c.intended);
             html! {
                 <>
                     <Evidence title="Belief versus evidence" belief={Some(AttrValue::from(belief))} {counters} />
                     <MessageStrip records={run.trace.records().iter().map(|r| r.record.clone()).collect::<Vec<_>>()} messages={run.params.messages} />
+                    <ExportBar name="about-delivery" trace_json={trace_json.clone()} counters={counters_for_export.clone()} query={p.query.clone()} />
                 </>
             }
         }

@@ -86,3 +86,16 @@ test('a panic is shown in the page and the console, never a silent blank page', 
     await screenshot(page, 'panic-banner');
   }, { ready: '#panic-banner', allowErrors: [/self-test panic/, /unreachable/, /RuntimeError/], expectPanic: true });
 });
+
+test('the trace and counters download as JSON and CSV', async () => {
+  await withPage('?area=about&msgs=30', async (page) => {
+    await page.waitForSelector('.export-trace');
+    const [trace] = await Promise.all([page.waitForEvent('download'), page.click('.export-trace')]);
+    assert.equal(trace.suggestedFilename(), 'about-delivery-trace.json');
+    const json = JSON.parse(await (await trace.createReadStream()).toArray().then((b) => Buffer.concat(b).toString()));
+    assert.ok(json.records.length > 30, 'the trace has a record per send, loss and delivery');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('.export-csv')]);
+    const text = await (await csv.createReadStream()).toArray().then((b) => Buffer.concat(b).toString());
+    assert.match(text, /^counter,label,value\nintended,"Messages intended","30"\n/);
+  });
+});

@@ -37,6 +37,9 @@ test('the example course page embeds two labs, sizes them and drives one by mess
     await page.waitForFunction(() => document.querySelectorAll('#event-log li[data-type="height"]').length >= 2);
     const h = await page.locator('#lab-about').evaluate((f) => f.getBoundingClientRect().height);
     assert.ok(h > 480, `frame was not resized from its 480 px default (${h})`);
+    // The delivery lab reports its outcome counters to the page.
+    await page.waitForFunction(() => [...document.querySelectorAll('#event-log li[data-type="outcome"]')]
+      .some((li) => li.textContent.startsWith('lab-about') && li.textContent.includes('"duplicate_effects"')));
     // The host page sets the step of the second frame; the lab reports it back.
     await page.click('#host-step-3');
     await page.waitForFunction(() => [...document.querySelectorAll('#event-log li[data-type="step"]')]

@@ -312,7 +312,7 @@ fn one_run(
     s.heap.clear();
     s.heap.keys.reserve(p.clients as usize);
     for i in 0..p.clients {
-        let mut draws = NormalStream::new(SimRng::stream(seed, entity::CLIENT_BASE + u64::from(i)));
+        let mut draws = NormalStream::new(SimRng::light_stream(seed, entity::CLIENT_BASE + u64::from(i)));
         // Every client starts at time zero by sending its first read; the
         // version travels back, then the write travels out.
         let read_at_us = hop_us(&mut draws);

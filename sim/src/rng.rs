@@ -27,8 +27,10 @@ pub mod entity {
 /// The named, portable generator behind a stream.
 #[derive(Clone, Debug)]
 enum Generator {
-    /// ChaCha8: the default for every engine.
-    ChaCha(ChaCha8Rng),
+    /// ChaCha8: the default for every engine. Boxed, because its 256-byte
+    /// buffer would otherwise make every stream, PCG ones included, that big
+    /// to move.
+    ChaCha(Box<ChaCha8Rng>),
     /// PCG64 (XSL-RR 128/64): for hot loops that create many short streams.
     Pcg(Pcg64),
 }
@@ -51,7 +53,7 @@ impl SimRng {
     pub fn stream(seed: u64, entity: u64) -> SimRng {
         let mut inner = ChaCha8Rng::seed_from_u64(seed);
         inner.set_stream(entity);
-        SimRng { inner: Generator::ChaCha(inner) }
+        SimRng { inner: Generator::ChaCha(Box::new(inner)) }
     }
 
     /// A PCG64 stream of `entity` in the run seeded by `seed`, for loops that

@@ -86,6 +86,19 @@ pub fn Races(p: &LabProps) -> Html {
             show(&scenario_or_first(id), sch, (*x).as_ref().ok(), !*sched_mode)
         })
     };
+    // The twin of side-by-side mode runs once per (twin, schedule), not on
+    // every step of the scrubber.
+    let twin_shown = {
+        let twin_id = (v.mode == "side").then_some(s.twin);
+        let schedule = shown.run.as_ref().map(|r| r.schedule.clone()).unwrap_or_default();
+        use_memo((twin_id, schedule), |(twin_id, schedule)| {
+            twin_id.map(|id| {
+                let twin = scenario_or_first(id);
+                let skipped = races::run_lenient(&twin, schedule).map(|(_, n)| n).unwrap_or_default();
+                (show(&twin, schedule, None, true), skipped)
+            })
+        })
+    };
     let answered = use_state(Vec::<(String, usize)>::new);
     let asking = use_state(|| None::<usize>);
 
@@ -247,9 +260,10 @@ pub fn Races(p: &LabProps) -> Html {
     let body = match v.mode {
         "side" => {
             let twin = scenario_or_first(s.twin);
-            let skipped = races::run_lenient(&twin, &run.schedule).map(|(_, n)| n).unwrap_or_default();
-            let right = show(&twin, &run.schedule, None, true);
-            match right.run {
+            let Some((right, skipped)) = twin_shown.as_ref() else {
+                return html! { <p class="error" role="alert">{ "The side-by-side run is missing; reload the page." }</p> };
+            };
+            match &right.run {
                 Ok(r2) => {
                     let differs = r2.outcome.charges != run.outcome.charges;
                     let steps2 = r2.frames.len();
@@ -272,14 +286,14 @@ pub fn Races(p: &LabProps) -> Html {
                                 </div>
                                 <div class={classes!("races-pane", (differs && r2.outcome.charges > 1).then_some("races-worse"))} data-pane="right">
                                     <h3>{ format!("{}. {}", twin.number, twin.title) }</h3>
-                                    <RunPanel run={Rc::new(r2)} scenario={Rc::new(twin)} step={step.min(steps2)} compact=true />
+                                    <RunPanel run={Rc::new(r2.clone())} scenario={Rc::new(twin)} step={step.min(steps2)} compact=true />
                                     if !skipped.is_empty() { <p class="note">{ format!("The same schedule drives this side; where it named a transaction that was waiting or finished here, that entry was skipped ({}).", skipped.join("; ")) }</p> }
                                 </div>
                             </div>
                         </>
                     }
                 }
-                Err(e) => html! { <p class="error">{ e }</p> },
+                Err(e) => html! { <p class="error">{ e.clone() }</p> },
             }
         }
         "scheduler" => {

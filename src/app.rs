@@ -9,15 +9,6 @@ use crate::query::{Area, Query};
 use crate::web;
 use yew::prelude::*;
 
-/// What every lab receives: the permalink state and a way to change it.
-#[derive(Properties, PartialEq, Clone)]
-pub struct LabProps {
-    /// The parsed query of the current URL.
-    pub query: Query,
-    /// Writes a new query into the URL (replacing the history entry).
-    pub on_query: Callback<Query>,
-}
-
 /// The application's root component.
 #[component]
 pub fn App() -> Html {

@@ -192,5 +192,5 @@ pub fn host_message(e: &web_sys::Event, allowed_origins: &[String]) -> Option<Ve
         return None;
     }
     let text = js_sys::JSON::stringify(&m.data()).ok()?.as_string()?;
-    crate::query::parse_host_message(&text)
+    crate::host::parse_host_message(&text)
 }

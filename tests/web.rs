@@ -3,6 +3,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use idemlab_sim::golden;
+
+#[path = "../sim/golden/cases.rs"]
+mod golden_cases;
 use idemlab_web::query::{Area, Query};
 use wasm_bindgen_test::*;
 
@@ -16,12 +19,27 @@ fn wasm_trace_hashes_equal_the_native_golden_file() {
     // The same file is checked by `cargo test` natively, so equality here
     // proves the engines give identical traces on both targets.
     let kept = golden::parse(golden::GOLDEN_FILE);
-    let computed = golden::cases();
+    let computed = golden_cases::cases();
     assert!(!kept.is_empty());
     assert_eq!(kept.len(), computed.len());
     for (k, c) in kept.iter().zip(&computed) {
         assert_eq!(k, c, "wasm32 trace differs from native for {}", c.name);
     }
+}
+
+#[wasm_bindgen_test]
+fn every_preset_permalink_gives_in_wasm_the_trace_hash_idemlab_url_gives_natively() {
+    // `cli/tests/url.rs` checks the same file against `idemlab url`; equal
+    // hashes on both sides prove that a permalink reproduces the run.
+    let kept = include_str!("../sim/golden/permalinks.txt");
+    let mut checked = 0;
+    for line in kept.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let (link, hash) = line.split_once(' ').expect("link and hash");
+        let report = idemlab_sim::labs::run_permalink(link).expect("the link runs");
+        assert_eq!(report.trace_hash, hash.trim(), "wasm32 differs from idemlab url for {link}");
+        checked += 1;
+    }
+    assert_eq!(checked, idemlab_sim::labs::preset_links().len());
 }
 
 #[wasm_bindgen_test]

@@ -1,33 +1,52 @@
 //! `idemlab`: the Idempotency Lab's engines, headless, printing JSON.
 //!
-//! Each subcommand lives in its own module with a `HELP` text and a
-//! `main(words) -> Result<serde_json::Value, String>`; this file only
-//! dispatches. Errors print to stderr and exit with status 2.
+//! Each lab under the engine contract is one generic subcommand (`lab.rs`)
+//! whose flags come from its knob schema; `url` runs any permalink. The
+//! other subcommands live in their own modules with a `HELP` text and a
+//! `main(words)`; this file only dispatches. Errors print to stderr and exit
+//! with status 2.
 
 mod args;
 mod delivery;
-mod keys;
+#[path = "../../sim/golden/cases.rs"]
+mod golden_cases;
+mod lab;
 mod outbox;
 mod races;
 mod retries;
 
-type Entry = (&'static str, &'static str, fn(&[String]) -> Result<serde_json::Value, String>);
+use idemlab_sim::keys::KeysLab;
+use lab::Output;
+
+type Entry = (&'static str, fn() -> String, fn(&[String]) -> Result<Output, String>);
 
 /// Every subcommand: name, help, entry point.
 const COMMANDS: &[Entry] = &[
-    ("delivery", delivery::HELP, delivery::main),
-    ("outbox", outbox::HELP, outbox::main),
-    ("race", races::HELP, races::main),
-    ("keys", keys::HELP, keys::main),
-    ("retry", retries::HELP, retries::main),
-    ("golden", "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.", golden),
+    ("url", || lab::URL_HELP.to_string(), lab::url),
+    ("delivery", || delivery::HELP.to_string(), |w| delivery::main(w).map(Output::Json)),
+    ("keys", keys_help, lab::main::<KeysLab>),
+    ("retry", || retries::HELP.to_string(), |w| retries::main(w).map(Output::Json)),
+    ("outbox", || outbox::HELP.to_string(), |w| outbox::main(w).map(Output::Json)),
+    ("race", || races::HELP.to_string(), |w| races::main(w).map(Output::Json)),
+    (
+        "golden",
+        || "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.".to_string(),
+        golden,
+    ),
 ];
 
-fn golden(_: &[String]) -> Result<serde_json::Value, String> {
-    let cases = idemlab_sim::golden::cases();
-    Ok(serde_json::Value::Object(
+fn keys_help() -> String {
+    lab::help::<KeysLab>(
+        "keys",
+        "Runs the Keys lab's batch: charge operations against a server with an Idempotency-Key store.",
+    )
+}
+
+fn golden(_: &[String]) -> Result<Output, String> {
+    let cases = golden_cases::cases();
+    Ok(Output::Json(serde_json::Value::Object(
         cases.into_iter().map(|c| (c.name, serde_json::Value::String(format!("{:016x}", c.hash)))).collect(),
-    ))
+    )))
 }
 
 fn usage() -> String {
@@ -35,7 +54,7 @@ fn usage() -> String {
         "idemlab: the Idempotency Lab's deterministic engines as JSON\n\nUSAGE: idemlab <COMMAND> [ARGS]\n\nCOMMANDS:\n",
     );
     for (_, help, _) in COMMANDS {
-        for line in help.lines() {
+        for line in help().lines() {
             s.push_str("  ");
             s.push_str(line);
             s.push('\n');
@@ -62,11 +81,12 @@ fn main() {
         std::process::exit(2);
     };
     if words[1..].iter().any(|w| w == "--help" || w == "-h") {
-        println!("{help}");
+        println!("{}", help());
         return;
     }
     match entry(&words[1..]) {
-        Ok(value) => match serde_json::to_string_pretty(&value) {
+        Ok(Output::Csv(text)) => print!("{text}"),
+        Ok(Output::Json(value)) => match serde_json::to_string_pretty(&value) {
             Ok(s) => println!("{s}"),
             Err(e) => {
                 eprintln!("idemlab: {e}");

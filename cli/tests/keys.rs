@@ -17,7 +17,8 @@ fn the_no_key_preset_prints_double_charges_as_json() {
     assert_eq!(v["key_counter"], "double_charges");
     assert_eq!(v["counters"]["intended"], 200);
     assert!(v["counters"]["double_charges"].as_u64().unwrap() > 0, "{v}");
-    assert!(v["rates"]["double_charge_rate"].as_f64().unwrap() > 0.0);
+    assert!(v["counters"]["double_charge_rate"].as_f64().unwrap() > 0.0);
+    assert!(v["trace_hash"].is_string(), "{v}");
 }
 
 #[test]
@@ -47,6 +48,8 @@ fn bad_arguments_are_refused_with_a_message() {
         vec!["keys", "--response-loss", "140"],
         vec!["keys", "--store", "tape"],
         vec!["keys", "--frobnicate", "1"],
+        vec!["keys", "--crash-after", "0.1"],
+        vec!["keys", "--base-ms", "500", "--cap-ms", "100"],
     ] {
         let (code, _, err) = idemlab(&bad);
         assert_eq!(code, 2, "{bad:?}");

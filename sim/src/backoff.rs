@@ -13,67 +13,23 @@ use crate::rng::SimRng;
 use crate::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
-/// How a client waits between attempts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Strategy {
-    /// Never retry.
-    None,
-    /// Retry at once.
-    Immediate,
-    /// Always wait `base`.
-    Constant,
-    /// `min(cap, base * 2^n)`, no jitter: clients that failed together retry together.
-    Exponential,
-    /// `random_between(0, min(cap, base * 2^n))`.
-    FullJitter,
-    /// Half the exponential delay fixed, half random.
-    EqualJitter,
-    /// `min(cap, random_between(base, 3 * previous))`.
-    Decorrelated,
-}
-
-impl Strategy {
-    /// Every strategy, in the order the lab lists them.
-    pub const ALL: [Strategy; 7] = [
-        Strategy::None,
-        Strategy::Immediate,
-        Strategy::Constant,
-        Strategy::Exponential,
-        Strategy::FullJitter,
-        Strategy::EqualJitter,
-        Strategy::Decorrelated,
-    ];
-
-    /// The name used in permalinks and on the command line.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Strategy::None => "none",
-            Strategy::Immediate => "immediate",
-            Strategy::Constant => "constant",
-            Strategy::Exponential => "exponential",
-            Strategy::FullJitter => "full",
-            Strategy::EqualJitter => "equal",
-            Strategy::Decorrelated => "decorrelated",
-        }
-    }
-
-    /// A label for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            Strategy::None => "No retry",
-            Strategy::Immediate => "Immediate retry",
-            Strategy::Constant => "Constant delay",
-            Strategy::Exponential => "Exponential, no jitter",
-            Strategy::FullJitter => "Full jitter",
-            Strategy::EqualJitter => "Equal jitter",
-            Strategy::Decorrelated => "Decorrelated jitter",
-        }
-    }
-
-    /// Reads a strategy from its slug.
-    pub fn from_slug(s: &str) -> Option<Strategy> {
-        Strategy::ALL.into_iter().find(|x| x.slug() == s)
+crate::choice_enum! {
+    /// How a client waits between attempts.
+    pub enum Strategy {
+        /// Never retry.
+        None = ("none", "No retry"),
+        /// Retry at once.
+        Immediate = ("immediate", "Immediate retry"),
+        /// Always wait `base`.
+        Constant = ("constant", "Constant delay"),
+        /// `min(cap, base * 2^n)`, no jitter: clients that failed together retry together.
+        Exponential = ("exponential", "Exponential, no jitter"),
+        /// `random_between(0, min(cap, base * 2^n))`.
+        FullJitter = ("full", "Full jitter"),
+        /// Half the exponential delay fixed, half random.
+        EqualJitter = ("equal", "Equal jitter"),
+        /// `min(cap, random_between(base, 3 * previous))`.
+        Decorrelated = ("decorrelated", "Decorrelated jitter"),
     }
 }
 

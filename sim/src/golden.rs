@@ -1,9 +1,8 @@
-//! Golden cases: fixed (engine, seed, parameters) runs whose trace hashes are
-//! kept in `sim/golden/hashes.txt`. The native tests and the wasm32 browser
-//! tests both compare these hashes to that file, which proves the engines
-//! give identical traces on both targets. Every engine adds its cases here.
-
-use crate::delivery;
+//! The golden file's format: fixed (engine, seed, parameters) runs whose
+//! trace hashes are kept in `sim/golden/hashes.txt`. The runs themselves are
+//! test fixtures in `sim/golden/cases.rs`, which the native tests, the
+//! wasm32 browser tests and `idemlab golden` include; equal hashes on both
+//! targets prove identical traces. This module depends on no engine.
 
 /// A named run and the stable hash of its trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,29 +11,6 @@ pub struct GoldenCase {
     pub name: String,
     /// The trace's stable hash.
     pub hash: u64,
-}
-
-/// The seeds every engine is checked with.
-pub const GOLDEN_SEEDS: [u64; 4] = [1, 2, 42, 0xDEAD_BEEF];
-
-/// Computes every golden case.
-pub fn cases() -> Vec<GoldenCase> {
-    let mut out = Vec::new();
-    for seed in GOLDEN_SEEDS {
-        for dedup in [false, true] {
-            let p = delivery::DeliveryParams { messages: 100, dedup, seed, ..Default::default() };
-            let hash = match delivery::run(&p) {
-                Ok(r) => r.trace.stable_hash(),
-                Err(_) => 0,
-            };
-            out.push(GoldenCase { name: format!("delivery/dedup={dedup}/{seed}"), hash });
-        }
-    }
-    crate::outbox::golden_cases(&mut out);
-    crate::races::golden_cases(&mut out);
-    crate::keys::golden_cases(&mut out);
-    crate::retries::golden_cases(&mut out);
-    out
 }
 
 /// Parses the golden file: one `name hash-in-hex` pair a line, `#` comments.

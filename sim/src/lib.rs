@@ -6,18 +6,19 @@
 //! engine records what it did as a typed [`trace::Trace`] and returns effects
 //! and views as plain data for the web app and the CLI to render.
 
+pub mod kernel;
+
 pub mod backoff;
 pub mod delivery;
-pub mod error;
 pub mod golden;
 pub mod keys;
+pub mod labs;
 pub mod outbox;
 pub mod races;
 pub mod retries;
-pub mod rng;
-pub mod sched;
-pub mod time;
-pub mod trace;
+
+// The kernel's modules at the crate root, where every engine imports them.
+pub use kernel::{error, knob, lab, permalink, rng, sched, time, trace};
 
 pub use error::SimError;
 pub use time::{SimDuration, SimTime};

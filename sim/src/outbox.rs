@@ -20,7 +20,6 @@
 //! nothing happens after `horizon_ms`. So a run always ends.
 
 use crate::error::SimError;
-use crate::golden::{GoldenCase, GOLDEN_SEEDS};
 use crate::rng::{entity, SimRng};
 use crate::sched::{RunLimits, Scheduler};
 use crate::time::{SimDuration, SimTime};
@@ -1113,32 +1112,6 @@ pub fn view_at(run: &OutboxRun, step: usize) -> PipelineView {
         v.current = records.get(step - 1).map(|s| (s.record.actor(), s.record.is_crash()));
     }
     v
-}
-
-/// The golden runs of this engine: each mode under a mix of faults.
-pub fn golden_cases(out: &mut Vec<GoldenCase>) {
-    for seed in GOLDEN_SEEDS {
-        for mode in Mode::ALL {
-            let p = OutboxParams {
-                mode,
-                commands: 60,
-                crash: 0.1,
-                commit_fail: 0.05,
-                broker_unavailable: 0.05,
-                ack_lost: 0.05,
-                relay_crash: 0.1,
-                consumer_crash: 0.1,
-                broker_duplicate: 0.05,
-                seed,
-                ..Default::default()
-            };
-            let hash = match run(&p) {
-                Ok(r) => r.trace.stable_hash(),
-                Err(_) => 0,
-            };
-            out.push(GoldenCase { name: format!("outbox/mode={}/{seed}", mode.number()), hash });
-        }
-    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,20 @@ impl Counter {
         self.bad = bad;
         self
     }
+
+    /// The core's counters as the panel shows them, with `key_id` starred.
+    pub fn from_core(counters: &[idemlab_sim::lab::Counter], key_id: &str) -> Vec<Counter> {
+        counters
+            .iter()
+            .map(|c| Counter {
+                id: c.id,
+                label: AttrValue::Static(c.label),
+                value: c.value.human().into(),
+                key: c.id == key_id,
+                bad: c.bad,
+            })
+            .collect()
+    }
 }
 
 /// Props of [`Evidence`].

@@ -14,6 +14,10 @@ pub struct ExportBarProps {
     pub trace_json: Callback<(), String>,
     /// The counters shown, exported as CSV.
     pub counters: Vec<Counter>,
+    /// The run's report (counters as numbers, parameters, seed, trace hash,
+    /// permalink), for labs under the engine contract: the CSV then holds it.
+    #[prop_or_default]
+    pub report: Option<idemlab_sim::lab::Report>,
     /// The permalink state.
     pub query: Query,
 }
@@ -37,8 +41,14 @@ pub fn ExportBar(p: &ExportBarProps) -> Html {
         Callback::from(move |_| web::download(&format!("{name}-trace.json"), "application/json", &f.emit(())))
     };
     let csv = {
-        let (name, counters) = (p.name.clone(), p.counters.clone());
-        Callback::from(move |_| web::download(&format!("{name}-counters.csv"), "text/csv", &counters_csv(&counters)))
+        let (name, counters, report) = (p.name.clone(), p.counters.clone(), p.report.clone());
+        Callback::from(move |_| {
+            let text = match &report {
+                Some(r) => idemlab_sim::labs::csv_for(r),
+                None => counters_csv(&counters),
+            };
+            web::download(&format!("{name}-counters.csv"), "text/csv", &text)
+        })
     };
     let copy = {
         let (q, copied) = (p.query.clone(), copied.clone());

@@ -1,5 +1,5 @@
 //! Step controls shared by every lab: step back and forward, play and pause,
-//! speed, a scrubber and reset, with keyboard shortcuts (←/→ or j/k to step,
+//! speed, a scrubber and reset, with keyboard shortcuts (→ or j for the next step, ← or k for the previous one,
 //! space to play or pause, r to reset). The step itself lives in the lab's
 //! permalink; this component only asks for a new one.
 
@@ -20,6 +20,9 @@ pub struct StepControlsProps {
     /// Whether keyboard shortcuts are bound (one set of controls per page).
     #[prop_or(true)]
     pub keyboard: bool,
+    /// Locked by an embedder (`lock=step`): every control and key is inert.
+    #[prop_or(false)]
+    pub disabled: bool,
     /// What the scrubber moves through, for its label.
     #[prop_or(AttrValue::Static("Step"))]
     pub label: AttrValue,
@@ -56,7 +59,7 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
 
     // Keyboard shortcuts, unless the learner is typing in a field.
     {
-        let (playing, on_step, keyboard) = (playing.clone(), p.on_step.clone(), p.keyboard);
+        let (playing, on_step, keyboard) = (playing.clone(), p.on_step.clone(), p.keyboard && !p.disabled);
         use_effect_with((step, steps, keyboard, *playing), move |(step, steps, keyboard, is_playing)| {
             let (step, steps, is_playing) = (*step, *steps, *is_playing);
             let guard = (*keyboard).then(|| web_sys::window().and_then(|w| w.document())).flatten().map(|doc| {
@@ -66,8 +69,8 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
                         return;
                     }
                     match k.key().as_str() {
-                        "ArrowRight" | "l" | "k" => on_step.emit((step + 1).min(steps)),
-                        "ArrowLeft" | "h" | "j" => on_step.emit(step.saturating_sub(1)),
+                        "ArrowRight" | "j" => on_step.emit((step + 1).min(steps)),
+                        "ArrowLeft" | "k" => on_step.emit(step.saturating_sub(1)),
                         " " => playing.set(!is_playing),
                         "r" => {
                             playing.set(false);
@@ -122,16 +125,16 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
         })
     };
     html! {
-        <div class="step-controls" role="group" aria-label="Step controls">
+        <fieldset class="step-controls" disabled={p.disabled} aria-label="Step controls">
             <button type="button" class="reset" onclick={reset} aria-label="Reset to the start (r)" title="Reset (r)">{ "⟲" }</button>
             <button type="button" class="back" onclick={emit(step.saturating_sub(1))} disabled={step == 0}
-                aria-label="Step back (← or j)" title="Step back (← or j)">{ "◀" }</button>
+                aria-label="Previous step (← or k)" title="Previous step (← or k)">{ "◀" }</button>
             <button type="button" class="play" onclick={toggle} aria-pressed={(*playing).to_string()}
                 aria-label={if *playing { "Pause (space)" } else { "Play (space)" }} title="Play or pause (space)">
                 { if *playing { "❚❚" } else { "▶" } }
             </button>
             <button type="button" class="forward" onclick={emit((step + 1).min(steps))} disabled={step >= steps}
-                aria-label="Step forward (→ or k)" title="Step forward (→ or k)">{ "▶|" }</button>
+                aria-label="Next step (→ or j)" title="Next step (→ or j)">{ "▶|" }</button>
             <label class="scrubber">
                 <span class="visually-hidden">{ p.label.clone() }</span>
                 <input type="range" min="0" max={steps.to_string()} value={step.to_string()} oninput={scrub}
@@ -143,7 +146,7 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
                 <input type="range" min="0" max={(SPEEDS_MS.len() - 1).to_string()} value={speed.to_string()}
                     oninput={on_speed} aria-label="Playback speed" />
             </label>
-        </div>
+        </fieldset>
     }
 }
 

@@ -1,7 +1,7 @@
 //! About: what effectively-once means, with the smallest demonstration of it.
 
-use crate::app::LabProps;
 use crate::components::{Counter, Evidence, ExportBar, LinkWarnings, Slider, Toggle};
+use crate::shell::LabProps;
 use crate::web;
 use idemlab_sim::delivery::{self, DeliveryParams, DeliveryRecord, Leg};
 use yew::prelude::*;

@@ -1,7 +1,7 @@
 //! One module per area. `render` picks the area's component.
 
-use crate::app::LabProps;
 use crate::query::{Area, Query};
+use crate::shell::LabProps;
 use yew::prelude::*;
 
 pub mod about;

@@ -2,9 +2,10 @@
 //! drawn as a pipeline whose tables fill row by row as the learner steps
 //! through the trace. Five designs, one preset each, every one a permalink.
 
-use crate::app::LabProps;
 use crate::components::{Counter, EventLog, Evidence, ExportBar, LinkWarnings, Select, Slider, StepControls};
-use crate::query::{Query, EMBED_KEYS};
+use crate::host::EMBED_KEYS;
+use crate::query::Query;
+use crate::shell::LabProps;
 use crate::web;
 use idemlab_sim::outbox::{self, Actor, Mode, OutboxParams, OutboxRun, PipelineView};
 use yew::prelude::*;

@@ -3,11 +3,11 @@
 //! `idemlab_sim::races`; this page reads the scenario, schedule, step and mode
 //! from the permalink and draws what the engine returns.
 
-use crate::app::LabProps;
 use crate::components::{
     Counter, EventLog, Evidence, ExportBar, ItemKind, LinkWarnings, Slider, StepControls, Timeline, TimelineItem,
 };
 use crate::query::Query;
+use crate::shell::LabProps;
 use crate::web;
 use idemlab_sim::races::{
     self, explore, instr_short, narrate, runnable_after, scenario, Exploration, Frame, RaceRecord, RaceRun, Response,

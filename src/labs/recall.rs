@@ -162,7 +162,7 @@ pub fn clip_answer(a: &mut String) {
 
 /// The Recall page.
 #[component]
-pub fn Recall(p: &crate::app::LabProps) -> Html {
+pub fn Recall(p: &crate::shell::LabProps) -> Html {
     let state = use_state(|| {
         web::storage_get(STORAGE_KEY).map(|s| RecallState::from_json(&s)).unwrap_or_else(RecallState::empty)
     });

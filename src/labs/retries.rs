@@ -5,12 +5,12 @@
 //! controls scrubbing simulated time one bucket a step), compare (one seed
 //! under several strategies side by side) and the study sweep.
 
-use crate::app::LabProps;
 use crate::components::{
     Bar, BarChart, Counter, EventLog, Evidence, ExportBar, LineChart, LinkWarnings, Select, Series, Slider,
     StepControls, Toggle,
 };
 use crate::query::Query;
+use crate::shell::LabProps;
 use crate::web;
 use idemlab_sim::backoff::Strategy;
 use idemlab_sim::retries::fleet::{self, FleetParams, FleetRun};

@@ -21,234 +21,22 @@
 //! - The client abandons an attempt at its timeout: a late response to it is
 //!   ignored, as an HTTP client that closed the connection never reads it.
 
+pub mod params;
 pub mod presets;
 pub mod store;
 pub mod view;
 
-use crate::backoff::{self, AttemptResult, Backoff, Strategy};
+use crate::backoff::{self, AttemptResult, Backoff};
 use crate::error::SimError;
 use crate::rng::{entity, SimRng};
 use crate::sched::{RunLimits, Scheduler};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{stable_hash, Trace};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use store::{KeyStore, RecoveryPoint, Resolution};
 
-pub use presets::Preset;
-
-/// How the client uses Idempotency-Keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientPolicy {
-    /// No key at all: a retry is a new request to the server.
-    NoKey,
-    /// A new key for every attempt (a bug: the server sees unrelated requests).
-    FreshKeyPerAttempt,
-    /// One key per operation, kept across its retries (correct).
-    KeyPerOperation,
-    /// Each odd operation reuses the key of the operation before it (a bug).
-    ReusedKey,
-}
-
-impl ClientPolicy {
-    /// Every policy, in the order the lab lists them.
-    pub const ALL: [ClientPolicy; 4] =
-        [ClientPolicy::KeyPerOperation, ClientPolicy::NoKey, ClientPolicy::FreshKeyPerAttempt, ClientPolicy::ReusedKey];
-
-    /// The name in permalinks and on the command line.
-    pub fn slug(self) -> &'static str {
-        match self {
-            ClientPolicy::NoKey => "none",
-            ClientPolicy::FreshKeyPerAttempt => "fresh",
-            ClientPolicy::KeyPerOperation => "per-op",
-            ClientPolicy::ReusedKey => "reused",
-        }
-    }
-
-    /// A label for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            ClientPolicy::NoKey => "No key",
-            ClientPolicy::FreshKeyPerAttempt => "Fresh key per attempt (bug)",
-            ClientPolicy::KeyPerOperation => "One key per operation (correct)",
-            ClientPolicy::ReusedKey => "One key reused for two operations (bug)",
-        }
-    }
-
-    /// Reads a policy from its slug.
-    pub fn from_slug(s: &str) -> Option<ClientPolicy> {
-        ClientPolicy::ALL.into_iter().find(|p| p.slug() == s)
-    }
-}
-
-/// What the server does with a key whose request ended in a 5xx.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum On5xx {
-    /// Store the 500 and replay it to every retry (Stripe's choice).
-    StoreAndReplay,
-    /// Release the key keeping its recovery point, so a retry runs again (Brandur's choice).
-    ReleaseKey,
-}
-
-impl On5xx {
-    /// Both choices.
-    pub const ALL: [On5xx; 2] = [On5xx::ReleaseKey, On5xx::StoreAndReplay];
-
-    /// The name in permalinks and on the command line.
-    pub fn slug(self) -> &'static str {
-        match self {
-            On5xx::StoreAndReplay => "store",
-            On5xx::ReleaseKey => "release",
-        }
-    }
-
-    /// A label for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            On5xx::StoreAndReplay => "Store, replay the 500 (Stripe)",
-            On5xx::ReleaseKey => "Release key (recovery point)",
-        }
-    }
-
-    /// Reads a choice from its slug.
-    pub fn from_slug(s: &str) -> Option<On5xx> {
-        On5xx::ALL.into_iter().find(|p| p.slug() == s)
-    }
-}
-
-/// Whether the key store survives a crash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Durability {
-    /// Keys are in the same durable database as the charges.
-    Durable,
-    /// Keys are in memory; a crash empties the store.
-    Volatile,
-}
-
-impl Durability {
-    /// Both kinds.
-    pub const ALL: [Durability; 2] = [Durability::Durable, Durability::Volatile];
-
-    /// The name in permalinks and on the command line.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Durability::Durable => "durable",
-            Durability::Volatile => "volatile",
-        }
-    }
-
-    /// A label for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            Durability::Durable => "Durable (survives a crash)",
-            Durability::Volatile => "Volatile (a crash empties it)",
-        }
-    }
-
-    /// Reads a kind from its slug.
-    pub fn from_slug(s: &str) -> Option<Durability> {
-        Durability::ALL.into_iter().find(|p| p.slug() == s)
-    }
-}
-
-/// Every knob of a Keys run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct KeysParams {
-    /// Operations the client intends (each one charge).
-    pub ops: u32,
-    /// How the client uses keys.
-    pub policy: ClientPolicy,
-    /// Whether the server compares request fingerprints.
-    pub fingerprint: bool,
-    /// Whether the server refuses a request without a key (400).
-    pub require_key: bool,
-    /// What the server does with a key after a 5xx.
-    pub on_5xx: On5xx,
-    /// Whether the key store survives a crash.
-    pub store: Durability,
-    /// Chance that a request is lost on its way to the server, 0 to 1.
-    pub request_loss: f64,
-    /// Chance that a response is lost on its way back, 0 to 1.
-    pub response_loss: f64,
-    /// Chance that the server crashes just before it charges, 0 to 1.
-    pub crash_before_charge: f64,
-    /// Chance that the server crashes after the charge, before storing the response, 0 to 1.
-    pub crash_after_charge: f64,
-    /// Chance that the provider fails transiently, so the server answers 500, 0 to 1.
-    pub provider_error: f64,
-    /// How long the server takes to process a request (the provider call), in milliseconds.
-    pub processing_ms: u32,
-    /// How long the client waits for a response before it retries, in milliseconds.
-    pub timeout_ms: u32,
-    /// How long a key is kept after its creation, in milliseconds; 0 keeps keys for ever.
-    pub key_ttl_ms: u32,
-    /// Attempts per operation at most, the first included.
-    pub attempts_max: u32,
-    /// The client's backoff strategy between attempts.
-    pub backoff: Strategy,
-    /// Backoff base, in milliseconds.
-    pub backoff_base_ms: u32,
-    /// Backoff cap, in milliseconds.
-    pub backoff_cap_ms: u32,
-    /// The seed of the run.
-    pub seed: u64,
-}
-
-impl Default for KeysParams {
-    fn default() -> Self {
-        Preset::Correct.params()
-    }
-}
-
-impl KeysParams {
-    /// Upper bound on operations per run.
-    pub const OPS_MAX: u32 = 10_000;
-    /// Upper bound on attempts per operation.
-    pub const ATTEMPTS_MAX: u32 = 20;
-    /// Upper bound on processing time, in milliseconds.
-    pub const PROCESSING_MS_MAX: u32 = 5_000;
-    /// Upper bound on the client timeout, in milliseconds.
-    pub const TIMEOUT_MS_MAX: u32 = 10_000;
-    /// Upper bound on the key TTL, in milliseconds.
-    pub const KEY_TTL_MS_MAX: u32 = 600_000;
-    /// Upper bound on the backoff base and cap, in milliseconds.
-    pub const BACKOFF_MS_MAX: u32 = 60_000;
-
-    /// Checks the knobs, with a message a learner can act on.
-    pub fn validate(&self) -> Result<(), SimError> {
-        let range = |name: &'static str, v: u32, lo: u32, hi: u32| {
-            if v < lo || v > hi {
-                Err(SimError::InvalidParameter { name, reason: format!("must be between {lo} and {hi}, not {v}") })
-            } else {
-                Ok(())
-            }
-        };
-        range("ops", self.ops, 1, Self::OPS_MAX)?;
-        range("attempts_max", self.attempts_max, 1, Self::ATTEMPTS_MAX)?;
-        range("processing_ms", self.processing_ms, 1, Self::PROCESSING_MS_MAX)?;
-        range("timeout_ms", self.timeout_ms, 1, Self::TIMEOUT_MS_MAX)?;
-        range("key_ttl_ms", self.key_ttl_ms, 0, Self::KEY_TTL_MS_MAX)?;
-        range("backoff_base_ms", self.backoff_base_ms, 1, Self::BACKOFF_MS_MAX)?;
-        range("backoff_cap_ms", self.backoff_cap_ms, self.backoff_base_ms, Self::BACKOFF_MS_MAX)?;
-        for (name, p) in [
-            ("request_loss", self.request_loss),
-            ("response_loss", self.response_loss),
-            ("crash_before_charge", self.crash_before_charge),
-            ("crash_after_charge", self.crash_after_charge),
-            ("provider_error", self.provider_error),
-        ] {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(SimError::InvalidParameter {
-                    name,
-                    reason: "must be between 0 and 1 (0 % to 100 %)".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-}
+pub use params::{ClientPolicy, Durability, KeysParams, On5xx};
+pub use presets::PRESETS;
 
 /// The method and path every operation uses.
 pub const METHOD: &str = "POST";
@@ -937,15 +725,61 @@ impl Engine<'_> {
     }
 }
 
-/// Golden cases: every preset at every golden seed, 40 operations each.
-pub fn golden_cases(out: &mut Vec<crate::golden::GoldenCase>) {
-    for preset in Preset::ALL {
-        for seed in crate::golden::GOLDEN_SEEDS {
-            let p = KeysParams { ops: 40, seed, ..preset.params() };
-            let hash = run(&p).map(|r| r.trace.stable_hash()).unwrap_or(0);
-            out.push(crate::golden::GoldenCase { name: format!("keys/{}/{seed}", preset.slug()), hash });
-        }
+/// The Keys lab under the engine contract: the batch is the run whose
+/// counters and trace hash a permalink reproduces.
+pub struct KeysLab;
+
+impl crate::lab::Lab for KeysLab {
+    const SLUG: &'static str = "keys";
+    type Params = KeysParams;
+    type Run = KeysRun;
+
+    fn presets() -> &'static [crate::lab::Preset] {
+        &PRESETS
     }
+
+    fn run(params: &KeysParams) -> Result<KeysRun, SimError> {
+        run(params)
+    }
+
+    fn counters(run: &KeysRun) -> Vec<crate::lab::Counter> {
+        counters(&run.counters)
+    }
+
+    fn trace_hash(run: &KeysRun) -> u64 {
+        run.trace.stable_hash()
+    }
+}
+
+/// The evidence counters of a batch, in display order.
+pub fn counters(c: &KeysCounters) -> Vec<crate::lab::Counter> {
+    use crate::lab::Counter;
+    use crate::lab::Figure::{Count, Ratio, Share};
+    let n = |x: u32| Count(u64::from(x));
+    let r = c.rates();
+    vec![
+        Counter::new("intended", "Intended operations", n(c.intended)),
+        Counter::new("charges", "Provider charges", n(c.charges)).bad_if(c.charges != c.intended),
+        Counter::new("double_charges", "Double charges", n(c.double_charges)).bad_if(c.double_charges > 0),
+        Counter::new("silent_losses", "Silently lost operations", n(c.silent_losses)).bad_if(c.silent_losses > 0),
+        Counter::new("failed_visibly", "Failed, and the client knows", n(c.failed_visibly)),
+        Counter::new("gave_up_but_charged", "Gave up, but charged", n(c.gave_up_but_charged)),
+        Counter::new("requests_sent", "Requests sent", n(c.attempts)),
+        Counter::new("replays", "Replays (Idempotent-Replayed)", n(c.replays)),
+        Counter::new("replayed_5xx", "Replayed 500s", n(c.replayed_5xx)).bad_if(c.replayed_5xx > 0),
+        Counter::new("conflicts_409", "409 Conflict", n(c.conflicts_409)),
+        Counter::new("mismatches_422", "422 fingerprint mismatch", n(c.mismatches_422)),
+        Counter::new("missing_key_400", "400 missing key", n(c.missing_key_400)),
+        Counter::new("crashes", "Server crashes", n(c.crashes)),
+        Counter::new("keys_lost", "Keys wiped by crashes (summed over every crash)", n(c.keys_lost))
+            .bad_if(c.keys_lost > 0),
+        Counter::new("keys_expired", "Keys expired (TTL)", n(c.keys_expired)),
+        Counter::new("replay_rate", "Replay rate (per request)", Share(r.replay_rate)),
+        Counter::new("conflict_rate", "409 + 422 rate (per request)", Share(r.conflict_rate + r.mismatch_rate)),
+        Counter::new("double_charge_rate", "Double charges per operation", Share(r.double_charge_rate))
+            .bad_if(r.double_charge_rate > 0.0),
+        Counter::new("retry_amplification", "Requests per operation", Ratio(r.retry_amplification)),
+    ]
 }
 
 #[cfg(test)]

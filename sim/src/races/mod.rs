@@ -403,32 +403,5 @@ impl RaceOutcome {
     }
 }
 
-/// Golden cases: each scenario's first schedule, its first counterexample if any, and its exploration.
-pub fn golden_cases(out: &mut Vec<crate::golden::GoldenCase>) {
-    for id in SCENARIO_IDS {
-        let Some(s) = scenario(id) else { continue };
-        let hash = match explore(&s, EXPLORE_SCHEDULES_MAX) {
-            Ok(x) => {
-                let mut h = crate::trace::StableHasher::default();
-                use std::hash::{Hash, Hasher};
-                x.total.hash(&mut h);
-                for c in &x.classes {
-                    c.label.hash(&mut h);
-                    c.count.hash(&mut h);
-                    c.example.hash(&mut h);
-                }
-                if let Some(ce) = &x.first_counterexample {
-                    if let Ok(r) = run(&s, ce) {
-                        r.trace.hash(&mut h);
-                    }
-                }
-                h.finish()
-            }
-            Err(_) => 0,
-        };
-        out.push(crate::golden::GoldenCase { name: format!("races/{id}/explore"), hash });
-    }
-}
-
 #[cfg(test)]
 mod tests;

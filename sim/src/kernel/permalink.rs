@@ -119,6 +119,11 @@ impl Query {
         self.params.get(key).map(String::as_str)
     }
 
+    /// Every key the link carries, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.params.keys().map(String::as_str)
+    }
+
     /// Sets `key` to `value`.
     pub fn set(&mut self, key: &str, value: impl ToString) {
         self.params.insert(key.to_string(), value.to_string());
@@ -250,38 +255,8 @@ impl Query {
     }
 }
 
-/// Parameters an embedder may never set by message: they define the embedding itself.
-pub const EMBED_KEYS: [&str; 3] = ["embed", "origins", "lock"];
-
-/// Reads a message from an embedding page:
-/// `{"source":"idemlab-host","type":"set","params":{"step":"3"}}`. Anything
-/// else, and any parameter in [`EMBED_KEYS`], is ignored. At most
-/// [`PARAMS_MAX`] parameters, each value at most 200 characters.
-pub fn parse_host_message(json: &str) -> Option<Vec<(String, String)>> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    if v.get("source")?.as_str()? != "idemlab-host" || v.get("type")?.as_str()? != "set" {
-        return None;
-    }
-    let params = v.get("params")?.as_object()?;
-    let out: Vec<(String, String)> = params
-        .iter()
-        .take(PARAMS_MAX)
-        .filter(|(k, _)| !EMBED_KEYS.contains(&k.as_str()))
-        .filter_map(|(k, val)| {
-            let s = match val {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(b) => u8::from(*b).to_string(),
-                _ => return None,
-            };
-            (s.len() <= 200).then(|| (k.clone(), s))
-        })
-        .collect();
-    Some(out)
-}
-
 /// Shortens hostile input before it is echoed in a message.
-fn clip(s: &str) -> String {
+pub fn clip(s: &str) -> String {
     let mut out: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
     if s.chars().count() > 40 {
         out.push('…');
@@ -353,17 +328,6 @@ mod tests {
         assert!(q.locked("seed") && q.locked("loss") && !q.locked("step"));
         assert!(Query::parse("lock=all").locked("anything"));
         assert!(!Query::default().locked("seed"));
-    }
-
-    #[test]
-    fn host_messages_set_only_ordinary_parameters() {
-        let m = parse_host_message(
-            r#"{"source":"idemlab-host","type":"set","params":{"step":3,"lock":"","embed":"0","seed":"9"}}"#,
-        )
-        .unwrap();
-        assert_eq!(m, vec![("seed".to_string(), "9".to_string()), ("step".to_string(), "3".to_string())]);
-        assert!(parse_host_message(r#"{"source":"other","type":"set","params":{}}"#).is_none());
-        assert!(parse_host_message("not json").is_none());
     }
 
     #[test]

@@ -1,0 +1,381 @@
+//! The Keys lab's knobs, declared once: the engine's `validate()`, the
+//! permalink, the CLI and the page's controls all read this schema.
+
+use crate::backoff::Strategy;
+use crate::error::SimError;
+use crate::knob::{self, Group, Knob, KnobKind, Params, Unit};
+use serde::{Deserialize, Serialize};
+
+crate::choice_enum! {
+    /// How the client uses Idempotency-Keys.
+    pub enum ClientPolicy {
+        /// One key per operation, kept across its retries (correct).
+        KeyPerOperation = ("per-op", "One key per operation (correct)"),
+        /// No key at all: a retry is a new request to the server.
+        NoKey = ("none", "No key"),
+        /// A new key for every attempt (a bug: the server sees unrelated requests).
+        FreshKeyPerAttempt = ("fresh", "Fresh key per attempt (bug)"),
+        /// Each odd operation reuses the key of the operation before it (a bug).
+        ReusedKey = ("reused", "One key reused for two operations (bug)"),
+    }
+}
+
+crate::choice_enum! {
+    /// What the server does with a key whose request ended in a 5xx.
+    pub enum On5xx {
+        /// Release the key keeping its recovery point, so a retry runs again (Brandur's choice).
+        ReleaseKey = ("release", "Release key (recovery point)"),
+        /// Store the 500 and replay it to every retry (Stripe's choice).
+        StoreAndReplay = ("store", "Store, replay the 500 (Stripe)"),
+    }
+}
+
+crate::choice_enum! {
+    /// Whether the key store survives a crash.
+    pub enum Durability {
+        /// Keys are in the same durable database as the charges.
+        Durable = ("durable", "Durable (survives a crash)"),
+        /// Keys are in memory; a crash empties the store.
+        Volatile = ("volatile", "Volatile (a crash empties it)"),
+    }
+}
+
+/// Every knob of a Keys run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeysParams {
+    /// Operations the client intends (each one charge).
+    pub ops: u32,
+    /// How the client uses keys.
+    pub policy: ClientPolicy,
+    /// Whether the server compares request fingerprints.
+    pub fingerprint: bool,
+    /// Whether the server refuses a request without a key (400).
+    pub require_key: bool,
+    /// What the server does with a key after a 5xx.
+    pub on_5xx: On5xx,
+    /// Whether the key store survives a crash.
+    pub store: Durability,
+    /// Chance that a request is lost on its way to the server, 0 to 1.
+    pub request_loss: f64,
+    /// Chance that a response is lost on its way back, 0 to 1.
+    pub response_loss: f64,
+    /// Chance that the server crashes just before it charges, 0 to 1.
+    pub crash_before_charge: f64,
+    /// Chance that the server crashes after the charge, before storing the response, 0 to 1.
+    pub crash_after_charge: f64,
+    /// Chance that the provider fails transiently, so the server answers 500, 0 to 1.
+    pub provider_error: f64,
+    /// How long the server takes to process a request (the provider call), in milliseconds.
+    pub processing_ms: u32,
+    /// How long the client waits for a response before it retries, in milliseconds.
+    pub timeout_ms: u32,
+    /// How long a key is kept after its creation, in milliseconds; 0 keeps keys for ever.
+    pub key_ttl_ms: u32,
+    /// Attempts per operation at most, the first included.
+    pub attempts_max: u32,
+    /// The client's backoff strategy between attempts.
+    pub backoff: Strategy,
+    /// Backoff base, in milliseconds.
+    pub backoff_base_ms: u32,
+    /// Backoff cap, in milliseconds.
+    pub backoff_cap_ms: u32,
+    /// The seed of the run.
+    pub seed: u64,
+}
+
+/// A fraction's knob value in whole percents.
+pub(crate) fn pct_of(f: f64) -> u64 {
+    (f * 100.0).round() as u64
+}
+
+/// A knob value in whole percents as a fraction.
+pub(crate) fn frac_of(v: u64) -> f64 {
+    v as f64 / 100.0
+}
+
+static KNOBS: [Knob<KeysParams>; 19] = [
+    Knob {
+        key: "policy",
+        flag: "policy",
+        label: "Client: keys",
+        unit: Unit::Count,
+        kind: KnobKind::Choice(ClientPolicy::CHOICES),
+        default: 0,
+        group: Group::Main,
+        help: "How the client puts Idempotency-Keys on its requests.",
+        get: |p| p.policy.index() as u64,
+        set: |p, v| p.policy = ClientPolicy::from_index(v),
+    },
+    Knob {
+        key: "fp",
+        flag: "fingerprint",
+        label: "Server compares fingerprints (422 on mismatch)",
+        unit: Unit::Count,
+        kind: KnobKind::Flag,
+        default: 1,
+        group: Group::Main,
+        help: "The server stores a hash of method, path and canonical body with the key, and answers 422 when a reuse differs.",
+        get: |p| u64::from(p.fingerprint),
+        set: |p, v| p.fingerprint = v == 1,
+    },
+    Knob {
+        key: "store",
+        flag: "store",
+        label: "Key store",
+        unit: Unit::Count,
+        kind: KnobKind::Choice(Durability::CHOICES),
+        default: 0,
+        group: Group::Main,
+        help: "A durable store keeps keys through a crash; a volatile one forgets them.",
+        get: |p| p.store.index() as u64,
+        set: |p, v| p.store = Durability::from_index(v),
+    },
+    Knob {
+        key: "rsloss",
+        flag: "response-loss",
+        label: "Response lost",
+        unit: Unit::Percent,
+        kind: KnobKind::Percent,
+        default: 20,
+        group: Group::Main,
+        help: "Chance that the server's answer never reaches the client, which then retries.",
+        get: |p| pct_of(p.response_loss),
+        set: |p, v| p.response_loss = frac_of(v),
+    },
+    Knob {
+        key: "crasha",
+        flag: "crash-after",
+        label: "Crash after the charge, before storing",
+        unit: Unit::Percent,
+        kind: KnobKind::Percent,
+        default: 5,
+        group: Group::Main,
+        help: "Chance that the server dies after the provider charged and before the result is recorded.",
+        get: |p| pct_of(p.crash_after_charge),
+        set: |p, v| p.crash_after_charge = frac_of(v),
+    },
+    Knob {
+        key: "reqkey",
+        flag: "require-key",
+        label: "Server requires a key (400 without)",
+        unit: Unit::Count,
+        kind: KnobKind::Flag,
+        default: 1,
+        group: Group::More,
+        help: "A request without a key is refused with 400 instead of running unprotected.",
+        get: |p| u64::from(p.require_key),
+        set: |p, v| p.require_key = v == 1,
+    },
+    Knob {
+        key: "on5xx",
+        flag: "on-5xx",
+        label: "Server, on a 5xx",
+        unit: Unit::Count,
+        kind: KnobKind::Choice(On5xx::CHOICES),
+        default: 0,
+        group: Group::More,
+        help: "Store the 500 and replay it (Stripe), or release the key so a retry runs again.",
+        get: |p| p.on_5xx.index() as u64,
+        set: |p, v| p.on_5xx = On5xx::from_index(v),
+    },
+    Knob {
+        key: "rqloss",
+        flag: "request-loss",
+        label: "Request lost",
+        unit: Unit::Percent,
+        kind: KnobKind::Percent,
+        default: 20,
+        group: Group::More,
+        help: "Chance that a request never reaches the server.",
+        get: |p| pct_of(p.request_loss),
+        set: |p, v| p.request_loss = frac_of(v),
+    },
+    Knob {
+        key: "crashb",
+        flag: "crash-before",
+        label: "Crash before the charge",
+        unit: Unit::Percent,
+        kind: KnobKind::Percent,
+        default: 5,
+        group: Group::More,
+        help: "Chance that the server dies after claiming the key and before calling the provider.",
+        get: |p| pct_of(p.crash_before_charge),
+        set: |p, v| p.crash_before_charge = frac_of(v),
+    },
+    Knob {
+        key: "perr",
+        flag: "provider-error",
+        label: "Provider error (server answers 500)",
+        unit: Unit::Percent,
+        kind: KnobKind::Percent,
+        default: 5,
+        group: Group::More,
+        help: "Chance that the provider fails transiently and the server answers 500.",
+        get: |p| pct_of(p.provider_error),
+        set: |p, v| p.provider_error = frac_of(v),
+    },
+    Knob {
+        key: "proc",
+        flag: "processing-ms",
+        label: "Server processing",
+        unit: Unit::Ms,
+        kind: KnobKind::Int { min: 10, max: 2_000, step: 10 },
+        default: 80,
+        group: Group::More,
+        help: "How long the server takes to run a request (the provider call).",
+        get: |p| u64::from(p.processing_ms),
+        set: |p, v| p.processing_ms = v as u32,
+    },
+    Knob {
+        key: "tmo",
+        flag: "timeout-ms",
+        label: "Client timeout",
+        unit: Unit::Ms,
+        kind: KnobKind::Int { min: 10, max: 5_000, step: 10 },
+        default: 150,
+        group: Group::More,
+        help: "How long the client waits for an answer before it retries.",
+        get: |p| u64::from(p.timeout_ms),
+        set: |p, v| p.timeout_ms = v as u32,
+    },
+    Knob {
+        key: "ttl",
+        flag: "ttl-ms",
+        label: "Key TTL (0 = never expires)",
+        unit: Unit::Ms,
+        kind: KnobKind::Int { min: 0, max: 60_000, step: 50 },
+        default: 0,
+        group: Group::More,
+        help: "How long a key is kept after its creation; a retry after that runs as new.",
+        get: |p| u64::from(p.key_ttl_ms),
+        set: |p, v| p.key_ttl_ms = v as u32,
+    },
+    Knob {
+        key: "att",
+        flag: "attempts",
+        label: "Attempts per operation",
+        unit: Unit::Count,
+        kind: KnobKind::Int { min: 1, max: 20, step: 1 },
+        default: 20,
+        group: Group::More,
+        help: "Attempts at most, the first included, before the client gives up.",
+        get: |p| u64::from(p.attempts_max),
+        set: |p, v| p.attempts_max = v as u32,
+    },
+    Knob {
+        key: "bo",
+        flag: "backoff",
+        label: "Client backoff",
+        unit: Unit::Count,
+        kind: KnobKind::Choice(Strategy::CHOICES),
+        default: 4,
+        group: Group::More,
+        help: "How the client waits between attempts.",
+        get: |p| p.backoff.index() as u64,
+        set: |p, v| p.backoff = Strategy::from_index(v),
+    },
+    Knob {
+        key: "base",
+        flag: "base-ms",
+        label: "Backoff base",
+        unit: Unit::Ms,
+        kind: KnobKind::Int { min: 10, max: 2_000, step: 10 },
+        default: 50,
+        group: Group::More,
+        help: "The first backoff's scale.",
+        get: |p| u64::from(p.backoff_base_ms),
+        set: |p, v| p.backoff_base_ms = v as u32,
+    },
+    Knob {
+        key: "cap",
+        flag: "cap-ms",
+        label: "Backoff cap",
+        unit: Unit::Ms,
+        kind: KnobKind::Int { min: 10, max: 10_000, step: 10 },
+        default: 1_000,
+        group: Group::More,
+        help: "The longest wait between attempts; at least the base.",
+        get: |p| u64::from(p.backoff_cap_ms),
+        set: |p, v| p.backoff_cap_ms = v as u32,
+    },
+    Knob {
+        key: "ops",
+        flag: "ops",
+        label: "Operations in the batch",
+        unit: Unit::Count,
+        kind: KnobKind::Int { min: 1, max: 5_000, step: 1 },
+        default: 200,
+        group: Group::More,
+        help: "How many charge operations the batch runs with the same seed.",
+        get: |p| u64::from(p.ops),
+        set: |p, v| p.ops = v as u32,
+    },
+    Knob {
+        key: "seed",
+        flag: "seed",
+        label: "Seed",
+        unit: Unit::Count,
+        kind: KnobKind::Seed,
+        default: 217,
+        group: Group::More,
+        help: "One seed drives every random draw of the run.",
+        get: |p| p.seed,
+        set: |p, v| p.seed = v,
+    },
+];
+
+impl Params for KeysParams {
+    fn knobs() -> &'static [Knob<Self>] {
+        &KNOBS
+    }
+
+    fn base() -> Self {
+        KeysParams {
+            ops: 1,
+            policy: ClientPolicy::KeyPerOperation,
+            fingerprint: true,
+            require_key: true,
+            on_5xx: On5xx::ReleaseKey,
+            store: Durability::Durable,
+            request_loss: 0.0,
+            response_loss: 0.0,
+            crash_before_charge: 0.0,
+            crash_after_charge: 0.0,
+            provider_error: 0.0,
+            processing_ms: 80,
+            timeout_ms: 150,
+            key_ttl_ms: 0,
+            attempts_max: 1,
+            backoff: Strategy::FullJitter,
+            backoff_base_ms: 50,
+            backoff_cap_ms: 1_000,
+            seed: 0,
+        }
+    }
+
+    fn validate_relations(&self) -> Result<(), SimError> {
+        if self.backoff_cap_ms < self.backoff_base_ms {
+            return Err(SimError::InvalidParameter {
+                name: "cap-ms",
+                reason: format!(
+                    "the backoff cap ({} ms) must be at least the base ({} ms)",
+                    self.backoff_cap_ms, self.backoff_base_ms
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Default for KeysParams {
+    fn default() -> Self {
+        Self::defaults()
+    }
+}
+
+impl KeysParams {
+    /// Checks the knobs against the schema, with a message a learner can act on.
+    pub fn validate(&self) -> Result<(), SimError> {
+        knob::validate(self)
+    }
+}

@@ -1,0 +1,323 @@
+//! The one lab shape. Every lab page calls [`use_lab`], which owns what the
+//! five pages used to copy: reading the permalink (preset, knobs, seed, step,
+//! warnings), the memoised run, the outcome message for an embedding page,
+//! locks, and every change of state, which goes through one typed action
+//! ([`LabAction`]) and one pure function ([`apply`]).
+//!
+//! Step semantics, chosen once for every lab: a knob change, a preset or a
+//! new seed starts a new run, shown from step 0 with the whole run drawn
+//! faintly ahead of the cursor; only a step action moves the cursor. The
+//! evidence counters count the whole run, and say so.
+
+mod knobs;
+mod presets;
+
+pub use knobs::KnobPanel;
+pub use presets::PresetBar;
+
+use crate::query::Query;
+use crate::web;
+use idemlab_sim::error::SimError;
+use idemlab_sim::knob::{self, KnobKind, Params};
+use idemlab_sim::lab::{self, Lab, Preset, Report};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// What every lab receives: the permalink state and a way to change it.
+#[derive(Properties, PartialEq, Clone)]
+pub struct LabProps {
+    /// The parsed query of the current URL.
+    pub query: Query,
+    /// Writes a new query into the URL (replacing the history entry).
+    pub on_query: Callback<Query>,
+}
+
+/// Every change a learner, an embedding page or a timer can make to a lab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LabAction {
+    /// Sets the knob with permalink key `key` to `value` (in the schema's `u64` form).
+    SetKnob {
+        /// The knob's permalink key.
+        key: &'static str,
+        /// The new value.
+        value: u64,
+    },
+    /// Loads a preset by slug.
+    Preset(&'static str),
+    /// Draws the run again with another seed.
+    NewSeed(u64),
+    /// Moves the step-through cursor.
+    Step(usize),
+    /// Sets a lab-specific permalink key (one of the lab's `EXTRA_KEYS`),
+    /// which starts a new run like a knob does.
+    Extra {
+        /// The permalink key.
+        key: &'static str,
+        /// Its new value, as the link writes it.
+        value: String,
+    },
+}
+
+impl LabAction {
+    /// The permalink key a lock must name to freeze this action.
+    pub fn lock_key(&self) -> &'static str {
+        match self {
+            LabAction::SetKnob { key, .. } | LabAction::Extra { key, .. } => key,
+            LabAction::Preset(_) => "preset",
+            LabAction::NewSeed(_) => "seed",
+            LabAction::Step(_) => "step",
+        }
+    }
+}
+
+/// The next permalink after `action`, or `None` when a lock forbids it or
+/// the action names nothing the lab has. Pure, so it is tested natively.
+///
+/// A knob change drops the preset (the setup is now custom) and writes every
+/// knob, so the link stays complete. A preset is refused when it would change
+/// a locked knob. Every action but a step sends the cursor back to step 0.
+pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
+    if q.locked(action.lock_key()) {
+        return None;
+    }
+    let mut read_q = q.clone();
+    let read = lab::read_link::<L>(&mut read_q);
+    let mut next = q.clone();
+    next.warnings.clear();
+    match action {
+        LabAction::SetKnob { key, value } => {
+            let k = L::Params::knob(key)?;
+            let (min, max) = k.kind.bounds();
+            let mut p = read.params.clone();
+            (k.set)(&mut p, (*value).clamp(min, max));
+            knob::validate(&p).ok()?;
+            lab::write_link(&mut next, None, &p);
+        }
+        LabAction::Preset(slug) => {
+            let pr = L::preset(slug)?;
+            let p = L::preset_params(pr);
+            let changes_locked =
+                L::Params::knobs().iter().any(|k| q.locked(k.key) && (k.get)(&p) != (k.get)(&read.params));
+            if changes_locked {
+                return None;
+            }
+            lab::write_link(&mut next, Some(pr), &p);
+        }
+        LabAction::NewSeed(seed) => {
+            let k = L::Params::knob("seed")?;
+            let mut p = read.params.clone();
+            (k.set)(&mut p, *seed);
+            lab::write_link(&mut next, read.preset, &p);
+        }
+        LabAction::Step(step) => {
+            next.set("step", step);
+            return Some(next);
+        }
+        LabAction::Extra { key, value } => {
+            if !L::EXTRA_KEYS.contains(key) {
+                return None;
+            }
+            lab::write_link(&mut next, read.preset, &read.params);
+            next.set(key, value);
+        }
+    }
+    next.set("step", 0);
+    Some(next)
+}
+
+/// Every lock name a lab understands: its knobs, its extra keys, the
+/// preset and the step (README lists them from here).
+pub fn lock_names<L: Lab>() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = L::Params::knobs().iter().map(|k| k.key).collect();
+    out.extend_from_slice(L::EXTRA_KEYS);
+    out.extend(["preset", "step"]);
+    out
+}
+
+/// A lab's state for one render, from [`use_lab`].
+pub struct LabCtx<L: Lab> {
+    /// The link, with every warning found while reading it.
+    pub query: Query,
+    /// The preset the link names.
+    pub preset: Option<&'static Preset>,
+    /// The parameters the run uses.
+    pub params: L::Params,
+    /// The run, memoised on the parameters.
+    pub run: Rc<Result<L::Run, SimError>>,
+    /// The step the link asks for (the lab clamps it to its run's steps).
+    pub step: usize,
+    /// Sends an action.
+    pub dispatch: Callback<LabAction>,
+}
+
+impl<L: Lab> LabCtx<L> {
+    /// Whether an embedder locked `key`.
+    pub fn locked(&self, key: &str) -> bool {
+        self.query.locked(key)
+    }
+
+    /// The counter id the lesson turns on (starred on screen).
+    pub fn key_counter(&self) -> &'static str {
+        self.preset.or_else(|| L::presets().first()).map_or("", |p| p.key_counter)
+    }
+
+    /// The run's report (counters, trace hash, permalink), as `idemlab url` prints it.
+    pub fn report(&self) -> Option<Report> {
+        let run = self.run.as_ref().as_ref().ok()?;
+        let read = lab::LinkRead { preset: self.preset, params: self.params.clone() };
+        Some(lab::report::<L>(&read, run, self.query.warnings.clone()))
+    }
+
+    /// A callback that sends `action` when fired.
+    pub fn on<E>(&self, action: LabAction) -> Callback<E> {
+        let d = self.dispatch.clone();
+        Callback::from(move |_| d.emit(action.clone()))
+    }
+
+    /// A callback for the step controls.
+    pub fn on_step(&self) -> Callback<usize> {
+        self.dispatch.reform(LabAction::Step)
+    }
+
+    /// A callback for the "New seed" button: a fresh seed from the browser.
+    pub fn on_new_seed(&self) -> Callback<MouseEvent> {
+        self.dispatch.reform(|_| LabAction::NewSeed(web::fresh_seed()))
+    }
+
+    /// The href of the link after `action` (or the current one when refused),
+    /// which keeps `embed`, `lock` and `origins`, so navigation never escapes
+    /// an embed.
+    pub fn href(&self, action: &LabAction) -> String {
+        apply::<L>(&self.query, action).unwrap_or_else(|| self.query.clone()).to_search()
+    }
+}
+
+/// The one lab hook: reads the link, runs the engine (memoised on the
+/// parameters), posts the outcome to an embedding page, and gives a typed
+/// dispatcher whose every action respects the link's locks.
+#[hook]
+pub fn use_lab<L>(props: &LabProps) -> LabCtx<L>
+where
+    L: Lab + 'static,
+    L::Run: 'static,
+{
+    let mut query = props.query.clone();
+    lab::warn_unknown_keys::<L>(&mut query);
+    let read = lab::read_link::<L>(&mut query);
+    let step = read_step(&mut query);
+    let run = use_memo(read.params.clone(), |p| L::run(p));
+
+    // Tell an embedding page what the run showed, once per run.
+    {
+        let preset = read.preset.map_or("custom", |p| p.slug);
+        let counters = run.as_ref().as_ref().ok().map(|r| {
+            L::counters(r)
+                .into_iter()
+                .map(|c| (c.id.to_string(), serde_json::json!(c.value)))
+                .collect::<serde_json::Map<_, _>>()
+        });
+        use_effect_with((counters, preset), |(counters, preset)| {
+            if let Some(c) = counters {
+                web::post_event("outcome", L::SLUG, serde_json::json!({ "preset": preset, "counters": c }));
+            }
+        });
+    }
+
+    let dispatch = {
+        let (q, on_query) = (props.query.clone(), props.on_query.clone());
+        Callback::from(move |a: LabAction| {
+            if let Some(next) = apply::<L>(&q, &a) {
+                on_query.emit(next);
+            }
+        })
+    };
+    LabCtx { query, preset: read.preset, params: read.params, run, step, dispatch }
+}
+
+/// The step the link asks for, bounded.
+fn read_step(q: &mut Query) -> usize {
+    q.int("step", 0, 0, 1_000_000) as usize
+}
+
+/// The value a knob shows on a control: its schema value as an `i64`.
+pub fn control_value<P: Params>(p: &P, key: &str) -> Option<(i64, KnobKind)> {
+    let k = P::knob(key)?;
+    Some(((k.get)(p) as i64, k.kind))
+}
+
+/// Says why a run could not start, in the same words on every lab.
+#[derive(Properties, PartialEq, Clone)]
+pub struct RunErrorProps {
+    /// The engine's reason.
+    pub error: AttrValue,
+}
+
+/// "This run could not start: …", with the engine's reason.
+#[component]
+pub fn RunError(p: &RunErrorProps) -> Html {
+    html! { <p class="error" role="alert">{ format!("This run could not start: {}", p.error) }</p> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idemlab_sim::keys::KeysLab;
+
+    fn keys_link(s: &str) -> Query {
+        Query::parse(s)
+    }
+
+    #[test]
+    fn a_knob_change_drops_the_preset_writes_every_knob_and_restarts_at_step_zero() {
+        let q = keys_link("area=keys&preset=no-key&step=7");
+        let next = apply::<KeysLab>(&q, &LabAction::SetKnob { key: "rsloss", value: 50 }).unwrap();
+        assert_eq!(next.get("preset"), None);
+        assert_eq!(next.get("rsloss"), Some("50"));
+        assert_eq!(next.get("policy"), Some("none"), "the preset's other knobs stay");
+        assert_eq!(next.get("step"), Some("0"));
+    }
+
+    #[test]
+    fn every_locked_parameter_is_frozen_for_every_action_that_could_change_it() {
+        let q = keys_link("area=keys&lock=seed,step,rsloss&embed=1");
+        assert!(apply::<KeysLab>(&q, &LabAction::Step(3)).is_none());
+        assert!(apply::<KeysLab>(&q, &LabAction::NewSeed(9)).is_none());
+        assert!(apply::<KeysLab>(&q, &LabAction::SetKnob { key: "rsloss", value: 1 }).is_none());
+        // A preset that would change the seed or a locked knob is refused too.
+        assert!(apply::<KeysLab>(&q, &LabAction::Preset("no-key")).is_none());
+        // An unlocked knob still moves, and the embed parameters stay.
+        let next = apply::<KeysLab>(&q, &LabAction::SetKnob { key: "crasha", value: 10 }).unwrap();
+        assert_eq!((next.get("embed"), next.get("lock")), (Some("1"), Some("seed,step,rsloss")));
+        assert!(apply::<KeysLab>(&keys_link("area=keys&lock=all"), &LabAction::SetKnob { key: "crasha", value: 1 })
+            .is_none());
+    }
+
+    #[test]
+    fn a_preset_link_reads_back_as_the_presets_knobs() {
+        for pr in KeysLab::presets() {
+            let next = apply::<KeysLab>(&keys_link("area=keys"), &LabAction::Preset(pr.slug)).unwrap();
+            let mut q = Query::parse(&next.to_search());
+            let read = lab::read_link::<KeysLab>(&mut q);
+            assert_eq!(read.preset.map(|p| p.slug), Some(pr.slug));
+            assert_eq!(read.params, KeysLab::preset_params(pr));
+            assert!(q.warnings.is_empty(), "{:?}", q.warnings);
+        }
+    }
+
+    #[test]
+    fn an_unknown_preset_or_parameter_is_named_in_a_warning() {
+        let mut q = keys_link("area=keys&preset=reused-key-no-fingerprint&bogus=1");
+        lab::warn_unknown_keys::<KeysLab>(&mut q);
+        let read = lab::read_link::<KeysLab>(&mut q);
+        assert!(read.preset.is_none());
+        assert!(q.warnings.iter().any(|w| w.contains("reused-key-no-fingerprint")), "{:?}", q.warnings);
+        assert!(q.warnings.iter().any(|w| w.contains("bogus")), "{:?}", q.warnings);
+    }
+
+    #[test]
+    fn lock_names_cover_every_knob_the_preset_and_the_step() {
+        let names = lock_names::<KeysLab>();
+        assert!(names.contains(&"seed") && names.contains(&"step") && names.contains(&"preset"));
+        assert!(names.contains(&"rsloss"));
+    }
+}

@@ -92,6 +92,12 @@ export async function screenshot(page, name) {
 }
 
 /** Sets a range input's value the way a drag does (fires input events). */
+/** Opens every "More faults and settings" group, so its controls can be used. */
+export async function openMore(page) {
+  await page.waitForSelector('.controls');
+  await page.evaluate(() => document.querySelectorAll('details.controls-more').forEach((d) => { d.open = true; }));
+}
+
 export async function setRange(page, selector, value) {
   await page.locator(selector).evaluate((el, v) => {
     el.value = String(v);

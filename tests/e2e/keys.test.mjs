@@ -3,7 +3,7 @@
 // correct setup), step controls and keyboard, permalinks and a hostile link.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange, counter } from './harness.mjs';
+import { withPage, screenshot, setRange, counter, openMore } from './harness.mjs';
 
 async function keyCounter(page) {
   return page.locator('.counter.key').getAttribute('data-counter');
@@ -85,6 +85,7 @@ test('Stripe replays the stored 500; releasing the key completes the operations'
     assert.match(await page.locator('.event-log').innerText(), /replays the stored 500/);
     await screenshot(page, 'keys-replay-5xx');
     const failedStored = await counter(page, 'failed_visibly');
+    await openMore(page);
     await page.selectOption('#keys-on5xx', 'release');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('on5xx') === 'release');
     assert.equal(await counter(page, 'replayed_5xx'), 0);

@@ -157,7 +157,7 @@ pub fn read_link<L: Lab>(q: &mut Query) -> LinkRead<L::Params> {
             None => {
                 let names: Vec<&str> = L::presets().iter().map(|p| p.slug).collect();
                 q.warnings.push(format!(
-                    "There is no preset called {:?} in this lab (it has {}); showing the default setup instead.",
+                    "preset={:?} is not a preset of this lab (it has {}); showing the default setup instead.",
                     clip(&s),
                     names.join(", ")
                 ));

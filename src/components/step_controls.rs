@@ -23,6 +23,10 @@ pub struct StepControlsProps {
     /// Locked by an embedder (`lock=step`): every control and key is inert.
     #[prop_or(false)]
     pub disabled: bool,
+    /// The decisive step of the run and the button's words ("Jump to the
+    /// failure"), when the run has one: one click lands on it.
+    #[prop_or_default]
+    pub jump: Option<(usize, AttrValue)>,
     /// What the scrubber moves through, for its label.
     #[prop_or(AttrValue::Static("Step"))]
     pub label: AttrValue,
@@ -135,6 +139,9 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
             </button>
             <button type="button" class="forward" onclick={emit((step + 1).min(steps))} disabled={step >= steps}
                 aria-label="Next step (→ or j)" title="Next step (→ or j)">{ "▶|" }</button>
+            if let Some((to, words)) = &p.jump {
+                <button type="button" class="jump" onclick={emit((*to).min(steps))} data-jump={to.to_string()}>{ words.clone() }</button>
+            }
             <label class="scrubber">
                 <span class="visually-hidden">{ p.label.clone() }</span>
                 <input type="range" min="0" max={steps.to_string()} value={step.to_string()} oninput={scrub}

@@ -11,9 +11,11 @@
 
 mod knobs;
 mod presets;
+mod sources;
 
 pub use knobs::KnobPanel;
 pub use presets::PresetBar;
+pub use sources::SourcesPanel;
 
 use crate::query::Query;
 use crate::web;

@@ -29,6 +29,18 @@ pub struct Preset {
     pub knobs: &'static [(&'static str, &'static str)],
 }
 
+/// One modelling choice a lab makes, the reference it follows, and what it
+/// simplifies: a row of the lab's Sources panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// What the lab does, in one sentence.
+    pub choice: &'static str,
+    /// The reference it follows, named precisely (a draft's section, a doc, an article).
+    pub reference: &'static str,
+    /// What the lab leaves out or changes on purpose, if anything.
+    pub simplification: Option<&'static str>,
+}
+
 /// How a counter reads: numbers stay numbers until the edge formats them.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -122,6 +134,12 @@ pub trait Lab {
 
     /// The stable hash of the run's trace.
     fn trace_hash(run: &Self::Run) -> u64;
+
+    /// The modelling choices the lab makes, each with its source (the
+    /// Sources panel on the page).
+    fn sources() -> &'static [Source] {
+        &[]
+    }
 
     /// The preset called `slug`.
     fn preset(slug: &str) -> Option<&'static Preset> {

@@ -4,10 +4,8 @@
 //! the same seed fills the evidence panel. State, presets, knobs and locks
 //! come from the shared lab shell.
 
-use crate::components::{
-    Counter, EventLog, Evidence, ExportBar, ItemKind, LinkWarnings, StepControls, Timeline, TimelineItem,
-};
-use crate::shell::{use_lab, KnobPanel, LabAction, LabProps, PresetBar, RunError};
+use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Timeline, TimelineItem};
+use crate::shell::{use_lab, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
 use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape, Tone};
 use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
 use idemlab_sim::lab::Lab;
@@ -194,28 +192,27 @@ pub fn Keys(p: &LabProps) -> Html {
         }
     };
 
+    let intro = html! {
+        <p>{ "A client charges a customer through a server that calls a payment provider. The client sends an Idempotency-Key header; the server claims the key atomically and runs the charge (new), answers 409 while it runs (in progress), replays the stored status and body once it completed (marked Idempotent-Replayed: true, Stripe's header), and answers 422 when the same key comes with a different body (its fingerprint, a hash over method, path and canonical body, differs). A request without a key where one is required gets 400." }</p>
+    };
+    let sources = html! {
+        <>
+            <SourcesPanel sources={KeysLab::sources()} />
+                <details class="keys-choices">
+                    <summary>{ "Modelling choices this lab makes" }</summary>
+                    <ul>
+                        <li>{ "The charge and the key's recovery point charge_created are recorded in one atomic step (Brandur Leach's atomic phases). A durable store keeps that point through a crash, so the retry resumes without charging again. A volatile store forgets every key in a crash, so the retry runs as new: a lost key is a double charge." }</li>
+                        <li>{ "After a crash, keys held by dead requests are released at restart. Brandur's design lets a retry take over a lock older than 90 s; the lab releases them at once so runs stay short." }</li>
+                        <li>{ "On a 5xx the server either stores and replays the 500, as Stripe does (nothing runs twice, but the operation fails until the client uses a new key), or releases the key keeping its recovery point so a retry runs again." }</li>
+                        <li>{ "The TTL counts from the key's creation, as Stripe's pruning does (at least 24 h there; milliseconds here). A retry after expiry is treated as new." }</li>
+                        <li>{ "A key reused with a different body gets 422, as the IETF draft says; Brandur's example answers 409 for that case. The fingerprint is compared before the key's state, so a mismatch is 422 even while the first request runs." }</li>
+                        <li>{ "A crash drops the connections in flight; their clients notice at their timeout. The client ignores a response that arrives after it gave up on that attempt. 409 is retried as is; 400 and 422 are not: the client must fix the request." }</li>
+                    </ul>
+                </details>
+        </>
+    };
     html! {
-        <section class="lab keys" data-lab="keys">
-            <h2>{ "Idempotency-Keys: new, 409, replay, 422" }</h2>
-            <LinkWarnings warnings={lab.query.warnings.clone()} />
-            <div class="prose">
-                <p>{ "A client charges a customer through a server that calls a payment provider. The client sends an Idempotency-Key header; the server claims the key atomically and runs the charge (new), answers 409 while it runs (in progress), replays the stored status and body once it completed (marked Idempotent-Replayed: true, Stripe's header), and answers 422 when the same key comes with a different body (its fingerprint, a hash over method, path and canonical body, differs). A request without a key where one is required gets 400." }</p>
-            </div>
-            { presets_bar }
-            { controls }
-            { stepper }
-            { evidence }
-            <details class="keys-choices">
-                <summary>{ "Modelling choices this lab makes" }</summary>
-                <ul>
-                    <li>{ "The charge and the key's recovery point charge_created are recorded in one atomic step (Brandur Leach's atomic phases). A durable store keeps that point through a crash, so the retry resumes without charging again. A volatile store forgets every key in a crash, so the retry runs as new: a lost key is a double charge." }</li>
-                    <li>{ "After a crash, keys held by dead requests are released at restart. Brandur's design lets a retry take over a lock older than 90 s; the lab releases them at once so runs stay short." }</li>
-                    <li>{ "On a 5xx the server either stores and replays the 500, as Stripe does (nothing runs twice, but the operation fails until the client uses a new key), or releases the key keeping its recovery point so a retry runs again." }</li>
-                    <li>{ "The TTL counts from the key's creation, as Stripe's pruning does (at least 24 h there; milliseconds here). A retry after expiry is treated as new." }</li>
-                    <li>{ "A key reused with a different body gets 422, as the IETF draft says; Brandur's example answers 409 for that case. The fingerprint is compared before the key's state, so a mismatch is 422 even while the first request runs." }</li>
-                    <li>{ "A crash drops the connections in flight; their clients notice at their timeout. The client ignores a response that arrives after it gave up on that attempt. 409 is retried as is; 400 and 422 are not: the client must fix the request." }</li>
-                </ul>
-            </details>
-        </section>
+        <LabLayout slug="keys" title="Idempotency-Keys: new, 409, replay, 422" warnings={lab.query.warnings.clone()}
+            intro={intro} presets={presets_bar} picture={stepper} controls={controls} evidence={evidence} sources={sources} />
     }
 }

@@ -10,10 +10,12 @@
 //! evidence counters count the whole run, and say so.
 
 mod knobs;
+mod layout;
 mod presets;
 mod sources;
 
 pub use knobs::KnobPanel;
+pub use layout::LabLayout;
 pub use presets::PresetBar;
 pub use sources::SourcesPanel;
 

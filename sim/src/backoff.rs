@@ -50,11 +50,6 @@ impl Backoff {
         Backoff { strategy, base_us, cap_us: cap.as_us().max(base_us), previous_us: base_us }
     }
 
-    /// The strategy.
-    pub fn strategy(&self) -> Strategy {
-        self.strategy
-    }
-
     /// `min(cap, base * 2^n)` without overflow.
     fn exp_us(&self, n: u32) -> u64 {
         let factor = 1u64.checked_shl(n.min(63)).unwrap_or(u64::MAX);

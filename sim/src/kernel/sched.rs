@@ -60,11 +60,6 @@ impl<E> Scheduler<E> {
         self.popped
     }
 
-    /// How many events are waiting.
-    pub fn pending(&self) -> usize {
-        self.heap.len()
-    }
-
     /// Schedules `event` at the absolute time `at`.
     ///
     /// Scheduling into the past is a bug in the caller, so it is an error.
@@ -101,11 +96,6 @@ impl<E> Scheduler<E> {
         self.now = at;
         let event = self.payloads.remove(&seq).ok_or(SimError::Internal("event payload missing"))?;
         Ok(Some((at, event)))
-    }
-
-    /// The time of the next event, if any, without popping it.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|Reverse((at, _))| *at)
     }
 }
 

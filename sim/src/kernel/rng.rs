@@ -10,7 +10,9 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_pcg::Pcg64;
 
-/// Well-known entity ids, so that streams never collide by accident.
+/// Every entity id any engine draws a stream for, registered here so that
+/// streams never collide by accident (a test checks they are distinct and
+/// below the client range). An engine never invents an id of its own.
 pub mod entity {
     /// The network (loss, delay) of a lab.
     pub const NETWORK: u64 = 1;
@@ -20,8 +22,15 @@ pub mod entity {
     pub const BROKER: u64 = 3;
     /// The consumer of the outbox lab.
     pub const CONSUMER: u64 = 4;
+    /// The outbox lab's relay (polling or log tailing).
+    pub const RELAY: u64 = 16;
+    /// The retries fleet's request arrivals ("RETR" in ASCII, kept from the first version so traces stay equal).
+    pub const ARRIVALS: u64 = 0x5245_5452;
     /// Client `i` uses stream `CLIENT_BASE + i`.
     pub const CLIENT_BASE: u64 = 1 << 32;
+
+    /// Every fixed id, for the distinctness test.
+    pub const FIXED: [u64; 6] = [NETWORK, SERVER, BROKER, CONSUMER, RELAY, ARRIVALS];
 }
 
 /// The named, portable generator behind a stream.
@@ -122,6 +131,15 @@ impl SimRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_registered_entity_id_is_distinct_and_below_the_client_range() {
+        let mut ids = entity::FIXED.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), entity::FIXED.len());
+        assert!(ids.iter().all(|&id| id < entity::CLIENT_BASE));
+    }
 
     #[test]
     fn same_seed_and_entity_give_the_same_stream() {

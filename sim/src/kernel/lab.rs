@@ -189,21 +189,23 @@ pub fn read_link<L: Lab>(q: &mut Query) -> LinkRead<L::Params> {
     };
     for k in L::Params::knobs() {
         let Some(raw) = q.get(k.key).map(str::to_string) else { continue };
-        let fallback = (k.get)(&params);
-        let (v, warning) = k.parse_lenient(&raw, fallback);
+        let before = (k.get)(&params);
+        let (v, warning) = k.parse_lenient(&raw, before);
         if let Some(w) = warning {
             q.warnings.push(w);
         }
         (k.set)(&mut params, v);
-    }
-    // A relation between knobs that the link broke (a cap below its base)
-    // falls back to the preset's values, with a warning.
-    if let Err(e) = knob::validate(&params) {
-        q.warnings.push(format!("This link's settings do not fit together ({e}); using the preset's."));
-        params = match preset {
-            Some(pr) => L::preset_params(pr),
-            None => L::Params::defaults(),
-        };
+        // A value that breaks a relation between knobs (a cap below its
+        // base) is undone, with a warning naming it.
+        if let Err(e) = params.validate_relations() {
+            (k.set)(&mut params, before);
+            q.warnings.push(format!(
+                "{}={} does not fit the other settings ({e}); using {}.",
+                k.key,
+                clip(&raw),
+                k.show(before)
+            ));
+        }
     }
     LinkRead { preset, params }
 }

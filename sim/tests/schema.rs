@@ -1,0 +1,87 @@
+//! The knob schema is the one source of every bound and default: this walks
+//! every knob of every lab and checks that the permalink reader, the strict
+//! reader the CLI uses, `validate()` and the presets agree with it. (The
+//! slider's range is checked against the same schema in the browser tests,
+//! `tests/web_shell.rs`, and the CLI's `--help` in `cli/tests/schema.rs`.)
+
+use idemlab_sim::knob::{self, KnobKind, Params};
+use idemlab_sim::lab::{self, Lab};
+use idemlab_sim::permalink::Query;
+
+fn check_lab<L: Lab>() {
+    let name = L::SLUG;
+    let defaults = L::Params::defaults();
+    knob::validate(&defaults).unwrap_or_else(|e| panic!("{name}: the schema's defaults do not validate: {e}"));
+    let first = L::presets().first().unwrap_or_else(|| panic!("{name} has no preset"));
+    assert!(
+        L::preset_params(first) == defaults,
+        "{name}: the first preset ({}) must be the schema's defaults, the lab's landing setup",
+        first.slug
+    );
+    for pr in L::presets() {
+        let mut p = defaults.clone();
+        knob::apply_strict(&mut p, pr.knobs).unwrap_or_else(|e| panic!("{name} preset {}: {e}", pr.slug));
+        knob::validate(&p).unwrap_or_else(|e| panic!("{name} preset {}: {e}", pr.slug));
+        assert!(
+            L::counters(&L::run(&p).unwrap_or_else(|e| panic!("{name} preset {}: {e}", pr.slug)))
+                .iter()
+                .any(|c| c.id == pr.key_counter),
+            "{name} preset {}: its key counter {} is not among the counters",
+            pr.slug,
+            pr.key_counter
+        );
+    }
+    for k in L::Params::knobs() {
+        let (min, max) = k.kind.bounds();
+        let id = format!("{name}.{}", k.key);
+        assert!((min..=max).contains(&k.default), "{id}: default {} outside {min}..{max}", k.default);
+        assert_eq!((k.get)(&defaults), k.default, "{id}: defaults() does not carry the knob's default");
+        assert_eq!(k.parse(&k.show(max)), Ok(max), "{id}: the strict reader refuses the schema's max");
+        assert_eq!(k.parse(&k.show(min)), Ok(min), "{id}: the strict reader refuses the schema's min");
+        if let KnobKind::Int { .. } | KnobKind::Percent = k.kind {
+            assert!(k.parse(&(max + 1).to_string()).is_err(), "{id}: the strict reader accepts max + 1");
+            // The permalink clamps what the CLI refuses, with a warning.
+            let mut q = Query::parse(&format!("area={name}&{}={}", k.key, max + 1));
+            let read = lab::read_link::<L>(&mut q);
+            let got = (k.get)(&read.params);
+            let undone_for_a_relation =
+                q.warnings.iter().any(|w| w.starts_with(&format!("{}=", k.key)) && w.contains("does not fit"));
+            assert!(
+                got == max || undone_for_a_relation,
+                "{id}: the permalink neither clamps to the schema's max nor says why not (got {got})"
+            );
+            assert!(!q.warnings.is_empty(), "{id}: clamping gave no warning");
+            // validate() refuses a value past the bound.
+            let mut p = defaults.clone();
+            (k.set)(&mut p, max + 1);
+            assert!(knob::validate(&p).is_err(), "{id}: validate() accepts max + 1");
+            if min > 0 {
+                let mut p = defaults.clone();
+                (k.set)(&mut p, min - 1);
+                assert!(knob::validate(&p).is_err(), "{id}: validate() accepts min - 1");
+            }
+        }
+        // Every knob round-trips through the permalink.
+        let mut p = defaults.clone();
+        (k.set)(&mut p, max);
+        if knob::validate(&p).is_ok() {
+            let mut q = Query::default();
+            q.set("area", name);
+            lab::write_link(&mut q, None, &p);
+            let mut back = Query::parse(&q.to_search());
+            assert!(lab::read_link::<L>(&mut back).params == p, "{id}: the permalink does not round-trip");
+        }
+    }
+}
+
+/// Runs `check_lab` for every lab under the engine contract.
+macro_rules! every_lab {
+    ($($lab:ty),+ $(,)?) => {
+        $( check_lab::<$lab>(); )+
+    };
+}
+
+#[test]
+fn every_knob_of_every_lab_has_one_bound_and_one_default_everywhere() {
+    every_lab!(idemlab_sim::keys::KeysLab);
+}

@@ -23,7 +23,7 @@ crate::choice_enum! {
 crate::choice_enum! {
     /// What the server does with a key whose request ended in a 5xx.
     pub enum On5xx {
-        /// Release the key keeping its recovery point, so a retry runs again (Brandur's choice).
+        /// Release the key keeping its recovery point, so a retry runs again (Brandur's choice for unexpected errors).
         ReleaseKey = ("release", "Release key (recovery point)"),
         /// Store the 500 and replay it to every retry (Stripe's choice).
         StoreAndReplay = ("store", "Store, replay the 500 (Stripe)"),
@@ -198,7 +198,7 @@ static KNOBS: [Knob<KeysParams>; 23] = [
         kind: KnobKind::Choice(On5xx::CHOICES),
         default: 0,
         group: Group::More,
-        help: "Store the 500 and replay it (Stripe), or release the key so a retry runs again.",
+        help: "Store the 500 and replay it (Stripe, API v1), or release the key keeping its recovery point so a retry runs again. The lab applies it to provider errors and provider timeouts alike.",
         get: |p| p.on_5xx.index() as u64,
         set: |p, v| p.on_5xx = On5xx::from_index(v),
     },
@@ -217,7 +217,7 @@ static KNOBS: [Knob<KeysParams>; 23] = [
     Knob {
         key: "crashb",
         flag: "crash-before",
-        label: "Crash before the charge",
+        label: "Crash before the provider call",
         unit: Unit::Percent,
         kind: KnobKind::Percent,
         default: 5,

@@ -217,10 +217,11 @@ impl KeyStore {
         }
     }
 
-    /// After a crash of a durable store's server: every key still held by a
-    /// dead request is released with its recovery point (Brandur's design lets
-    /// a retry take over a lock older than 90 s; the lab releases at restart
-    /// so runs stay short). Returns the released keys and their points.
+    /// After a crash of a durable store's server, when the lab's recovery is
+    /// "released at restart": every key still held by a dead request is
+    /// released with its recovery point. (Brandur's design instead lets a
+    /// request take over a lock older than a timeout; see `resolve`.)
+    /// Returns the released keys and their points.
     pub fn release_orphans(&mut self) -> Vec<(u32, RecoveryPoint)> {
         let mut out = Vec::new();
         for key in std::mem::take(&mut self.in_progress) {

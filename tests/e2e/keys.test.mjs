@@ -123,15 +123,23 @@ test('a crash before charge_created double charges without provider keys; Jump t
   });
 });
 
-test('jargon is explained on hover or focus', async () => {
+test('jargon is explained on hover or focus, and the Sources panel holds every modelling choice', async () => {
   await withPage('?area=keys', async (page) => {
     for (const word of ['fingerprint', 'recovery point']) {
       const t = page.locator(`.term[data-term="${word}"]`);
       assert.equal(await t.getAttribute('tabindex'), '0');
       assert.ok((await t.getAttribute('title')).length > 20, word);
     }
-    assert.ok(await page.locator('.sources, [class*="sources"]').count() > 0);
-    assert.match(await page.content(), /Brandur Leach/);
+    // One list of modelling choices, each with its source: the Sources panel.
+    await page.locator('details.sources > summary').click();
+    const sources = await page.locator('details.sources').innerText();
+    assert.match(sources, /foreign state mutation/);
+    assert.match(sources, /Brandur Leach/);
+    assert.match(sources, /Stripe API docs/);
+    assert.match(sources, /IETF httpapi draft/);
+    assert.equal(await page.locator('.keys-choices').count(), 0, 'no second list of choices');
+    await page.locator('details.sources').scrollIntoViewIfNeeded();
+    await screenshot(page, 'keys-sources');
   });
 });
 

@@ -36,10 +36,23 @@ async fn the_correct_preset_marks_charges_and_ends_with_a_completed_key() {
 }
 
 #[wasm_bindgen_test]
+async fn the_crash_window_preset_offers_a_jump_to_its_second_charge() {
+    let root = mount_at("?area=keys&preset=crash-window");
+    yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
+    next_frames().await;
+    let jump = root.query_selector("[data-jump]").unwrap().expect("a jump button");
+    let params = presets::params_of("crash-window");
+    let r = keys::run(&KeysParams { ops: 1, ..params }).unwrap();
+    let want = keys::view::decisive_step(&r).expect("a decisive step");
+    assert_eq!(jump.get_attribute("data-jump"), Some(want.to_string()));
+    root.set_inner_html("");
+}
+
+#[wasm_bindgen_test]
 fn keys_engine_timing_in_the_browser() {
     // Prints figures for the README; asserts nothing about time.
-    for preset in ["correct", "no-key"] {
-        let p = KeysParams { ops: 1_000, ..presets::params_of(preset) };
+    for slug in ["correct", "no-key"] {
+        let p = KeysParams { ops: 1_000, ..presets::params_of(slug) };
         let runs = 10;
         let t0 = idemlab_web::web::now_ms();
         for _ in 0..runs {
@@ -47,7 +60,7 @@ fn keys_engine_timing_in_the_browser() {
             assert_eq!(r.counters.intended, 1_000);
         }
         let per = (idemlab_web::web::now_ms() - t0) / f64::from(runs);
-        console_log!("BENCH wasm keys/{preset}/1000-ops: {per:.3} ms per run");
+        console_log!("BENCH wasm keys/{slug}/1000-ops: {per:.3} ms per run");
     }
     let p = KeysParams { ops: 1, ..presets::params_of("correct") };
     let t0 = idemlab_web::web::now_ms();

@@ -41,6 +41,38 @@ fn knobs_override_the_preset_and_the_same_arguments_give_the_same_output() {
 }
 
 #[test]
+fn provider_keys_off_with_a_crash_in_the_window_double_charges_and_on_replays_at_the_provider() {
+    let base = ["keys", "--preset", "crash-window", "--ops", "200", "--crash-after", "20"];
+    let (code, off, err) = idemlab(&[&base[..], &["--provider-keys", "off"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(off["counters"]["crashes_in_window"].as_u64().unwrap() > 0, "{off}");
+    assert!(off["counters"]["double_charges"].as_u64().unwrap() > 0, "{off}");
+    let (code, on, err) = idemlab(&[&base[..], &["--provider-keys", "on"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(on["counters"]["double_charges"], 0, "{on}");
+    assert!(on["counters"]["provider_replays"].as_u64().unwrap() > 0, "{on}");
+}
+
+#[test]
+fn identical_payloads_under_a_reused_key_are_lost_with_the_fingerprint_on() {
+    let args = ["keys", "--policy", "reused", "--fingerprint", "on", "--same-payload", "100", "--ops", "40"];
+    let (code, v, err) = idemlab(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["counters"]["silent_losses"], 20, "{v}");
+    assert_eq!(v["counters"]["mismatches_422"], 0, "{v}");
+}
+
+#[test]
+fn a_provider_timeout_is_counted_and_its_outcome_is_unknown_to_the_client() {
+    let args =
+        ["keys", "--preset", "provider-timeout", "--provider-timeout", "30", "--on-5xx", "store", "--ops", "200"];
+    let (code, v, err) = idemlab(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(v["counters"]["provider_timeouts"].as_u64().unwrap() > 0, "{v}");
+    assert!(v["counters"]["gave_up_but_charged"].as_u64().unwrap() > 0, "{v}");
+}
+
+#[test]
 fn bad_arguments_are_refused_with_a_message() {
     for bad in [
         vec!["keys", "--preset", "nope"],
@@ -49,6 +81,9 @@ fn bad_arguments_are_refused_with_a_message() {
         vec!["keys", "--store", "tape"],
         vec!["keys", "--frobnicate", "1"],
         vec!["keys", "--crash-after", "0.1"],
+        vec!["keys", "--provider-keys", "maybe"],
+        vec!["keys", "--lock-timeout-ms", "-5"],
+        vec!["keys", "--same-payload", "101"],
         vec!["keys", "--base-ms", "500", "--cap-ms", "100"],
     ] {
         let (code, _, err) = idemlab(&bad);

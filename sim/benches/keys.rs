@@ -3,19 +3,19 @@
 //! with `cargo bench -p idemlab-sim --bench keys`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use idemlab_sim::keys::{self, KeysParams, Preset};
+use idemlab_sim::keys::{self, presets, KeysParams};
 
 fn keys_batches(c: &mut Criterion) {
-    for preset in [Preset::Correct, Preset::NoKey] {
-        let p = KeysParams { ops: 1_000, ..preset.params() };
-        c.bench_function(&format!("keys/{}/1000-ops", preset.slug()), |b| b.iter(|| keys::run(black_box(&p)).unwrap()));
+    for slug in ["correct", "no-key"] {
+        let p = KeysParams { ops: 1_000, ..presets::params_of(slug) };
+        c.bench_function(&format!("keys/{slug}/1000-ops"), |b| b.iter(|| keys::run(black_box(&p)).unwrap()));
     }
-    let p = KeysParams { ops: 10_000, ..Preset::Correct.params() };
+    let p = KeysParams { ops: 10_000, ..presets::params_of("correct") };
     c.bench_function("keys/correct/10000-ops", |b| b.iter(|| keys::run(black_box(&p)).unwrap()));
 }
 
 fn keys_step_view(c: &mut Criterion) {
-    let p = KeysParams { ops: 1, ..Preset::Correct.params() };
+    let p = KeysParams { ops: 1, ..presets::params_of("correct") };
     c.bench_function("keys/correct/step-view", |b| {
         b.iter(|| {
             let r = keys::run(black_box(&p)).unwrap();

@@ -32,6 +32,7 @@ struct StepData {
     x_max_ms: f64,
     client: Vec<LedgerLine>,
     provider: Vec<LedgerLine>,
+    decisive: Option<usize>,
 }
 
 fn step_data(run: &KeysRun) -> StepData {
@@ -57,7 +58,7 @@ fn step_data(run: &KeysRun) -> StepData {
         steps.iter().map(|s| AttrValue::from(format!("{:.1} ms · {}", s.at_us as f64 / 1_000.0, s.line))).collect();
     let badges = steps.iter().map(|s| s.badge).collect();
     let (client, provider) = view::ledger(run);
-    StepData { items, lines, badges, x_max_ms: x_max_ms * 1.1, client, provider }
+    StepData { items, lines, badges, x_max_ms: x_max_ms * 1.1, client, provider, decisive: view::decisive_step(run) }
 }
 
 fn tone_class(t: Tone) -> (&'static str, &'static str) {
@@ -134,7 +135,8 @@ pub fn Keys(p: &LabProps) -> Html {
             html! {
                 <section class="keys-step" aria-label="One operation, step by step">
                     <h3>{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
-                    <StepControls step={step} steps={steps} on_step={on_step} disabled={lab.locked("step")} />
+                    <StepControls step={step} steps={steps} on_step={on_step} disabled={lab.locked("step")}
+                        jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))} />
                     { badge_html }
                     <div class="keys-diagram">
                         <Timeline lanes={Lane::ALL.iter().map(|l| AttrValue::from(l.title())).collect::<Vec<_>>()}
@@ -192,25 +194,20 @@ pub fn Keys(p: &LabProps) -> Html {
         }
     };
 
-    let intro = html! {
-        <p>{ "A client charges a customer through a server that calls a payment provider. The client sends an Idempotency-Key header; the server claims the key atomically and runs the charge (new), answers 409 while it runs (in progress), replays the stored status and body once it completed (marked Idempotent-Replayed: true, Stripe's header), and answers 422 when the same key comes with a different body (its fingerprint, a hash over method, path and canonical body, differs). A request without a key where one is required gets 400." }</p>
+    let term = |word: &'static str, meaning: &'static str| {
+        html! { <span class="term" tabindex="0" title={meaning} data-term={word}>{ word }</span> }
     };
-    let sources = html! {
+    let intro = html! {
         <>
-            <SourcesPanel sources={KeysLab::sources()} />
-                <details class="keys-choices">
-                    <summary>{ "Modelling choices this lab makes" }</summary>
-                    <ul>
-                        <li>{ "The charge and the key's recovery point charge_created are recorded in one atomic step (Brandur Leach's atomic phases). A durable store keeps that point through a crash, so the retry resumes without charging again. A volatile store forgets every key in a crash, so the retry runs as new: a lost key is a double charge." }</li>
-                        <li>{ "After a crash, keys held by dead requests are released at restart. Brandur's design lets a retry take over a lock older than 90 s; the lab releases them at once so runs stay short." }</li>
-                        <li>{ "On a 5xx the server either stores and replays the 500, as Stripe does (nothing runs twice, but the operation fails until the client uses a new key), or releases the key keeping its recovery point so a retry runs again." }</li>
-                        <li>{ "The TTL counts from the key's creation, as Stripe's pruning does (at least 24 h there; milliseconds here). A retry after expiry is treated as new." }</li>
-                        <li>{ "A key reused with a different body gets 422, as the IETF draft says; Brandur's example answers 409 for that case. The fingerprint is compared before the key's state, so a mismatch is 422 even while the first request runs." }</li>
-                        <li>{ "A crash drops the connections in flight; their clients notice at their timeout. The client ignores a response that arrives after it gave up on that attempt. 409 is retried as is; 400 and 422 are not: the client must fix the request." }</li>
-                    </ul>
-                </details>
+            <p>{ "A client charges a customer through a server that calls a payment provider. The client sends an Idempotency-Key header; the server claims the key atomically and runs the charge (new), answers 409 while it runs (in progress), replays the stored status and body once it completed (marked Idempotent-Replayed: true, Stripe's header), and answers 422 when the same key comes with a different body (its " }
+                { term("fingerprint", "A hash over method, path and canonical body, stored with the key. It tells a reused key from a retry only when the two bodies differ.") }
+                { " differs). A request without a key where one is required gets 400." }</p>
+            <p>{ "The server works in phases: it claims the key (" }
+                { term("recovery point", "How far a request under a key got, saved in the key's row: started, then charge_created. A retry that finds the key released resumes from there.") }
+                { " started), calls the provider, records charge_created, then stores the response. The provider call is foreign: no local transaction covers it, so a crash after the provider charged and before charge_created is recorded makes the retry call the provider again. Only the server's own Idempotency-Key at the provider turns that second call into a replay. Two operations with identical payloads under one reused key look like a retry even to the fingerprint: only one key per operation cures that." }</p>
         </>
     };
+    let sources = html! { <SourcesPanel sources={KeysLab::sources()} /> };
     html! {
         <LabLayout slug="keys" title="Idempotency-Keys: new, 409, replay, 422" warnings={lab.query.warnings.clone()}
             intro={intro} presets={presets_bar} picture={stepper} controls={controls} evidence={evidence} sources={sources} />

@@ -84,13 +84,62 @@ test('Stripe replays the stored 500; releasing the key completes the operations'
     await page.waitForFunction(() => /gave up after/.test(document.querySelector('.keys-believes').innerText));
     assert.match(await page.locator('.event-log').innerText(), /replays the stored 500/);
     await screenshot(page, 'keys-replay-5xx');
-    const failedStored = await counter(page, 'failed_visibly');
+    const failedStored = await counter(page, 'gave_up');
     await openMore(page);
     await page.selectOption('#keys-on5xx', 'release');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('on5xx') === 'release');
     assert.equal(await counter(page, 'replayed_5xx'), 0);
-    assert.ok(await counter(page, 'failed_visibly') < failedStored);
+    assert.ok(await counter(page, 'gave_up') < failedStored);
     assert.equal(await counter(page, 'double_charges'), 0);
+  });
+});
+
+test('a crash before charge_created double charges without provider keys; Jump to the failure lands on the second charge', async () => {
+  await withPage('?area=keys&preset=crash-window', async (page) => {
+    await page.waitForSelector('[data-counter="crashes_in_window"]');
+    assert.equal(await keyCounter(page), 'double_charges');
+    assert.ok(await counter(page, 'double_charges') > 0);
+    assert.ok(await counter(page, 'crashes_in_window') > 0);
+    const jump = page.locator('.step-controls button.jump');
+    assert.equal(await jump.innerText(), 'Jump to the failure');
+    const to = await jump.getAttribute('data-jump');
+    await jump.click();
+    await page.waitForFunction((s) => new URL(location.href).searchParams.get('step') === s, to);
+    // The decisive step is the provider's second charge: the ledger shows it, and not one step early.
+    await page.waitForSelector('.keys-charged li.keys-bad');
+    assert.match(await page.locator('.keys-charged').innerText(), /charged AGAIN/);
+    assert.match(await page.locator('.event-log').innerText(), /crashes after the provider charged, before recording charge_created/);
+    await screenshot(page, 'keys-crash-window-jump');
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('k');
+    await page.waitForFunction((s) => new URL(location.href).searchParams.get('step') === String(Number(s) - 1), to);
+    assert.equal(await page.locator('.keys-charged li.keys-bad').count(), 0, 'one step before, nothing is charged twice yet');
+    // The server's own key at the provider turns the second call into a replay.
+    await page.click('#keys-pk');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('pk') === '1');
+    assert.equal(await counter(page, 'double_charges'), 0);
+    assert.ok(await counter(page, 'provider_replays') > 0);
+    assert.equal(await page.locator('.step-controls button.jump').count(), 0, 'nothing to jump to');
+  });
+});
+
+test('jargon is explained on hover or focus, and the Sources panel holds every modelling choice', async () => {
+  await withPage('?area=keys', async (page) => {
+    for (const word of ['fingerprint', 'recovery point']) {
+      const t = page.locator(`.term[data-term="${word}"]`);
+      assert.equal(await t.getAttribute('tabindex'), '0');
+      assert.ok((await t.getAttribute('title')).length > 20, word);
+    }
+    // One list of modelling choices, each with its source: the Sources panel.
+    await page.locator('details.sources > summary').click();
+    const sources = await page.locator('details.sources').innerText();
+    assert.match(sources, /foreign state mutation/);
+    assert.match(sources, /Brandur Leach/);
+    assert.match(sources, /Stripe API docs/);
+    assert.match(sources, /IETF httpapi draft/);
+    assert.equal(await page.locator('.keys-choices').count(), 0, 'no second list of choices');
+    await page.locator('details.sources').scrollIntoViewIfNeeded();
+    await screenshot(page, 'keys-sources');
   });
 });
 

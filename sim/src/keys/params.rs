@@ -23,7 +23,7 @@ crate::choice_enum! {
 crate::choice_enum! {
     /// What the server does with a key whose request ended in a 5xx.
     pub enum On5xx {
-        /// Release the key keeping its recovery point, so a retry runs again (Brandur's choice).
+        /// Release the key keeping its recovery point, so a retry runs again (Brandur's choice for unexpected errors).
         ReleaseKey = ("release", "Release key (recovery point)"),
         /// Store the 500 and replay it to every retry (Stripe's choice).
         StoreAndReplay = ("store", "Store, replay the 500 (Stripe)"),
@@ -51,6 +51,9 @@ pub struct KeysParams {
     pub fingerprint: bool,
     /// Whether the server refuses a request without a key (400).
     pub require_key: bool,
+    /// Whether the server sends its own Idempotency-Key to the provider,
+    /// derived from the key record's id, so the provider deduplicates a resumed call.
+    pub provider_keys: bool,
     /// What the server does with a key after a 5xx.
     pub on_5xx: On5xx,
     /// Whether the key store survives a crash.
@@ -65,6 +68,15 @@ pub struct KeysParams {
     pub crash_after_charge: f64,
     /// Chance that the provider fails transiently, so the server answers 500, 0 to 1.
     pub provider_error: f64,
+    /// Chance that the server's call to the provider times out, 0 to 1: the
+    /// provider then charged or not (even odds) and the server cannot tell.
+    pub provider_timeout: f64,
+    /// Brandur's lock timeout, in milliseconds: a key locked longer than this
+    /// may be taken over by a new request. 0: locks are released at restart.
+    pub lock_timeout_ms: u32,
+    /// Chance that an odd operation repeats the previous operation's payload
+    /// exactly (same customer, same amount), 0 to 1.
+    pub same_payload: f64,
     /// How long the server takes to process a request (the provider call), in milliseconds.
     pub processing_ms: u32,
     /// How long the client waits for a response before it retries, in milliseconds.
@@ -93,7 +105,7 @@ pub(crate) fn frac_of(v: u64) -> f64 {
     v as f64 / 100.0
 }
 
-static KNOBS: [Knob<KeysParams>; 19] = [
+static KNOBS: [Knob<KeysParams>; 23] = [
     Knob {
         key: "policy",
         flag: "policy",
@@ -145,14 +157,26 @@ static KNOBS: [Knob<KeysParams>; 19] = [
     Knob {
         key: "crasha",
         flag: "crash-after",
-        label: "Crash after the charge, before storing",
+        label: "Crash after the charge, before charge_created",
         unit: Unit::Percent,
         kind: KnobKind::Percent,
         default: 5,
         group: Group::Main,
-        help: "Chance that the server dies after the provider charged and before the result is recorded.",
+        help: "Chance that the server dies after the provider charged and before charge_created is recorded: the provider call is foreign and cannot commit with the local transaction.",
         get: |p| pct_of(p.crash_after_charge),
         set: |p, v| p.crash_after_charge = frac_of(v),
+    },
+    Knob {
+        key: "pk",
+        flag: "provider-keys",
+        label: "Server sends its own key to the provider",
+        unit: Unit::Count,
+        kind: KnobKind::Flag,
+        default: 1,
+        group: Group::Main,
+        help: "The server passes an Idempotency-Key derived from its key record's id to the provider, so a resumed call is deduplicated there.",
+        get: |p| u64::from(p.provider_keys),
+        set: |p, v| p.provider_keys = v == 1,
     },
     Knob {
         key: "reqkey",
@@ -174,7 +198,7 @@ static KNOBS: [Knob<KeysParams>; 19] = [
         kind: KnobKind::Choice(On5xx::CHOICES),
         default: 0,
         group: Group::More,
-        help: "Store the 500 and replay it (Stripe), or release the key so a retry runs again.",
+        help: "Store the 500 and replay it (Stripe, API v1), or release the key keeping its recovery point so a retry runs again. The lab applies it to provider errors and provider timeouts alike.",
         get: |p| p.on_5xx.index() as u64,
         set: |p, v| p.on_5xx = On5xx::from_index(v),
     },
@@ -193,12 +217,12 @@ static KNOBS: [Knob<KeysParams>; 19] = [
     Knob {
         key: "crashb",
         flag: "crash-before",
-        label: "Crash before the charge",
+        label: "Crash before the provider call",
         unit: Unit::Percent,
         kind: KnobKind::Percent,
         default: 5,
         group: Group::More,
-        help: "Chance that the server dies after claiming the key and before calling the provider.",
+        help: "Chance that the server dies after claiming the key (recovery point started) and before calling the provider.",
         get: |p| pct_of(p.crash_before_charge),
         set: |p, v| p.crash_before_charge = frac_of(v),
     },
@@ -213,6 +237,42 @@ static KNOBS: [Knob<KeysParams>; 19] = [
         help: "Chance that the provider fails transiently and the server answers 500.",
         get: |p| pct_of(p.provider_error),
         set: |p, v| p.provider_error = frac_of(v),
+    },
+    Knob {
+        key: "ptmo",
+        flag: "provider-timeout",
+        label: "Provider call times out (charged or not, unknown)",
+        unit: Unit::Percent,
+        kind: KnobKind::Percent,
+        default: 0,
+        group: Group::More,
+        help: "Chance that the server's call to the provider times out; the provider charged or not, with even odds, and the server cannot tell. It answers 500.",
+        get: |p| pct_of(p.provider_timeout),
+        set: |p, v| p.provider_timeout = frac_of(v),
+    },
+    Knob {
+        key: "lockms",
+        flag: "lock-timeout-ms",
+        label: "Lock timeout (0 = released at restart)",
+        unit: Unit::Ms,
+        kind: KnobKind::Int { min: 0, max: 5_000, step: 10 },
+        default: 0,
+        group: Group::More,
+        help: "A key locked longer than this may be taken over by a new request, which resumes from its recovery point (Brandur uses 90 s). 0 releases a crashed server's locks at restart instead.",
+        get: |p| u64::from(p.lock_timeout_ms),
+        set: |p, v| p.lock_timeout_ms = v as u32,
+    },
+    Knob {
+        key: "same",
+        flag: "same-payload",
+        label: "Operations with identical payloads",
+        unit: Unit::Percent,
+        kind: KnobKind::Percent,
+        default: 0,
+        group: Group::More,
+        help: "Chance that an odd operation charges the same customer the same amount as the one before it: a fingerprint cannot tell the two apart.",
+        get: |p| pct_of(p.same_payload),
+        set: |p, v| p.same_payload = frac_of(v),
     },
     Knob {
         key: "proc",
@@ -335,6 +395,7 @@ impl Params for KeysParams {
             policy: ClientPolicy::KeyPerOperation,
             fingerprint: true,
             require_key: true,
+            provider_keys: true,
             on_5xx: On5xx::ReleaseKey,
             store: Durability::Durable,
             request_loss: 0.0,
@@ -342,6 +403,9 @@ impl Params for KeysParams {
             crash_before_charge: 0.0,
             crash_after_charge: 0.0,
             provider_error: 0.0,
+            provider_timeout: 0.0,
+            lock_timeout_ms: 0,
+            same_payload: 0.0,
             processing_ms: 80,
             timeout_ms: 150,
             key_ttl_ms: 0,

@@ -9,11 +9,11 @@ use super::{ClientPolicy, KeysCounters};
 use crate::lab::Preset;
 
 /// Every preset, in the order the lab shows them; the first is the landing setup.
-pub static PRESETS: [Preset; 8] = [
+pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "correct",
         title: "Correct setup",
-        lesson: "One key per operation, kept across retries; fingerprints on; keys in a durable store next to the charges. Every loss, crash and timeout is absorbed: the provider's charges equal the intended operations.",
+        lesson: "One key per operation, kept across retries; fingerprints on; keys in a durable store next to the charges; the server's own key on every provider call. Every loss, crash and timeout is absorbed: the provider's charges equal the intended operations.",
         buggy: false,
         key_counter: "charges",
         knobs: &[],
@@ -45,7 +45,7 @@ pub static PRESETS: [Preset; 8] = [
     Preset {
         slug: "volatile-crash",
         title: "Volatile store + crash",
-        lesson: "The keys live in memory. The server charges, crashes before storing the response, and comes back with an empty store: the retry is new and charges again.",
+        lesson: "The keys live in memory. The provider charges, the server crashes before recording it, and comes back with an empty store: the retry is new, gets a new key record (so a new provider key) and charges again.",
         buggy: true,
         key_counter: "double_charges",
         knobs: &[("att", "10"), ("rqloss", "0"), ("crashb", "0"), ("perr", "0"), ("rsloss", "0"), ("store", "volatile"), ("crasha", "10"), ("seed", "25")],
@@ -74,6 +74,46 @@ pub static PRESETS: [Preset; 8] = [
         key_counter: "conflicts_409",
         knobs: &[("att", "10"), ("rqloss", "0"), ("crashb", "0"), ("perr", "0"), ("crasha", "0"), ("rsloss", "0"), ("proc", "150"), ("tmo", "60"), ("seed", "0")],
     },
+    Preset {
+        slug: "crash-window",
+        title: "Crash before charge_created, no provider key",
+        lesson: "A durable store is not enough. The provider charges; the server crashes before it records charge_created. The retry resumes from started and calls the provider again, which has no way to know it is the same charge: charged twice.",
+        buggy: true,
+        key_counter: "double_charges",
+        knobs: &[("att", "10"), ("rqloss", "0"), ("crashb", "0"), ("perr", "0"), ("rsloss", "0"), ("pk", "0"), ("crasha", "20"), ("seed", "2")],
+    },
+    Preset {
+        slug: "crash-window-pk",
+        title: "Crash before charge_created, provider key",
+        lesson: "The same crash, but the server sends the provider its own Idempotency-Key, derived from the key record's id. The resumed call carries the same key, and the provider returns its first charge instead of charging again.",
+        buggy: false,
+        key_counter: "provider_replays",
+        knobs: &[("att", "10"), ("rqloss", "0"), ("crashb", "0"), ("perr", "0"), ("rsloss", "0"), ("crasha", "20"), ("seed", "2")],
+    },
+    Preset {
+        slug: "provider-timeout",
+        title: "Provider timeout, release and retry",
+        lesson: "The provider call times out: the charge may or may not have happened. The server releases the key and the retry calls the provider again. Without the server's own key at the provider, a charge that did land is made twice; turn provider keys on and it is replayed.",
+        buggy: true,
+        key_counter: "double_charges",
+        knobs: &[("att", "10"), ("rqloss", "0"), ("crashb", "0"), ("perr", "0"), ("crasha", "0"), ("rsloss", "0"), ("pk", "0"), ("ptmo", "30"), ("seed", "0")],
+    },
+    Preset {
+        slug: "lock-timeout",
+        title: "Lock timeout shorter than processing",
+        lesson: "Brandur's lock timeout lets a retry take over a lock that looks abandoned. Set it below the processing time and a retry takes over a request that is still running: both call the provider. Without provider keys that is two charges.",
+        buggy: true,
+        key_counter: "double_charges",
+        knobs: &[("att", "10"), ("rqloss", "0"), ("crashb", "0"), ("perr", "0"), ("crasha", "0"), ("rsloss", "0"), ("pk", "0"), ("proc", "200"), ("tmo", "150"), ("lockms", "100"), ("seed", "0")],
+    },
+    Preset {
+        slug: "same-payload",
+        title: "Reused key, identical payloads",
+        lesson: "Two operations charge the same customer the same amount under one reused key. Their fingerprints are equal, so the server takes the second for a retry and replays the first's response: silently lost with the fingerprint on. Only one key per operation cures it.",
+        buggy: true,
+        key_counter: "silent_losses",
+        knobs: &[("att", "10"), ("rqloss", "0"), ("crashb", "0"), ("perr", "0"), ("crasha", "0"), ("rsloss", "0"), ("policy", "reused"), ("same", "100"), ("seed", "0")],
+    },
 ];
 
 /// Whether `c` shows what the preset `slug` is about.
@@ -84,6 +124,11 @@ pub fn shows_its_point(slug: &str, c: &KeysCounters) -> bool {
         "reused-key" => c.silent_losses > 0,
         "replay-5xx" => c.replayed_5xx > 0 && c.double_charges == 0,
         "slow-409" => c.conflicts_409 > 0 && c.double_charges == 0 && c.charges == c.intended,
+        "crash-window" => c.crashes_in_window > 0 && c.double_charges > 0,
+        "crash-window-pk" => c.crashes_in_window > 0 && c.provider_replays > 0 && c.double_charges == 0,
+        "provider-timeout" => c.provider_timeouts > 0 && c.double_charges > 0,
+        "lock-timeout" => c.lock_takeovers > 0 && c.double_charges > 0,
+        "same-payload" => c.silent_losses > 0 && c.mismatches_422 == 0,
         _ => false,
     }
 }

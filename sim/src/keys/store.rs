@@ -6,7 +6,13 @@
 //! "Implementing Stripe-like Idempotency Keys in Postgres": `started` until the
 //! charge is recorded, then `charge_created`. A released record (after a 5xx
 //! under the release choice, or after a crash of a durable store's owner) can
-//! be claimed again and resumes from its recovery point.
+//! be claimed again and resumes from its recovery point. With a lock timeout
+//! (Brandur's `locked_at`), a key held longer than the timeout may be taken
+//! over by a new request, which resumes from the recovery point too.
+//!
+//! Each record has a row id, assigned when the record is created; the server
+//! derives its own Idempotency-Key at the provider from it, so a record that
+//! is pruned or wiped and created again gets a new provider key.
 
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
@@ -16,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecoveryPoint {
-    /// The key was claimed; no charge is recorded yet.
+    /// The key was claimed; no charge is recorded yet (the provider may have charged).
     Started,
     /// The provider's charge is recorded; only the response is missing.
     ChargeCreated,
@@ -32,6 +38,8 @@ pub enum KeyState {
         point: RecoveryPoint,
         /// The claim token of the request that holds the key.
         claim: u64,
+        /// When the holder took the lock (Brandur's `locked_at`).
+        locked_at: SimTime,
     },
     /// Nobody holds the key; the next request with it resumes from `point`.
     Released {
@@ -50,6 +58,8 @@ pub enum KeyState {
 /// One key's record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct KeyRecord {
+    /// The row's id, new for every record created.
+    pub id: u64,
     /// The fingerprint of the request that created the record.
     pub fingerprint: u64,
     /// When the record was created (TTL counts from here, as Stripe's pruning does).
@@ -66,6 +76,14 @@ pub enum Resolution {
     Run {
         /// `None` for a fresh key, else the recovery point it resumes from.
         resumed_from: Option<RecoveryPoint>,
+    },
+    /// The key's lock is older than the lock timeout: the request takes it
+    /// over and resumes from `point` (the old holder can no longer write).
+    TakeOver {
+        /// The recovery point it resumes from.
+        point: RecoveryPoint,
+        /// How old the lock was.
+        age: SimDuration,
     },
     /// Another request holds the key: 409 Conflict, not stored, retryable.
     Conflict,
@@ -87,6 +105,7 @@ pub struct KeyStore {
     // The keys currently in progress, so that releasing a crashed server's
     // keys costs what it releases, not the size of the whole store.
     in_progress: BTreeSet<u32>,
+    next_id: u64,
 }
 
 impl KeyStore {
@@ -100,9 +119,14 @@ impl KeyStore {
         ttl > SimDuration::ZERO && self.records.get(&key).is_some_and(|r| now >= r.created_at + ttl)
     }
 
-    /// Drops an expired record, as a pruning job would; returns whether it did.
+    /// Drops an expired record, as a pruning job would; returns whether it
+    /// did. Only completed records are pruned: like Stripe, which prunes keys
+    /// whose response is stored, the lab never prunes a key still in progress
+    /// or released with a recovery point, so pruning never starts a second
+    /// execution of a request that is still under way.
     pub fn prune_if_expired(&mut self, key: u32, now: SimTime, ttl: SimDuration) -> bool {
-        let expired = self.is_expired(key, now, ttl);
+        let completed = self.records.get(&key).is_some_and(|r| matches!(r.state, KeyState::Completed { .. }));
+        let expired = completed && self.is_expired(key, now, ttl);
         if expired {
             self.records.remove(&key);
             self.in_progress.remove(&key);
@@ -112,7 +136,9 @@ impl KeyStore {
 
     /// Resolves a request with `key` and `fingerprint` atomically: the check
     /// and the claim are one step, so two requests can never both run.
-    /// `check_fingerprint` is the server's choice to compare fingerprints.
+    /// `check_fingerprint` is the server's choice to compare fingerprints;
+    /// `lock_timeout` lets a request take over a lock older than it (zero:
+    /// never, locks are released at restart instead).
     pub fn resolve(
         &mut self,
         now: SimTime,
@@ -120,14 +146,17 @@ impl KeyStore {
         fingerprint: u64,
         check_fingerprint: bool,
         claim: u64,
+        lock_timeout: SimDuration,
     ) -> Resolution {
         let Some(rec) = self.records.get_mut(&key) else {
+            self.next_id += 1;
             self.records.insert(
                 key,
                 KeyRecord {
+                    id: self.next_id,
                     fingerprint,
                     created_at: now,
-                    state: KeyState::InProgress { point: RecoveryPoint::Started, claim },
+                    state: KeyState::InProgress { point: RecoveryPoint::Started, claim, locked_at: now },
                 },
             );
             self.in_progress.insert(key);
@@ -139,9 +168,17 @@ impl KeyStore {
             return Resolution::Mismatch;
         }
         match rec.state {
-            KeyState::InProgress { .. } => Resolution::Conflict,
+            KeyState::InProgress { point, locked_at, .. } => {
+                let age = now.saturating_since(locked_at);
+                if lock_timeout > SimDuration::ZERO && age >= lock_timeout {
+                    rec.state = KeyState::InProgress { point, claim, locked_at: now };
+                    Resolution::TakeOver { point, age }
+                } else {
+                    Resolution::Conflict
+                }
+            }
             KeyState::Released { point } => {
-                rec.state = KeyState::InProgress { point, claim };
+                rec.state = KeyState::InProgress { point, claim, locked_at: now };
                 self.in_progress.insert(key);
                 Resolution::Run { resumed_from: Some(point) }
             }
@@ -151,7 +188,10 @@ impl KeyStore {
 
     /// Records the charge's recovery point, if `claim` still holds the key.
     pub fn mark_charged(&mut self, key: u32, claim: u64) -> bool {
-        self.update(key, claim, KeyState::InProgress { point: RecoveryPoint::ChargeCreated, claim })
+        let Some(KeyState::InProgress { locked_at, .. }) = self.records.get(&key).map(|r| r.state) else {
+            return false;
+        };
+        self.update(key, claim, KeyState::InProgress { point: RecoveryPoint::ChargeCreated, claim, locked_at })
     }
 
     /// Stores the response, if `claim` still holds the key.
@@ -177,10 +217,11 @@ impl KeyStore {
         }
     }
 
-    /// After a crash of a durable store's server: every key still held by a
-    /// dead request is released with its recovery point (Brandur's design lets
-    /// a retry take over a lock older than 90 s; the lab releases at restart
-    /// so runs stay short). Returns the released keys and their points.
+    /// After a crash of a durable store's server, when the lab's recovery is
+    /// "released at restart": every key still held by a dead request is
+    /// released with its recovery point. (Brandur's design instead lets a
+    /// request take over a lock older than a timeout; see `resolve`.)
+    /// Returns the released keys and their points.
     pub fn release_orphans(&mut self) -> Vec<(u32, RecoveryPoint)> {
         let mut out = Vec::new();
         for key in std::mem::take(&mut self.in_progress) {
@@ -195,11 +236,12 @@ impl KeyStore {
     }
 
     /// A volatile store loses everything on a crash.
-    pub fn wipe(&mut self) -> usize {
-        let n = self.records.len();
+    /// Returns the keys it forgot.
+    pub fn wipe(&mut self) -> Vec<u32> {
+        let keys = self.records.keys().copied().collect();
         self.records.clear();
         self.in_progress.clear();
-        n
+        keys
     }
 
     /// How many keys are stored.
@@ -218,41 +260,45 @@ mod tests {
     use super::*;
 
     const T0: SimTime = SimTime(0);
+    const NO_TIMEOUT: SimDuration = SimDuration::ZERO;
 
     #[test]
     fn a_fresh_key_runs_and_a_second_request_while_it_runs_gets_409() {
         let mut s = KeyStore::default();
-        assert_eq!(s.resolve(T0, 1, 10, true, 1), Resolution::Run { resumed_from: None });
-        assert_eq!(s.resolve(T0, 1, 10, true, 2), Resolution::Conflict);
+        assert_eq!(s.resolve(T0, 1, 10, true, 1, NO_TIMEOUT), Resolution::Run { resumed_from: None });
+        assert_eq!(s.resolve(T0, 1, 10, true, 2, NO_TIMEOUT), Resolution::Conflict);
     }
 
     #[test]
     fn a_completed_key_replays_its_stored_response() {
         let mut s = KeyStore::default();
-        s.resolve(T0, 1, 10, true, 1);
+        s.resolve(T0, 1, 10, true, 1, NO_TIMEOUT);
         assert!(s.complete(1, 1, 201, 0));
-        assert_eq!(s.resolve(T0, 1, 10, true, 2), Resolution::Replay { status: 201, for_op: 0 });
+        assert_eq!(s.resolve(T0, 1, 10, true, 2, NO_TIMEOUT), Resolution::Replay { status: 201, for_op: 0 });
     }
 
     #[test]
     fn a_different_payload_gets_422_with_the_fingerprint_and_a_replay_without() {
         let mut s = KeyStore::default();
-        s.resolve(T0, 1, 10, true, 1);
-        assert_eq!(s.resolve(T0, 1, 99, true, 2), Resolution::Mismatch);
+        s.resolve(T0, 1, 10, true, 1, NO_TIMEOUT);
+        assert_eq!(s.resolve(T0, 1, 99, true, 2, NO_TIMEOUT), Resolution::Mismatch);
         s.complete(1, 1, 201, 0);
-        assert_eq!(s.resolve(T0, 1, 99, true, 3), Resolution::Mismatch);
+        assert_eq!(s.resolve(T0, 1, 99, true, 3, NO_TIMEOUT), Resolution::Mismatch);
         // Without the fingerprint the second operation is answered with the
         // first one's response: the silent loss.
-        assert_eq!(s.resolve(T0, 1, 99, false, 4), Resolution::Replay { status: 201, for_op: 0 });
+        assert_eq!(s.resolve(T0, 1, 99, false, 4, NO_TIMEOUT), Resolution::Replay { status: 201, for_op: 0 });
     }
 
     #[test]
     fn a_released_key_resumes_from_its_recovery_point() {
         let mut s = KeyStore::default();
-        s.resolve(T0, 1, 10, true, 1);
+        s.resolve(T0, 1, 10, true, 1, NO_TIMEOUT);
         assert!(s.mark_charged(1, 1));
         assert_eq!(s.release_orphans(), vec![(1, RecoveryPoint::ChargeCreated)]);
-        assert_eq!(s.resolve(T0, 1, 10, true, 2), Resolution::Run { resumed_from: Some(RecoveryPoint::ChargeCreated) });
+        assert_eq!(
+            s.resolve(T0, 1, 10, true, 2, NO_TIMEOUT),
+            Resolution::Run { resumed_from: Some(RecoveryPoint::ChargeCreated) }
+        );
         // The dead claim can no longer write.
         assert!(!s.complete(1, 1, 201, 0));
         assert!(s.complete(1, 2, 201, 0));
@@ -262,11 +308,14 @@ mod tests {
     fn an_expired_key_is_pruned_and_then_treated_as_new() {
         let mut s = KeyStore::default();
         let ttl = SimDuration::from_ms(100);
-        s.resolve(T0, 1, 10, true, 1);
+        s.resolve(T0, 1, 10, true, 1, NO_TIMEOUT);
         s.complete(1, 1, 201, 0);
         assert!(!s.prune_if_expired(1, SimTime::from_ms(99), ttl));
         assert!(s.prune_if_expired(1, SimTime::from_ms(100), ttl));
-        assert_eq!(s.resolve(SimTime::from_ms(100), 1, 10, true, 2), Resolution::Run { resumed_from: None });
+        assert_eq!(
+            s.resolve(SimTime::from_ms(100), 1, 10, true, 2, NO_TIMEOUT),
+            Resolution::Run { resumed_from: None }
+        );
         // A zero TTL means keys never expire.
         assert!(!s.is_expired(1, SimTime::from_ms(1_000_000), SimDuration::ZERO));
     }
@@ -275,7 +324,7 @@ mod tests {
     fn only_keys_still_in_progress_are_released_after_a_crash() {
         let mut s = KeyStore::default();
         for key in 1..=4 {
-            s.resolve(T0, key, 10, true, u64::from(key));
+            s.resolve(T0, key, 10, true, u64::from(key), NO_TIMEOUT);
         }
         s.complete(2, 2, 201, 0);
         s.release(3, 3, RecoveryPoint::Started);
@@ -285,11 +334,41 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_older_than_the_timeout_is_taken_over_and_a_younger_one_answers_409() {
+        let mut s = KeyStore::default();
+        let timeout = SimDuration::from_ms(100);
+        s.resolve(T0, 1, 10, true, 1, timeout);
+        assert_eq!(s.resolve(SimTime::from_ms(99), 1, 10, true, 2, timeout), Resolution::Conflict);
+        assert_eq!(
+            s.resolve(SimTime::from_ms(100), 1, 10, true, 3, timeout),
+            Resolution::TakeOver { point: RecoveryPoint::Started, age: timeout }
+        );
+        // The old holder can no longer write; the new one can.
+        assert!(!s.mark_charged(1, 1));
+        assert!(s.mark_charged(1, 3));
+        // Without a lock timeout the lock is never taken over.
+        assert_eq!(s.resolve(SimTime::from_ms(10_000), 1, 10, true, 4, NO_TIMEOUT), Resolution::Conflict);
+    }
+
+    #[test]
+    fn only_completed_keys_are_pruned_and_a_new_record_gets_a_new_id() {
+        let mut s = KeyStore::default();
+        let ttl = SimDuration::from_ms(100);
+        s.resolve(T0, 1, 10, true, 1, NO_TIMEOUT);
+        let first = s.get(1).map(|r| r.id);
+        assert!(!s.prune_if_expired(1, SimTime::from_ms(500), ttl), "an in-progress key is never pruned");
+        s.complete(1, 1, 201, 0);
+        assert!(s.prune_if_expired(1, SimTime::from_ms(500), ttl));
+        s.resolve(SimTime::from_ms(500), 1, 10, true, 2, NO_TIMEOUT);
+        assert_ne!(s.get(1).map(|r| r.id), first);
+    }
+
+    #[test]
     fn a_wipe_forgets_every_key() {
         let mut s = KeyStore::default();
-        s.resolve(T0, 1, 10, true, 1);
-        s.resolve(T0, 2, 11, true, 2);
-        assert_eq!(s.wipe(), 2);
-        assert_eq!(s.resolve(T0, 1, 10, true, 3), Resolution::Run { resumed_from: None });
+        s.resolve(T0, 1, 10, true, 1, NO_TIMEOUT);
+        s.resolve(T0, 2, 11, true, 2, NO_TIMEOUT);
+        assert_eq!(s.wipe(), vec![1, 2]);
+        assert_eq!(s.resolve(T0, 1, 10, true, 3, NO_TIMEOUT), Resolution::Run { resumed_from: None });
     }
 }

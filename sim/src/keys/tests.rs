@@ -3,6 +3,8 @@
 
 use super::*;
 use crate::backoff::Strategy as Backoffs;
+use crate::error::SimError;
+use crate::keys::view;
 use crate::lab::Lab;
 use proptest::prelude::{any, prop_assert, prop_assert_eq, prop_oneof, proptest, Just, ProptestConfig};
 use proptest::strategy::Strategy as _;
@@ -38,13 +40,16 @@ fn a_perfect_network_charges_each_operation_once_without_retries() {
 
 #[test]
 fn the_fingerprint_hashes_method_path_and_canonical_body() {
-    let a = fingerprint(METHOD, PATH, &canonical_body(0));
-    assert_eq!(a, fingerprint("POST", "/v1/charges", &canonical_body(0)));
-    assert_ne!(a, fingerprint(METHOD, PATH, &canonical_body(1)));
-    assert_ne!(a, fingerprint("PUT", PATH, &canonical_body(0)));
-    assert_ne!(a, fingerprint(METHOD, "/v1/refunds", &canonical_body(0)));
-    // Two operations that share a key differ in amount, so their bodies differ.
+    let body = |op: u32| canonical_body(body_of(op).0, body_of(op).1);
+    let a = fingerprint(METHOD, PATH, &body(0));
+    assert_eq!(a, fingerprint("POST", "/v1/charges", &body(0)));
+    assert_ne!(a, fingerprint(METHOD, PATH, &body(1)));
+    assert_ne!(a, fingerprint("PUT", PATH, &body(0)));
+    assert_ne!(a, fingerprint(METHOD, "/v1/refunds", &body(0)));
+    // Two operations that share a key differ in amount, so their bodies differ;
+    // two with the same customer and amount give the same bytes.
     assert_ne!(body_of(0).1, body_of(1).1);
+    assert_eq!(canonical_body(3, 1_000), canonical_body(3, 1_000));
 }
 
 #[test]
@@ -53,7 +58,7 @@ fn a_missing_key_where_one_is_required_gets_400_and_charges_nothing() {
     let c = run_ok(&p).counters;
     assert_eq!(c.missing_key_400, c.attempts);
     assert_eq!(c.charges, 0);
-    assert_eq!(c.failed_visibly, 10);
+    assert_eq!((c.rejected, c.gave_up), (10, 0));
     assert_eq!(c.silent_losses, 0);
 }
 
@@ -63,7 +68,7 @@ fn a_reused_key_with_the_fingerprint_gets_422_and_no_silent_loss() {
     let c = run_ok(&p).counters;
     assert_eq!(c.mismatches_422, 20, "{c:?}");
     assert_eq!(c.silent_losses, 0);
-    assert_eq!(c.failed_visibly, 20);
+    assert_eq!(c.rejected, 20);
     assert_eq!(c.double_charges, 0);
 }
 
@@ -72,7 +77,7 @@ fn releasing_the_key_after_a_5xx_completes_what_replaying_the_500_fails() {
     let stored = run_ok(&KeysParams { ops: 300, ..presets::params_of("replay-5xx") }).counters;
     let released =
         run_ok(&KeysParams { ops: 300, on_5xx: On5xx::ReleaseKey, ..presets::params_of("replay-5xx") }).counters;
-    assert!(stored.replayed_5xx > 0 && stored.failed_visibly > 0, "{stored:?}");
+    assert!(stored.replayed_5xx > 0 && stored.gave_up > 0, "{stored:?}");
     assert_eq!(released.replayed_5xx, 0);
     assert!(released.charges > stored.charges, "{released:?} vs {stored:?}");
     for c in [&stored, &released] {
@@ -82,12 +87,25 @@ fn releasing_the_key_after_a_5xx_completes_what_replaying_the_500_fails() {
 }
 
 #[test]
-fn a_durable_store_resumes_from_charge_created_instead_of_charging_again() {
-    let p = KeysParams { ops: 200, store: Durability::Durable, ..presets::params_of("volatile-crash") };
-    let c = run_ok(&p).counters;
-    assert!(c.crashes > 0 && c.charges_skipped > 0, "{c:?}");
-    assert_eq!(c.double_charges, 0);
-    assert_eq!(c.keys_lost, 0);
+fn a_crash_in_the_window_double_charges_without_provider_keys_and_is_replayed_with_them() {
+    let without = run_ok(&KeysParams { ops: 200, ..presets::params_of("crash-window") }).counters;
+    let with = run_ok(&KeysParams { ops: 200, ..presets::params_of("crash-window-pk") }).counters;
+    assert!(without.crashes_in_window > 0 && without.double_charges > 0, "{without:?}");
+    assert!(with.crashes_in_window > 0 && with.provider_replays > 0, "{with:?}");
+    assert_eq!((with.double_charges, with.keys_wiped), (0, 0), "{with:?}");
+}
+
+#[test]
+fn a_request_resumed_from_charge_created_does_not_call_the_provider_again() {
+    // Another request's crash can strike after charge_created is recorded and
+    // before the response is stored; the retry then skips the charge.
+    let found = (0..40u64).find_map(|seed| {
+        let p = KeysParams { ops: 100, seed, crash_before_charge: 0.1, ..presets::params_of("crash-window") };
+        let c = run_ok(&p).counters;
+        (c.charges_skipped > 0).then_some(c)
+    });
+    let c = found.expect("some seed resumes from charge_created");
+    assert!(c.charges_skipped > 0, "{c:?}");
 }
 
 #[test]
@@ -183,99 +201,238 @@ fn every_step_has_a_sentence_and_the_ledger_agrees_with_the_counters() {
     }
 }
 
+/// Every fault as whole percents: request loss, response loss, crash before
+/// the call, crash in the window, provider error, provider timeout.
+fn faults() -> impl proptest::strategy::Strategy<Value = [u32; 6]> {
+    (0u32..=40, 0u32..=40, 0u32..=20, 0u32..=20, 0u32..=20, 0u32..=20).prop_map(|(a, b, c, d, e, f)| [a, b, c, d, e, f])
+}
+
+fn with_faults(p: KeysParams, f: [u32; 6]) -> KeysParams {
+    let pct = |x: u32| f64::from(x) / 100.0;
+    KeysParams {
+        request_loss: pct(f[0]),
+        response_loss: pct(f[1]),
+        crash_before_charge: pct(f[2]),
+        crash_after_charge: pct(f[3]),
+        provider_error: pct(f[4]),
+        provider_timeout: pct(f[5]),
+        ..p
+    }
+}
+
+fn backoffs() -> impl proptest::strategy::Strategy<Value = Backoffs> {
+    prop_oneof![
+        Just(Backoffs::FullJitter),
+        Just(Backoffs::EqualJitter),
+        Just(Backoffs::Decorrelated),
+        Just(Backoffs::Exponential)
+    ]
+}
+
+/// The correct setup (one key per operation, fingerprint, durable store,
+/// provider keys, a TTL beyond the retries) under every fault, either 5xx
+/// choice, any lock recovery and identical payloads.
 fn correct_setup() -> impl proptest::strategy::Strategy<Value = KeysParams> {
     (
         any::<u64>(),
-        (0u32..=40, 0u32..=40, 0u32..=20, 0u32..=20, 0u32..=20),
+        faults(),
         (10u32..=300, 20u32..=400),
-        prop_oneof![Just(0u32), Just(60_000u32)],
-        any::<bool>(),
-        prop_oneof![
-            Just(Backoffs::FullJitter),
-            Just(Backoffs::EqualJitter),
-            Just(Backoffs::Decorrelated),
-            Just(Backoffs::Exponential)
-        ],
+        (prop_oneof![Just(0u32), Just(60_000u32)], prop_oneof![Just(0u32), 50u32..=400]),
+        (any::<bool>(), 0u32..=100),
+        backoffs(),
     )
-        .prop_map(|(seed, (rq, rs, cb, ca, pe), (proc_ms, timeout_ms), ttl, release, backoff)| KeysParams {
-            ops: 30,
-            policy: ClientPolicy::KeyPerOperation,
-            fingerprint: true,
-            require_key: true,
-            on_5xx: if release { On5xx::ReleaseKey } else { On5xx::StoreAndReplay },
-            store: Durability::Durable,
-            request_loss: f64::from(rq) / 100.0,
-            response_loss: f64::from(rs) / 100.0,
-            crash_before_charge: f64::from(cb) / 100.0,
-            crash_after_charge: f64::from(ca) / 100.0,
-            provider_error: f64::from(pe) / 100.0,
-            processing_ms: proc_ms,
-            timeout_ms,
-            key_ttl_ms: ttl,
-            attempts_max: 20,
-            backoff,
-            backoff_base_ms: 20,
-            backoff_cap_ms: 1_000,
-            seed,
+        .prop_map(|(seed, f, (proc_ms, timeout_ms), (ttl, lock), (release, same), backoff)| {
+            let p = KeysParams {
+                ops: 30,
+                policy: ClientPolicy::KeyPerOperation,
+                fingerprint: true,
+                require_key: true,
+                provider_keys: true,
+                on_5xx: if release { On5xx::ReleaseKey } else { On5xx::StoreAndReplay },
+                store: Durability::Durable,
+                processing_ms: proc_ms,
+                timeout_ms,
+                key_ttl_ms: ttl,
+                lock_timeout_ms: lock,
+                same_payload: f64::from(same) / 100.0,
+                attempts_max: 20,
+                backoff,
+                backoff_base_ms: 20,
+                backoff_cap_ms: 1_000,
+                seed,
+                ..KeysParams::default()
+            };
+            with_faults(p, f)
         })
+}
+
+/// Every knob the lesson turns, including TTLs short enough to prune during
+/// an operation and lock timeouts shorter than the processing time.
+fn any_setup() -> impl proptest::strategy::Strategy<Value = KeysParams> {
+    (
+        (any::<u64>(), 0usize..4, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        faults(),
+        (prop_oneof![Just(0u32), 50u32..=400, Just(60_000u32)], prop_oneof![Just(0u32), 50u32..=400]),
+        (0u32..=100, 1u32..=20, 10u32..=300, 20u32..=400),
+    )
+        .prop_map(|((seed, policy, fp, volatile, pk, release), f, (ttl, lock), (same, attempts, proc_ms, tmo))| {
+            let p = KeysParams {
+                ops: 20,
+                policy: ClientPolicy::ALL[policy],
+                fingerprint: fp,
+                store: if volatile { Durability::Volatile } else { Durability::Durable },
+                provider_keys: pk,
+                on_5xx: if release { On5xx::ReleaseKey } else { On5xx::StoreAndReplay },
+                key_ttl_ms: ttl,
+                lock_timeout_ms: lock,
+                same_payload: f64::from(same) / 100.0,
+                attempts_max: attempts,
+                processing_ms: proc_ms,
+                timeout_ms: tmo,
+                seed,
+                ..KeysParams::default()
+            };
+            with_faults(p, f)
+        })
+}
+
+/// The operations a crash struck in the window, and those whose timed-out
+/// provider call did charge.
+fn struck(r: &KeysRun) -> Vec<u32> {
+    let mut ops: Vec<u32> = r
+        .trace
+        .records()
+        .iter()
+        .filter_map(|x| match x.record {
+            KeysRecord::Crashed { op, phase: CrashPhase::AfterCharge, .. } => Some(op),
+            KeysRecord::ProviderTimedOut { op, charged: true, .. } => Some(op),
+            _ => None,
+        })
+        .collect();
+    ops.dedup();
+    ops
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
     #[test]
-    fn with_one_key_per_operation_a_fingerprint_and_a_durable_store_nothing_is_charged_twice_or_silently_lost(
+    fn the_correct_setup_charges_each_operation_once_or_the_client_gave_up_and_the_counters_say_so(
         p in correct_setup()
     ) {
         let r = run_ok(&p);
         let c = &r.counters;
-        prop_assert_eq!(c.double_charges, 0, "seed {}: {:?}", p.seed, c);
-        prop_assert_eq!(c.silent_losses, 0, "seed {}: {:?}", p.seed, c);
+        prop_assert_eq!((c.double_charges, c.silent_losses, c.rejected, c.rejected_but_charged), (0, 0, 0, 0), "{:?}", c);
+        let mut gave_up_charged = 0;
         for o in &r.ops {
-            prop_assert!(o.charges <= 1);
+            prop_assert!(o.charges <= 1, "op {} charged {} times: {:?}", o.op, o.charges, p);
             match o.belief {
                 Some(Belief::Charged { for_op, .. }) => {
                     prop_assert_eq!(o.charges, 1);
                     prop_assert_eq!(for_op, o.op);
                 }
-                Some(Belief::Rejected { .. }) | Some(Belief::GaveUp { .. }) => {}
+                Some(Belief::GaveUp { .. }) => gave_up_charged += o.charges,
+                Some(Belief::Rejected { status }) => prop_assert!(false, "op {} rejected with {}", o.op, status),
                 None => prop_assert!(false, "operation {} never finished", o.op),
             }
         }
-        // Charges equal intended operations unless the client ran out of
-        // attempts, or Stripe's choice replayed a 500 (both visible to it).
-        prop_assert_eq!(c.charges + c.failed_visibly - c.gave_up_but_charged, c.intended, "{:?}", c);
-        if p.on_5xx == On5xx::ReleaseKey && c.failed_visibly == 0 {
+        prop_assert_eq!(c.believed_charged + c.gave_up, c.intended);
+        prop_assert_eq!(c.gave_up_but_charged, gave_up_charged);
+        if p.on_5xx == On5xx::ReleaseKey && c.gave_up == 0 {
             prop_assert_eq!(c.charges, c.intended);
         }
     }
 
     #[test]
-    fn any_knobs_finish_within_the_limits_and_keep_the_books_consistent(
-        seed in any::<u64>(), policy in 0usize..4, fp in any::<bool>(), volatile in any::<bool>(),
-        rq in 0u32..=100, rs in 0u32..=100, cb in 0u32..=100, ca in 0u32..=100, pe in 0u32..=100,
-        ttl in 0u32..=1_000, attempts in 1u32..=20,
-    ) {
-        let p = KeysParams {
-            ops: 20,
-            policy: ClientPolicy::ALL[policy],
-            fingerprint: fp,
-            store: if volatile { Durability::Volatile } else { Durability::Durable },
-            request_loss: f64::from(rq) / 100.0,
-            response_loss: f64::from(rs) / 100.0,
-            crash_before_charge: f64::from(cb) / 100.0,
-            crash_after_charge: f64::from(ca) / 100.0,
-            provider_error: f64::from(pe) / 100.0,
-            key_ttl_ms: ttl,
-            attempts_max: attempts,
-            seed,
-            ..Default::default()
-        };
+    fn any_knobs_finish_within_the_limits_and_the_counters_match_each_operation(p in any_setup()) {
         let r = run_ok(&p);
         let c = &r.counters;
+        let count = |f: &dyn Fn(&OpOutcome) -> bool| r.ops.iter().filter(|o| f(o)).count() as u32;
+        let believed = |o: &OpOutcome| matches!(o.belief, Some(Belief::Charged { .. }));
+        let rejected = |o: &OpOutcome| matches!(o.belief, Some(Belief::Rejected { .. }));
+        let gave_up = |o: &OpOutcome| matches!(o.belief, Some(Belief::GaveUp { .. }));
         prop_assert!(r.ops.iter().all(|o| o.belief.is_some()));
-        prop_assert_eq!(c.believed_charged + c.failed_visibly, c.intended);
+        prop_assert_eq!(c.believed_charged, count(&believed));
+        prop_assert_eq!(c.silent_losses, count(&|o| believed(o) && o.charges == 0));
+        prop_assert_eq!(c.rejected, count(&|o| rejected(o) && o.charges == 0));
+        prop_assert_eq!(c.rejected_but_charged, count(&|o| rejected(o) && o.charges > 0));
+        prop_assert_eq!(c.gave_up, count(&gave_up));
+        prop_assert_eq!(c.gave_up_but_charged, count(&|o| gave_up(o) && o.charges > 0));
+        prop_assert_eq!(c.believed_charged + c.rejected + c.rejected_but_charged + c.gave_up, c.intended);
         prop_assert_eq!(r.ops.iter().map(|o| o.charges).sum::<u32>(), c.charges);
-        prop_assert!(c.attempts <= c.intended * attempts);
+        prop_assert_eq!(r.ops.iter().map(|o| o.charges.saturating_sub(1)).sum::<u32>(), c.double_charges);
+        prop_assert!(c.attempts <= c.intended * p.attempts_max);
+        // The ledger's provider column has one line per charge, naming its operation.
+        let (_, provider) = view::ledger(&r);
+        prop_assert_eq!(provider.len() as u32, c.charges);
+        // Without provider keys, nothing but a stopped client escapes a second
+        // charge once the window or a timed-out call that charged struck.
+        if !p.provider_keys && p.store == Durability::Durable && p.lock_timeout_ms == 0 && p.policy == ClientPolicy::KeyPerOperation && p.on_5xx == On5xx::ReleaseKey && p.key_ttl_ms == 0 {
+            for op in struck(&r) {
+                let o = &r.ops[op as usize];
+                prop_assert!(o.charges >= 2 || gave_up(o), "op {} struck in the window but {:?}", op, o);
+            }
+        }
+        // With provider keys, one key per operation and a durable store that never prunes,
+        // no operation is charged twice, whatever else goes wrong.
+        if p.provider_keys && p.store == Durability::Durable && p.policy == ClientPolicy::KeyPerOperation && p.key_ttl_ms == 0 {
+            prop_assert_eq!(c.double_charges, 0, "{:?}", p);
+        }
     }
+
+    #[test]
+    fn a_reused_key_over_identical_payloads_is_silently_lost_even_with_the_fingerprint(
+        seed in any::<u64>(), ops in 2u32..=40,
+    ) {
+        let p = KeysParams { ops, seed, fingerprint: true, same_payload: 1.0, ..presets::params_of("same-payload") };
+        let r = run_ok(&p);
+        for o in r.ops.iter().filter(|o| o.op % 2 == 1) {
+            prop_assert_eq!(o.twin_of, Some(o.op - 1));
+            prop_assert_eq!(o.charges, 0);
+            prop_assert!(matches!(o.belief, Some(Belief::Charged { for_op, .. }) if for_op == o.op - 1), "{:?}", o);
+        }
+        prop_assert_eq!(r.counters.silent_losses, ops / 2);
+        prop_assert_eq!(r.counters.mismatches_422, 0);
+        // One key per operation cures it.
+        let cured = run_ok(&KeysParams { policy: ClientPolicy::KeyPerOperation, ..p }).counters;
+        prop_assert_eq!((cured.silent_losses, cured.charges), (0, ops));
+    }
+}
+
+#[test]
+fn a_provider_timeout_with_release_double_charges_only_without_provider_keys() {
+    let without = run_ok(&KeysParams { ops: 300, ..presets::params_of("provider-timeout") }).counters;
+    let with = run_ok(&KeysParams { ops: 300, provider_keys: true, ..presets::params_of("provider-timeout") }).counters;
+    assert!(without.provider_timeouts > 0 && without.double_charges > 0, "{without:?}");
+    assert!(with.provider_timeouts > 0 && with.provider_replays > 0, "{with:?}");
+    assert_eq!(with.double_charges, 0, "{with:?}");
+}
+
+#[test]
+fn a_ttl_that_prunes_during_the_retries_is_found_to_double_charge_even_with_provider_keys() {
+    // A pruned record comes back with a new id, so a new provider key.
+    let c = run_ok(&KeysParams { ops: 300, provider_keys: true, ..presets::params_of("short-ttl") }).counters;
+    assert!(c.keys_expired > 0 && c.double_charges > 0, "{c:?}");
+}
+
+#[test]
+fn a_lock_taken_over_from_a_running_request_double_charges_without_provider_keys_only() {
+    let without = run_ok(&KeysParams { ops: 200, ..presets::params_of("lock-timeout") }).counters;
+    let with = run_ok(&KeysParams { ops: 200, provider_keys: true, ..presets::params_of("lock-timeout") }).counters;
+    assert!(without.lock_takeovers > 0 && without.double_charges > 0, "{without:?}");
+    assert!(with.lock_takeovers > 0 && with.double_charges == 0, "{with:?}");
+    // A lock timeout longer than the processing time: retries while the lock
+    // is younger than the timeout get 409, and nothing is taken over.
+    let long = run_ok(&KeysParams { ops: 200, lock_timeout_ms: 1_000, ..presets::params_of("lock-timeout") }).counters;
+    assert!(long.conflicts_409 > 0 && long.lock_takeovers == 0 && long.double_charges == 0, "{long:?}");
+}
+
+#[test]
+fn the_decisive_step_is_the_second_charge_in_the_crash_window_preset() {
+    let params = presets::params_of("crash-window");
+    let r = run_ok(&KeysParams { ops: presets::step_ops(params.policy), ..params });
+    let step = view::decisive_step(&r).expect("a failure to jump to");
+    assert!(matches!(r.trace.records()[step - 1].record, KeysRecord::Charged { count: 2, .. }));
+    let correct = presets::params_of("correct");
+    assert_eq!(view::decisive_step(&run_ok(&KeysParams { ops: 1, ..correct })), None);
 }

@@ -6,6 +6,8 @@ use super::store::RecoveryPoint;
 use super::{Belief, CrashPhase, KeysRecord, KeysRun};
 use serde::Serialize;
 
+pub use super::ledger::{decisive_step, ledger, LedgerLine, Tone};
+
 /// The lanes of the sequence diagram, top to bottom.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Lane {
@@ -144,31 +146,7 @@ pub struct StepView {
     pub badge: Option<(u32, Badge)>,
 }
 
-/// How a ledger line reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Tone {
-    /// Fine.
-    Good,
-    /// Wrong: a double charge, a silent loss.
-    Bad,
-    /// Neither: a visible failure the client knows about.
-    Neutral,
-}
-
-/// One line of the two-column ledger.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LedgerLine {
-    /// The step at which it appears (1-based, as the step controls count).
-    pub step: usize,
-    /// The operation.
-    pub op: u32,
-    /// The text.
-    pub text: String,
-    /// How it reads.
-    pub tone: Tone,
-}
-
-fn money(cents: u32) -> String {
+pub(super) fn money(cents: u32) -> String {
     format!("${}.{:02}", cents / 100, cents % 100)
 }
 
@@ -190,7 +168,7 @@ fn point_name(p: RecoveryPoint) -> &'static str {
 pub fn steps(run: &KeysRun) -> Vec<StepView> {
     let half_us = u64::from(run.params.processing_ms) * 500;
     let timeout_us = u64::from(run.params.timeout_ms) * 1_000;
-    let amount = |op: u32| money(super::body_of(op).1);
+    let amount = |op: u32| money(run.ops.get(op as usize).map_or(0, |o| o.amount_cents));
     let item = |lane: Lane, to: Option<Lane>, x0: u64, x1: u64, label: String, shape: Shape| SeqItem {
         lane,
         to,
@@ -205,9 +183,17 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
         let mut badge = None;
         let mut items = Vec::new();
         let line = match &r.record {
-            KeysRecord::OpStarted { op, amount_cents } => {
+            KeysRecord::OpStarted { op, amount_cents, twin_of } => {
                 items.push(item(Lane::Client, None, t, t, format!("op {}", op + 1), Shape::Block));
-                format!("The client starts operation {}: charge {}.", op + 1, money(*amount_cents))
+                match twin_of {
+                    Some(prev) => format!(
+                        "The client starts operation {}: charge {}, the same customer and amount as operation {} (an identical payload).",
+                        op + 1,
+                        money(*amount_cents),
+                        prev + 1
+                    ),
+                    None => format!("The client starts operation {}: charge {}.", op + 1, money(*amount_cents)),
+                }
             }
             KeysRecord::RequestSent { op, attempt, key, hop_us, .. } => {
                 let label = format!("#{attempt} {}", key_name(*key));
@@ -251,6 +237,13 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                     Some(p) => format!("Attempt {attempt}: K{key} was released; the server claims it and resumes from {}.", point_name(*p)),
                 }
             }
+            KeysRecord::LockTakenOver { attempt, key, age_us, .. } => {
+                items.push(item(Lane::Store, None, t, t, format!("K{key} taken over"), Shape::Bad));
+                format!(
+                    "Attempt {attempt}: K{key} has been locked for {:.0} ms, longer than the lock timeout: the server takes the lock over and resumes, whether or not the old holder is still running.",
+                    *age_us as f64 / 1_000.0
+                )
+            }
             KeysRecord::Conflict { attempt, key, .. } => {
                 items.push(item(Lane::Store, None, t, t, format!("K{key} busy: 409"), Shape::Bad));
                 format!("Attempt {attempt}: K{key} is in progress; 409 Conflict (retryable).")
@@ -274,7 +267,7 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                     format!("Attempt {attempt}: K{key} is completed; the server replays the stored {status} (Idempotent-Replayed: true).")
                 }
             }
-            KeysRecord::ProviderCalled { op, .. } => {
+            KeysRecord::ProviderCalled { op, provider_key, .. } => {
                 items.push(item(
                     Lane::Server,
                     Some(Lane::Provider),
@@ -283,7 +276,39 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                     format!("charge {}", amount(*op)),
                     Shape::Arrow,
                 ));
-                format!("The server asks the provider to charge {}.", amount(*op))
+                match provider_key {
+                    Some(pk) => format!(
+                        "The server asks the provider to charge {}, sending its own Idempotency-Key P{pk} (derived from the key record's id). This call is foreign: no local transaction covers it.",
+                        amount(*op)
+                    ),
+                    None => format!(
+                        "The server asks the provider to charge {}, with no key of its own. This call is foreign: no local transaction covers it.",
+                        amount(*op)
+                    ),
+                }
+            }
+            KeysRecord::ProviderReplayed { op, provider_key, .. } => {
+                items.push(item(Lane::Provider, None, t, t, format!("P{provider_key} seen: replay"), Shape::Good));
+                items.push(item(Lane::Provider, Some(Lane::Server), t, t + half_us, String::new(), Shape::Arrow));
+                format!(
+                    "The provider has seen key P{provider_key}: it returns its first charge for operation {} and charges nothing.",
+                    op + 1
+                )
+            }
+            KeysRecord::ProviderTimedOut { charged, .. } => {
+                items.push(item(
+                    Lane::Provider,
+                    Some(Lane::Server),
+                    t,
+                    t + half_us,
+                    "no answer".into(),
+                    Shape::LostArrow,
+                ));
+                if *charged {
+                    "The provider's answer does not come back in time. It did charge, but the server cannot know: it answers 500.".into()
+                } else {
+                    "The provider's answer does not come back in time. It did not charge, but the server cannot know: it answers 500.".into()
+                }
             }
             KeysRecord::Charged { op, count, .. } => {
                 let (label, shape) = if *count > 1 {
@@ -311,12 +336,12 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
             KeysRecord::RecoveryPointSaved { key } => {
                 badge = Some((*key, Badge::ChargeRecorded));
                 items.push(item(Lane::Store, None, t, t, "charge_created".into(), Shape::Block));
-                format!("The charge and K{key}'s recovery point charge_created are recorded together.")
+                format!("The server records the provider's charge as K{key}'s recovery point charge_created (a local transaction).")
             }
             KeysRecord::Crashed { phase, keys_lost, .. } => {
                 let when = match phase {
-                    CrashPhase::BeforeCharge => "before charging",
-                    CrashPhase::AfterCharge => "after the charge, before storing the response",
+                    CrashPhase::BeforeCharge => "before calling the provider",
+                    CrashPhase::AfterCharge => "after the provider charged, before recording charge_created",
                 };
                 items.push(item(Lane::Server, None, t, t, "crash".into(), Shape::Marker));
                 if *keys_lost > 0 {
@@ -324,7 +349,10 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
                     badge = run.ops.first().and_then(|o| o.key).map(|k| (k, Badge::Forgotten));
                     format!("The server crashes {when}. The volatile key store loses {keys_lost} key(s).")
                 } else {
-                    format!("The server crashes {when}. The connection drops; the key store keeps its records.")
+                    match phase {
+                        CrashPhase::AfterCharge => format!("The server crashes {when}. The durable store keeps the key, but at recovery point started: the provider's charge is not recorded, so a resumed request will call the provider again."),
+                        CrashPhase::BeforeCharge => format!("The server crashes {when}. The connection drops; the key store keeps its records."),
+                    }
                 }
             }
             KeysRecord::Restarted => {
@@ -432,47 +460,4 @@ fn key_header(key: Option<u32>) -> String {
         Some(k) => format!("Idempotency-Key K{k}"),
         None => "no Idempotency-Key".into(),
     }
-}
-
-/// The two columns of the ledger: what the client believes, and what the
-/// provider charged, each line tagged with the step that writes it.
-pub fn ledger(run: &KeysRun) -> (Vec<LedgerLine>, Vec<LedgerLine>) {
-    let mut client = Vec::new();
-    let mut provider = Vec::new();
-    for (i, r) in run.trace.records().iter().enumerate() {
-        let step = i + 1;
-        if let KeysRecord::OpFinished { op, belief } = &r.record {
-            let charges = run.ops.get(*op as usize).map_or(0, |o| o.charges);
-            let amount = money(super::body_of(*op).1);
-            let (text, tone) = match belief {
-                Belief::Charged { attempt, replayed, for_op } => {
-                    let how = if *replayed { "replayed 201" } else { "201" };
-                    let whose = if for_op != op {
-                        format!(", but it is op {}'s stored response", for_op + 1)
-                    } else {
-                        String::new()
-                    };
-                    (
-                        format!("Op {} {amount}: charged once ({how} on attempt {attempt}{whose})", op + 1),
-                        if charges == 1 { Tone::Good } else { Tone::Bad },
-                    )
-                }
-                Belief::Rejected { status } => (format!("Op {} {amount}: failed with {status}", op + 1), Tone::Neutral),
-                Belief::GaveUp { attempts } => {
-                    (format!("Op {} {amount}: unknown, gave up after {attempts} attempts", op + 1), Tone::Neutral)
-                }
-            };
-            client.push(LedgerLine { step, op: *op, text, tone });
-        }
-        if let KeysRecord::Charged { op, count, .. } = &r.record {
-            let amount = money(super::body_of(*op).1);
-            let (text, tone) = if *count > 1 {
-                (format!("Op {} {amount}: charged AGAIN (charge {count})", op + 1), Tone::Bad)
-            } else {
-                (format!("Op {} {amount}: charged", op + 1), Tone::Good)
-            };
-            provider.push(LedgerLine { step, op: *op, text, tone });
-        }
-    }
-    (client, provider)
 }

@@ -202,6 +202,21 @@ test('the snippet offers every lock of Keys by name, an origins field and the he
   });
 });
 
+test('the snippet locks predict-first on where the lab asks for predictions, and only there', async () => {
+  await withPage('?area=races', async (page) => {
+    await page.click('.embed-button');
+    await page.check('#embed-predict');
+    const src = (await page.locator('#embed-code').inputValue()).match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+    const u = new URL(src);
+    assert.equal(u.searchParams.get('predict'), '1');
+    assert.equal(u.searchParams.get('lock'), 'predict');
+  });
+  await withPage('?area=keys', async (page) => {
+    await page.click('.embed-button');
+    assert.equal(await page.locator('#embed-predict').count(), 0);
+  });
+});
+
 test('an unknown parameter is named in a warning, in a lab and in Recall', async () => {
   for (const area of ['keys', 'recall']) {
     await withPage(`?area=${area}&embed=1&bogus=1`, async (page) => {

@@ -4,8 +4,10 @@
 //! parses it once per change and hands each lab its `Query` plus a callback
 //! that writes a new one back.
 
+use crate::host::{self, EmbedChoice};
 use crate::labs;
 use crate::query::{Area, Query};
+use crate::shell::{self, Frame};
 use crate::web;
 use yew::prelude::*;
 
@@ -26,6 +28,7 @@ pub fn App() -> Html {
     }
     let area = query.area();
     let embed = query.flag("embed", false);
+    let frame = Frame { embed, reveal: query.clone().flag("reveal", false) };
     let origins: Vec<String> = query
         .get("origins")
         .map(|o| o.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
@@ -59,9 +62,10 @@ pub fn App() -> Html {
         });
     }
 
-    // Tell an embedding page about step changes and our height.
+    // Tell an embedding page about step changes (a number, as the host
+    // sends it) and our height.
     {
-        let step = query.get("step").map(str::to_string);
+        let step = query.get("step").and_then(|s| s.trim().parse::<u64>().ok());
         use_effect_with((area, step), move |(area, step)| {
             if let Some(step) = step {
                 web::post_event("step", area.slug(), serde_json::json!({ "step": step }));
@@ -81,14 +85,13 @@ pub fn App() -> Html {
             search.set(q.to_search());
         })
     };
+    // Moving to another area keeps the frame (embed, lock, origins, reveal).
     let go = {
-        let search = search.clone();
+        let (search, current) = (search.clone(), query.clone());
         move |a: Area| {
-            let search = search.clone();
+            let (search, q) = (search.clone(), host::area_link(&current, a.slug()));
             Callback::from(move |e: MouseEvent| {
                 e.prevent_default();
-                let mut q = Query::default();
-                q.set("area", a.slug());
                 web::write_url(&q, true);
                 search.set(q.to_search());
             })
@@ -96,6 +99,7 @@ pub fn App() -> Html {
     };
 
     let body = labs::render(area, query.clone(), on_query.clone());
+    let body = html! { <ContextProvider<Frame> context={frame}>{ body }</ContextProvider<Frame>> };
     if embed {
         return html! { <main class="embed" id="main">{ body }</main> };
     }
@@ -114,7 +118,7 @@ pub fn App() -> Html {
                     <ul>
                         { for Area::ALL.iter().map(|a| {
                             let current = *a == area;
-                            let href = format!("?area={}", a.slug());
+                            let href = host::area_link(&query, a.slug()).to_search();
                             html! {
                                 <li>
                                     <a href={href} class={classes!(current.then_some("current"))}
@@ -126,7 +130,7 @@ pub fn App() -> Html {
                     </ul>
                 </nav>
             </header>
-            <main id="main" tabindex="-1">{ body }<EmbedPanel query={query.clone()} /></main>
+            <main id="main" tabindex="-1">{ body }<EmbedPanel query={query.clone()} area={area} /></main>
             <footer class="site">
                 <p>{ "Everything runs in your browser: a deterministic simulation in WebAssembly, driven by one seed. Every screen is a permalink." }</p>
             </footer>
@@ -138,35 +142,87 @@ pub fn App() -> Html {
 #[derive(Properties, PartialEq, Clone)]
 struct EmbedPanelProps {
     query: Query,
+    area: Area,
 }
 
-/// The "Embed" button: an iframe snippet for the current state.
+/// The "Embed this screen" panel: the locks this lab has, by name, the
+/// course page's origins, `reveal=1`, predict-first locked on where the lab
+/// asks for predictions, and an iframe snippet with its height script.
 #[component]
 fn EmbedPanel(p: &EmbedPanelProps) -> Html {
     let open = use_state(|| false);
+    let choice = use_state(EmbedChoice::default);
     let toggle = {
         let open = open.clone();
         Callback::from(move |_| open.set(!*open))
     };
-    let mut q = p.query.clone();
-    q.warnings.clear();
-    q.set("embed", 1);
+    let q = host::embed_query(&p.query, &choice);
     let src = web::permalink(&q);
-    let snippet = format!(
-        "<iframe src=\"{}\" title=\"Idempotency Lab\" width=\"100%\" height=\"720\" loading=\"lazy\" style=\"border:0\"></iframe>",
-        src.replace('&', "&amp;").replace('"', "&quot;")
-    );
+    let lab_origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let frame_id = format!("idemlab-{}", p.area.slug());
+    let snippet = host::snippet(&src, &lab_origin, &frame_id, &format!("Idempotency Lab: {}", p.area.title()));
     let copy = {
         let snippet = snippet.clone();
         Callback::from(move |_| web::copy_text(&snippet))
+    };
+    let edit = |f: fn(&mut EmbedChoice, String)| {
+        let choice = choice.clone();
+        Callback::from(move |v: String| {
+            let mut c = (*choice).clone();
+            f(&mut c, v);
+            choice.set(c);
+        })
+    };
+    let toggle_lock = edit(|c, name| match c.locks.iter().position(|l| *l == name) {
+        Some(i) => {
+            c.locks.remove(i);
+        }
+        None => c.locks.push(name),
+    });
+    let checkbox = |id: String, name: String, label: Html, checked: bool, on: Callback<String>| {
+        let onchange = Callback::from(move |_| on.emit(name.clone()));
+        html! {
+            <label class="embed-lock" for={id.clone()}>
+                <input type="checkbox" id={id} checked={checked} {onchange} />{ label }
+            </label>
+        }
+    };
+    let locks = shell::area_locks(p.area);
+    let (_, bad_origins) = host::read_origins(&choice.origins);
+    let on_origins = {
+        let set = edit(|c, v| c.origins = v);
+        Callback::from(move |e: InputEvent| {
+            let t: web_sys::HtmlInputElement = e.target_unchecked_into();
+            set.emit(t.value());
+        })
     };
     html! {
         <section class="embed-panel">
             <button type="button" class="embed-button" aria-expanded={open.to_string()} onclick={toggle}>{ "Embed this screen" }</button>
             if *open {
                 <div class="embed-snippet">
-                    <label for="embed-code">{ "Paste this into a course page. Add " }<code>{ "&lock=seed,step" }</code>{ " to freeze controls, and " }<code>{ "&origins=https://your.site" }</code>{ " to let that page drive the lab by postMessage." }</label>
-                    <textarea id="embed-code" readonly=true rows="3" value={snippet} />
+                    <fieldset class="embed-locks">
+                        <legend>{ "Freeze these controls in the frame (lock=)" }</legend>
+                        { checkbox("embed-lock-all".into(), "all".into(), html! { <><code>{ "all" }</code>{ " every control" }</> }, choice.locks.iter().any(|l| l == "all"), toggle_lock.clone()) }
+                        { for locks.iter().flatten().map(|(name, what)| checkbox(
+                            format!("embed-lock-{name}"), name.to_string(),
+                            html! { <><code>{ *name }</code>{ format!(" {what}") }</> },
+                            choice.locks.iter().any(|l| l == name), toggle_lock.clone())) }
+                        if locks.is_none() {
+                            <p class="hint">{ "This page is not under the lab contract yet: only lock=all applies." }</p>
+                        }
+                    </fieldset>
+                    <label for="embed-origins">{ "Origins of your course page, allowed to drive the lab by postMessage (origins=)" }</label>
+                    <input type="text" id="embed-origins" placeholder="https://course.example" value={choice.origins.clone()} oninput={on_origins} />
+                    if !bad_origins.is_empty() {
+                        <p class="link-warning" role="alert">{ format!("Not an origin (write https://host or https://host:port, no path), left out: {}", bad_origins.join(", ")) }</p>
+                    }
+                    { checkbox("embed-reveal".into(), String::new(), html! { <>{ "Show the outcome from the start " }<code>{ "reveal=1" }</code>{ " (otherwise it waits for the decisive step or the learner's click)" }</> }, choice.reveal, edit(|c, _| c.reveal = !c.reveal)) }
+                    if shell::has_predict_first(p.area) {
+                        { checkbox("embed-predict".into(), String::new(), html! { <>{ "Ask for a prediction before each decisive step, locked on " }<code>{ "predict=1&lock=predict" }</code></> }, choice.predict_locked, edit(|c, _| c.predict_locked = !c.predict_locked)) }
+                    }
+                    <label for="embed-code">{ "Paste this into your course page: the frame, and a script that sizes it from the lab's height messages." }</label>
+                    <textarea id="embed-code" readonly=true rows="12" value={snippet} />
                     <button type="button" onclick={copy}>{ "Copy snippet" }</button>
                 </div>
             }

@@ -127,8 +127,8 @@ impl Drop for ListenerGuard {
 }
 
 /// Posts a lab event to the embedding page, when there is one. The schema is
-/// `{ source: "idemlab", type, area, detail }` (documented in README, section
-/// Embedding); `detail` is JSON built by the caller.
+/// `{ source: "idemlab", version: 1, type, area, detail }` ([`crate::host`],
+/// and README, section Embedding); `detail` is JSON built by the caller.
 pub fn post_event(kind: &str, area: &str, detail: serde_json::Value) {
     let Some(window) = web_sys::window() else { return };
     let Ok(Some(parent)) = window.parent() else { return };
@@ -136,7 +136,7 @@ pub fn post_event(kind: &str, area: &str, detail: serde_json::Value) {
     if js_sys::Object::is(&parent, &window) {
         return;
     }
-    let msg = serde_json::json!({ "source": "idemlab", "type": kind, "area": area, "detail": detail });
+    let msg = crate::host::lab_message(kind, area, detail);
     let Ok(value) = js_sys::JSON::parse(&msg.to_string()) else { return };
     let _ = parent.post_message(&value, "*");
 }

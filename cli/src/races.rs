@@ -7,10 +7,11 @@ pub const HELP: &str = "idemlab race list
 idemlab race run SCENARIO --schedule 1,2,2,1,... [--lenient]
 idemlab race explore SCENARIO [--all]
   Two requests with the same Idempotency-Key, each in its own transaction (PostgreSQL 15
-  semantics). `list` prints the scenario ids; `run` steps the schedule (1 = T1 steps next)
-  and prints the trace and outcome (--lenient skips entries naming a waiting or finished
-  transaction and completes the run); `explore` prints every outcome class with its count
-  and an example schedule (--all adds every schedule).";
+  semantics). `list` prints every scenario as an object {id, number, title, sql}; `run` steps
+  the schedule (1 = T1 steps next, 2 = T2; volatile-store and durable-store have three lanes:
+  2 = the server's crash, 3 = the retry T3) and prints the trace and outcome (--lenient skips
+  entries naming a waiting or finished transaction and completes the run); `explore` prints
+  every outcome class with its count and an example schedule (--all adds every schedule).";
 
 pub fn main(words: &[String]) -> Result<serde_json::Value, String> {
     let a = Args::parse(words, &["--schedule"], &["--lenient", "--all"])?;

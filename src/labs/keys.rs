@@ -82,6 +82,8 @@ pub fn Keys(p: &LabProps) -> Html {
         })
     });
 
+    // In an embed the batch's counters wait until the step-through reaches its last step.
+    let gate = lab.gate(step_run.as_ref().as_ref().ok().map(|(_, d)| d.lines.len()), None);
     let hrefs: Vec<String> = KeysLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets_bar = html! {
         <PresetBar prefix="keys" presets={KeysLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
@@ -210,6 +212,6 @@ pub fn Keys(p: &LabProps) -> Html {
     let sources = html! { <SourcesPanel sources={KeysLab::sources()} /> };
     html! {
         <LabLayout slug="keys" title="Idempotency-Keys: new, 409, replay, 422" warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets_bar} picture={stepper} controls={controls} evidence={evidence} sources={sources} />
+            intro={intro} presets={presets_bar} picture={stepper} controls={controls} evidence={evidence} sources={sources} gate={gate} />
     }
 }

@@ -187,11 +187,15 @@ pub fn Recall(p: &crate::shell::LabProps) -> Html {
         let state = state.clone();
         Callback::from(move |_| state.set(RecallState::empty()))
     };
+    let mut query = p.query.clone();
+    crate::shell::warn_unknown_page_keys(&mut query, &[]);
+    // A proof link inside an embed stays an embed, with the author's locks and origins.
+    let proof_href = |proof: &str| crate::host::keep_frame(&p.query, crate::query::Query::parse(proof)).to_search();
     let done: usize = state.checks.iter().flatten().filter(|c| **c).count();
     let total: usize = PROMPTS.iter().map(|p| p.checklist.len()).sum();
     html! {
         <section class="lab recall" data-lab="recall">
-            <LinkWarnings warnings={p.query.warnings.clone()} />
+            <LinkWarnings warnings={query.warnings.clone()} />
             <h2>{ "Recall" }</h2>
             <p class="prose">{ "Answer each question from memory first, then reveal the model answer and tick the points you had. Your answers stay in this browser only." }</p>
             <p class="recall-progress" aria-live="polite">{ format!("{done} of {total} key points checked") }</p>
@@ -218,7 +222,7 @@ pub fn Recall(p: &crate::shell::LabProps) -> Html {
                                 <button type="button" class="reveal" aria-expanded={revealed.to_string()} onclick={onreveal}>
                                     { if revealed { "Hide the model answer" } else { "Reveal the model answer" } }
                                 </button>
-                                <a class="proof" href={pr.proof}>{ format!("Prove it in the lab → {}", pr.proof_label) }</a>
+                                <a class="proof" href={proof_href(pr.proof)}>{ format!("Prove it in the lab → {}", pr.proof_label) }</a>
                             </div>
                             if revealed {
                                 <div class="model-answer">

@@ -11,12 +11,16 @@
 
 mod knobs;
 mod layout;
+mod locks;
 mod presets;
+mod reveal;
 mod sources;
 
 pub use knobs::KnobPanel;
 pub use layout::LabLayout;
+pub use locks::{area_locks, has_predict_first, lock_names_markdown};
 pub use presets::PresetBar;
+pub use reveal::{Frame, Gate};
 pub use sources::SourcesPanel;
 
 use crate::query::Query;
@@ -150,6 +154,12 @@ pub struct LabCtx<L: Lab> {
     pub run: Rc<Result<L::Run, SimError>>,
     /// The step the link asks for (the lab clamps it to its run's steps).
     pub step: usize,
+    /// The page is an embed (`embed=1`).
+    pub embed: bool,
+    /// The author asked for the outcome from the start (`reveal=1`).
+    pub reveal: bool,
+    /// The `outcome` message's detail (preset and counters), when the run finished.
+    pub outcome: Option<serde_json::Value>,
     /// Sends an action.
     pub dispatch: Callback<LabAction>,
 }
@@ -170,6 +180,27 @@ impl<L: Lab> LabCtx<L> {
         let run = self.run.as_ref().as_ref().ok()?;
         let read = lab::LinkRead { preset: self.preset, params: self.params.clone() };
         Some(lab::report::<L>(&read, run, self.query.warnings.clone()))
+    }
+
+    /// The outcome gate for [`LabLayout`]: `steps` is the step-through's last
+    /// step (`None` when the lab has none), `decisive_step` the step where
+    /// the outcome happens (by default the last). In an embed the evidence
+    /// and the `outcome` message wait for it.
+    pub fn gate(&self, steps: Option<usize>, decisive_step: Option<usize>) -> Gate {
+        Gate {
+            embed: self.embed,
+            up_front: self.reveal,
+            step: self.step,
+            decisive: steps.map(|n| reveal::decisive_of(n, decisive_step)),
+            area: L::SLUG,
+            outcome: self.outcome.clone(),
+        }
+    }
+
+    /// Whether the lab asks for a prediction before each decisive step
+    /// (`predict=`, on by default), and whether the author locked that choice.
+    pub fn predict_first(&self) -> (bool, bool) {
+        (self.query.clone().flag("predict", true), self.locked("predict"))
     }
 
     /// A callback that sends `action` when fired.
@@ -209,20 +240,26 @@ where
     lab::warn_unknown_keys::<L>(&mut query);
     let read = lab::read_link::<L>(&mut query);
     let step = read_step(&mut query);
+    let embed = query.clone().flag("embed", false);
+    let reveal = query.flag("reveal", false);
     let run = use_memo(read.params.clone(), |p| L::run(p));
 
-    // Tell an embedding page what the run showed, once per run.
+    // Tell an embedding page what the run showed, once per run. In an embed
+    // the outcome waits for the learner (see `reveal`): the layout posts it
+    // when the gate opens, unless the author asked for it up front.
+    let preset = read.preset.map_or("custom", |p| p.slug);
+    let outcome = run.as_ref().as_ref().ok().map(|r| {
+        let counters = L::counters(r)
+            .into_iter()
+            .map(|c| (c.id.to_string(), serde_json::json!(c.value)))
+            .collect::<serde_json::Map<_, _>>();
+        serde_json::json!({ "preset": preset, "counters": counters })
+    });
     {
-        let preset = read.preset.map_or("custom", |p| p.slug);
-        let counters = run.as_ref().as_ref().ok().map(|r| {
-            L::counters(r)
-                .into_iter()
-                .map(|c| (c.id.to_string(), serde_json::json!(c.value)))
-                .collect::<serde_json::Map<_, _>>()
-        });
-        use_effect_with((counters, preset), |(counters, preset)| {
-            if let Some(c) = counters {
-                web::post_event("outcome", L::SLUG, serde_json::json!({ "preset": preset, "counters": c }));
+        let post_now = !embed || reveal;
+        use_effect_with((outcome.clone(), post_now), |(outcome, post_now)| {
+            if let (Some(detail), true) = (outcome, *post_now) {
+                web::post_event("outcome", L::SLUG, detail.clone());
             }
         });
     }
@@ -235,7 +272,20 @@ where
             }
         })
     };
-    LabCtx { query, preset: read.preset, params: read.params, run, step, dispatch }
+    LabCtx { query, preset: read.preset, params: read.params, run, step, embed, reveal, outcome, dispatch }
+}
+
+/// Warns about parameters a page outside the lab contract does not read
+/// (Recall), like [`lab::warn_unknown_keys`] does for a lab.
+pub fn warn_unknown_page_keys(q: &mut Query, known: &[&str]) {
+    let unknown: Vec<String> = q
+        .keys()
+        .filter(|k| !lab::SHELL_KEYS.contains(k) && !known.contains(k))
+        .map(idemlab_sim::permalink::clip)
+        .collect();
+    for k in unknown {
+        q.warnings.push(format!("This page has no parameter called {k:?}; it was ignored."));
+    }
 }
 
 /// The step the link asks for, bounded.
@@ -316,6 +366,48 @@ mod tests {
         assert!(read.preset.is_none());
         assert!(q.warnings.iter().any(|w| w.contains("reused-key-no-fingerprint")), "{:?}", q.warnings);
         assert!(q.warnings.iter().any(|w| w.contains("bogus")), "{:?}", q.warnings);
+    }
+
+    #[test]
+    fn a_page_outside_the_contract_warns_about_a_parameter_it_does_not_read() {
+        let mut q = keys_link("area=recall&embed=1&lock=all&origins=https://a.example&bogus=1");
+        warn_unknown_page_keys(&mut q, &[]);
+        assert_eq!(q.warnings.len(), 1, "{:?}", q.warnings);
+        assert!(q.warnings[0].contains("bogus"));
+    }
+
+    fn ctx(s: &str) -> LabCtx<KeysLab> {
+        let mut q = Query::parse(s);
+        let read = lab::read_link::<KeysLab>(&mut q);
+        let step = read_step(&mut q);
+        let (embed, reveal) = (q.clone().flag("embed", false), q.clone().flag("reveal", false));
+        let run = Rc::new(KeysLab::run(&read.params));
+        let outcome = Some(serde_json::json!({ "preset": "custom" }));
+        LabCtx {
+            query: q,
+            preset: read.preset,
+            params: read.params,
+            run,
+            step,
+            embed,
+            reveal,
+            outcome,
+            dispatch: Callback::noop(),
+        }
+    }
+
+    #[test]
+    fn the_gate_of_an_embed_waits_for_the_last_step_by_default() {
+        assert!(ctx("area=keys&embed=1&step=3").gate(Some(9), None).hidden());
+        assert!(!ctx("area=keys&embed=1&step=9").gate(Some(9), None).hidden());
+        assert!(!ctx("area=keys&embed=1&step=3").gate(Some(9), Some(3)).hidden());
+        assert!(!ctx("area=keys&embed=1&reveal=1").gate(Some(9), None).hidden());
+        assert!(!ctx("area=keys&step=0").gate(Some(9), None).hidden());
+        assert!(ctx("area=keys&embed=1&step=50").gate(None, None).hidden(), "no step-through: the button decides");
+        assert_eq!(
+            ctx("area=keys&embed=1").gate(Some(9), None).outcome,
+            Some(serde_json::json!({ "preset": "custom" }))
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ test('the Embed button produces an iframe snippet for the current state', async 
   await withPage('?area=about&aloss=35', async (page) => {
     await page.click('.embed-button');
     const code = await page.locator('#embed-code').inputValue();
-    assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?aloss=35&amp;area=about&amp;embed=1"/);
+    assert.match(code, /^<iframe id="idemlab-about" src="http:\/\/127\.0\.0\.1:\d+\/\?aloss=35&amp;area=about&amp;embed=1"/);
   });
 });
 
@@ -43,7 +43,7 @@ test('the example course page embeds two labs, sizes them and drives one by mess
     // The host page sets the step of the second frame; the lab reports it back.
     await page.click('#host-step-3');
     await page.waitForFunction(() => [...document.querySelectorAll('#event-log li[data-type="step"]')]
-      .some((li) => li.textContent.includes('"step":"3"')));
+      .some((li) => li.textContent.includes('"step":3')));
     const frame = page.frameLocator('#lab-races');
     await frame.locator('#main').waitFor();
     assert.ok((await log.count()) >= 3);

@@ -83,7 +83,7 @@ pub struct OffloadWorker {
     running: Vec<Running>,
 }
 
-/// Runs the next slice of the job at `index` (a message the worker sends itself).
+/// Runs the next slice of job `id` for page `bridge` (a message the worker sends itself).
 pub struct Continue {
     bridge: HandlerId,
     id: u32,

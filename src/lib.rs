@@ -13,6 +13,7 @@ pub mod app;
 pub mod components;
 pub mod host;
 pub mod labs;
+pub mod offload;
 pub mod shell;
 pub mod web;
 

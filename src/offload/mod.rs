@@ -1,0 +1,294 @@
+//! Heavy work off the main thread, for every lab.
+//!
+//! A lab describes a job as data ([`Job`]: a permalink, or the Retries study
+//! sweep) and calls [`use_offload`]. The job runs in a Web Worker
+//! ([`OffloadWorker`], built by Trunk from `src/bin/idemlab-worker.rs` with
+//! gloo-worker), one slice at a time: after each slice the worker posts
+//! progress with the output so far, then yields to its event loop, so a
+//! cancel or a newer job is read between slices. The page's own thread only
+//! receives the figures and renders them.
+//!
+//! The worker is spawned from `./idemlab-worker_loader.js`, Trunk's loader
+//! shim next to the app, so it loads under the page's Content-Security-Policy
+//! (`worker-src 'self'`) without a blob: URL.
+
+mod job;
+
+pub use job::{Job, JobOutput, JobRun, Slice, SweepPointData};
+
+use gloo_worker::{HandlerId, Spawnable, Worker, WorkerBridge, WorkerScope};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+/// Where Trunk puts the worker's loader shim, relative to the page.
+pub const WORKER_LOADER: &str = "./idemlab-worker_loader.js";
+
+/// A message from the page to the worker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Request {
+    /// Starts job number `id`, dropping any job the same page started before.
+    Start {
+        /// The page's number for this job; replies carry it.
+        id: u32,
+        /// What to run.
+        job: Job,
+    },
+    /// Stops job `id` if it is still running.
+    Cancel {
+        /// The job to stop.
+        id: u32,
+    },
+}
+
+/// A message from the worker to the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Job `id` finished `done` of `total` slices; `partial` is the output so far.
+    Progress {
+        /// The job.
+        id: u32,
+        /// Slices finished.
+        done: u32,
+        /// Slices in all.
+        total: u32,
+        /// The output so far.
+        partial: JobOutput,
+    },
+    /// Job `id` finished, or the core refused it with a reason.
+    Done {
+        /// The job.
+        id: u32,
+        /// The output or the reason.
+        output: Result<JobOutput, String>,
+    },
+    /// Job `id` was cancelled before it finished.
+    Cancelled {
+        /// The job.
+        id: u32,
+    },
+}
+
+/// The job a page is running in the worker.
+struct Running {
+    bridge: HandlerId,
+    id: u32,
+    run: JobRun,
+}
+
+/// The worker: one running job per connected page.
+pub struct OffloadWorker {
+    running: Vec<Running>,
+}
+
+/// Runs the next slice of job `id` for page `bridge` (a message the worker sends itself).
+pub struct Continue {
+    bridge: HandlerId,
+    id: u32,
+}
+
+impl OffloadWorker {
+    /// Queues the next slice behind any message already waiting (a cancel,
+    /// a newer job): a zero timeout is a macrotask, unlike a microtask that
+    /// would run before the worker reads its next message.
+    fn schedule(scope: &WorkerScope<Self>, bridge: HandlerId, id: u32) {
+        scope.send_future(async move {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            Continue { bridge, id }
+        });
+    }
+}
+
+impl Worker for OffloadWorker {
+    type Message = Continue;
+    type Input = Request;
+    type Output = Reply;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        OffloadWorker { running: Vec::new() }
+    }
+
+    fn update(&mut self, scope: &WorkerScope<Self>, msg: Continue) {
+        let Some(pos) = self.running.iter().position(|r| r.bridge == msg.bridge && r.id == msg.id) else {
+            return; // cancelled or replaced meanwhile
+        };
+        match self.running[pos].run.step() {
+            Slice::Progress { done, total, partial } => {
+                scope.respond(msg.bridge, Reply::Progress { id: msg.id, done, total, partial });
+                Self::schedule(scope, msg.bridge, msg.id);
+            }
+            Slice::Finished(output) => {
+                self.running.swap_remove(pos);
+                scope.respond(msg.bridge, Reply::Done { id: msg.id, output });
+            }
+        }
+    }
+
+    fn received(&mut self, scope: &WorkerScope<Self>, msg: Request, bridge: HandlerId) {
+        match msg {
+            Request::Start { id, job } => {
+                self.running.retain(|r| r.bridge != bridge);
+                self.running.push(Running { bridge, id, run: JobRun::new(job) });
+                Self::schedule(scope, bridge, id);
+            }
+            Request::Cancel { id } => {
+                let before = self.running.len();
+                self.running.retain(|r| !(r.bridge == bridge && r.id == id));
+                if self.running.len() < before {
+                    scope.respond(bridge, Reply::Cancelled { id });
+                }
+            }
+        }
+    }
+
+    fn disconnected(&mut self, _scope: &WorkerScope<Self>, bridge: HandlerId) {
+        self.running.retain(|r| r.bridge != bridge);
+    }
+}
+
+/// Spawns the worker with `on_reply` receiving every reply.
+fn spawn(on_reply: impl Fn(Reply) + 'static) -> WorkerBridge<OffloadWorker> {
+    OffloadWorker::spawner().callback(on_reply).spawn_with_loader(WORKER_LOADER)
+}
+
+/// Turns replies for the page's current job into its state; replies for a
+/// job the page has already replaced are dropped.
+fn on_reply(setter: UseStateSetter<Offloaded>, current: Rc<RefCell<u32>>) -> impl Fn(Reply) {
+    move |r: Reply| {
+        let now = *current.borrow();
+        match r {
+            Reply::Progress { id, done, total, partial } if id == now => {
+                setter.set(Offloaded::Running { done, total, partial: Some(partial) })
+            }
+            Reply::Done { id, output } if id == now => setter.set(match output {
+                Ok(o) => Offloaded::Done(o),
+                Err(e) => Offloaded::Failed(e),
+            }),
+            Reply::Cancelled { id } if id == now => setter.set(Offloaded::Cancelled),
+            Reply::Progress { .. } | Reply::Done { .. } | Reply::Cancelled { .. } => {}
+        }
+    }
+}
+
+/// What [`use_offload`] shows: the job's state.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Offloaded {
+    /// No job asked for yet.
+    #[default]
+    Idle,
+    /// Running: `done` of `total` slices, with the output so far (`None` before the first slice).
+    Running {
+        /// Slices finished.
+        done: u32,
+        /// Slices in all (0 until the first reply).
+        total: u32,
+        /// The output so far.
+        partial: Option<JobOutput>,
+    },
+    /// Finished with this output.
+    Done(JobOutput),
+    /// The core refused the job.
+    Failed(String),
+    /// The learner cancelled it.
+    Cancelled,
+}
+
+/// The state of an offloaded job and a way to cancel it.
+#[derive(Clone)]
+pub struct OffloadHandle {
+    /// Where the job stands.
+    pub state: Offloaded,
+    /// Stops the running job (the worker drops it between slices).
+    pub cancel: Callback<()>,
+}
+
+/// Runs `job` in the shared worker whenever it changes (`None` runs
+/// nothing), and re-renders the caller with progress and the result. A newer
+/// job replaces a running one; unmounting drops it.
+///
+/// ```ignore
+/// let job = Job::StudySweep { clients_max: k.clients_max, runs: k.runs, seed: k.seed };
+/// let sweep = use_offload(Some(job));
+/// match &sweep.state { Offloaded::Done(JobOutput::Sweep(points)) => …, … }
+/// ```
+#[hook]
+pub fn use_offload(job: Option<Job>) -> OffloadHandle {
+    let state = use_state(Offloaded::default);
+    let next_id = use_mut_ref(|| 0u32);
+    let current = use_mut_ref(|| 0u32);
+    // Spawned on the first job, so a page that never offloads loads no worker.
+    let bridge = use_mut_ref(|| Option::<WorkerBridge<OffloadWorker>>::None);
+    {
+        let (state, bridge, current) = (state.clone(), bridge.clone(), current.clone());
+        use_effect_with(job, move |job| {
+            if let Some(job) = job.clone() {
+                let id = {
+                    let mut n = next_id.borrow_mut();
+                    *n += 1;
+                    *n
+                };
+                *current.borrow_mut() = id;
+                state.set(Offloaded::Running { done: 0, total: 0, partial: None });
+                let mut b = bridge.borrow_mut();
+                let b = b.get_or_insert_with(|| spawn(on_reply(state.setter(), current.clone())));
+                b.send(Request::Start { id, job });
+            }
+        });
+    }
+    {
+        let bridge = bridge.clone();
+        use_effect_with((), move |_| move || drop(bridge.borrow_mut().take()));
+    }
+    let cancel = {
+        let (bridge, current) = (bridge.clone(), current.clone());
+        Callback::from(move |()| {
+            if let Some(b) = bridge.borrow().as_ref() {
+                b.send(Request::Cancel { id: *current.borrow() });
+            }
+        })
+    };
+    OffloadHandle { state: (*state).clone(), cancel }
+}
+
+/// Runs `job` (a JS object in the shape of [`Job`], e.g.
+/// `{ StudySweep: { clients_max: 190, runs: 100, seed: 1 } }`) in the worker
+/// from the browser console or a test, calling `on_progress(done, total)`
+/// after every slice; a callback that returns `false` cancels the job. Resolves with the output (`{ Sweep: [...] }` or
+/// `{ Report: "<json>" }`) and rejects with the core's reason. The same
+/// bridge as [`use_offload`]; the browser benchmark times it.
+#[wasm_bindgen]
+pub fn offload(job: JsValue, on_progress: js_sys::Function) -> Result<js_sys::Promise, JsValue> {
+    let job: Job = serde_wasm_bindgen::from_value(job).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(js_sys::Promise::new(&mut |resolve, reject| {
+        let keep: Rc<RefCell<Option<WorkerBridge<OffloadWorker>>>> = Rc::new(RefCell::new(None));
+        let holder = keep.clone();
+        let on_progress = on_progress.clone();
+        let bridge = spawn(move |r: Reply| match r {
+            Reply::Progress { done, total, .. } => {
+                // Returning `false` from the callback cancels the job.
+                let go_on = on_progress.call2(&JsValue::NULL, &done.into(), &total.into());
+                if go_on.is_ok_and(|v| v == JsValue::FALSE) {
+                    if let Some(b) = holder.borrow().as_ref() {
+                        b.send(Request::Cancel { id: 1 });
+                    }
+                }
+            }
+            Reply::Done { output, .. } => {
+                let _ = match output {
+                    Ok(o) => resolve.call1(&JsValue::NULL, &serde_wasm_bindgen::to_value(&o).unwrap_or(JsValue::NULL)),
+                    Err(e) => reject.call1(&JsValue::NULL, &JsValue::from_str(&e)),
+                };
+                // The job is over: dropping the bridge lets the worker go.
+                holder.borrow_mut().take();
+            }
+            Reply::Cancelled { .. } => {
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("cancelled"));
+                holder.borrow_mut().take();
+            }
+        });
+        bridge.send(Request::Start { id: 1, job: job.clone() });
+        *keep.borrow_mut() = Some(bridge);
+    }))
+}

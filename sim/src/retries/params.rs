@@ -100,7 +100,7 @@ macro_rules! study_int {
 /// The permalink keys of the study's knobs (the page shows them on the study tab only).
 pub const STUDY_KEYS: [&str; 3] = ["sn", "sr", "wn"];
 
-static KNOBS: [Knob<RetriesParams>; 25] = [
+static KNOBS: [Knob<RetriesParams>; 30] = [
     Knob {
         key: "mode",
         flag: "view",
@@ -193,6 +193,26 @@ static KNOBS: [Knob<RetriesParams>; 25] = [
         "Each layer retries a failure from below at once, without backoff.", layers),
     fleet_int!("lk", "layer-retries", "Retries per layer", Unit::Count, 0, 5, 1, 0, Group::More,
         "k retries at each of N layers: one call becomes up to (k+1)^N.", layer_retries),
+    fleet_int!("minr", "min-retries-per-s", "Budget floor: minRetriesPerSec (0: none)", Unit::PerSecond, 0, 100, 1, 0, Group::More,
+        "Finagle's RetryBudget floor: tokens flow in at this rate besides the requests' deposits, so a quiet fleet can still retry.", min_retries_per_s),
+    fleet_int!("gmax", "grpc-max-tokens", "gRPC retry throttling: maxTokens (0: off)", Unit::Count, 0, 100, 1, 0, Group::More,
+        "Per client: a failure costs a token, a success adds tokenRatio, and retries stop while tokens ≤ maxTokens / 2.", grpc_max_tokens),
+    fleet_int!("gratio", "grpc-token-ratio", "gRPC tokenRatio (thousandths of a token)", Unit::Count, 1, 1_000, 1, 100, Group::More,
+        "Tokens a success adds back, in thousandths: 100 is gRPC's example tokenRatio 0.1.", grpc_token_ratio_milli),
+    fleet_int!("k", "adaptive-k", "Adaptive throttling K, in tenths (0: off; 20 is K = 2)", Unit::Count, 0, 100, 1, 0, Group::More,
+        "The SRE book's client throttling: reject locally with P = max(0, (requests − K × accepts) / (requests + 1)) over two minutes.", adaptive_k_tenths),
+    Knob {
+        key: "radate",
+        flag: "retry-after-date",
+        label: "Retry-After as an HTTP-date (not seconds)",
+        unit: Unit::Count,
+        kind: KnobKind::Flag,
+        default: 0,
+        group: Group::More,
+        help: "RFC 9110 10.2.3 allows either form. A date names a whole second, so clients turned away in the same second retry at the same instant.",
+        get: |p| u64::from(p.fleet.retry_after_date),
+        set: |p, v| p.fleet.retry_after_date = v == 1,
+    },
     Knob {
         key: "seed",
         flag: "seed",

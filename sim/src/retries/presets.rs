@@ -50,7 +50,7 @@ macro_rules! with {
 }
 
 /// Every preset, in the order the lab shows them; the first is the landing setup.
-pub static PRESETS: [Preset; 8] = [
+pub static PRESETS: [Preset; 10] = [
     Preset {
         slug: "outage",
         title: "A short outage, full jitter",
@@ -98,6 +98,22 @@ pub static PRESETS: [Preset; 8] = [
         buggy: false,
         key_counter: "budget_refusals",
         knobs: with!(CAP, ("bud", "10"), ("burst", "100")),
+    },
+    Preset {
+        slug: "grpc-throttle",
+        title: "gRPC retry throttling holds it",
+        lesson: "The cap preset's fleet with gRPC's retry throttling (maxTokens 10, tokenRatio 0.1): each client loses a token per failure and regains a tenth per success, and stops retrying while it holds 5 tokens or fewer. The outage drains every client's tokens, so the recovery wave is mostly first tries and the overload does not start.",
+        buggy: false,
+        key_counter: "budget_refusals",
+        knobs: with!(CAP, ("gmax", "10"), ("gratio", "100")),
+    },
+    Preset {
+        slug: "adaptive",
+        title: "Adaptive throttling sees rejections, not timeouts",
+        lesson: "The cap preset's fleet with the SRE book's adaptive client throttling (K = 2). It rejects locally when requests exceed twice what the server accepted, so it cuts the retries the outage's 503s provoke and the overload ends before the run does. But a deep queue accepts calls that then time out: those count as accepts, so the throttle lets the wasted work go on for a while.",
+        buggy: false,
+        key_counter: "overload_after_outage",
+        knobs: with!(CAP, ("k", "20")),
     },
     Preset {
         slug: "ra-ignored",

@@ -4,7 +4,7 @@
 use crate::lab::Source;
 
 /// Every row of the panel.
-pub static SOURCES: [Source; 9] = [
+pub static SOURCES: [Source; 10] = [
     Source {
         choice: "Backoff formulas: exponential min(cap, base × 2^n); full jitter random_between(0, min(cap, base × 2^n)); equal jitter t/2 + random_between(0, t/2); decorrelated min(cap, random_between(base, 3 × previous)). n starts at 1 for the first backoff.",
         reference: "Marc Brooker, \"Exponential Backoff And Jitter\", AWS Architecture Blog, 2015",
@@ -31,23 +31,28 @@ pub static SOURCES: [Source; 9] = [
         simplification: Some("Layers retry at once, without backoff, and resolve their fan-out in one step."),
     },
     Source {
-        choice: "The retry budget is a token bucket: each request deposits budget % of a token, each retry spends one, and a retry without a whole token is refused locally.",
-        reference: "Finagle RetryBudget (percentCanRetry); Google SRE book (retries under 10 % of requests)",
-        simplification: Some("No time-to-live on deposits and no minRetriesPerSec floor: tokens last until spent, and an empty budget refuses every retry."),
+        choice: "The retry budget is a token bucket: each request deposits budget % of a token, each retry spends one, and a retry without a whole token is refused locally. Its floor, minRetriesPerSec, lets tokens flow in at that rate besides the deposits.",
+        reference: "Finagle RetryBudget (percentCanRetry, minRetriesPerSec; defaults 20 % and 10 per second, ttl 10 s); Google SRE book (retries under 10 % of requests)",
+        simplification: Some("Deposits have no time-to-live: tokens last until spent or until the bucket is full. The floor refills the same bucket rather than a separate reserve."),
     },
     Source {
-        choice: "Retry-After on an overload 503 is sent as delay-seconds; a client that honours it waits at least that long. The outage's 503 carries none: a front door cannot know when the server will be back.",
+        choice: "gRPC retry throttling, per client: tokens start at maxTokens; a retryable failure costs 1, a success adds tokenRatio, and a retry is allowed only while tokens > maxTokens / 2.",
+        reference: "gRPC proposal A6 \"gRPC Retry Design\" (retryThrottling: maxTokens, tokenRatio; example 10 and 0.1)",
+        simplification: Some("gRPC keeps one count per server name in a channel; each client here talks to one server, so one count per client. grpc-retry-pushback-ms is not modelled."),
+    },
+    Source {
+        choice: "Adaptive client throttling: an attempt is rejected locally with probability max(0, (requests − K × accepts) / (requests + 1)) over the last two minutes; an accept is an attempt the server served, whatever its status.",
+        reference: "Google SRE book, chapter 21 \"Handling Overload\" (client-side throttling, K = 2)",
+        simplification: Some("One two-minute history shared by the whole fleet, in one-second slots; the book keeps one per client. A call served after its client timed out counts as accepted, as the server did accept it."),
+    },
+    Source {
+        choice: "Retry-After on an overload 503 is delay-seconds or, with the switch, an HTTP-date: the date names a whole second of the server's clock, so a client waits until that second begins. A client that honours it waits at least that long. The outage's 503 carries none: a front door cannot know when the server will be back.",
         reference: "RFC 9110 section 10.2.3 (Retry-After: an HTTP-date or delay-seconds)",
-        simplification: Some("Only the delay-seconds form is modelled; an HTTP-date is the same wait measured against the server's clock."),
+        simplification: Some("Client and server clocks agree; with skew, a date would be read early or late."),
     },
     Source {
         choice: "Jitter's gift in a fleet is spreading the recovery wave (a lower peak after the outage, a shorter overload), not fewer calls: full jitter waits half as long on average, so during an outage it may retry more.",
         reference: "Marc Brooker, \"Exponential Backoff And Jitter\" (synchronised clients); this lab's compare view",
         simplification: None,
-    },
-    Source {
-        choice: "Not modelled: gRPC retry throttling (maxTokens, tokenRatio), the SRE book's adaptive client throttling (K) and grpc-retry-pushback-ms.",
-        reference: "gRPC A6 \"Client Retries\"; Google SRE book, \"Handling Overload\"",
-        simplification: Some("Named here so their absence is visible; the budget above is the one fleet-wide throttle the lab runs."),
     },
 ];

@@ -2,6 +2,7 @@
 
 use super::model::{FleetBuckets, FleetRecord, FleetRun, FleetTotals, GiveUp};
 use super::params::{FleetParams, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};
+use super::throttle::Throttles;
 use crate::backoff::Strategy;
 use crate::backoff::{is_retryable, next_wait, AttemptResult, Backoff};
 use crate::error::SimError;
@@ -83,6 +84,20 @@ struct Request {
     backoff: Backoff,
 }
 
+/// The Retry-After a client reads from an overload 503 answered at `now`,
+/// in ms. As delay-seconds it is the knob; as an HTTP-date (RFC 9110,
+/// 10.2.3) it names a whole second of the server's clock, so the client
+/// waits until that second begins: every client turned away within the
+/// same second retries at the same instant.
+pub(super) fn retry_after_ms_at(p: &FleetParams, now: u64) -> u64 {
+    let ra = p.retry_after_ms;
+    if !p.retry_after_date || ra == 0 {
+        return ra;
+    }
+    let at = (now + ra * 1_000).div_ceil(1_000_000) * 1_000_000;
+    (at - now).div_ceil(1_000)
+}
+
 /// Hop delay: |Normal(10 ms, 2 ms)| as in the study workload.
 #[inline]
 fn hop_us(draws: &mut NormalStream) -> u64 {
@@ -140,6 +155,9 @@ struct Engine<'a> {
     tokens_milli: u64,
     tokens_milli_max: u64,
     budget_sampled: usize,
+    /// When the budget's minRetriesPerSec floor last refilled it.
+    refill_us: u64,
+    th: Throttles,
     b: FleetBuckets,
     t: FleetTotals,
     lat: Vec<u32>,
@@ -174,6 +192,8 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
         tokens_milli: u64::from(p.budget_burst) * 1_000,
         tokens_milli_max: u64::from(p.budget_burst) * 1_000,
         budget_sampled: 0,
+        refill_us: 0,
+        th: Throttles::new(p),
         b: FleetBuckets {
             bucket_us,
             first_tries: zeros(),
@@ -258,6 +278,11 @@ impl Engine<'_> {
         if self.p.budget_pct > 0 {
             // Each request earns budget_pct % of a retry.
             self.tokens_milli = (self.tokens_milli + u64::from(self.p.budget_pct) * 10).min(self.tokens_milli_max);
+        }
+        if !self.th.admit(now) {
+            // Rejected locally by adaptive throttling: it never leaves the client.
+            self.give_up(now, slot, GiveUp::Throttled);
+            return Ok(());
         }
         self.queue.schedule_at(now + hop, Event::AtServer { slot })
     }
@@ -352,7 +377,11 @@ impl Engine<'_> {
             Some(d) if known + hop > d => (Outcome::Timeout, d.max(now)),
             Some(_) | None => (outcome, known + hop),
         };
+        if matches!(outcome, Outcome::Ok | Outcome::ServerError | Outcome::ClientError) {
+            self.th.accepted(now);
+        }
         if outcome == Outcome::Ok {
+            self.th.succeeded(client);
             // A success changes nothing another client can see (no budget,
             // no server state), so it is recorded now, at the time it will
             // reach the client, without an event of its own: a third fewer
@@ -381,7 +410,6 @@ impl Engine<'_> {
     fn on_answer(&mut self, now: u64, slot: u32, outcome: Outcome) -> Result<(), SimError> {
         let r = &self.slots[slot as usize];
         let (id, client, attempt) = (r.id, r.client, r.attempt);
-        let bk = self.bucket(now);
         self.trace.push(SimTime(now), FleetRecord::Answered { req: id, attempt, code: outcome.code() });
         if outcome == Outcome::Ok {
             self.succeed(now, slot);
@@ -390,7 +418,11 @@ impl Engine<'_> {
         if outcome == Outcome::Timeout {
             self.t.timeouts += 1;
         }
-        let result = outcome.as_result(self.p.retry_after_ms);
+        let result = outcome.as_result(retry_after_ms_at(self.p, now));
+        if is_retryable(result) {
+            self.th.failed(client);
+        }
+        self.refill_budget(now);
         let why = if !is_retryable(result) {
             Some(GiveUp::NotRetryable)
         } else if self.p.strategy == Strategy::None {
@@ -399,23 +431,13 @@ impl Engine<'_> {
             Some(GiveUp::AttemptCap)
         } else if self.p.budget_pct > 0 && self.tokens_milli < 1_000 {
             Some(GiveUp::BudgetRefused)
+        } else if !self.th.grpc_allows_retry(client) || !self.th.admit(now) {
+            Some(GiveUp::Throttled)
         } else {
             None
         };
         if let Some(why) = why {
-            match why {
-                GiveUp::NotRetryable => self.t.gave_up_not_retryable += 1,
-                GiveUp::NoRetry => self.t.gave_up_no_retry += 1,
-                GiveUp::AttemptCap => self.t.gave_up_attempt_cap += 1,
-                GiveUp::BudgetRefused => {
-                    self.t.budget_refusals += 1;
-                    self.b.budget_refusals[bk] += 1;
-                }
-            }
-            self.t.failures += 1;
-            self.b.failures[bk] += 1;
-            self.trace.push(SimTime(now), FleetRecord::GaveUp { req: id, why });
-            self.free.push(slot);
+            self.give_up(now, slot, why);
             return Ok(());
         }
         if self.p.budget_pct > 0 {
@@ -434,6 +456,40 @@ impl Engine<'_> {
         self.delay_hist[bin] += 1;
         self.trace.push(SimTime(now), FleetRecord::RetryScheduled { req: id, attempt: next_attempt, wait_us: wait });
         self.queue.schedule_at(now + wait + hop, Event::AtServer { slot })
+    }
+
+    /// Ends a request without success.
+    fn give_up(&mut self, now: u64, slot: u32, why: GiveUp) {
+        let bk = self.bucket(now);
+        match why {
+            GiveUp::NotRetryable => self.t.gave_up_not_retryable += 1,
+            GiveUp::NoRetry => self.t.gave_up_no_retry += 1,
+            GiveUp::AttemptCap => self.t.gave_up_attempt_cap += 1,
+            // Refused locally, by the budget or a throttle: one counter.
+            GiveUp::BudgetRefused | GiveUp::Throttled => {
+                self.t.budget_refusals += 1;
+                self.b.budget_refusals[bk] += 1;
+            }
+        }
+        self.t.failures += 1;
+        self.b.failures[bk] += 1;
+        let id = self.slots[slot as usize].id;
+        self.trace.push(SimTime(now), FleetRecord::GaveUp { req: id, why });
+        self.free.push(slot);
+    }
+
+    /// The budget's floor, Finagle's minRetriesPerSec: tokens flow in at that
+    /// rate besides the requests' deposits, up to the budget's size.
+    fn refill_budget(&mut self, now: u64) {
+        let rate = u64::from(self.p.min_retries_per_s);
+        if self.p.budget_pct == 0 || rate == 0 || now <= self.refill_us {
+            return;
+        }
+        let milli = (now - self.refill_us) * rate / 1_000;
+        if milli > 0 {
+            self.tokens_milli = (self.tokens_milli + milli).min(self.tokens_milli_max);
+            self.refill_us += milli * 1_000 / rate;
+        }
     }
 
     fn finish(mut self) -> FleetRun {

@@ -34,6 +34,7 @@ mod model;
 mod params;
 #[cfg(test)]
 mod tests;
+mod throttle;
 
 pub use engine::run;
 pub use model::{FleetBuckets, FleetRecord, FleetRun, FleetTotals, GiveUp};

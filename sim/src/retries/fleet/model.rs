@@ -16,6 +16,8 @@ pub enum GiveUp {
     AttemptCap,
     /// The fleet budget had no token for a retry.
     BudgetRefused,
+    /// gRPC retry throttling or adaptive client throttling refused the attempt locally.
+    Throttled,
 }
 
 /// One thing that happened in a fleet run.

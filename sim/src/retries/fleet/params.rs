@@ -47,6 +47,17 @@ pub struct FleetParams {
     pub layers: u32,
     /// Retries of each layer.
     pub layer_retries: u32,
+    /// Finagle's minRetriesPerSec: budget tokens that flow in per second
+    /// besides the requests' deposits (0: none; only with a budget).
+    pub min_retries_per_s: u32,
+    /// gRPC retry throttling's maxTokens per client (0: off).
+    pub grpc_max_tokens: u32,
+    /// gRPC's tokenRatio, in thousandths of a token per success.
+    pub grpc_token_ratio_milli: u32,
+    /// Adaptive client throttling's K, in tenths (0: off; 20 is K = 2).
+    pub adaptive_k_tenths: u32,
+    /// Whether Retry-After is sent as an HTTP-date rather than delay-seconds.
+    pub retry_after_date: bool,
     /// The seed of the run.
     pub seed: u64,
 }
@@ -74,6 +85,11 @@ impl Default for FleetParams {
             outage_to_s: 25,
             layers: 0,
             layer_retries: 0,
+            min_retries_per_s: 0,
+            grpc_max_tokens: 0,
+            grpc_token_ratio_milli: 100,
+            adaptive_k_tenths: 0,
+            retry_after_date: false,
             seed: 1,
         }
     }
@@ -149,6 +165,15 @@ impl FleetParams {
         }
         if self.outage_to_s < self.outage_from_s {
             return Err(invalid("outage_to_s", "the outage must end after it starts"));
+        }
+        if self.min_retries_per_s > 100_000 {
+            return Err(invalid("min_retries_per_s", "must be at most 100000 per second"));
+        }
+        if self.grpc_max_tokens > 1_000 || self.grpc_token_ratio_milli > 1_000 {
+            return Err(invalid("grpc_max_tokens", "maxTokens at most 1000, tokenRatio at most 1 (1000 thousandths)"));
+        }
+        if self.adaptive_k_tenths > 100 {
+            return Err(invalid("adaptive_k_tenths", "K must be at most 10 (100 tenths)"));
         }
         if self.layers > 4 || self.layer_retries > 5 {
             return Err(invalid("layers", "at most 4 layers of at most 5 retries each"));

@@ -1,6 +1,6 @@
 //! The fleet engine's own tests.
 
-use super::engine::{lat_bin, lat_bin_upper_ms, LAT_BINS};
+use super::engine::{lat_bin, lat_bin_upper_ms, retry_after_ms_at, LAT_BINS};
 use super::*;
 use crate::error::SimError;
 
@@ -100,4 +100,16 @@ fn bad_knobs_are_refused_with_a_reason() {
     for p in bad {
         assert!(matches!(run(&p), Err(SimError::InvalidParameter { .. })), "{p:?}");
     }
+}
+
+#[test]
+fn a_retry_after_date_waits_until_the_whole_second_it_names() {
+    let secs = FleetParams { retry_after_ms: 2_000, ..Default::default() };
+    assert_eq!(retry_after_ms_at(&secs, 1_300_000), 2_000);
+    let date = FleetParams { retry_after_date: true, ..secs };
+    // Answered at 1.3 s with Retry-After 2 s: the date says 4 s (3.3 s rounded up), 2.7 s away.
+    assert_eq!(retry_after_ms_at(&date, 1_300_000), 2_700);
+    // Two clients turned away in the same second retry at the same instant.
+    assert_eq!(1_300 + retry_after_ms_at(&date, 1_300_000), 1_900 + retry_after_ms_at(&date, 1_900_000));
+    assert_eq!(retry_after_ms_at(&date, 3_000_000), 2_000);
 }

@@ -1,5 +1,6 @@
 //! The fleet's event loop: arrivals, the server's queue, answers and retries.
 
+use super::latency::{lat_bin, percentile_ms, LAT_BINS};
 use super::model::{FleetBuckets, FleetRecord, FleetRun, FleetTotals, GiveUp};
 use super::params::{FleetParams, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};
 use super::throttle::Throttles;
@@ -16,8 +17,6 @@ use crate::trace::Trace;
 /// The stream of the fleet's arrivals (which client, and when). It is not in
 /// `rng::entity` because only this engine uses it.
 const ARRIVALS_ENTITY: u64 = 0x5245_5452; // "RETR"
-/// Bins of the latency histograms (log-linear, four per doubling).
-pub(super) const LAT_BINS: usize = 96;
 
 /// What a call came back with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,42 +101,6 @@ pub(super) fn retry_after_ms_at(p: &FleetParams, now: u64) -> u64 {
 #[inline]
 fn hop_us(draws: &mut NormalStream) -> u64 {
     (draws.normal(10_000.0, 2_000.0).abs() + 0.5) as u64
-}
-
-pub(super) fn lat_bin(us: u64) -> usize {
-    let ms = us / 1_000;
-    if ms < 4 {
-        return ms as usize;
-    }
-    let octave = 63 - ms.leading_zeros() as usize;
-    let sub = ((ms >> (octave - 2)) & 3) as usize;
-    (4 + (octave - 2) * 4 + sub).min(LAT_BINS - 1)
-}
-
-/// The upper edge of a latency bin, in milliseconds.
-pub(super) fn lat_bin_upper_ms(bin: usize) -> u64 {
-    if bin < 4 {
-        return bin as u64 + 1;
-    }
-    let octave = (bin - 4) / 4 + 2;
-    let sub = ((bin - 4) % 4) as u64;
-    ((4 + sub + 1) << (octave - 2)).max(1)
-}
-
-fn percentile_ms(hist: &[u32], q: f64) -> u64 {
-    let total: u64 = hist.iter().map(|&c| u64::from(c)).sum();
-    if total == 0 {
-        return 0;
-    }
-    let want = ((total as f64) * q).ceil().max(1.0) as u64;
-    let mut seen = 0u64;
-    for (bin, &c) in hist.iter().enumerate() {
-        seen += u64::from(c);
-        if seen >= want {
-            return lat_bin_upper_ms(bin);
-        }
-    }
-    lat_bin_upper_ms(hist.len() - 1)
 }
 
 struct Engine<'a> {

@@ -30,6 +30,7 @@
 //! only its first records, so a minute of a thousand clients stays small.
 
 mod engine;
+mod latency;
 mod model;
 mod params;
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The fleet engine's own tests.
 
-use super::engine::{lat_bin, lat_bin_upper_ms, retry_after_ms_at, LAT_BINS};
+use super::engine::retry_after_ms_at;
+use super::latency::{lat_bin, lat_bin_upper_ms, LAT_BINS};
 use super::*;
 use crate::error::SimError;
 

@@ -54,7 +54,7 @@ pub static PRESETS: [Preset; 10] = [
     Preset {
         slug: "outage",
         title: "A short outage, full jitter",
-        lesson: "The server is down from 20 s to 25 s (shaded). Requests that arrive then are turned away with 503 and back off; many run out of their 3 attempts before the outage ends, so a few percent of requests fail whatever the strategy. When the server is back, full jitter's retries reach it spread over time: compare the starred peak after the outage with the next preset's.",
+        lesson: "The server is down from 20 s to 25 s (shaded). Requests that arrive then are turned away with 503 and back off; many run out of their 3 attempts before the outage ends, so a few percent of requests fail whatever the strategy. Most retries happen inside the outage and are turned away again; what reaches the server once it is back are the retries of requests turned away in the outage's last moments, and full jitter spreads those out: compare the starred peak just after the outage with the next preset's.",
         buggy: false,
         key_counter: "peak_after_outage",
         knobs: &[],

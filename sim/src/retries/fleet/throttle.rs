@@ -29,6 +29,9 @@ struct Adaptive {
     k_tenths: u64,
     requests: [u64; WINDOW_S],
     accepts: [u64; WINDOW_S],
+    /// The sums of `requests` and `accepts`, kept as slots change.
+    requests_sum: u64,
+    accepts_sum: u64,
     sec: u64,
     rng: SimRng,
 }
@@ -39,6 +42,8 @@ impl Adaptive {
         while self.sec < s {
             self.sec += 1;
             let i = (self.sec % WINDOW_S as u64) as usize;
+            self.requests_sum -= self.requests[i];
+            self.accepts_sum -= self.accepts[i];
             self.requests[i] = 0;
             self.accepts[i] = 0;
         }
@@ -64,6 +69,8 @@ impl Throttles {
                 k_tenths: u64::from(p.adaptive_k_tenths),
                 requests: [0; WINDOW_S],
                 accepts: [0; WINDOW_S],
+                requests_sum: 0,
+                accepts_sum: 0,
                 sec: 0,
                 rng: SimRng::stream(p.seed, ADAPTIVE_ENTITY),
             }),
@@ -75,9 +82,9 @@ impl Throttles {
     pub(super) fn admit(&mut self, now: u64) -> bool {
         let Some(a) = &mut self.adaptive else { return true };
         let i = a.advance(now);
-        let requests: u64 = a.requests.iter().sum();
-        let accepts: u64 = a.accepts.iter().sum();
+        let (requests, accepts) = (a.requests_sum, a.accepts_sum);
         a.requests[i] += 1;
+        a.requests_sum += 1;
         let excess = requests as f64 - (a.k_tenths as f64 / 10.0) * accepts as f64;
         let p_reject = (excess / (requests as f64 + 1.0)).max(0.0);
         a.rng.unit_f64() >= p_reject
@@ -88,6 +95,7 @@ impl Throttles {
         if let Some(a) = &mut self.adaptive {
             let i = a.advance(now);
             a.accepts[i] += 1;
+            a.accepts_sum += 1;
         }
     }
 

@@ -1,12 +1,15 @@
-//! Browser tests of the Retries lab: it renders from a permalink, and the
-//! timed loops print the in-browser figures for the README (asserting
+//! Browser tests of the Retries lab: it renders from a permalink, its
+//! presets reproduce their golden trace hashes in wasm (tests/web.rs), and
+//! the timed loops print the in-browser figures for the README (asserting
 //! nothing about time). Native builds compile this file to nothing.
 #![cfg(target_arch = "wasm32")]
 
-use idemlab_sim::retries::{fleet, occ};
-use idemlab_web::labs::retries;
+use idemlab_sim::knob::{KnobKind, Params};
+use idemlab_sim::lab::Lab;
+use idemlab_sim::retries::{fleet, occ, RetriesLab, RetriesParams, StudyParams, View};
 use idemlab_web::query::Query;
 use idemlab_web::web;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -14,11 +17,16 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod support;
 use support::*;
 
-#[wasm_bindgen_test]
-async fn the_budget_preset_renders_its_charts_and_marks_budget_refusals() {
-    web::write_url(&Query::parse("?area=retries&preset=budget"), false);
+fn mount(search: &str) -> web_sys::Element {
+    web::write_url(&Query::parse(search), false);
     let root = mount_point();
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
+    root
+}
+
+#[wasm_bindgen_test]
+async fn the_budget_preset_renders_its_charts_and_marks_budget_refusals() {
+    let root = mount("?area=retries&preset=budget");
     next_frames().await;
     let html = root.inner_html();
     assert!(html.contains("data-lab=\"retries\""), "the lab did not render");
@@ -27,7 +35,9 @@ async fn the_budget_preset_renders_its_charts_and_marks_budget_refusals() {
     let class = refusals.get_attribute("class").unwrap_or_default();
     assert!(class.split_whitespace().any(|c| c == "key"), "budget refusals should be the key counter here: {class}");
     assert!(root.query_selector_all("figure.chart").unwrap().length() >= 5, "charts missing");
+    assert!(root.query_selector_all("figure.chart rect.band").unwrap().length() >= 5, "outage bands missing");
     assert!(!html.contains("could not start"));
+    root.remove();
 }
 
 #[wasm_bindgen_test]
@@ -47,27 +57,22 @@ fn retries_engine_timings_in_the_browser() {
     // Prints figures for the README; asserts nothing about time.
     let base = occ::OccParams { clients: 100, runs: 100, ..Default::default() };
     let t0 = web::now_ms();
-    let reps = 5;
-    for _ in 0..reps {
-        let pts = occ::sweep(&base, &[100], &occ::STUDY_STRATEGIES).unwrap();
-        assert_eq!(pts.len(), 5);
+    let pts = occ::sweep(&base, &[100], &occ::STUDY_STRATEGIES).unwrap();
+    assert_eq!(pts.len(), 5);
+    console_log!("BENCH wasm retries/study-sweep-100x100x5: {:.1} ms per sweep", web::now_ms() - t0);
+    for runs in [20, 100] {
+        let p = RetriesParams {
+            view: View::Study,
+            study: StudyParams { runs, ..RetriesParams::defaults().study },
+            ..Default::default()
+        };
+        let t0 = web::now_ms();
+        RetriesLab::run(&p).unwrap();
+        console_log!(
+            "BENCH wasm retries/study-view (10..190 clients x {runs} runs x 5, plus waves): {:.1} ms",
+            web::now_ms() - t0
+        );
     }
-    let per = (web::now_ms() - t0) / f64::from(reps);
-    console_log!("BENCH wasm retries/study-sweep-100x100x5: {per:.1} ms per sweep");
-
-    // The sweep chart as the lab draws it by default: 10..190 clients, 20 runs each.
-    let mut q = Query::parse("area=retries&mode=study");
-    let knobs = retries::study_knobs(&mut q);
-    let t0 = web::now_ms();
-    let pts = retries::study_sweep(&knobs).unwrap();
-    let chart_ms = web::now_ms() - t0;
-    assert_eq!(pts.len(), 19 * 5);
-    console_log!("BENCH wasm retries/study-sweep-chart (10..190 clients x {} runs x 5): {chart_ms:.1} ms", knobs.runs);
-    let full = retries::StudyKnobs { runs: 100, ..knobs };
-    let t0 = web::now_ms();
-    retries::study_sweep(&full).unwrap();
-    console_log!("BENCH wasm retries/study-sweep-chart (10..190 clients x 100 runs x 5): {:.1} ms", web::now_ms() - t0);
-
     let p = fleet::FleetParams::default();
     let t0 = web::now_ms();
     let reps = 10;
@@ -77,4 +82,83 @@ fn retries_engine_timings_in_the_browser() {
     }
     let per = (web::now_ms() - t0) / f64::from(reps);
     console_log!("BENCH wasm retries/fleet-default (1000 clients, 60 s): {per:.1} ms per run");
+}
+
+/// An `input` event that bubbles, as a browser sends it (Yew listens at the root).
+fn bubbling_input() -> web_sys::Event {
+    let window = web_sys::window().unwrap();
+    let ctor: js_sys::Function = js_sys::Reflect::get(&window, &"Event".into()).unwrap().unchecked_into();
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"bubbles".into(), &true.into()).unwrap();
+    let args = js_sys::Array::of2(&"input".into(), &init);
+    js_sys::Reflect::construct(&ctor, &args).unwrap().unchecked_into()
+}
+
+/// Waits until `done` holds, yielding to the page between checks.
+async fn until(done: impl Fn() -> bool) {
+    for _ in 0..2_000 {
+        if done() {
+            return;
+        }
+        let p = js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL);
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        if done() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn every_fleet_slider_from_input_to_the_end_of_the_render() {
+    // One BENCH line per slider at the default settings: the median of 5
+    // changes, from dispatching
+    // the input event to the slider's value shown by the re-rendered page.
+    // Prints figures only; a change that never renders fails the test.
+    let root = mount("?area=retries");
+    next_frames().await;
+    let mut worst = (0.0f64, "");
+    for k in RetriesParams::knobs() {
+        let KnobKind::Int { min, max, step } = k.kind else { continue };
+        let Some(input) = root.query_selector(&format!("#retries-{}", k.key)).unwrap() else { continue };
+        let input: web_sys::HtmlInputElement = input.dyn_into().unwrap();
+        let output = root.query_selector(&format!("output[for=\"retries-{}\"]", k.key)).unwrap().unwrap();
+        let mut times = Vec::new();
+        for i in 0..5u64 {
+            // Values that keep every relation valid: near the default, on the step.
+            let v = (k.default + (i + 1) * step).min(max).max(min);
+            let v = if v == (k.get)(&RetriesParams::defaults()) && v > min { v - step } else { v };
+            let shown = format!("{v}{}", k.unit.suffix());
+            input.set_value(&v.to_string());
+            let t0 = web::now_ms();
+            input.dispatch_event(&bubbling_input()).unwrap();
+            until(|| output.text_content().unwrap_or_default() == shown).await;
+            let ms = web::now_ms() - t0;
+            if output.text_content().unwrap_or_default() == shown {
+                times.push(ms);
+            }
+        }
+        // Back to the default, so every slider is measured from the default settings.
+        let shown = format!("{}{}", k.default, k.unit.suffix());
+        input.set_value(&k.default.to_string());
+        input.dispatch_event(&bubbling_input()).unwrap();
+        until(|| output.text_content().unwrap_or_default() == shown).await;
+        if times.is_empty() {
+            // A value the relations refuse (an outage past the run, say) leaves the slider where it was.
+            console_log!("BENCH wasm retries/slider-{}: no render (value refused)", k.key);
+            continue;
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        if median > worst.0 {
+            worst = (median, k.key);
+        }
+        console_log!(
+            "BENCH wasm retries/slider-{}: {median:.1} ms median input to render ({} changes)",
+            k.key,
+            times.len()
+        );
+    }
+    console_log!("BENCH wasm retries/slider-worst: {:.1} ms ({})", worst.0, worst.1);
+    root.remove();
 }

@@ -25,7 +25,7 @@ const COMMANDS: &[Entry] = &[
     ("url", || lab::URL_HELP.to_string(), lab::url),
     ("delivery", || delivery::HELP.to_string(), |w| delivery::main(w).map(Output::Json)),
     ("keys", keys_help, lab::main::<KeysLab>),
-    ("retry", || retries::HELP.to_string(), |w| retries::main(w).map(Output::Json)),
+    ("retry", retries::help, retries::main),
     ("outbox", || outbox::HELP.to_string(), |w| outbox::main(w).map(Output::Json)),
     ("race", || races::HELP.to_string(), |w| races::main(w).map(Output::Json)),
     (

@@ -47,7 +47,32 @@ fn occ_csv_has_a_header_and_a_row_per_point() {
 }
 
 #[test]
-fn fleet_json_is_the_same_for_the_same_seed() {
+fn occ_prints_the_common_envelope_and_accepts_every_value_it_prints() {
+    let (ok, out, err) = idemlab(&["retry", "--strategy", "full", "--clients", "20", "--runs", "3", "--seed", "4"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["lab"], "retries");
+    assert!(v["trace_hash"].is_string() && v["seed"].is_string(), "{v}");
+    assert!(v["counters"]["calls_full"].as_f64().unwrap() >= 20.0, "{v}");
+    assert_eq!(v["points"][0]["strategy"], "full");
+    // Every printed parameter, given back under its own name, gives the same run.
+    let mut again = vec!["retry".to_string()];
+    for (k, val) in v["params"].as_object().unwrap() {
+        match val {
+            serde_json::Value::Bool(true) => again.push(format!("--{k}")),
+            serde_json::Value::Bool(false) => {}
+            serde_json::Value::String(s) => again.extend([format!("--{k}"), s.clone()]),
+            other => again.extend([format!("--{k}"), other.to_string()]),
+        }
+    }
+    let words: Vec<&str> = again.iter().map(String::as_str).collect();
+    let (ok, out2, err) = idemlab(&words);
+    assert!(ok, "{words:?}: {err}");
+    assert_eq!(out, out2);
+}
+
+#[test]
+fn fleet_prints_the_labs_envelope_the_same_for_the_same_seed() {
     let args = [
         "retry",
         "--workload",
@@ -56,6 +81,10 @@ fn fleet_json_is_the_same_for_the_same_seed() {
         "exponential",
         "--duration",
         "10",
+        "--outage-from",
+        "2",
+        "--outage-to",
+        "4",
         "--seed",
         "9",
         "--budget",
@@ -66,12 +95,55 @@ fn fleet_json_is_the_same_for_the_same_seed() {
     let (_, b, _) = idemlab(&args);
     assert_eq!(a, b);
     let v: serde_json::Value = serde_json::from_str(&a).unwrap();
-    assert!(v["amplification"].as_f64().unwrap() >= 1.0 || v["totals"]["requests"].as_u64().unwrap() > 0);
+    assert_eq!(v["lab"], "retries");
+    assert_eq!(v["params"]["strategy"], "exponential");
+    assert!(v["trace_hash"].is_string() && v["seed"] == "9", "{v}");
+    assert!(v["counters"]["requests"].as_u64().unwrap() > 0);
+    assert!(v["counters"]["peak_after_outage"].as_f64().is_some());
 }
 
 #[test]
-fn fleet_csv_has_one_row_per_bucket() {
-    let (ok, out, err) = idemlab(&["retry", "--workload", "fleet", "--duration", "10", "--outage", "none", "--csv"]);
+fn fleet_reproduces_a_presets_permalink() {
+    let (ok, out, err) = idemlab(&["retry", "--workload", "fleet", "--preset", "herd"]);
+    assert!(ok, "{err}");
+    let cli: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (ok, out, err) = idemlab(&["url", cli["permalink"].as_str().unwrap()]);
+    assert!(ok, "{err}");
+    let url: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(cli["trace_hash"], url["trace_hash"]);
+    assert_eq!(cli["counters"], url["counters"]);
+}
+
+#[test]
+fn fleet_csv_is_one_envelope_row_and_buckets_are_one_row_per_bucket() {
+    let (ok, out, err) = idemlab(&[
+        "retry",
+        "--workload",
+        "fleet",
+        "--duration",
+        "10",
+        "--outage-to",
+        "0",
+        "--outage-from",
+        "0",
+        "--csv",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.starts_with("lab,preset,view,strategy,"), "{out}");
+    assert!(out.lines().nth(1).unwrap().starts_with("retries,outage,fleet,full,"), "{out}");
+    let (ok, out, err) = idemlab(&[
+        "retry",
+        "--workload",
+        "fleet",
+        "--duration",
+        "10",
+        "--outage-to",
+        "0",
+        "--outage-from",
+        "0",
+        "--buckets",
+    ]);
     assert!(ok, "{err}");
     assert_eq!(out.lines().count(), 1 + 120);
     assert!(out.starts_with("t_s,first_tries,retries,"));
@@ -82,8 +154,10 @@ fn bad_flags_are_errors_with_a_reason() {
     for args in [
         vec!["retry", "--workload", "nope"],
         vec!["retry", "--strategy", "fast"],
-        vec!["retry", "--workload", "fleet", "--outage", "30"],
+        vec!["retry", "--strategy", "full_jitter"],
+        vec!["retry", "--workload", "fleet", "--outage-from", "30", "--outage-to", "10"],
         vec!["retry", "--workload", "fleet", "--error-rate", "150"],
+        vec!["retry", "--workload", "fleet", "--preset", "nope"],
         vec!["retry", "--clients", "0"],
     ] {
         let (ok, _, err) = idemlab(&args);

@@ -32,6 +32,9 @@ pub struct LineChartProps {
     /// Fixed x maximum (e.g. a run's duration); otherwise the data's, rounded up.
     #[prop_or_default]
     pub x_max: Option<f64>,
+    /// An x range (in data units) to shade, e.g. an outage window.
+    #[prop_or_default]
+    pub band: Option<(f64, f64)>,
 }
 
 const W: f64 = 560.0;
@@ -104,6 +107,15 @@ fn cursor(x: Option<f64>, x_max: f64) -> Html {
     html! { <line class="cursor" x1={format!("{cx:.1}")} x2={format!("{cx:.1}")} y1={T.to_string()} y2={(H - B).to_string()} /> }
 }
 
+/// A shaded x range from `x0` to `x1`, when there is one.
+fn band(range: Option<(f64, f64)>, x_max: f64) -> Html {
+    let Some((x0, x1)) = range.filter(|(a, b)| a.is_finite() && b.is_finite() && b > a) else {
+        return Html::default();
+    };
+    let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
+    html! { <rect class="band" x={format!("{:.1}", sx(x0))} y={T.to_string()} width={format!("{:.1}", sx(x1) - sx(x0))} height={(H - T - B).to_string()} /> }
+}
+
 /// A line chart.
 #[component]
 pub fn LineChart(p: &LineChartProps) -> Html {
@@ -116,6 +128,7 @@ pub fn LineChart(p: &LineChartProps) -> Html {
     html! {
         <figure class="chart">
             <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={p.title.clone()}>
+                { band(p.band, x_max) }
                 { axes(x_max, y_max, &p.x_label, &p.y_label) }
                 { for p.series.iter().enumerate().map(|(i, s)| {
                     let d: String = s.points.iter().enumerate()
@@ -167,18 +180,26 @@ pub struct BarChartProps {
     /// An x (in the units of `x_max`) to mark with a vertical cursor line.
     #[prop_or_default]
     pub cursor_x: Option<f64>,
+    /// An x range (in the units of `x_max`) to shade, e.g. an outage window.
+    #[prop_or_default]
+    pub band: Option<(f64, f64)>,
+    /// A horizontal reference line (a capacity), in y units, with its legend name.
+    #[prop_or_default]
+    pub hline: Option<(f64, AttrValue)>,
 }
 
 /// A stacked bar chart (also a histogram, with one segment).
 #[component]
 pub fn BarChart(p: &BarChartProps) -> Html {
-    let y_max = nice_max(p.bars.iter().map(|b| b.segments.iter().sum::<f64>()).fold(0.0, f64::max));
+    let top = p.bars.iter().map(|b| b.segments.iter().sum::<f64>()).fold(0.0, f64::max);
+    let y_max = nice_max(top.max(p.hline.as_ref().map_or(0.0, |(y, _)| *y)));
     let n = p.bars.len().max(1) as f64;
     let bw = (W - L - R) / n;
     let sy = |y: f64| (y / y_max).clamp(0.0, 1.0) * (H - T - B);
     html! {
         <figure class="chart">
             <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={p.title.clone()}>
+                { band(p.band, if p.x_max > 0.0 { p.x_max } else { n }) }
                 { axes(if p.x_max > 0.0 { p.x_max } else { n }, y_max, &p.x_label, &p.y_label) }
                 { for p.bars.iter().enumerate().map(|(i, b)| {
                     let x = L + i as f64 * bw;
@@ -194,6 +215,9 @@ pub fn BarChart(p: &BarChartProps) -> Html {
                         </g>
                     }
                 }) }
+                if let Some((y, _)) = &p.hline {
+                    <line class="hline" x1={L.to_string()} x2={(W - R).to_string()} y1={format!("{:.1}", H - B - sy(*y))} y2={format!("{:.1}", H - B - sy(*y))} />
+                }
                 { cursor(p.cursor_x, if p.x_max > 0.0 { p.x_max } else { n }) }
             </svg>
             <figcaption>
@@ -202,6 +226,9 @@ pub fn BarChart(p: &BarChartProps) -> Html {
                     { for p.stack_names.iter().enumerate().map(|(k, s)| html! {
                         <li><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" class={format!("seg k{}", k % 4)} /></svg>{ s.clone() }</li>
                     }) }
+                    if let Some((_, name)) = &p.hline {
+                        <li><svg width="34" height="10" aria-hidden="true"><line x1="0" y1="5" x2="34" y2="5" class="hline" /></svg>{ name.clone() }</li>
+                    }
                 </ul>
             </figcaption>
         </figure>

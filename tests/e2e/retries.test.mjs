@@ -1,26 +1,53 @@
-// The Retries lab: every preset renders its charts, sliders re-run the
-// simulation and land in the URL, compare mode shows several strategies,
-// the study sweep draws, and the step controls scrub simulated time.
+// The Retries lab: every preset renders its charts with the outage shaded,
+// sliders re-run the simulation and land in the URL, compare mode shows
+// several strategies and agrees with the presets, the study sweep draws,
+// the step controls scrub simulated time, and the page fits a phone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange, counter } from './harness.mjs';
+import { withPage, screenshot, setRange, counter, openMore } from './harness.mjs';
 
-const PRESETS = ['outage', 'herd', 'cap', 'budget', 'ra-ignored', 'ra-honoured'];
+const PRESETS = ['outage', 'herd', 'wave', 'wave-jitter', 'cap', 'budget', 'ra-ignored', 'ra-honoured'];
+const LAB = '[data-lab="retries"]';
 
 test('each preset renders its charts and evidence, and is a permalink', async () => {
   for (const preset of PRESETS) {
     await withPage(`?area=retries&preset=${preset}`, async (page) => {
       await page.waitForSelector('[data-counter="amplification"]');
-      assert.ok(await page.locator('.retries-lab figure.chart').count() >= 5, `${preset}: charts missing`);
+      assert.ok(await page.locator(`${LAB} figure.chart`).count() >= 5, `${preset}: charts missing`);
       assert.equal(await page.locator(`a[data-preset="${preset}"]`).getAttribute('aria-current'), 'true');
       // Every chart has drawn something: bars or a line with points.
-      const empty = await page.locator('.retries-lab figure.chart > svg').evaluateAll((svgs) =>
+      const empty = await page.locator(`${LAB} figure.chart > svg`).evaluateAll((svgs) =>
         svgs.filter((s) => !s.querySelector('rect.seg[height]:not([height="0.00"]), path.series[d*="L"]')).length);
       assert.equal(empty, 0, `${preset}: an empty chart`);
       assert.ok(await counter(page, 'requests') > 10000);
+      // The starred counter is the one the preset's lesson turns on.
+      assert.equal(await page.locator('.evidence .key').count(), 1, `${preset}: one starred counter`);
+      if (!preset.startsWith('ra-')) {
+        // Every time chart shades the outage (the delay histogram has no time axis).
+        const charts = await page.locator(`${LAB} .retries-fleet figure.chart`).count();
+        assert.equal(await page.locator(`${LAB} .retries-fleet figure.chart rect.band`).count(), charts - 1, `${preset}: outage not shaded`);
+      }
       await screenshot(page, `retries-${preset}`);
     });
   }
+});
+
+test('the page says what the model says: full jitter lowers the peak after the outage, not the calls', async () => {
+  let peaks = {};
+  for (const preset of ['outage', 'herd']) {
+    await withPage(`?area=retries&preset=${preset}`, async (page) => {
+      await page.waitForSelector('[data-counter="peak_after_outage"].key');
+      peaks[preset] = await counter(page, 'peak_after_outage');
+      assert.match(await page.locator('[data-testid="full-jitter-formula"]').innerText(), /random_between\(0, min\(cap, base × 2\^n\)\)/);
+    });
+  }
+  assert.ok(peaks.outage < peaks.herd, `full jitter ${peaks.outage} vs exponential ${peaks.herd}`);
+  await withPage('?area=retries&preset=herd&mode=compare', async (page) => {
+    await page.waitForSelector('[data-testid="compare-verdict"]');
+    assert.ok(await counter(page, 'peak_full') < await counter(page, 'peak_exponential'));
+    assert.equal(await counter(page, 'peak_exponential'), peaks.herd, 'compare and the fleet view disagree');
+    assert.match(await page.locator('[data-testid="compare-verdict"]').innerText(), /\(lower\)/);
+  });
 });
 
 test('the cap preset collapses and a budget slider change re-runs it, lands in the URL and holds it', async () => {
@@ -30,7 +57,6 @@ test('the cap preset collapses and a budget slider change re-runs it, lands in t
     assert.ok(before < 60, `the cap preset should collapse, succeeded ${before} %`);
     await setRange(page, '#retries-bud', 10);
     await page.waitForFunction(() => new URL(location.href).searchParams.get('bud') === '10');
-    await page.waitForFunction(() => document.querySelector('[data-counter="budget_refusals"]')?.classList.contains('key'));
     assert.ok(await counter(page, 'budget_refusals') > 0);
     assert.ok(await counter(page, 'success_rate') > 85, 'the budget should hold the fleet');
     // The same link gives the same run after a reload.
@@ -42,7 +68,7 @@ test('the cap preset collapses and a budget slider change re-runs it, lands in t
   });
 });
 
-test('compare mode runs one seed under several strategies side by side', async () => {
+test('compare mode runs one seed under several strategies, and a preset keeps the view', async () => {
   await withPage('?area=retries&preset=herd&mode=compare', async (page) => {
     await page.waitForSelector('.retries-compare tr[data-strategy]');
     const rows = await page.locator('.retries-compare tr[data-strategy]').count();
@@ -51,7 +77,15 @@ test('compare mode runs one seed under several strategies side by side', async (
       assert.equal(await page.locator(`.retries-compare tr[data-strategy="${s}"]`).count(), 1);
     }
     assert.ok(await page.locator('.retries-compare figure.chart .legend li').count() >= 10);
+    assert.equal(await page.locator('.retries-compare figure.chart rect.band').count(), 2);
     await screenshot(page, 'retries-compare');
+    await page.locator('a[data-preset="wave"]').click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('preset') === 'wave');
+    assert.equal(new URL(page.url()).searchParams.get('mode'), 'compare');
+    await page.locator('a[data-mode="fleet"]').click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('mode') === 'fleet');
+    assert.equal(new URL(page.url()).searchParams.get('preset'), 'wave');
+    await page.waitForSelector('.retries-fleet');
   });
 });
 
@@ -75,7 +109,7 @@ test('the step controls scrub time buckets from the keyboard and keep the step i
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '41');
     assert.match(await page.locator('.retries-readout').innerText(), /^20\.0–20\.5 s:/);
-    assert.equal(await page.locator('.retries-lab figure.chart line.cursor').count() >= 4, true);
+    assert.ok(await page.locator(`${LAB} figure.chart line.cursor`).count() >= 4);
   });
 });
 
@@ -87,4 +121,21 @@ test('a hostile retries link warns and falls back', async () => {
     assert.match(text, /att=-3/);
     await page.waitForSelector('[data-counter="amplification"]');
   });
+});
+
+test('on a 390 px phone the page does not scroll sideways and slider values are not cut off', async () => {
+  for (const mode of ['fleet', 'compare', 'study']) {
+    await withPage(`?area=retries&preset=herd&mode=${mode}&sr=5`, async (page) => {
+      await page.waitForSelector('.controls', { timeout: 30000 });
+      await openMore(page);
+      const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+      assert.ok(width <= 390, `${mode}: the page is ${width} px wide`);
+      const cut = await page.locator('.control.slider output').evaluateAll((outs) => outs.filter((o) => {
+        const r = o.getBoundingClientRect();
+        return r.width === 0 || r.right > window.innerWidth || o.scrollWidth > o.clientWidth + 1;
+      }).map((o) => o.getAttribute('for')));
+      assert.deepEqual(cut, [], `${mode}: slider values cut off`);
+      await screenshot(page, `retries-390-${mode}`);
+    }, { viewport: { width: 390, height: 844 } });
+  }
 });

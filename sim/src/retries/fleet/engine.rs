@@ -1,0 +1,481 @@
+//! The fleet's event loop: arrivals, the server's queue, answers and retries.
+
+use super::latency::{lat_bin, percentile_ms, LAT_BINS};
+use super::model::{FleetBuckets, FleetRecord, FleetRun, FleetTotals, GiveUp};
+use super::params::{FleetParams, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};
+use super::throttle::Throttles;
+use crate::backoff::Strategy;
+use crate::backoff::{is_retryable, next_wait, AttemptResult, Backoff};
+use crate::error::SimError;
+use crate::retries::normal::NormalStream;
+use crate::retries::queue::FastQueue;
+use crate::rng::{entity, SimRng};
+use crate::sched::RunLimits;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::Trace;
+
+/// The stream of the fleet's arrivals (which client, and when). It is not in
+/// `rng::entity` because only this engine uses it.
+const ARRIVALS_ENTITY: u64 = 0x5245_5452; // "RETR"
+
+/// What a call came back with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// 200.
+    Ok,
+    /// 503 because the queue was full, maybe with Retry-After.
+    Overload,
+    /// 503 during the outage.
+    Outage,
+    /// 500.
+    ServerError,
+    /// 400.
+    ClientError,
+    /// The client stopped waiting.
+    Timeout,
+}
+
+impl Outcome {
+    fn as_result(self, retry_after_ms: u64) -> AttemptResult {
+        let status = |code| AttemptResult::Status { code, retry_after_ms: None };
+        match self {
+            Outcome::Ok => status(200),
+            Outcome::Overload => {
+                AttemptResult::Status { code: 503, retry_after_ms: (retry_after_ms > 0).then_some(retry_after_ms) }
+            }
+            Outcome::Outage => status(503),
+            Outcome::ServerError => status(500),
+            Outcome::ClientError => status(400),
+            Outcome::Timeout => AttemptResult::Timeout,
+        }
+    }
+
+    fn code(self) -> u16 {
+        match self {
+            Outcome::Ok => 200,
+            Outcome::Overload | Outcome::Outage => 503,
+            Outcome::ServerError => 500,
+            Outcome::ClientError => 400,
+            Outcome::Timeout => 0,
+        }
+    }
+}
+
+/// The fleet's events. Each live request has exactly one event pending, so
+/// an event needs only the request's slot; the request's state is there.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// The fleet's next logical request starts.
+    Arrival,
+    /// The request's current attempt reaches the server.
+    AtServer { slot: u32 },
+    /// The attempt's answer reaches the client, or its timer fires.
+    AtClient { slot: u32, outcome: Outcome },
+}
+
+struct Request {
+    id: u32,
+    client: u32,
+    start_us: u64,
+    /// When the current attempt left the client.
+    sent_us: u64,
+    attempt: u32,
+    backoff: Backoff,
+}
+
+/// The Retry-After a client reads from an overload 503 answered at `now`,
+/// in ms. As delay-seconds it is the knob; as an HTTP-date (RFC 9110,
+/// 10.2.3) it names a whole second of the server's clock, so the client
+/// waits until that second begins: every client turned away within the
+/// same second retries at the same instant.
+pub(super) fn retry_after_ms_at(p: &FleetParams, now: u64) -> u64 {
+    let ra = p.retry_after_ms;
+    if !p.retry_after_date || ra == 0 {
+        return ra;
+    }
+    let at = (now + ra * 1_000).div_ceil(1_000_000) * 1_000_000;
+    (at - now).div_ceil(1_000)
+}
+
+/// Hop delay: |Normal(10 ms, 2 ms)| as in the study workload.
+#[inline]
+fn hop_us(draws: &mut NormalStream) -> u64 {
+    (draws.normal(10_000.0, 2_000.0).abs() + 0.5) as u64
+}
+
+struct Engine<'a> {
+    p: &'a FleetParams,
+    end_us: u64,
+    bucket_us: u64,
+    svc_us: u64,
+    queue: FastQueue<Event>,
+    clients: Vec<NormalStream>,
+    server: SimRng,
+    slots: Vec<Request>,
+    free: Vec<u32>,
+    next_id: u32,
+    last_finish_us: u64,
+    tokens_milli: u64,
+    tokens_milli_max: u64,
+    budget_sampled: usize,
+    /// When the budget's minRetriesPerSec floor last refilled it.
+    refill_us: u64,
+    th: Throttles,
+    b: FleetBuckets,
+    t: FleetTotals,
+    lat: Vec<u32>,
+    delay_hist: Vec<u32>,
+    delay_bin_us: u64,
+    trace: Trace<FleetRecord>,
+}
+
+/// Runs the fleet.
+pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
+    params.validate()?;
+    let p = params;
+    let end_us = u64::from(p.duration_s) * 1_000_000;
+    let bucket_us = p.bucket_us();
+    let expected = (u64::from(p.rate_rps) * u64::from(p.duration_s)) as usize;
+    // Room for the events of every request plus its retries, bounded so a
+    // huge run cannot exhaust memory before its limits stop it.
+    let limits = RunLimits { events_max: 20_000_000, queue_len_max: 4_000_000 };
+    let zeros = || vec![0u32; BUCKETS];
+    let mut e = Engine {
+        p,
+        end_us,
+        bucket_us,
+        svc_us: (1_000_000 / u64::from(p.capacity_rps)).max(1),
+        queue: FastQueue::new(limits, end_us, (p.clients as usize + 1_024).min(1 << 16)),
+        clients: Vec::with_capacity(p.clients as usize),
+        server: SimRng::stream(p.seed, entity::SERVER),
+        slots: Vec::with_capacity(expected.min(1 << 16) / 8 + 64),
+        free: Vec::new(),
+        next_id: 0,
+        last_finish_us: 0,
+        tokens_milli: u64::from(p.budget_burst) * 1_000,
+        tokens_milli_max: u64::from(p.budget_burst) * 1_000,
+        budget_sampled: 0,
+        refill_us: 0,
+        th: Throttles::new(p),
+        b: FleetBuckets {
+            bucket_us,
+            first_tries: zeros(),
+            retries: zeros(),
+            layer_calls: zeros(),
+            successes: zeros(),
+            failures: zeros(),
+            rejected: zeros(),
+            wasted: zeros(),
+            budget_refusals: zeros(),
+            budget_tokens: zeros(),
+            latency_ms_p50: vec![0; BUCKETS],
+            latency_ms_p99: vec![0; BUCKETS],
+        },
+        t: FleetTotals::default(),
+        lat: vec![0; BUCKETS * LAT_BINS],
+        delay_hist: vec![0; DELAY_BINS],
+        delay_bin_us: (p.cap_ms * 1_000 / DELAY_BINS as u64).max(1),
+        trace: Trace::with_limit(TRACE_LEN_MAX),
+    };
+    for i in 0..p.clients {
+        e.clients.push(NormalStream::new(SimRng::stream(p.seed, entity::CLIENT_BASE + u64::from(i))));
+    }
+    // N Poisson streams of rate R/N together are one Poisson stream of rate
+    // R whose requests each come from a uniformly chosen client. Drawing it
+    // that way keeps one arrival pending instead of one per client, which
+    // matters for the queue's speed at a thousand clients.
+    let mean_gap_us = 1e6 / f64::from(p.rate_rps);
+    let mut arrivals = SimRng::stream(p.seed, ARRIVALS_ENTITY);
+    e.queue.schedule_at(arrivals.exponential(mean_gap_us) as u64, Event::Arrival)?;
+    while let Some((now, ev)) = e.queue.pop()? {
+        e.sample_budget(now);
+        match ev {
+            Event::Arrival => {
+                let client = arrivals.between_u64(0, u64::from(p.clients) - 1) as u32;
+                let next = now + arrivals.exponential(mean_gap_us) as u64;
+                if next < end_us {
+                    e.queue.schedule_at(next, Event::Arrival)?;
+                }
+                e.on_arrival(now, client)?
+            }
+            Event::AtServer { slot } => e.on_server(now, slot)?,
+            Event::AtClient { slot, outcome } => e.on_answer(now, slot, outcome)?,
+        }
+    }
+    e.sample_budget(end_us);
+    Ok(e.finish())
+}
+
+impl Engine<'_> {
+    fn bucket(&self, at_us: u64) -> usize {
+        ((at_us / self.bucket_us) as usize).min(BUCKETS - 1)
+    }
+
+    fn sample_budget(&mut self, now: u64) {
+        let b = if now >= self.end_us { BUCKETS } else { self.bucket(now) };
+        while self.budget_sampled < b {
+            self.b.budget_tokens[self.budget_sampled] = (self.tokens_milli / 1_000) as u32;
+            self.budget_sampled += 1;
+        }
+    }
+
+    fn on_arrival(&mut self, now: u64, client: u32) -> Result<(), SimError> {
+        let hop = hop_us(&mut self.clients[client as usize]);
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        let backoff =
+            Backoff::new(self.p.strategy, SimDuration::from_ms(self.p.base_ms), SimDuration::from_ms(self.p.cap_ms));
+        let req = Request { id, client, start_us: now, sent_us: now, attempt: 1, backoff };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = req;
+                s
+            }
+            None => {
+                self.slots.push(req);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.t.requests += 1;
+        self.trace.push(SimTime(now), FleetRecord::Started { req: id, client });
+        if self.p.budget_pct > 0 {
+            // Each request earns budget_pct % of a retry.
+            self.tokens_milli = (self.tokens_milli + u64::from(self.p.budget_pct) * 10).min(self.tokens_milli_max);
+        }
+        if !self.th.admit(now) {
+            // Rejected locally by adaptive throttling: it never leaves the client.
+            self.give_up(now, slot, GiveUp::Throttled);
+            return Ok(());
+        }
+        self.queue.schedule_at(now + hop, Event::AtServer { slot })
+    }
+
+    /// One server call at `at`: its outcome and when that outcome is known.
+    fn serve(&mut self, at: u64) -> (Outcome, u64) {
+        let bk = self.bucket(at);
+        let in_outage =
+            at >= u64::from(self.p.outage_from_s) * 1_000_000 && at < u64::from(self.p.outage_to_s) * 1_000_000;
+        let waiting = self.last_finish_us.saturating_sub(at) / self.svc_us;
+        if in_outage {
+            self.t.rejected_outage += 1;
+            self.b.rejected[bk] += 1;
+            return (Outcome::Outage, at);
+        }
+        if waiting >= u64::from(self.p.queue_max) {
+            self.t.rejected_overload += 1;
+            self.b.rejected[bk] += 1;
+            return (Outcome::Overload, at);
+        }
+        let finish = self.last_finish_us.max(at) + self.svc_us;
+        self.last_finish_us = finish;
+        // One draw decides both, always made, so a knob at zero does not
+        // shift later draws: [0, 4xx rate) is a 400, the next 5xx rate a 500.
+        let u = self.server.unit_f64();
+        let client_error = u < self.p.client_error_rate;
+        let server_error = !client_error && u < self.p.client_error_rate + self.p.error_rate;
+        if client_error {
+            self.t.errors_4xx += 1;
+            (Outcome::ClientError, finish)
+        } else if server_error {
+            self.t.errors_5xx += 1;
+            (Outcome::ServerError, finish)
+        } else {
+            (Outcome::Ok, finish)
+        }
+    }
+
+    /// A client attempt reaches the server (through the layers, if any).
+    ///
+    /// The whole fan-out of the layers is resolved here, at once: the layers
+    /// retry immediately, without backoff, so their calls follow each other
+    /// as fast as answers come. A layer's retry after a 500 is admitted as
+    /// if it arrived when that 500 was known, which may be a little after
+    /// calls we have not processed yet; the server's capacity is still
+    /// charged for every call, which is what the amplification is about.
+    /// Resolving the answer here, rather than scheduling every layer call
+    /// and a separate timer, keeps one event in flight per request.
+    fn on_server(&mut self, now: u64, slot: u32) -> Result<(), SimError> {
+        let r = &self.slots[slot as usize];
+        let (id, client, sent_us, attempt) = (r.id, r.client, r.sent_us, r.attempt);
+        let deadline = (self.p.timeout_ms > 0).then(|| sent_us + self.p.timeout_ms * 1_000);
+        let hop = hop_us(&mut self.clients[client as usize]);
+        let calls_max = self.p.calls_per_attempt_max();
+        let mut at = now;
+        let mut call = 0u32;
+        let (outcome, known) = loop {
+            let bk = self.bucket(at);
+            self.t.server_calls += 1;
+            if call == 0 {
+                if attempt == 1 {
+                    self.t.first_tries += 1;
+                    self.b.first_tries[bk] += 1;
+                } else {
+                    self.t.retries += 1;
+                    self.b.retries[bk] += 1;
+                }
+            } else {
+                self.t.layer_calls += 1;
+                self.b.layer_calls[bk] += 1;
+            }
+            self.trace.push(SimTime(at), FleetRecord::AtServer { req: id, attempt, call });
+            let (outcome, known) = self.serve(at);
+            let served = !matches!(outcome, Outcome::Overload | Outcome::Outage);
+            if served && deadline.is_some_and(|d| known + hop > d) {
+                // The client will have stopped waiting: this work is wasted.
+                self.t.wasted += 1;
+                let wb = self.bucket(known);
+                self.b.wasted[wb] += 1;
+            }
+            let retryable = outcome != Outcome::Ok && is_retryable(outcome.as_result(self.p.retry_after_ms));
+            if retryable && u64::from(call) + 1 < calls_max {
+                // The innermost layer with retries left tries again at once:
+                // the calls of one attempt count up in base k+1, a digit a layer.
+                call += 1;
+                at = known;
+                continue;
+            }
+            break (outcome, known);
+        };
+        let (outcome, answer_at) = match deadline {
+            Some(d) if known + hop > d => (Outcome::Timeout, d.max(now)),
+            Some(_) | None => (outcome, known + hop),
+        };
+        if matches!(outcome, Outcome::Ok | Outcome::ServerError | Outcome::ClientError) {
+            self.th.accepted(now);
+        }
+        if outcome == Outcome::Ok {
+            self.th.succeeded(client);
+            // A success changes nothing another client can see (no budget,
+            // no server state), so it is recorded now, at the time it will
+            // reach the client, without an event of its own: a third fewer
+            // events. An answer still travelling when the run ends leaves
+            // the request unfinished, as an event past the horizon would.
+            if answer_at <= self.end_us {
+                self.succeed(answer_at, slot);
+            }
+            return Ok(());
+        }
+        self.queue.schedule_at(answer_at, Event::AtClient { slot, outcome })
+    }
+
+    fn succeed(&mut self, at: u64, slot: u32) {
+        let r = &self.slots[slot as usize];
+        let (id, attempt, latency_us) = (r.id, r.attempt, at - r.start_us);
+        let bk = self.bucket(at);
+        self.t.successes += 1;
+        self.b.successes[bk] += 1;
+        self.lat[bk * LAT_BINS + lat_bin(latency_us)] += 1;
+        self.trace.push(SimTime(at), FleetRecord::Answered { req: id, attempt, code: 200 });
+        self.trace.push(SimTime(at), FleetRecord::Succeeded { req: id, latency_us });
+        self.free.push(slot);
+    }
+
+    fn on_answer(&mut self, now: u64, slot: u32, outcome: Outcome) -> Result<(), SimError> {
+        let r = &self.slots[slot as usize];
+        let (id, client, attempt) = (r.id, r.client, r.attempt);
+        self.trace.push(SimTime(now), FleetRecord::Answered { req: id, attempt, code: outcome.code() });
+        if outcome == Outcome::Ok {
+            self.succeed(now, slot);
+            return Ok(());
+        }
+        if outcome == Outcome::Timeout {
+            self.t.timeouts += 1;
+        }
+        let result = outcome.as_result(retry_after_ms_at(self.p, now));
+        if is_retryable(result) {
+            self.th.failed(client);
+        }
+        self.refill_budget(now);
+        let why = if !is_retryable(result) {
+            Some(GiveUp::NotRetryable)
+        } else if self.p.strategy == Strategy::None {
+            Some(GiveUp::NoRetry)
+        } else if attempt >= self.p.attempts_max {
+            Some(GiveUp::AttemptCap)
+        } else if self.p.budget_pct > 0 && self.tokens_milli < 1_000 {
+            Some(GiveUp::BudgetRefused)
+        } else if !self.th.grpc_allows_retry(client) || !self.th.admit(now) {
+            Some(GiveUp::Throttled)
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.give_up(now, slot, why);
+            return Ok(());
+        }
+        if self.p.budget_pct > 0 {
+            self.tokens_milli -= 1_000;
+        }
+        let draws = &mut self.clients[client as usize];
+        let r = &mut self.slots[slot as usize];
+        // None never gets here; every other strategy gives a delay.
+        let delay = r.backoff.delay(attempt, &mut draws.rng).unwrap_or(SimDuration::ZERO);
+        let wait = next_wait(delay, result, self.p.honour_retry_after).as_us();
+        r.attempt += 1;
+        r.sent_us = now + wait;
+        let next_attempt = r.attempt;
+        let hop = hop_us(draws);
+        let bin = ((delay.as_us() / self.delay_bin_us) as usize).min(DELAY_BINS - 1);
+        self.delay_hist[bin] += 1;
+        self.trace.push(SimTime(now), FleetRecord::RetryScheduled { req: id, attempt: next_attempt, wait_us: wait });
+        self.queue.schedule_at(now + wait + hop, Event::AtServer { slot })
+    }
+
+    /// Ends a request without success.
+    fn give_up(&mut self, now: u64, slot: u32, why: GiveUp) {
+        let bk = self.bucket(now);
+        match why {
+            GiveUp::NotRetryable => self.t.gave_up_not_retryable += 1,
+            GiveUp::NoRetry => self.t.gave_up_no_retry += 1,
+            GiveUp::AttemptCap => self.t.gave_up_attempt_cap += 1,
+            // Refused locally, by the budget or a throttle: one counter.
+            GiveUp::BudgetRefused | GiveUp::Throttled => {
+                self.t.budget_refusals += 1;
+                self.b.budget_refusals[bk] += 1;
+            }
+        }
+        self.t.failures += 1;
+        self.b.failures[bk] += 1;
+        let id = self.slots[slot as usize].id;
+        self.trace.push(SimTime(now), FleetRecord::GaveUp { req: id, why });
+        self.free.push(slot);
+    }
+
+    /// The budget's floor, Finagle's minRetriesPerSec: tokens flow in at that
+    /// rate besides the requests' deposits, up to the budget's size.
+    fn refill_budget(&mut self, now: u64) {
+        let rate = u64::from(self.p.min_retries_per_s);
+        if self.p.budget_pct == 0 || rate == 0 || now <= self.refill_us {
+            return;
+        }
+        let milli = (now - self.refill_us) * rate / 1_000;
+        if milli > 0 {
+            self.tokens_milli = (self.tokens_milli + milli).min(self.tokens_milli_max);
+            self.refill_us += milli * 1_000 / rate;
+        }
+    }
+
+    fn finish(mut self) -> FleetRun {
+        self.t.unfinished = (self.slots.len() - self.free.len()) as u64;
+        self.t.events = self.queue.popped();
+        let mut all = vec![0u32; LAT_BINS];
+        for bk in 0..BUCKETS {
+            let h = &self.lat[bk * LAT_BINS..(bk + 1) * LAT_BINS];
+            self.b.latency_ms_p50[bk] = percentile_ms(h, 0.50);
+            self.b.latency_ms_p99[bk] = percentile_ms(h, 0.99);
+            for (a, c) in all.iter_mut().zip(h) {
+                *a += c;
+            }
+        }
+        self.t.latency_ms_p50 = percentile_ms(&all, 0.50);
+        self.t.latency_ms_p99 = percentile_ms(&all, 0.99);
+        FleetRun {
+            params: self.p.clone(),
+            buckets: self.b,
+            totals: self.t,
+            delay_hist: self.delay_hist,
+            delay_bin_us: self.delay_bin_us,
+            trace: self.trace,
+        }
+    }
+}

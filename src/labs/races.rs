@@ -87,7 +87,10 @@ pub fn Races(p: &LabProps) -> Html {
                 asking.set(Some(to));
                 return;
             }
-            asking.set(None);
+            // Setting state that does not change would cost a second render.
+            if asking.is_some() {
+                asking.set(None);
+            }
             d.emit(LabAction::Step(to));
         })
     };

@@ -13,8 +13,12 @@ use yew::prelude::*;
 pub fn About(p: &LabProps) -> Html {
     let lab = use_lab::<DeliveryLab>(p);
     let hrefs: Vec<String> = DeliveryLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
+    // A link without preset= that sets a preset's knobs shows that preset's lesson.
+    let current = lab.preset.map(|p| p.slug).or_else(|| {
+        DeliveryLab::presets().iter().find(|pr| DeliveryLab::preset_params(pr) == lab.params).map(|pr| pr.slug)
+    });
     let presets = html! {
-        <PresetBar prefix="about" presets={DeliveryLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
+        <PresetBar prefix="about" presets={DeliveryLab::presets()} current={current} hrefs={hrefs}
             locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />
     };
     let controls = html! {

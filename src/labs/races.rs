@@ -5,6 +5,7 @@
 //! their parameters and locks hold.
 
 mod explorer;
+mod modes;
 mod run_panel;
 
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
@@ -12,9 +13,8 @@ use crate::shell::{use_lab, LabAction, LabLayout, LabProps, PresetBar, RunError,
 use crate::web;
 use explorer::{nav, Explorer};
 use idemlab_sim::lab::Lab;
-use idemlab_sim::races::{
-    self, join_schedule, run_schedule, runnable_after, scenario, why, Mode, RaceRun, RacesLab, RacesRun, Response,
-};
+use idemlab_sim::races::{self, run_schedule, scenario, why, Mode, RaceRun, RacesLab, RacesRun, Response};
+use modes::{scheduler, side};
 use run_panel::RunPanel;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -45,6 +45,26 @@ pub fn Races(p: &LabProps) -> Html {
         })
     });
 
+    // The explorer is built once per run and link without its step, so
+    // stepping does not draw it again. Its links set the step themselves.
+    let explorer = {
+        let mut q = lab.query.clone();
+        q.remove("step");
+        q.remove("said");
+        q.warnings.clear();
+        let run = match &*lab.run {
+            Ok(r) => Ok((r.explored.clone(), r.scenario.clone(), r.run.schedule.clone())),
+            Err(e) => Err(e.to_string()),
+        };
+        let dispatch = lab.dispatch.clone();
+        use_memo((run, q), move |(run, q)| match run {
+            Ok((Ok(x), s, schedule)) => html! {
+                <Explorer x={x.clone()} scenario={s.clone()} schedule={schedule.clone()} query={q.clone()} dispatch={dispatch.clone()} />
+            },
+            Ok((Err(e), _, _)) => html! { <p class="error">{ format!("The explorer stopped: {e}") }</p> },
+            Err(_) => html! {},
+        })
+    };
     let current = lab.params.scenario_id();
     let hrefs: Vec<String> = RacesLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets = html! {
@@ -178,15 +198,9 @@ pub fn Races(p: &LabProps) -> Html {
     };
     let picture = html! { <>{ header }if mode != Mode::Scheduler { { controls } }{ body }</> };
     let evidence = evidence_of(&lab, r, &run, mode);
-    let explorer = match &r.explored {
-        Ok(x) => {
-            html! { <Explorer x={x.clone()} scenario={(*s).clone()} schedule={run.schedule.clone()} query={lab.query.clone()} dispatch={lab.dispatch.clone()} /> }
-        }
-        Err(e) => html! { <p class="error">{ format!("The explorer stopped: {e}") }</p> },
-    };
     html! {
         <LabLayout slug="races" title="Races: SELECT-then-INSERT beside the atomic fix" warnings={warnings}
-            presets={presets} picture={picture} evidence={evidence} extra={explorer} intro={intro} sources={sources} />
+            presets={presets} picture={picture} evidence={evidence} extra={(*explorer).clone()} intro={intro} sources={sources} />
     }
 }
 
@@ -223,86 +237,6 @@ fn evidence_of(lab: &crate::shell::LabCtx<RacesLab>, r: &RacesRun, run: &Rc<Race
         <>
             <Evidence title={title} belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
             <ExportBar name={format!("races-{}", r.scenario.id)} trace_json={trace_json} counters={counters} report={report} query={lab.query.clone()} />
-        </>
-    }
-}
-
-type Twin = Option<(Rc<idemlab_sim::races::Scenario>, Result<Rc<RaceRun>, idemlab_sim::SimError>, Vec<String>)>;
-
-fn side(run: &Rc<RaceRun>, s: &Rc<idemlab_sim::races::Scenario>, twin: &Twin, step: usize) -> Html {
-    let Some((t, r2, skipped)) = twin else {
-        return html! { <RunError error="the side-by-side run is missing; reload the page" /> };
-    };
-    let r2 = match r2 {
-        Ok(r2) => r2,
-        Err(e) => return html! { <RunError error={e.to_string()} /> },
-    };
-    let (c1, c2) = (run.outcome.charges, r2.outcome.charges);
-    let differs = c1 != c2;
-    html! {
-        <>
-            <p class={classes!("races-compare", differs.then_some("races-differs"))} id="races-compare" role="status">
-                { if differs {
-                    format!("⚠ The outcomes differ under the same schedule: {c1} charge{} on the left, {c2} on the right.", if c1 == 1 { "" } else { "s" })
-                } else {
-                    format!("Same number of charges on both sides under this schedule ({c1}).")
-                } }
-            </p>
-            <div class="races-side">
-                <div class={classes!("races-pane", (differs && c1 > 1).then_some("races-worse"))} data-pane="left">
-                    <h3>{ format!("{}. {}", s.number, s.title) }</h3>
-                    <RunPanel run={run.clone()} scenario={s.clone()} step={step.min(run.frames.len())} compact=true />
-                </div>
-                <div class={classes!("races-pane", (differs && c2 > 1).then_some("races-worse"))} data-pane="right">
-                    <h3>{ format!("{}. {}", t.number, t.title) }</h3>
-                    <RunPanel run={r2.clone()} scenario={t.clone()} step={step.min(r2.frames.len())} compact=true />
-                    if !skipped.is_empty() { <p class="note">{ format!("The same schedule drives this side; where it named a transaction that was waiting or finished here, that entry was skipped ({}).", skipped.join("; ")) }</p> }
-                </div>
-            </div>
-        </>
-    }
-}
-
-fn scheduler(
-    q: &crate::query::Query,
-    d: &Callback<LabAction>,
-    run: &Rc<RaceRun>,
-    s: &Rc<idemlab_sim::races::Scenario>,
-    steps: usize,
-) -> Html {
-    let next = runnable_after(s, &run.schedule).unwrap_or_default();
-    let go = |sch: Vec<u8>, enabled: bool| {
-        let refused =
-            crate::shell::apply::<RacesLab>(q, &LabAction::Extra { key: "schedule", value: join_schedule(&sch) })
-                .is_none();
-        let d = d.clone();
-        (
-            Callback::from(move |_: MouseEvent| {
-                d.emit(LabAction::Extra { key: "schedule", value: join_schedule(&sch) })
-            }),
-            !enabled || refused,
-        )
-    };
-    html! {
-        <>
-            <div class="races-scheduler" role="group" aria-label="Choose who goes next">
-                <span>{ if next.is_empty() { "Every transaction has finished. " } else { "You are the scheduler: who takes the next step? " } }</span>
-                { for (1..=s.programs.len() as u8).map(|n| {
-                    let mut sch = run.schedule.clone();
-                    sch.push(n);
-                    let can = next.contains(&n);
-                    let (onclick, disabled) = go(sch, can);
-                    html! { <button type="button" class="races-go" data-actor={n.to_string()} disabled={disabled} {onclick}
-                        title={if can { "" } else { "waiting or finished" }}>{ format!("{} ▶", s.programs[n as usize - 1].name) }</button> }
-                }) }
-                {{
-                    let mut sch = run.schedule.clone();
-                    sch.pop();
-                    let (onclick, disabled) = go(sch, !run.schedule.is_empty());
-                    html! { <button type="button" class="races-undo" disabled={disabled} {onclick}>{ "Undo" }</button> }
-                }}
-            </div>
-            <RunPanel run={run.clone()} scenario={s.clone()} step={steps} compact=false />
         </>
     }
 }

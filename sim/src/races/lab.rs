@@ -26,7 +26,7 @@ pub struct RacesRun {
     /// What was wrong with the schedule, when it had to be completed or skipped.
     pub notes: Vec<String>,
     /// Every schedule of the scenario, or why the explorer stopped.
-    pub explored: Result<Exploration, String>,
+    pub explored: Result<Rc<Exploration>, String>,
 }
 
 impl RacesRun {
@@ -76,7 +76,7 @@ impl Lab for RacesLab {
 
     fn run(p: &RacesParams) -> Result<RacesRun, SimError> {
         let s = scenario_at(p.scenario)?;
-        let explored = explore(&s, EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string());
+        let explored = explore(&s, EXPLORE_SCHEDULES_MAX).map(Rc::new).map_err(|e| e.to_string());
         let fallback = explored
             .as_ref()
             .ok()

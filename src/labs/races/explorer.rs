@@ -5,15 +5,16 @@
 use crate::components::Slider;
 use crate::shell::{apply, LabAction};
 use idemlab_sim::races::{decisive_step, join_schedule, run, Exploration, Mode, RacesLab, Scenario};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Props of [`Explorer`].
 #[derive(Properties, PartialEq, Clone)]
 pub struct ExplorerProps {
     /// Every schedule of the scenario.
-    pub x: Exploration,
+    pub x: Rc<Exploration>,
     /// The scenario.
-    pub scenario: Scenario,
+    pub scenario: Rc<Scenario>,
     /// The schedule shown.
     pub schedule: Vec<u8>,
     /// The link, for hrefs and locks.

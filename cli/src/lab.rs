@@ -47,6 +47,26 @@ pub fn read_args<L: Lab>(a: &Args) -> Result<LinkRead<L::Params>, String> {
     Ok(LinkRead { preset, params })
 }
 
+/// A switch knob also reads as a bare flag: `--dedup` is `--dedup on`, and
+/// `--no-dedup` is `--dedup off` (so `--no-retry` keeps working).
+pub fn switches<L: Lab>(words: &[String]) -> Vec<String> {
+    let is_switch = |name: &str| L::Params::knob_by_flag(name).is_some_and(|k| matches!(k.kind, knob::KnobKind::Flag));
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let Some(name) = w.strip_prefix("--").filter(|n| !n.contains('=')) else {
+            out.push(w.clone());
+            continue;
+        };
+        let valued = words.get(i + 1).is_some_and(|next| !next.starts_with("--"));
+        match name.strip_prefix("no-") {
+            Some(base) if is_switch(base) && !is_switch(name) => out.push(format!("--{base}=off")),
+            Some(_) | None if is_switch(name) && !valued => out.push(format!("--{name}=on")),
+            Some(_) | None => out.push(w.clone()),
+        }
+    }
+    out
+}
+
 /// The flags a lab subcommand accepts.
 pub fn flags<L: Lab>() -> Vec<String> {
     let mut out = vec!["--preset".to_string()];
@@ -61,7 +81,8 @@ where
 {
     let known = flags::<L>();
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let a = Args::parse(words, &known, &["--csv", "--trace"])?;
+    let words = switches::<L>(words);
+    let a = Args::parse(&words, &known, &["--csv", "--trace"])?;
     if let Some(extra) = a.positional.first() {
         return Err(format!("unexpected argument {extra:?}"));
     }

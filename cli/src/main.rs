@@ -7,7 +7,6 @@
 //! with status 2.
 
 mod args;
-mod delivery;
 #[path = "../../sim/golden/cases.rs"]
 mod golden_cases;
 mod lab;
@@ -15,6 +14,7 @@ mod outbox;
 mod races;
 mod retries;
 
+use idemlab_sim::delivery::DeliveryLab;
 use idemlab_sim::keys::KeysLab;
 use lab::Output;
 
@@ -23,7 +23,7 @@ type Entry = (&'static str, fn() -> String, fn(&[String]) -> Result<Output, Stri
 /// Every subcommand: name, help, entry point.
 const COMMANDS: &[Entry] = &[
     ("url", || lab::URL_HELP.to_string(), lab::url),
-    ("delivery", || delivery::HELP.to_string(), |w| delivery::main(w).map(Output::Json)),
+    ("delivery", delivery_help, lab::main::<DeliveryLab>),
     ("keys", keys_help, lab::main::<KeysLab>),
     ("retry", retries::help, retries::main),
     ("outbox", || outbox::HELP.to_string(), |w| outbox::main(w).map(Output::Json)),
@@ -39,6 +39,13 @@ fn keys_help() -> String {
     lab::help::<KeysLab>(
         "keys",
         "Runs the Keys lab's batch: charge operations against a server with an Idempotency-Key store.",
+    )
+}
+
+fn delivery_help() -> String {
+    lab::help::<DeliveryLab>(
+        "delivery",
+        "Sends messages over a lossy network: without dedup, retries apply some effects twice; without retries\n  (--no-retry), some are lost. A switch reads as --dedup or --dedup on, --no-dedup or --dedup off.",
     )
 }
 

@@ -57,7 +57,7 @@ pub fn main(words: &[String]) -> Result<serde_json::Value, String> {
             let mut out = serde_json::json!({
                 "scenario": x.scenario,
                 "total": x.total,
-                "double_charges": x.double_charges,
+                "double_charge_schedules": x.double_charges,
                 "summary": format!("double charge in {} of {} interleavings", x.double_charges, x.total),
                 "first_counterexample": x.first_counterexample,
                 "classes": x.classes.iter().map(|c| serde_json::json!({

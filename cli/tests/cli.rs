@@ -20,22 +20,48 @@ fn help_lists_every_subcommand() {
 }
 
 #[test]
-fn delivery_prints_counters_as_json_and_is_deterministic() {
+fn delivery_prints_the_lab_envelope_and_is_deterministic() {
     let args = ["delivery", "--messages", "300", "--ack-loss", "30", "--seed", "9"];
     let (code, out, err) = idemlab(&args);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["lab"], "about");
+    assert_eq!(v["params"]["messages"], 300);
+    assert_eq!(v["params"]["ack-loss"], 30);
+    assert_eq!(v["params"]["dedup"], false, "every default is filled in");
+    assert_eq!(v["seed"], "9");
+    assert!(v["trace_hash"].is_string());
     assert_eq!(v["counters"]["intended"], 300);
     assert!(v["counters"]["duplicate_effects"].as_u64().unwrap() > 0);
+    assert!(v["permalink"].as_str().unwrap().contains("area=about"));
     assert_eq!(idemlab(&args).1, out, "the same arguments must print the same run");
 }
 
 #[test]
-fn dedup_removes_duplicate_effects() {
+fn dedup_removes_duplicate_effects_and_the_old_switches_still_read() {
     let (_, out, _) = idemlab(&["delivery", "--messages", "300", "--ack-loss", "30", "--dedup"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["counters"]["duplicate_effects"], 0);
-    assert!(v["counters"]["duplicates_skipped"].as_u64().unwrap() > 0);
+    assert!(v["counters"]["dedup_hits"].as_u64().unwrap() > 0);
+    let (_, same, _) = idemlab(&["delivery", "--messages", "300", "--ack-loss", "30", "--dedup", "on"]);
+    assert_eq!(same, out, "--dedup is --dedup on");
+    let (code, out, err) = idemlab(&["delivery", "--no-retry", "--messages", "200"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["params"]["retry"], false);
+    assert!(v["counters"]["never_applied"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn delivery_link_in_idemlab_url_gives_the_same_run_as_the_subcommand() {
+    let (_, out, _) = idemlab(&["delivery", "--preset", "effectively-once", "--messages", "50"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let link = v["permalink"].as_str().unwrap();
+    let (code, again, err) = idemlab(&["url", link]);
+    assert_eq!(code, 0, "{err}");
+    let w: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(w["trace_hash"], v["trace_hash"]);
+    assert_eq!(w["counters"], v["counters"]);
 }
 
 #[test]
@@ -43,6 +69,8 @@ fn bad_input_is_an_error_with_a_message_not_a_panic() {
     for args in [
         &["delivery", "--messages", "0"][..],
         &["delivery", "--ack-loss", "140"],
+        &["delivery", "--ack-loss", "0.3"],
+        &["delivery", "--messages", "1001"],
         &["delivery", "--seed", "banana"],
         &["delivery", "--bogus"],
         &["no-such-command"],

@@ -41,5 +41,6 @@ fn race_explore_prints_classes_with_counts_and_examples() {
     assert_eq!(classes.iter().map(|c| c["count"].as_u64().unwrap()).sum::<u64>(), 70);
     assert!(classes.iter().all(|c| !c["example"].as_array().unwrap().is_empty()));
     let (_, fix, _) = idemlab(&["race", "explore", "on-conflict"]);
-    assert_eq!(fix["double_charges"], 0);
+    assert_eq!(fix["double_charge_schedules"], 0);
+    assert!(fix.get("double_charges").is_none(), "one name per meaning: double_charges counts extra charges");
 }

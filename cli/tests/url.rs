@@ -60,6 +60,10 @@ fn a_hostile_link_runs_the_default_setup_and_lists_what_was_wrong() {
     let warnings = v["warnings"].as_array().unwrap();
     assert!(warnings.len() >= 4, "{warnings:?}");
     assert_eq!(v["params"]["response-loss"], 100, "clamped to the schema's bound");
-    let out = Command::new(env!("CARGO_BIN_EXE_idemlab")).args(["url", "?area=nowhere"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_idemlab")).args(["url", "?area=recall"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "a link to a page with no engine run is an error with a message");
+    // An unknown area shows About, as the browser does, and says so.
+    let v = url("?area=nowhere");
+    assert_eq!(v["lab"], "about");
+    assert!(v["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("nowhere")), "{v}");
 }

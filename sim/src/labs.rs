@@ -26,7 +26,9 @@ pub fn run_area(area: Area, q: &mut Query) -> Result<Report, SimError> {
     match area {
         Area::Keys => run_link::<crate::keys::KeysLab>(q),
         Area::Retries => run_link::<crate::retries::RetriesLab>(q),
-        Area::About | Area::Outbox | Area::Races | Area::Recall => Err(SimError::InvalidParameter {
+        Area::Races => run_link::<crate::races::RacesLab>(q),
+        Area::About => run_link::<crate::delivery::DeliveryLab>(q),
+        Area::Outbox | Area::Recall => Err(SimError::InvalidParameter {
             name: "area",
             reason: format!("the {} page has no engine run under the lab contract yet", area.slug()),
         }),
@@ -41,7 +43,9 @@ pub fn csv_of(area: Area, report: &Report) -> String {
     match area {
         Area::Keys => csv::<crate::keys::KeysLab>(report),
         Area::Retries => csv::<crate::retries::RetriesLab>(report),
-        Area::About | Area::Outbox | Area::Races | Area::Recall => report.csv_row() + "\n",
+        Area::Races => csv::<crate::races::RacesLab>(report),
+        Area::About => csv::<crate::delivery::DeliveryLab>(report),
+        Area::Outbox | Area::Recall => report.csv_row() + "\n",
     }
 }
 
@@ -60,12 +64,16 @@ pub fn preset_links() -> Vec<String> {
         for pr in L::presets() {
             let mut q = Query::default();
             q.set("area", L::SLUG);
-            crate::lab::write_link(&mut q, Some(pr), &L::preset_params(pr));
+            let p = L::preset_params(pr);
+            crate::lab::write_link(&mut q, Some(pr), &p);
+            L::write_extra(&mut q, &p);
             out.push(q.to_search());
         }
     }
     let mut out = Vec::new();
     links::<crate::keys::KeysLab>(&mut out);
     links::<crate::retries::RetriesLab>(&mut out);
+    links::<crate::races::RacesLab>(&mut out);
+    links::<crate::delivery::DeliveryLab>(&mut out);
     out
 }

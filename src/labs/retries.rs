@@ -47,7 +47,11 @@ pub fn next_link(q: &Query, action: &LabAction) -> Option<Query> {
                 next.set("preset", pr.slug);
             }
         }
-        LabAction::SetKnob { .. } | LabAction::NewSeed(_) | LabAction::Step(_) | LabAction::Extra { .. } => {}
+        LabAction::SetKnob { .. }
+        | LabAction::NewSeed(_)
+        | LabAction::Step(_)
+        | LabAction::Extra { .. }
+        | LabAction::Then(_) => {}
     }
     Some(next)
 }

@@ -64,6 +64,9 @@ pub enum LabAction {
         /// Its new value, as the link writes it.
         value: String,
     },
+    /// Several actions as one navigation (a new schedule, then its decisive
+    /// step): refused when any of them is.
+    Then(Vec<LabAction>),
 }
 
 impl LabAction {
@@ -74,6 +77,8 @@ impl LabAction {
             LabAction::Preset(_) => "preset",
             LabAction::NewSeed(_) => "seed",
             LabAction::Step(_) => "step",
+            // Each part is checked on its own; only `lock=all` freezes the whole.
+            LabAction::Then(_) => "all",
         }
     }
 }
@@ -100,6 +105,7 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
             (k.set)(&mut p, (*value).clamp(min, max));
             knob::validate(&p).ok()?;
             lab::write_link(&mut next, None, &p);
+            L::write_extra(&mut next, &p);
         }
         LabAction::Preset(slug) => {
             let pr = L::preset(slug)?;
@@ -110,12 +116,14 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
                 return None;
             }
             lab::write_link(&mut next, Some(pr), &p);
+            L::write_extra(&mut next, &p);
         }
         LabAction::NewSeed(seed) => {
             let k = L::Params::knob("seed")?;
             let mut p = read.params.clone();
             (k.set)(&mut p, *seed);
             lab::write_link(&mut next, read.preset, &p);
+            L::write_extra(&mut next, &p);
         }
         LabAction::Step(step) => {
             next.set("step", step);
@@ -126,7 +134,15 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
                 return None;
             }
             lab::write_link(&mut next, read.preset, &read.params);
-            next.set(key, value);
+            L::write_extra(&mut next, &read.params);
+            if value.is_empty() {
+                next.remove(key);
+            } else {
+                next.set(key, value);
+            }
+        }
+        LabAction::Then(actions) => {
+            return actions.iter().try_fold(q.clone(), |q, a| apply::<L>(&q, a));
         }
     }
     next.set("step", 0);

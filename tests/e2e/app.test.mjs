@@ -64,9 +64,9 @@ test('a malformed permalink shows its message and falls back to defaults', async
 test('extreme values are clamped with a message, not a crash', async () => {
   await withPage('?area=about&msgs=1000000&aloss=100&mloss=100', async (page) => {
     await page.waitForSelector('#link-warning');
-    assert.match(await page.locator('#link-warning').innerText(), /msgs=1000000 is outside 1..200/);
-    assert.equal(await counter(page, 'intended'), 200);
-    assert.equal(await counter(page, 'never_applied'), 200);
+    assert.match(await page.locator('#link-warning').innerText(), /msgs=1000000 is outside 1..1000/);
+    assert.equal(await counter(page, 'intended'), 1000);
+    assert.equal(await counter(page, 'never_applied'), 1000);
   });
 });
 
@@ -96,6 +96,8 @@ test('the trace and counters download as JSON and CSV', async () => {
     assert.ok(json.records.length > 30, 'the trace has a record per send, loss and delivery');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('.export-csv')]);
     const text = await (await csv.createReadStream()).toArray().then((b) => Buffer.concat(b).toString());
-    assert.match(text, /^counter,label,value\nintended,"Messages intended","30"\n/);
+    assert.match(text, /^lab,preset,retry,dedup,ack-loss_percent,message-loss_percent,messages_count,attempts_count,seed,intended_count,/);
+    assert.match(text, /\nabout,,1,0,20,20,30,8,1,30,/, 'numbers, with the parameters and seed');
+    assert.match(text, /area=about/, 'the permalink is in the row');
   });
 });

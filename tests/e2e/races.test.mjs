@@ -42,17 +42,23 @@ test('side by side highlights the outcome that differs under one schedule', asyn
   });
 });
 
-test('the explorer counts the double charges and jumps to the first counterexample', async () => {
+test('the explorer counts the double charges and its jump lands on the second charge, not step 0', async () => {
   await withPage('?area=races&scenario=select-then-insert&schedule=1,1,1,1,2,2&predict=0', async (page) => {
     const summary = page.locator('#races-explorer-summary');
     await summary.waitFor();
     assert.match(await summary.innerText(), /double charge in 68 of 70 interleavings/);
+    const decisive = Number(await page.locator('#races-first-counterexample').getAttribute('data-step'));
+    assert.ok(decisive > 0, 'the jump names a step after the start');
     await page.click('#races-first-counterexample');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('schedule') === '1,1,1,2,1,2,2,2');
+    assert.equal(stepParam(page), decisive, 'the jump lands on the decisive step');
+    assert.equal(await ledger(page), 2, 'the step-through shows the second charge');
+    assert.match(await page.locator('#races-narration').innerText(), /ledger has 2 charges/);
     await screenshot(page, 'races-explorer');
   });
   await withPage('?area=races&scenario=on-conflict', async (page) => {
     assert.match(await page.locator('#races-explorer-summary').innerText(), /double charge in 0 of 32 interleavings/);
+    assert.equal(await page.locator('#races-first-counterexample').count(), 0);
   });
 });
 
@@ -62,9 +68,9 @@ test('the keyboard steps forward and back, and r resets', async () => {
     await page.locator('h2').click();
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '1');
-    await page.keyboard.press('k');
-    await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '2');
     await page.keyboard.press('j');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '2');
+    await page.keyboard.press('k');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '1');
     assert.match(await page.locator('#races-narration').innerText(), /Step 1: T1 BEGIN|Step 1: T1 SELECT/);
     await page.keyboard.press('r');
@@ -86,6 +92,114 @@ test('predict-first asks before the decisive step and records the answer before 
     await page.waitForSelector('#races-feedback');
     assert.equal(stepParam(page), 2);
     assert.match(await page.locator('#races-feedback').innerText(), /You predicted it/);
+  });
+});
+
+test('the prediction feedback says what happened and why, once, without "it it"', async () => {
+  // Step 4 of the first counterexample is T2's SELECT after T1 has inserted, uncommitted.
+  await withPage('?area=races&schedule=1,1,1,2,1,2,2,2&step=3', async (page) => {
+    await page.waitForSelector('[data-lab="races"]');
+    await page.click('.step-controls button.forward');
+    const prompt = page.locator('#races-prompt');
+    await prompt.waitFor();
+    assert.match(await prompt.innerText(), /T2 runs SELECT/);
+    await page.click('#races-prompt button[data-option="0"]');
+    const feedback = page.locator('#races-feedback');
+    await feedback.waitFor();
+    const text = await feedback.innerText();
+    assert.doesNotMatch(text, /\bit it\b/);
+    assert.match(text, /Not quite/);
+    assert.match(text, /What happened: it finds nothing/);
+    assert.match(text, /READ COMMITTED/);
+    assert.match(text, /invisible/);
+    await screenshot(page, 'races-feedback');
+  });
+});
+
+test('the lesson says what is true under the default schedule: the row is invisible until commit', async () => {
+  await withPage('?area=races', async (page) => {
+    const lesson = page.locator('.lesson');
+    await lesson.waitFor();
+    const text = await lesson.innerText();
+    assert.doesNotMatch(text, /before either has inserted/);
+    assert.match(text, /invisible until it commits/);
+  });
+});
+
+test('at step 0 the evidence says it counts the whole run while the ledger has no charge yet', async () => {
+  await withPage('?area=races&predict=0', async (page) => {
+    await page.waitForSelector('[data-counter="charges"]');
+    assert.equal(stepParam(page), 0);
+    assert.match(await page.locator('.races-ledger-box').innerText(), /no charge yet/);
+    assert.match(await page.locator('.evidence h3').innerText(), /whole run/);
+    assert.match(await page.locator('[data-counter="double_charge_schedules"] dd').innerText(), /68 of 70/);
+  });
+});
+
+for (const width of [1280, 640]) {
+  test(`lane text stays at 11 px or more at ${width} px, and the lanes scroll sideways instead`, async () => {
+    await withPage('?area=races&schedule=1,1,1,2,1,2,2,2&step=8&predict=0', async (page) => {
+      const svg = page.locator('.races-lanes svg.timeline').first();
+      await svg.waitFor();
+      const { scale, label, scrolls } = await svg.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        const label = parseFloat(getComputedStyle(el.querySelector('.tl-label')).fontSize);
+        const wrap = el.parentElement;
+        return { scale: box.width / el.viewBox.baseVal.width, label, scrolls: wrap.scrollWidth > wrap.clientWidth };
+      });
+      assert.ok(label * scale >= 11, `lane text is ${(label * scale).toFixed(1)} px`);
+      if (width === 640) assert.ok(scrolls, 'the lanes scroll sideways inside the picture');
+      await screenshot(page, `races-lanes-${width}`);
+    }, { viewport: { width, height: 900 } });
+  });
+}
+
+test('in an embed the explorer links keep embed, lock and origins, and a locked scenario holds', async () => {
+  await withPage('?area=races&embed=1&lock=scenario,preset&origins=https://course.example&predict=0', async (page) => {
+    await page.waitForSelector('#races-first-counterexample');
+    await page.click('#races-first-counterexample');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('schedule') === '1,1,1,2,1,2,2,2');
+    const q = new URL(page.url()).searchParams;
+    assert.equal(q.get('embed'), '1');
+    assert.equal(q.get('lock'), 'scenario,preset');
+    assert.equal(q.get('origins'), 'https://course.example');
+    const preset = page.locator('.races-presets a[data-preset="on-conflict"]');
+    assert.equal(await preset.getAttribute('aria-disabled'), 'true', 'a locked preset says so');
+    await preset.click({ force: true });
+    await page.waitForTimeout(200);
+    assert.equal(new URL(page.url()).searchParams.get('scenario'), 'select-then-insert', 'the locked scenario did not change');
+    assert.equal(await page.locator('.lesson').getAttribute('data-lesson'), 'select-then-insert');
+  });
+});
+
+test('BENCH: stepping and scrubbing the Races step-through', async () => {
+  await withPage('?area=races&schedule=1,1,1,2,1,2,2,2&predict=0', async (page) => {
+    await page.waitForSelector('.step-controls .step-count');
+    const timing = await page.evaluate(async () => {
+      // A MutationObserver fires once, right after the task that re-rendered
+      // the page, so its time is the end of the render (no frame rounding).
+      const main = document.getElementById('main');
+      // The last batch within 150 ms counts, in case a render spans tasks.
+      const measure = (act) => new Promise((ok) => {
+        const t0 = performance.now();
+        let last = t0;
+        const mo = new MutationObserver(() => { last = performance.now(); });
+        mo.observe(main, { subtree: true, childList: true, characterData: true, attributes: true });
+        act();
+        setTimeout(() => { mo.disconnect(); ok(last - t0); }, 150);
+      });
+      const step = [];
+      for (let i = 0; i < 8; i++) step.push(await measure(() => document.querySelector('.step-controls button.forward').click()));
+      const scrub = [];
+      const range = document.querySelector('.step-controls .scrubber input');
+      for (const v of [0, 4, 2, 7, 1, 5, 3, 6]) {
+        scrub.push(await measure(() => { range.value = String(v); range.dispatchEvent(new Event('input', { bubbles: true })); }));
+      }
+      const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+      return { step: median(step), stepMax: Math.max(...step), scrub: median(scrub), scrubMax: Math.max(...scrub) };
+    });
+    console.log(`BENCH races/step: median ${timing.step.toFixed(1)} ms, worst ${timing.stepMax.toFixed(1)} ms (click to re-render, 8 steps)`);
+    console.log(`BENCH races/scrub: median ${timing.scrub.toFixed(1)} ms, worst ${timing.scrubMax.toFixed(1)} ms (input to re-render, 8 moves)`);
   });
 });
 

@@ -371,12 +371,24 @@ pub fn validate<P: Params>(p: &P) -> Result<(), SimError> {
                 reason: format!("must be {}, not {}", k.expects(), v),
             });
         }
-        // The value must be exactly what the schema can say: a fraction that
-        // is no whole percentage, or NaN, reads back differently.
-        let mut again = p.clone();
-        (k.set)(&mut again, v);
-        if again != *p {
-            return Err(SimError::InvalidParameter { name: k.flag, reason: format!("must be {}", k.expects()) });
+    }
+    // Every value must be exactly what the schema can say: a fraction that is
+    // no whole percentage, or NaN, reads back differently. Each knob is checked
+    // with every other knob rewritten from its reading, so a NaN (which never
+    // equals itself) is blamed on its own knob, not on the first one.
+    let mut normal = p.clone();
+    for k in P::knobs() {
+        (k.set)(&mut normal, (k.get)(p));
+    }
+    if normal != *p {
+        for k in P::knobs() {
+            let mut only_k = p.clone();
+            for j in P::knobs().iter().filter(|j| j.key != k.key) {
+                (j.set)(&mut only_k, (j.get)(p));
+            }
+            if only_k != normal {
+                return Err(SimError::InvalidParameter { name: k.flag, reason: format!("must be {}", k.expects()) });
+            }
         }
     }
     p.validate_relations()

@@ -141,6 +141,15 @@ pub trait Lab {
         &[]
     }
 
+    /// Reads the extra keys that are part of the run (a schedule) from a
+    /// link into the parameters, warning about bad values. Labs whose extra
+    /// keys only choose a view leave this empty.
+    fn read_extra(_q: &mut Query, _params: &mut Self::Params) {}
+
+    /// Writes the extra keys the parameters hold into a link (the inverse of
+    /// [`Lab::read_extra`]).
+    fn write_extra(_q: &mut Query, _params: &Self::Params) {}
+
     /// The preset called `slug`.
     fn preset(slug: &str) -> Option<&'static Preset> {
         Self::presets().iter().find(|p| p.slug == slug)
@@ -207,6 +216,7 @@ pub fn read_link<L: Lab>(q: &mut Query) -> LinkRead<L::Params> {
             ));
         }
     }
+    L::read_extra(q, &mut params);
     LinkRead { preset, params }
 }
 
@@ -326,6 +336,7 @@ pub fn report<L: Lab>(read: &LinkRead<L::Params>, run: &L::Run, warnings: Vec<St
     let mut q = Query::default();
     q.set("area", L::SLUG);
     write_link(&mut q, read.preset, &read.params);
+    L::write_extra(&mut q, &read.params);
     Report {
         lab: L::SLUG,
         preset: read.preset.map(|p| p.slug),

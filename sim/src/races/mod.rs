@@ -405,3 +405,12 @@ impl RaceOutcome {
 
 #[cfg(test)]
 mod tests;
+
+mod explain;
+mod lab;
+mod params;
+mod presets;
+
+pub use explain::why;
+pub use lab::{decisive_step, run_schedule, scenario_at, RacesLab, RacesRun};
+pub use params::{join as join_schedule, short_title, Mode, RacesParams, SCENARIO_CHOICES};

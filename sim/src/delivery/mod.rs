@@ -10,68 +10,19 @@ use crate::rng::{entity, SimRng};
 use crate::sched::{RunLimits, Scheduler};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// Knobs of the delivery demonstration.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryParams {
-    /// Messages the sender wants delivered.
-    pub messages: u32,
-    /// Chance that a message is lost on its way to the receiver, 0 to 1.
-    pub message_loss: f64,
-    /// Chance that an acknowledgement is lost on its way back, 0 to 1.
-    pub ack_loss: f64,
-    /// Whether the sender retries after a timeout (at-least-once) or gives up (at-most-once).
-    pub retry: bool,
-    /// Attempts per message at most, the first included.
-    pub attempts_max: u32,
-    /// Whether the receiver remembers message ids and skips duplicates.
-    pub dedup: bool,
-    /// The seed of the run.
-    pub seed: u64,
-}
+mod lab;
+mod params;
 
-impl Default for DeliveryParams {
-    fn default() -> Self {
-        DeliveryParams {
-            messages: 20,
-            message_loss: 0.2,
-            ack_loss: 0.2,
-            retry: true,
-            attempts_max: 8,
-            dedup: false,
-            seed: 1,
-        }
-    }
-}
+pub use lab::DeliveryLab;
+pub use params::DeliveryParams;
 
 impl DeliveryParams {
-    /// Upper bound on messages per run.
-    pub const MESSAGES_MAX: u32 = 10_000;
-    /// Upper bound on attempts per message.
-    pub const ATTEMPTS_MAX: u32 = 50;
-
-    /// Checks the knobs, with a message a learner can act on.
+    /// Checks the knobs against the schema, with a message a learner can act on.
     pub fn validate(&self) -> Result<(), SimError> {
-        if self.messages == 0 || self.messages > Self::MESSAGES_MAX {
-            return Err(SimError::InvalidParameter {
-                name: "messages",
-                reason: format!("must be between 1 and {}", Self::MESSAGES_MAX),
-            });
-        }
-        if self.attempts_max == 0 || self.attempts_max > Self::ATTEMPTS_MAX {
-            return Err(SimError::InvalidParameter {
-                name: "attempts_max",
-                reason: format!("must be between 1 and {}", Self::ATTEMPTS_MAX),
-            });
-        }
-        for (name, p) in [("message_loss", self.message_loss), ("ack_loss", self.ack_loss)] {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(SimError::InvalidParameter { name, reason: "must be between 0 and 1".into() });
-            }
-        }
-        Ok(())
+        crate::knob::validate(self)
     }
 }
 
@@ -274,14 +225,15 @@ mod tests {
         let p = DeliveryParams { messages: 0, ..Default::default() };
         assert!(matches!(run(&p), Err(SimError::InvalidParameter { name: "messages", .. })));
         let p = DeliveryParams { ack_loss: f64::NAN, ..Default::default() };
-        assert!(matches!(run(&p), Err(SimError::InvalidParameter { name: "ack_loss", .. })));
+        assert!(matches!(run(&p), Err(SimError::InvalidParameter { name: "ack-loss", .. })));
     }
 
     proptest! {
         #[test]
         fn retries_with_dedup_apply_every_confirmed_message_exactly_once(
-            seed in any::<u64>(), loss in 0.0f64..0.6, ack in 0.0f64..0.6
+            seed in any::<u64>(), loss in 0u32..60, ack in 0u32..60
         ) {
+            let (loss, ack) = (f64::from(loss) / 100.0, f64::from(ack) / 100.0);
             let p = DeliveryParams { messages: 50, message_loss: loss, ack_loss: ack, dedup: true, seed, ..Default::default() };
             let c = run(&p).unwrap().counters;
             prop_assert_eq!(c.duplicate_effects, 0);

@@ -1,0 +1,105 @@
+//! Why a decisive step came out as it did, in one sentence with its source:
+//! the feedback after a prediction says what happened and why.
+
+use super::{Frame, RaceRecord, RaceRun, SqlState, Stmt, StmtResult, WaitReason};
+
+fn t(a: u8) -> String {
+    format!("T{}", a + 1)
+}
+
+/// Why step `step` (from 1) of `run` did what it did, when it is a step a
+/// prediction asks about.
+pub fn why(run: &RaceRun, step: usize) -> Option<String> {
+    let f = run.frames.get(step.checked_sub(1)?)?;
+    let before: &[super::RowView] = match step.checked_sub(2).and_then(|i| run.frames.get(i)) {
+        Some(prev) => &prev.rows,
+        None => &[],
+    };
+    for r in &f.records {
+        if let Some(w) = why_record(f, r, before) {
+            return Some(w);
+        }
+    }
+    None
+}
+
+fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<String> {
+    match r {
+        RaceRecord::Ran { actor, stmt: Stmt::SelectKey { .. }, result: StmtResult::Rows { rows }, .. } => {
+            let other_uncommitted = before.iter().find(|v| v.written_by != *actor && !v.committed);
+            Some(match (rows.is_empty(), other_uncommitted) {
+                (true, Some(v)) => format!(
+                    "{} has inserted the key but not committed. At READ COMMITTED a statement sees only rows committed before it began, so that row is invisible to {} (PostgreSQL 15 docs, 13.2.1).",
+                    t(v.written_by),
+                    t(*actor)
+                ),
+                (true, None) => "No transaction has committed a row for the key yet, so there is nothing to see.".into(),
+                (false, _) => format!(
+                    "The row was committed before this SELECT began, so {}'s new snapshot sees it (PostgreSQL 15 docs, 13.2.1).",
+                    t(*actor)
+                ),
+            })
+        }
+        RaceRecord::WaitBegan { actor, on, reason, .. } => Some(match reason {
+            WaitReason::UncommittedKey => format!(
+                "The unique index already holds the key from {}, which has not ended; {}'s INSERT must wait to learn whether it commits (PostgreSQL 15 docs, INSERT and chapter 13).",
+                t(*on),
+                t(*actor)
+            ),
+            WaitReason::RowLock => format!("{} holds a lock on the row until its transaction ends (13.3.2 Row-Level Locks).", t(*on)),
+            WaitReason::AdvisoryLock => format!(
+                "pg_advisory_xact_lock blocks other holders of the same key until {}'s transaction ends (13.3.5 Advisory Locks).",
+                t(*on)
+            ),
+            WaitReason::ClientTimeout => format!("The client retries only after {}'s attempt has timed out.", t(*on)),
+        }),
+        RaceRecord::Ran { result: StmtResult::Error { state }, .. }
+        | RaceRecord::Resumed { result: StmtResult::Error { state }, .. } => Some(error_why(*state)),
+        RaceRecord::Resumed { actor, stmt: Stmt::Insert { on_conflict_do_nothing: true, .. }, result, .. } => {
+            Some(match result {
+                StmtResult::Rows { rows } if rows.is_empty() => format!(
+                    "The other transaction committed the key, so ON CONFLICT DO NOTHING inserts nothing, and RETURNING returns only rows actually inserted: {} gets no row (PostgreSQL 15 docs, INSERT).",
+                    t(*actor)
+                ),
+                StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } | StmtResult::Error { .. } => {
+                    "The transaction it waited for rolled back, so the key is free and the INSERT goes ahead (PostgreSQL 15 docs, INSERT).".into()
+                }
+            })
+        }
+        RaceRecord::Ran { actor, stmt: Stmt::Insert { .. }, result: StmtResult::Count { .. } | StmtResult::Rows { .. }, .. }
+            if f.actor == *actor =>
+        {
+            Some(
+                "No committed or in-progress row holds the key (or the table has no unique index), so the INSERT goes ahead at once."
+                    .into(),
+            )
+        }
+        RaceRecord::Resumed { .. } => {
+            Some("What it waited for has ended, so the statement runs against what that transaction left committed.".into())
+        }
+        RaceRecord::Charged { total, .. } if *total > 1 => Some(
+            "The provider sees two separate calls: nothing in the handler stopped the second request before its charge, so the card is charged twice."
+                .into(),
+        ),
+        RaceRecord::MapLookedUp { hit: true, .. } => Some("The key and its response were stored before this lookup, so the map finds them.".into()),
+        RaceRecord::MapLookedUp { hit: false, .. } => Some(
+            "The map does not hold the key: either nobody stored it yet, or the crash emptied the in-memory store.".into(),
+        ),
+        RaceRecord::Began { .. }
+        | RaceRecord::Ran { .. }
+        | RaceRecord::Charged { .. }
+        | RaceRecord::MapStored { .. }
+        | RaceRecord::Crashed { .. }
+        | RaceRecord::Killed { .. }
+        | RaceRecord::Retrying { .. }
+        | RaceRecord::Responded { .. } => None,
+    }
+}
+
+fn error_why(state: SqlState) -> String {
+    match state {
+        SqlState::UniqueViolation => "The other transaction committed the same key, so the unique index refuses this one: 23505 unique_violation (PostgreSQL 15 docs, INSERT and chapter 13).".into(),
+        SqlState::SerializationFailure => "No serial order of the two transactions explains what both read, so PostgreSQL fails one with 40001 serialization_failure; the application must retry it (13.2.3).".into(),
+        SqlState::InFailedTransaction => "An earlier error aborted this transaction; every later statement fails with 25P02 until ROLLBACK.".into(),
+    }
+}

@@ -1,0 +1,143 @@
+//! The Races lab under the engine contract. A permalink names a scenario, a
+//! schedule and a mode; the run it reproduces is the schedule's run (an empty
+//! schedule is the scenario's first counterexample, else its first schedule),
+//! completed past the schedule's end unless the learner is playing scheduler.
+//! The explorer's result rides along, so the counters say both what this run
+//! did and how many of all schedules double charge ("68 of 70").
+
+use super::params::{self, RacesParams};
+use super::{explore, run, run_lenient, scenario, Exploration, RaceRecord, RaceRun, Scenario, EXPLORE_SCHEDULES_MAX};
+use crate::error::SimError;
+use crate::lab::{Counter, Figure, Lab, Preset, Source};
+use crate::permalink::Query;
+use std::rc::Rc;
+
+/// The Races lab.
+pub struct RacesLab;
+
+/// A Races run: the scenario, the run shown, why its schedule was changed,
+/// and every schedule of the scenario.
+#[derive(Clone, Debug)]
+pub struct RacesRun {
+    /// The scenario that ran (shared, so views take it without copying).
+    pub scenario: Rc<Scenario>,
+    /// The run of the schedule (shared, so views take it without copying).
+    pub run: Rc<RaceRun>,
+    /// What was wrong with the schedule, when it had to be completed or skipped.
+    pub notes: Vec<String>,
+    /// Every schedule of the scenario, or why the explorer stopped.
+    pub explored: Result<Rc<Exploration>, String>,
+}
+
+impl RacesRun {
+    /// The step that decides the outcome: the second charge, when the run
+    /// has one.
+    pub fn decisive_step(&self) -> Option<usize> {
+        decisive_step(&self.run)
+    }
+}
+
+/// The step (from 1) at which `run` charges the second time, if it does.
+pub fn decisive_step(run: &RaceRun) -> Option<usize> {
+    run.frames.iter().find(|f| f.charges > 1).map(|f| f.step as usize)
+}
+
+/// The scenario with index `i` in the teaching order (the first when out of range).
+pub fn scenario_at(i: usize) -> Result<Scenario, SimError> {
+    let id = super::SCENARIO_IDS.get(i).copied().unwrap_or(super::SCENARIO_IDS[0]);
+    scenario(id).ok_or(SimError::Internal("a scenario id has no scenario"))
+}
+
+/// Runs a schedule strictly; when it is refused (or, in a completed mode,
+/// stops early) it is run leniently, with a note saying why.
+pub fn run_schedule(s: &Scenario, schedule: &[u8], complete: bool) -> Result<(RaceRun, Vec<String>), SimError> {
+    let mut notes = Vec::new();
+    match run(s, schedule) {
+        Ok(r) if r.outcome.finished || !complete => return Ok((r, notes)),
+        Ok(_) => {}
+        Err(e) => notes.push(format!(
+            "This schedule is not valid for scenario {}: {e}. The rest of it was skipped where needed.",
+            s.number
+        )),
+    }
+    let (r, _) = run_lenient(s, schedule)?;
+    Ok((r, notes))
+}
+
+impl Lab for RacesLab {
+    const SLUG: &'static str = "races";
+    type Params = RacesParams;
+    type Run = RacesRun;
+    const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict"];
+
+    fn presets() -> &'static [Preset] {
+        &super::presets::PRESETS
+    }
+
+    fn run(p: &RacesParams) -> Result<RacesRun, SimError> {
+        let s = scenario_at(p.scenario)?;
+        let explored = explore(&s, EXPLORE_SCHEDULES_MAX).map(Rc::new).map_err(|e| e.to_string());
+        let fallback = explored
+            .as_ref()
+            .ok()
+            .and_then(|x| x.first_counterexample.clone().or_else(|| x.schedules.first().map(|(s, _)| s.clone())))
+            .unwrap_or_default();
+        let schedule = if p.schedule.is_empty() && p.complete() { fallback } else { p.schedule.clone() };
+        let (run, notes) = run_schedule(&s, &schedule, p.complete())?;
+        Ok(RacesRun { scenario: Rc::new(s), run: Rc::new(run), notes, explored })
+    }
+
+    fn counters(r: &RacesRun) -> Vec<Counter> {
+        counters(r)
+    }
+
+    fn trace_hash(r: &RacesRun) -> u64 {
+        crate::trace::stable_hash(&r.run.trace)
+    }
+
+    fn sources() -> &'static [Source] {
+        &super::presets::SOURCES
+    }
+
+    fn read_extra(q: &mut Query, p: &mut RacesParams) {
+        params::read_extra(q, p);
+    }
+
+    fn write_extra(q: &mut Query, p: &RacesParams) {
+        params::write_extra(q, p);
+    }
+}
+
+/// The evidence counters, all of the whole run, then the explorer's.
+pub fn counters(r: &RacesRun) -> Vec<Counter> {
+    let o = &r.run.outcome;
+    let n = |x: usize| Figure::Count(x as u64);
+    let waits = r
+        .run
+        .trace
+        .iter()
+        .filter(
+            |t| matches!(t.record, RaceRecord::WaitBegan { reason, .. } if reason != super::WaitReason::ClientTimeout),
+        )
+        .count();
+    let mut c = vec![
+        Counter::new("charges", "Charges at the provider", n(o.charges as usize)).bad_if(o.charges > 1),
+        Counter::new("double_charges", "Extra charges (double charges)", n(o.charges.saturating_sub(1) as usize))
+            .bad_if(o.double_charge()),
+        Counter::new("errors", "Errors (23505, 40001, 25P02)", n(o.errors.len())).bad_if(!o.errors.is_empty()),
+        Counter::new("waits", "Lock waits", n(waits)),
+        Counter::new("rows", "Rows for the key", n(o.final_rows.len())).bad_if(o.final_rows.len() > 1),
+    ];
+    if let Ok(x) = &r.explored {
+        c.push(
+            Counter::new("double_charge_schedules", "Schedules that double charge", n(x.double_charges as usize))
+                .bad_if(x.double_charges > 0),
+        );
+        c.push(Counter::new("schedules", "Schedules explored", n(x.total as usize)));
+    }
+    c
+}
+
+#[cfg(test)]
+#[path = "lab_tests.rs"]
+mod tests;

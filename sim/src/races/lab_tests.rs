@@ -1,0 +1,115 @@
+use super::*;
+use crate::knob::Params;
+use crate::lab::{read_link, run_link};
+use crate::races::{why, Mode, SCENARIO_IDS};
+
+fn counter(r: &RacesRun, id: &str) -> u64 {
+    match RacesLab::counters(r).into_iter().find(|c| c.id == id).map(|c| c.value) {
+        Some(Figure::Count(n)) => n,
+        other => panic!("{id}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_first_preset_is_the_schemas_defaults_and_every_scenario_has_a_preset_in_order() {
+    assert_eq!(RacesLab::preset_params(&RacesLab::presets()[0]), RacesParams::defaults());
+    let slugs: Vec<&str> = RacesLab::presets().iter().map(|p| p.slug).collect();
+    assert_eq!(slugs, SCENARIO_IDS.to_vec());
+    for (i, pr) in RacesLab::presets().iter().enumerate() {
+        assert_eq!(RacesLab::preset_params(pr).scenario, i, "{}", pr.slug);
+    }
+}
+
+#[test]
+fn a_preset_is_buggy_exactly_when_some_schedule_of_its_scenario_double_charges() {
+    for pr in RacesLab::presets() {
+        let r = RacesLab::run(&RacesLab::preset_params(pr)).unwrap();
+        assert_eq!(pr.buggy, counter(&r, "double_charge_schedules") > 0, "{}", pr.slug);
+    }
+}
+
+#[test]
+fn the_landing_run_is_the_first_counterexample_and_its_counters_say_68_of_70() {
+    let r = RacesLab::run(&RacesParams::defaults()).unwrap();
+    assert_eq!(r.run.schedule, vec![1, 1, 1, 2, 1, 2, 2, 2]);
+    assert_eq!(counter(&r, "charges"), 2);
+    assert_eq!(counter(&r, "double_charges"), 1, "one extra charge, as Keys counts double charges");
+    assert_eq!((counter(&r, "double_charge_schedules"), counter(&r, "schedules")), (68, 70));
+}
+
+#[test]
+fn the_decisive_step_is_the_step_of_the_second_charge_not_step_zero() {
+    let r = RacesLab::run(&RacesParams::defaults()).unwrap();
+    let d = r.decisive_step().expect("the counterexample charges twice");
+    assert!(d > 0);
+    assert_eq!(r.run.frames[d - 1].charges, 2);
+    assert_eq!(r.run.frames[d - 2].charges, 1, "the step before has one charge");
+    let fix = RacesLab::run(&RacesParams { scenario: 3, ..RacesParams::defaults() }).unwrap();
+    assert_eq!(fix.decisive_step(), None, "the fix never charges twice");
+}
+
+#[test]
+fn the_lesson_is_true_of_the_landing_run_the_second_select_misses_an_inserted_uncommitted_row() {
+    let r = RacesLab::run(&RacesParams::defaults()).unwrap();
+    let lesson = RacesLab::presets()[0].lesson;
+    assert!(!lesson.contains("before either has inserted"), "{lesson}");
+    assert!(lesson.contains("invisible until it commits"), "{lesson}");
+    // Find T2's SELECT: it returns no row while T1's row exists, uncommitted.
+    let (i, f) = r
+        .run
+        .frames
+        .iter()
+        .enumerate()
+        .find(|(_, f)| {
+            f.actor == 1 && matches!(f.instr, super::super::Instr::Sql { stmt: super::super::Stmt::SelectKey { .. } })
+        })
+        .expect("T2 selects");
+    assert!(f.rows.iter().any(|v| v.written_by == 0 && !v.committed), "T1 has inserted, uncommitted");
+    let w = why(&r.run, i + 1).expect("a reason");
+    assert!(w.contains("READ COMMITTED") && w.contains("invisible"), "{w}");
+    let pr = f.prediction.as_ref().expect("the step asks for a prediction");
+    assert_eq!(pr.options[pr.answer], "it finds nothing");
+}
+
+#[test]
+fn a_permalink_reproduces_its_schedules_run_and_writes_the_schedule_back() {
+    let mut q = Query::parse("?area=races&scenario=on-conflict&schedule=1,2,1,1,2,2,1&mode=side");
+    let report = run_link::<RacesLab>(&mut q).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(report.permalink.contains("schedule=1,2,1,1,2,2,1"), "{}", report.permalink);
+    assert!(report.permalink.contains("mode=side"), "{}", report.permalink);
+    let mut q = Query::parse(&report.permalink);
+    let read = read_link::<RacesLab>(&mut q);
+    assert_eq!(read.params.schedule, vec![1, 2, 1, 1, 2, 2, 1]);
+    assert_eq!(read.params.mode, Mode::Side);
+    let r = RacesLab::run(&read.params).unwrap();
+    assert_eq!(crate::trace::stable_hash(&r.run.trace), u64::from_str_radix(&report.trace_hash, 16).unwrap());
+}
+
+#[test]
+fn a_bad_schedule_or_mode_warns_and_the_run_is_completed_with_a_note() {
+    let mut q = Query::parse("?area=races&scenario=on-conflict&schedule=1,2,2,2,2&mode=zzz");
+    let read = read_link::<RacesLab>(&mut q);
+    assert!(q.warnings.iter().any(|w| w.contains("mode")), "{:?}", q.warnings);
+    let r = RacesLab::run(&read.params).unwrap();
+    assert!(r.notes.iter().any(|n| n.contains("T2 is waiting for T1")), "{:?}", r.notes);
+    assert!(r.run.outcome.finished);
+}
+
+#[test]
+fn choosing_another_scenario_drops_the_schedule_that_belonged_to_the_old_one() {
+    let mut p = RacesParams { schedule: vec![1, 2], ..RacesParams::defaults() };
+    let k = RacesParams::knob("scenario").unwrap();
+    (k.set)(&mut p, 0);
+    assert_eq!(p.schedule, vec![1, 2], "the same scenario keeps it");
+    (k.set)(&mut p, 3);
+    assert!(p.schedule.is_empty());
+}
+
+#[test]
+fn the_scheduler_mode_runs_only_the_schedule_so_far() {
+    let p = RacesParams { scenario: 3, schedule: vec![1, 2], mode: Mode::Scheduler };
+    let r = RacesLab::run(&p).unwrap();
+    assert_eq!(r.run.frames.len(), 2);
+    assert!(!r.run.outcome.finished);
+}

@@ -1,0 +1,107 @@
+//! The explorer panel: every schedule of the scenario grouped by outcome,
+//! each example a link, the first counterexample a link that lands on its
+//! decisive step, and a slider over every schedule.
+
+use crate::components::Slider;
+use crate::shell::{apply, LabAction};
+use idemlab_sim::races::{decisive_step, join_schedule, run, Exploration, Mode, RacesLab, Scenario};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Props of [`Explorer`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct ExplorerProps {
+    /// Every schedule of the scenario.
+    pub x: Rc<Exploration>,
+    /// The scenario.
+    pub scenario: Rc<Scenario>,
+    /// The schedule shown.
+    pub schedule: Vec<u8>,
+    /// The link, for hrefs and locks.
+    pub query: crate::query::Query,
+    /// Where actions go.
+    pub dispatch: Callback<LabAction>,
+}
+
+/// The link and click of a navigation, and whether a lock refuses it.
+pub fn nav(
+    query: &crate::query::Query,
+    dispatch: &Callback<LabAction>,
+    action: LabAction,
+) -> (String, Callback<MouseEvent>, bool) {
+    let next = apply::<RacesLab>(query, &action);
+    let refused = next.is_none();
+    let href = next.unwrap_or_else(|| query.clone()).to_search();
+    let d = dispatch.clone();
+    let click = Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        d.emit(action.clone());
+    });
+    (href, click, refused)
+}
+
+/// The actions that show `schedule` in step-through, landing on `step`.
+pub fn show_schedule(schedule: &[u8], step: usize) -> LabAction {
+    let mut parts = vec![
+        LabAction::Extra { key: "schedule", value: join_schedule(schedule) },
+        LabAction::Extra { key: "mode", value: Mode::Step.slug().to_string() },
+    ];
+    if step > 0 {
+        parts.push(LabAction::Step(step));
+    }
+    LabAction::Then(parts)
+}
+
+/// Every interleaving, by outcome.
+#[component]
+pub fn Explorer(p: &ExplorerProps) -> Html {
+    let x = &p.x;
+    let idx = x.schedules.iter().position(|(sch, _)| *sch == p.schedule);
+    let link = |action: LabAction, class: &'static str, words: String| {
+        let (href, click, refused) = nav(&p.query, &p.dispatch, action);
+        html! { <a href={href} class={classes!("races-link", class)} onclick={click} aria-disabled={refused.then_some("true")}>{ words }</a> }
+    };
+    let pick = {
+        let (dispatch, all) = (p.dispatch.clone(), x.schedules.clone());
+        Callback::from(move |i: i64| {
+            if let Some((sch, _)) = all.get((i.max(1) - 1) as usize) {
+                dispatch.emit(LabAction::Extra { key: "schedule", value: join_schedule(sch) });
+            }
+        })
+    };
+    // The first counterexample opens on the step where the second charge happens.
+    let jump = x.first_counterexample.as_ref().map(|ce| {
+        let at = run(&p.scenario, ce).ok().as_ref().and_then(decisive_step).unwrap_or(0);
+        let (href, click, refused) = nav(&p.query, &p.dispatch, show_schedule(ce, at));
+        html! {
+            <a href={href} id="races-first-counterexample" class="button primary" onclick={click} data-step={at.to_string()}
+               aria-disabled={refused.then_some("true")}>{ format!("Jump to the first counterexample (step {at}, the second charge)") }</a>
+        }
+    });
+    html! {
+        <section class="races-explorer" aria-label="Explorer">
+            <h3>{ "Explorer: every interleaving" }</h3>
+            <p id="races-explorer-summary" class={classes!("races-summary", (x.double_charges > 0).then_some("bad"))}>
+                { format!("{}double charge in {} of {} interleavings", if x.double_charges > 0 { "⚠ " } else { "✓ " }, x.double_charges, x.total) }
+            </p>
+            <table class="races-classes">
+                <thead><tr><th scope="col">{ "Schedules" }</th><th scope="col">{ "Outcome" }</th><th scope="col">{ "Example" }</th></tr></thead>
+                <tbody>
+                    { for x.classes.iter().enumerate().map(|(i, c)| html! {
+                        <tr class={classes!(c.outcome.double_charge().then_some("bad"))} data-class={i.to_string()}>
+                            <td class="num">{ c.count }</td>
+                            <td>{ if c.outcome.double_charge() { "⚠ " } else { "" } }{ c.label.clone() }</td>
+                            <td>{ link(show_schedule(&c.example, 0), "races-example", format!("show {}", join_schedule(&c.example))) }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            <div class="races-jump">
+                { jump }
+                <Slider id="races-schedule-index" label="Schedule number" value={idx.map_or(1, |i| i as i64 + 1)} min={1} max={x.total.max(1) as i64}
+                    help={Some(AttrValue::from(match idx { Some(i) => format!("showing schedule {} of {}", i + 1, x.total), None => "this schedule is not a complete one from the list".to_string() }))}
+                    on_change={pick} disabled={p.query.locked("schedule")} />
+            </div>
+        </section>
+    }
+}

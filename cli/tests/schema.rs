@@ -15,14 +15,15 @@ fn idemlab(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Checks lab `L`'s subcommand `cmd`; `small` are flags that keep each run short.
-fn check<L: Lab>(cmd: &str, small: &[&str]) {
+/// Checks lab `L`'s subcommand `cmd`; `small` are `(flag, value)` pairs that
+/// keep each run short (or pick the lab's workload).
+fn check<L: Lab>(cmd: &str, small: &[(&str, &str)]) {
     let (code, help, _) = idemlab(&[cmd, "--help"]);
     assert_eq!(code, 0);
     for k in L::Params::knobs() {
         let line = help
             .lines()
-            .find(|l| l.trim_start().starts_with(&format!("--{} ", k.flag)))
+            .find(|l| l.trim_start().starts_with(&format!("--{} ", k.flag)) && l.contains("; default "))
             .unwrap_or_else(|| panic!("{cmd} --help has no line for --{}", k.flag));
         let (min, max) = k.kind.bounds();
         if let KnobKind::Int { .. } = k.kind {
@@ -33,8 +34,8 @@ fn check<L: Lab>(cmd: &str, small: &[&str]) {
             let flag = format!("--{}", k.flag);
             let too_big = (max + 1).to_string();
             let mut args = vec![cmd, flag.as_str(), too_big.as_str()];
-            if !small.contains(&flag.as_str()) {
-                args.extend_from_slice(small);
+            for (f, v) in small.iter().filter(|(f, _)| *f != flag) {
+                args.extend_from_slice(&[f, v]);
             }
             let (code, _, err) = idemlab(&args);
             assert_eq!(code, 2, "{cmd} {flag} {too_big} was accepted");
@@ -45,5 +46,10 @@ fn check<L: Lab>(cmd: &str, small: &[&str]) {
 
 #[test]
 fn every_lab_subcommand_reads_its_flags_bounds_and_defaults_from_the_schema() {
-    check::<idemlab_sim::keys::KeysLab>("keys", &["--ops", "5"]);
+    check::<idemlab_sim::keys::KeysLab>("keys", &[("--ops", "5")]);
+    check::<idemlab_sim::delivery::DeliveryLab>("delivery", &[("--messages", "5")]);
+    check::<idemlab_sim::retries::RetriesLab>(
+        "retry",
+        &[("--workload", "fleet"), ("--duration", "10"), ("--clients", "10")],
+    );
 }

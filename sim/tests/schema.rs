@@ -83,5 +83,10 @@ macro_rules! every_lab {
 
 #[test]
 fn every_knob_of_every_lab_has_one_bound_and_one_default_everywhere() {
-    every_lab!(idemlab_sim::keys::KeysLab);
+    every_lab!(
+        idemlab_sim::keys::KeysLab,
+        idemlab_sim::retries::RetriesLab,
+        idemlab_sim::races::RacesLab,
+        idemlab_sim::delivery::DeliveryLab,
+    );
 }

@@ -16,7 +16,8 @@ use support::*;
 /// against the schema. A knob may be hidden in one view (Retries shows the
 /// study's knobs only in the study view), but every knob must appear in one
 /// of the links; a choice knob with no control of its own must be offered as
-/// preset buttons, one per choice (the Races scenario).
+/// links, one per choice: preset buttons (the Races scenario) or tabs marked
+/// `data-<key>` (the Retries view).
 async fn controls_follow_the_schema<L: Lab>(links: &[&str]) {
     let mut seen = vec![false; L::Params::knobs().len()];
     for link in links {
@@ -28,10 +29,11 @@ async fn controls_follow_the_schema<L: Lab>(links: &[&str]) {
             let id = format!("#{}-{}", L::SLUG, k.key);
             let Some(el) = root.query_selector(&id).unwrap() else {
                 if let KnobKind::Choice(list) = k.kind {
-                    let all_presets = list
-                        .iter()
-                        .all(|(slug, _)| root.query_selector(&format!("a[data-preset=\"{slug}\"]")).unwrap().is_some());
-                    seen[i] |= all_presets;
+                    let offered = |slug: &str| {
+                        let sel = format!("a[data-preset=\"{slug}\"], a[data-{}=\"{slug}\"]", k.key);
+                        root.query_selector(&sel).unwrap().is_some()
+                    };
+                    seen[i] |= list.iter().all(|(slug, _)| offered(slug));
                 }
                 continue;
             };

@@ -315,7 +315,7 @@ impl State {
                 if !s.durable_store {
                     self.map = None;
                 }
-                self.push(RaceRecord::Crashed { actor: a });
+                self.push(RaceRecord::Crashed { actor: a, keys_lost: !s.durable_store });
                 self.end_actor(a, Response::NotARequest, false);
                 // Requests in flight die with the process; ones not yet arrived are untouched.
                 for o in 0..self.actors.len() as Actor {
@@ -503,6 +503,8 @@ impl State {
                 Instr::JumpIf { cond, to } => {
                     let holds = match cond {
                         Cond::NoRow => matches!(&x.last, Some(StmtResult::Rows { rows }) if rows.is_empty()),
+                        Cond::Row => matches!(&x.last, Some(StmtResult::Rows { rows }) if !rows.is_empty()),
+                        Cond::ErrorCode(want) => matches!(&x.last, Some(StmtResult::Error { state }) if *state == want),
                         Cond::Failed => matches!(&x.last, Some(StmtResult::Error { .. })),
                         Cond::StatusStarted => x.last_row.is_some_and(|r| r.status == KeyStatus::Started),
                         Cond::MapHit => x.map_hit.is_some(),
@@ -869,17 +871,22 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
     for r in &f.records {
         if let RaceRecord::Resumed { actor, stmt, result, .. } = r {
             if *actor != me {
-                let options = vec![
+                let mut options = vec![
                     "it inserts or returns its row",
                     "it returns nothing",
                     "it fails with 23505",
                     "it fails with 40001",
                     "it keeps waiting",
                 ];
+                // Each error is offered under its own code: a 25P02 is never presented as a 40001.
                 let answer = match result {
                     StmtResult::Rows { rows } if rows.is_empty() => 1,
                     StmtResult::Error { state: SqlState::UniqueViolation } => 2,
-                    StmtResult::Error { state: SqlState::SerializationFailure | SqlState::InFailedTransaction } => 3,
+                    StmtResult::Error { state: SqlState::SerializationFailure } => 3,
+                    StmtResult::Error { state: SqlState::InFailedTransaction } => {
+                        options.push("it fails with 25P02: its transaction had already failed");
+                        5
+                    }
                     StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } => 0,
                 };
                 return Some(Prediction {
@@ -1028,7 +1035,12 @@ pub fn narrate(r: &RaceRecord) -> String {
             format!("{} looks the key up in memory: {}", t(actor), if *hit { "found" } else { "not found" })
         }
         RaceRecord::MapStored { actor } => format!("{} stores the key in memory", t(actor)),
-        RaceRecord::Crashed { .. } => "The server crashes: the in-memory key store is gone".to_string(),
+        RaceRecord::Crashed { keys_lost: true, .. } => {
+            "The server crashes: the in-memory key store is gone".to_string()
+        }
+        RaceRecord::Crashed { keys_lost: false, .. } => {
+            "The server crashes: requests in flight die; the durable key store keeps its keys".to_string()
+        }
         RaceRecord::Killed { actor } => format!("{} dies with the server; its client gets no answer", t(actor)),
         RaceRecord::Retrying { actor, attempt } => {
             format!("{} retries the whole transaction (attempt {attempt})", t(actor))

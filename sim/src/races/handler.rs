@@ -544,8 +544,12 @@ fn refusal(s: &Statement) -> String {
 
 impl SqlState {
     /// Every SQLSTATE the model raises.
-    pub const ALL: [SqlState; 3] =
-        [SqlState::UniqueViolation, SqlState::SerializationFailure, SqlState::InFailedTransaction];
+    pub const ALL: [SqlState; 4] = [
+        SqlState::UniqueViolation,
+        SqlState::SerializationFailure,
+        SqlState::InFailedTransaction,
+        SqlState::DeadlockDetected,
+    ];
 
     /// The state with this five-character code.
     pub fn from_code(code: &str) -> Option<SqlState> {

@@ -213,3 +213,40 @@ proptest! {
         never_panics(&lines.join("\n"), lanes);
     }
 }
+
+#[test]
+fn every_corpus_handler_is_modelled_or_refused_with_its_reason() {
+    for (name, _, lanes, text) in corpus::MODELLED {
+        let s = handler_scenario(text, *lanes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let x = explore(&s, EXPLORE_SCHEDULES_MAX).unwrap_or_else(|e| panic!("{name}: {e}"));
+        println!("corpus {name}: {} schedules, {} double charges", x.total, x.double_charges);
+        assert!(x.total > 0);
+    }
+    for (name, word, text) in corpus::REFUSED {
+        let e = handler_scenario(text, 2).expect_err(name);
+        assert!(e.to_string().contains(word), "{name}: {e}");
+    }
+}
+
+#[test]
+fn a_deadlock_fails_the_first_waiter_with_40p01_and_the_other_goes_on() {
+    let (_, _, lanes, text) = corpus::MODELLED.iter().find(|c| c.0 == "deadlock").unwrap();
+    let s = handler_scenario(text, *lanes).unwrap();
+    // T1 inserts, T2 takes the lock, T1 waits for the lock, T2's INSERT waits for T1: a cycle.
+    let r = run(&s, &[1, 2, 1, 2]).unwrap();
+    assert!(r.trace.iter().any(|t| matches!(
+        t.record,
+        RaceRecord::Resumed { actor: 0, result: StmtResult::Error { state: SqlState::DeadlockDetected }, .. }
+    )));
+    let x = explore(&s, EXPLORE_SCHEDULES_MAX).unwrap();
+    assert!(x.classes.iter().any(|c| c.outcome.errors.contains(&(0, SqlState::DeadlockDetected))));
+}
+
+#[test]
+fn two_inserts_waiting_on_a_rolled_back_key_are_refused_not_guessed() {
+    let (_, _, _, text) = corpus::MODELLED.iter().find(|c| c.0 == "rollback-after-claim").unwrap();
+    let three = handler_scenario(text, 3).unwrap();
+    let e = explore(&three, EXPLORE_SCHEDULES_MAX).unwrap_err().to_string();
+    assert!(e.contains("race inside PostgreSQL"), "{e}");
+    assert!(explore(&handler_scenario(text, 2).unwrap(), EXPLORE_SCHEDULES_MAX).is_ok());
+}

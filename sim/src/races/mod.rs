@@ -15,6 +15,7 @@
 //! (`xmin`), the one that replaced it (`xmax`) and the one holding a
 //! `FOR UPDATE` lock on it.
 
+pub mod corpus;
 mod engine;
 mod explore;
 mod handler;
@@ -80,6 +81,8 @@ pub enum SqlState {
     SerializationFailure,
     /// 25P02: the transaction already failed; only ROLLBACK is accepted.
     InFailedTransaction,
+    /// 40P01: the transaction was chosen to break a cycle of lock waits.
+    DeadlockDetected,
 }
 
 impl SqlState {
@@ -89,6 +92,7 @@ impl SqlState {
             SqlState::UniqueViolation => "23505",
             SqlState::SerializationFailure => "40001",
             SqlState::InFailedTransaction => "25P02",
+            SqlState::DeadlockDetected => "40P01",
         }
     }
 }

@@ -251,27 +251,9 @@ fn two_inserts_waiting_on_a_rolled_back_key_are_refused_not_guessed() {
     assert!(explore(&handler_scenario(text, 2).unwrap(), EXPLORE_SCHEDULES_MAX).is_ok());
 }
 
-/// A 3-lane handler of 8 SQL statements, for the explorer's BENCH line.
-pub(super) const BENCH_HANDLER: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
-BEGIN;
-SELECT pg_advisory_xact_lock(hashtext($1));
-SELECT status, response FROM idempotency_keys WHERE key = $1;
-IF ROW GOTO seen
-INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
-COMMIT;
-CHARGE
-BEGIN;
-UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
-SELECT status, response FROM idempotency_keys WHERE key = $1;
-COMMIT;
-RESPOND 201
-seen:
-COMMIT;
-RESPOND STORED";
-
 #[test]
 fn exploring_a_three_lane_handler_of_eight_statements_is_timed() {
-    let s = handler_scenario(BENCH_HANDLER, 3).unwrap();
+    let s = handler_scenario(corpus::BENCH_HANDLER, 3).unwrap();
     let sql = s.programs[0].instrs.iter().filter(|i| matches!(i, Instr::Sql { .. })).count();
     let t = std::time::Instant::now();
     let r = explore(&s, EXPLORE_SCHEDULES_MAX);

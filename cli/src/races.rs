@@ -1,20 +1,51 @@
 //! `idemlab race`: the races lab's engine and explorer.
 
+mod pg;
+
 use crate::args::Args;
-use idemlab_sim::races::{self, explore, scenario, SCENARIO_IDS};
+use idemlab_sim::races::{self, explore, handler_scenario, scenario, Exploration, SCENARIO_IDS};
 
 pub const HELP: &str = "idemlab race list
 idemlab race run SCENARIO --schedule 1,2,2,1,... [--lenient]
 idemlab race explore SCENARIO [--all]
+idemlab race check FILE [--lanes 2|3] [--pg CONNINFO] [--all]
+idemlab race text SCENARIO|CORPUS-HANDLER
   Two requests with the same Idempotency-Key, each in its own transaction (PostgreSQL 15
   semantics). `list` prints every scenario as an object {id, number, title, sql}; `run` steps
   the schedule (1 = T1 steps next, 2 = T2; volatile-store and durable-store have three lanes:
   2 = the server's crash, 3 = the retry T3) and prints the trace and outcome (--lenient skips
   entries naming a waiting or finished transaction and completes the run); `explore` prints
-  every outcome class with its count and an example schedule (--all adds every schedule).";
+  every outcome class with its count and an example schedule (--all adds every schedule).
+  `check` parses a handler text
+  (SQL on idempotency_keys plus control lines; see the Races lab) and prints the same JSON
+  as `explore`; FILE - reads stdin. With --pg, it also runs every schedule PostgreSQL 15
+  allows (a lane steps only when the server is not blocking it) and adds a `postgres`
+  report: schedules, per-step agreement with the engine, and any disagreement. It exits
+  with status 2 when they disagree or the server cannot be reached.";
+
+fn explore_json(x: &Exploration, all: bool) -> Result<serde_json::Value, String> {
+    let mut out = serde_json::json!({
+        "scenario": x.scenario,
+        "total": x.total,
+        "double_charge_schedules": x.double_charges,
+        "summary": if x.double_charges > 0 {
+            format!("double charge in {} of {} interleavings", x.double_charges, x.total)
+        } else {
+            format!("safe in all {}: no double charge", x.total)
+        },
+        "first_counterexample": x.first_counterexample,
+        "classes": x.classes.iter().map(|c| serde_json::json!({
+            "label": c.label, "count": c.count, "example": c.example, "outcome": c.outcome,
+        })).collect::<Vec<_>>(),
+    });
+    if all {
+        out["schedules"] = serde_json::to_value(&x.schedules).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
 
 pub fn main(words: &[String]) -> Result<serde_json::Value, String> {
-    let a = Args::parse(words, &["--schedule"], &["--lenient", "--all"])?;
+    let a = Args::parse(words, &["--schedule", "--lanes", "--pg"], &["--lenient", "--all"])?;
     let find = |id: Option<&String>| {
         let id = id.ok_or_else(|| format!("name a scenario: {}", SCENARIO_IDS.join(", ")))?;
         scenario(id).ok_or_else(|| format!("no scenario {id:?}; known: {}", SCENARIO_IDS.join(", ")))
@@ -51,25 +82,57 @@ pub fn main(words: &[String]) -> Result<serde_json::Value, String> {
                 "trace": run.trace,
             }))
         }
+        Some("text") => {
+            // The handler text of a scenario or of a corpus handler, ready for `race check`.
+            let name = a.positional.get(1).ok_or("name a scenario or a corpus handler")?;
+            if let Some(s) = scenario(name) {
+                return Ok(serde_json::json!({ "name": s.id, "lanes": 2, "text": s.sql }));
+            }
+            match races::corpus::MODELLED.iter().find(|c| c.0 == name.as_str()) {
+                Some((n, what, lanes, text)) => {
+                    Ok(serde_json::json!({ "name": n, "exercises": what, "lanes": lanes, "text": text }))
+                }
+                None => Err(format!(
+                    "no scenario or corpus handler {name:?}; corpus: {}",
+                    races::corpus::MODELLED.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
         Some("explore") => {
             let s = find(a.positional.get(1))?;
             let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string())?;
-            let mut out = serde_json::json!({
-                "scenario": x.scenario,
-                "total": x.total,
-                "double_charge_schedules": x.double_charges,
-                "summary": format!("double charge in {} of {} interleavings", x.double_charges, x.total),
-                "first_counterexample": x.first_counterexample,
-                "classes": x.classes.iter().map(|c| serde_json::json!({
-                    "label": c.label, "count": c.count, "example": c.example, "outcome": c.outcome,
-                })).collect::<Vec<_>>(),
-            });
-            if a.has("--all") {
-                out["schedules"] = serde_json::to_value(&x.schedules).map_err(|e| e.to_string())?;
+            explore_json(&x, a.has("--all"))
+        }
+        Some("check") => {
+            let file = a.positional.get(1).ok_or("name a handler file (or - for stdin)")?;
+            let text = if file == "-" {
+                let mut t = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut t).map_err(|e| e.to_string())?;
+                t
+            } else {
+                std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?
+            };
+            let lanes: u8 = match a.value("--lanes") {
+                None => 2,
+                Some(v) => v.parse().map_err(|_| format!("--lanes: {v:?} is not 2 or 3"))?,
+            };
+            let s = handler_scenario(&text, lanes).map_err(|e| format!("{file}: {e}"))?;
+            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string())?;
+            let mut out = explore_json(&x, a.has("--all"))?;
+            if let Some(conninfo) = a.value("--pg") {
+                let report = pg::check(&s, conninfo)?;
+                let agree = report["agree"] == true;
+                out["postgres"] = report;
+                if !agree {
+                    return Err(format!(
+                        "PostgreSQL and the engine disagree:\n{}",
+                        serde_json::to_string_pretty(&out).unwrap_or_default()
+                    ));
+                }
             }
             Ok(out)
         }
-        Some(other) => Err(format!("unknown action {other:?}; use list, run or explore")),
-        None => Err("use list, run or explore".into()),
+        Some(other) => Err(format!("unknown action {other:?}; use list, run, explore or check")),
+        None => Err("use list, run, explore or check".into()),
     }
 }

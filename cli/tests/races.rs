@@ -44,3 +44,33 @@ fn race_explore_prints_classes_with_counts_and_examples() {
     assert_eq!(fix["double_charge_schedules"], 0);
     assert!(fix.get("double_charges").is_none(), "one name per meaning: double_charges counts extra charges");
 }
+
+#[test]
+fn race_check_prints_the_same_json_as_race_explore_for_a_scenario_text() {
+    let (_, text, _) = idemlab(&["race", "text", "select-then-insert"]);
+    let path = std::env::temp_dir().join(format!("idemlab-check-{}.sql", std::process::id()));
+    std::fs::write(&path, text["text"].as_str().unwrap()).unwrap();
+    let (code, checked, err) = idemlab(&["race", "check", path.to_str().unwrap()]);
+    let (_, explored, _) = idemlab(&["race", "explore", "select-then-insert"]);
+    assert_eq!(code, 0, "{err}");
+    for k in ["total", "double_charges", "summary", "first_counterexample", "classes"] {
+        assert_eq!(checked[k], explored[k], "{k}");
+    }
+    let (code, three, err) = idemlab(&["race", "check", path.to_str().unwrap(), "--lanes", "3"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(three["total"].as_u64().unwrap() > 70);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn race_check_refuses_a_bad_handler_naming_the_line_and_the_construct() {
+    let path = std::env::temp_dir().join(format!("idemlab-bad-{}.sql", std::process::id()));
+    std::fs::write(&path, "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;\nCOMMIT;\nRESPOND 201\n").unwrap();
+    let (code, _, err) = idemlab(&["race", "check", path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2") && err.contains("NOWAIT"), "{err}");
+    let (code, _, err) = idemlab(&["race", "check", "/nonexistent/handler.sql"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/handler.sql"), "{err}");
+    let _ = std::fs::remove_file(&path);
+}

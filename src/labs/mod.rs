@@ -8,6 +8,7 @@ pub mod about;
 pub mod keys;
 pub mod outbox;
 pub mod races;
+pub mod races_editor;
 pub mod recall;
 pub mod retries;
 

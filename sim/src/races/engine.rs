@@ -62,6 +62,10 @@ struct ActorState {
     response: Option<Response>,
     attempts: u8,
     stepped: bool,
+    /// When the current wait began (a run-wide counter): lock queues are first come, first served.
+    wait_seq: u32,
+    /// Whom the wait is shown on: the lock's holder, or the row-lock waiter ahead in the queue.
+    wait_on: Actor,
 }
 
 /// The whole model's state; cloned by the explorer at each branch.
@@ -75,6 +79,7 @@ pub(super) struct State {
     actors: Vec<ActorState>,
     charges: u8,
     errors: Vec<(Actor, SqlState)>,
+    waits_begun: u32,
     pub(super) step: u16,
     pub(super) trace: Vec<StepRecord>,
     record_trace: bool,
@@ -180,6 +185,8 @@ impl State {
             response: None,
             attempts: 1,
             stepped: false,
+            wait_seq: 0,
+            wait_on: 0,
         };
         let mut st = State {
             rows: Vec::new(),
@@ -190,6 +197,7 @@ impl State {
             actors: vec![actor; s.programs.len()],
             charges: 0,
             errors: Vec::new(),
+            waits_begun: 0,
             step: 0,
             trace: Vec::new(),
             record_trace,
@@ -287,9 +295,7 @@ impl State {
                         self.finish_stmt(s, a, stmt, result)?;
                     }
                     Exec::Wait(t, reason) => {
-                        let on = self.txns[t as usize].owner;
-                        self.actors[a as usize].wait = Some(Wait::Txn(t, reason));
-                        self.push(RaceRecord::WaitBegan { actor: a, pc, stmt, on, reason });
+                        self.begin_wait(s, a, pc, stmt, t, reason)?;
                         return Ok(());
                     }
                 }
@@ -315,14 +321,14 @@ impl State {
                 if !s.durable_store {
                     self.map = None;
                 }
-                self.push(RaceRecord::Crashed { actor: a });
-                self.end_actor(a, Response::NotARequest, false);
+                self.push(RaceRecord::Crashed { actor: a, keys_lost: !s.durable_store });
+                self.end_actor(s, a, Response::NotARequest, false)?;
                 // Requests in flight die with the process; ones not yet arrived are untouched.
                 for o in 0..self.actors.len() as Actor {
                     let x = &self.actors[o as usize];
                     if o != a && x.stepped && x.response.is_none() {
                         self.push(RaceRecord::Killed { actor: o });
-                        self.end_actor(o, Response::NoResponse, true);
+                        self.end_actor(s, o, Response::NoResponse, true)?;
                     }
                 }
                 self.wake_actor_waiters(s)?;
@@ -330,7 +336,7 @@ impl State {
             }
             Instr::SendResponse { reply } => {
                 let r = self.reply(a, reply);
-                self.end_actor(a, r, true);
+                self.end_actor(s, a, r, true)?;
                 self.wake_actor_waiters(s)?;
                 return Ok(());
             }
@@ -370,10 +376,14 @@ impl State {
             Stmt::Begin { .. } => return None,
             Stmt::SelectKey { .. } | Stmt::Insert { .. } | Stmt::UpdateDone | Stmt::AdvisoryLock => {
                 if open.explicit {
-                    if matches!(result, StmtResult::Error { .. }) {
+                    // An error aborts the transaction at once: its rows die and its
+                    // locks go now, not at the ROLLBACK; later statements get 25P02.
+                    if matches!(result, StmtResult::Error { .. }) && !open.failed {
                         if let Some(t) = self.actors[a as usize].txn.as_mut() {
                             t.failed = true;
                         }
+                        self.abort_txn(open.no);
+                        return Some(open.no);
                     }
                     return None;
                 }
@@ -391,16 +401,7 @@ impl State {
                 }
             }
         } else {
-            self.txns[t as usize].status = TxnStatus::Aborted;
-            self.rows.retain(|r| r.xmin != t);
-            for r in &mut self.rows {
-                if r.xmax == Some(t) {
-                    r.xmax = None;
-                }
-                if r.locker == Some(t) {
-                    r.locker = None;
-                }
-            }
+            self.abort_txn(t);
         }
         if self.advisory == Some(t) {
             self.advisory = None;
@@ -408,11 +409,107 @@ impl State {
         Some(t)
     }
 
+    /// Rolls transaction `t` back: its rows die and its locks are released.
+    fn abort_txn(&mut self, t: TxnNo) {
+        self.txns[t as usize].status = TxnStatus::Aborted;
+        self.rows.retain(|r| r.xmin != t);
+        for r in &mut self.rows {
+            if r.xmax == Some(t) {
+                r.xmax = None;
+            }
+            if r.locker == Some(t) {
+                r.locker = None;
+            }
+        }
+        if self.advisory == Some(t) {
+            self.advisory = None;
+        }
+    }
+
+    /// `a`'s statement begins to wait for transaction `t`. When that closes a
+    /// cycle of waits, PostgreSQL's deadlock check (run by the waiter whose
+    /// deadlock_timeout fires first: the one that began waiting first, as
+    /// steps here come well within the 1 s default) fails that waiter with 40P01.
+    fn begin_wait(
+        &mut self,
+        s: &Scenario,
+        a: Actor,
+        pc: u16,
+        stmt: Stmt,
+        t: TxnNo,
+        reason: WaitReason,
+    ) -> Result<(), SimError> {
+        // A row lock's queue: a later waiter waits behind the first one, which
+        // holds PostgreSQL's tuple lock (pg_blocking_pids names it, not the holder).
+        let ahead = (0..self.actors.len() as Actor)
+            .filter(|&o| {
+                o != a && matches!(self.actors[o as usize].wait, Some(Wait::Txn(t2, WaitReason::RowLock)) if t2 == t)
+            })
+            .min_by_key(|&o| self.actors[o as usize].wait_seq);
+        let on = match (reason, ahead) {
+            (WaitReason::RowLock, Some(o)) => o,
+            (
+                WaitReason::RowLock | WaitReason::UncommittedKey | WaitReason::AdvisoryLock | WaitReason::ClientTimeout,
+                _,
+            ) => self.txns[t as usize].owner,
+        };
+        self.actors[a as usize].wait_on = on;
+        self.waits_begun += 1;
+        self.actors[a as usize].wait = Some(Wait::Txn(t, reason));
+        self.actors[a as usize].wait_seq = self.waits_begun;
+        self.push(RaceRecord::WaitBegan { actor: a, pc, stmt, on, reason });
+        let mut cycle = vec![a];
+        let mut cur = on;
+        for _ in 0..self.actors.len() {
+            if cur == a {
+                let victim = cycle.iter().copied().min_by_key(|&x| self.actors[x as usize].wait_seq).unwrap_or(a);
+                let vpc = self.actors[victim as usize].pc;
+                let Instr::Sql { stmt: vstmt } = s.programs[victim as usize].instrs[vpc as usize] else {
+                    return Err(SimError::Internal("a deadlock victim that is not running SQL"));
+                };
+                self.actors[victim as usize].wait = None;
+                let result = StmtResult::Error { state: SqlState::DeadlockDetected };
+                self.push(RaceRecord::Resumed { actor: victim, pc: vpc, stmt: vstmt, result: result.clone() });
+                self.finish_stmt(s, victim, vstmt, result)?;
+                return self.settle(s, victim);
+            }
+            match self.actors[cur as usize].wait {
+                Some(Wait::Txn(t2, _)) => {
+                    cycle.push(cur);
+                    cur = self.txns[t2 as usize].owner;
+                }
+                Some(Wait::ActorEnd(_)) | None => break,
+            }
+        }
+        Ok(())
+    }
+
     /// Resumes, in actor order, every statement that waited for transaction `t`.
     fn wake_txn_waiters(&mut self, s: &Scenario, t: TxnNo) -> Result<(), SimError> {
-        for w in 0..self.actors.len() as Actor {
-            let Some(Wait::Txn(on, _)) = self.actors[w as usize].wait else { continue };
-            if on != t {
+        let mut queue: Vec<Actor> = (0..self.actors.len() as Actor)
+            .filter(|&w| matches!(self.actors[w as usize].wait, Some(Wait::Txn(on, _)) if on == t))
+            .collect();
+        queue.sort_by_key(|&w| self.actors[w as usize].wait_seq);
+        // Several INSERTs waiting on the key of a transaction that rolled back
+        // all wake at once, and which one inserts first is a race inside the
+        // server (checked on PostgreSQL 15: either can win). The model does not
+        // guess: it refuses the run.
+        let key_waiters = queue
+            .iter()
+            .filter(|&&w| matches!(self.actors[w as usize].wait, Some(Wait::Txn(_, WaitReason::UncommittedKey))))
+            .count();
+        if key_waiters > 1 && self.txns[t as usize].status == TxnStatus::Aborted {
+            return Err(SimError::InvalidParameter {
+                name: "program",
+                reason: format!(
+                    "T{} rolled back while {key_waiters} requests waited for its key: which of them inserts first is a race inside PostgreSQL (either can win), so the model does not run this; use 2 lanes, or commit instead of rolling back",
+                    self.txns[t as usize].owner + 1
+                ),
+            });
+        }
+        for w in queue {
+            // An earlier waiter's resumption (a deadlock, a rollback) may have moved this one.
+            if !matches!(self.actors[w as usize].wait, Some(Wait::Txn(on, _)) if on == t) {
                 continue;
             }
             self.actors[w as usize].wait = None;
@@ -428,9 +525,7 @@ impl State {
                 }
                 Exec::Wait(t2, reason) => {
                     // Waiting again, for someone else: the trace shows the new wait.
-                    let on = self.txns[t2 as usize].owner;
-                    self.actors[w as usize].wait = Some(Wait::Txn(t2, reason));
-                    self.push(RaceRecord::WaitBegan { actor: w, pc, stmt, on, reason });
+                    self.begin_wait(s, w, pc, stmt, t2, reason)?;
                 }
             }
         }
@@ -448,7 +543,7 @@ impl State {
         Ok(())
     }
 
-    fn end_actor(&mut self, a: Actor, response: Response, record: bool) {
+    fn end_actor(&mut self, s: &Scenario, a: Actor, response: Response, record: bool) -> Result<(), SimError> {
         let x = &mut self.actors[a as usize];
         x.response = Some(response);
         x.wait = None;
@@ -456,11 +551,12 @@ impl State {
         if record {
             self.push(RaceRecord::Responded { actor: a, response });
         }
-        // A dead request's transaction is rolled back by the server.
+        // A dead request's transaction is rolled back by the server, and whoever waited on it goes on.
         if let Some(open) = open {
-            self.txns[open.no as usize].status = TxnStatus::Aborted;
-            self.rows.retain(|r| r.xmin != open.no);
+            self.abort_txn(open.no);
+            self.wake_txn_waiters(s, open.no)?;
         }
+        Ok(())
     }
 
     fn reply(&self, a: Actor, reply: Reply) -> Response {
@@ -492,6 +588,8 @@ impl State {
             }
             let x = &mut self.actors[a as usize];
             match instr {
+                // PostgreSQL answers a BEGIN inside a transaction with a warning and does nothing.
+                Instr::Sql { stmt: Stmt::Begin { .. } } if x.txn.is_some_and(|t| t.explicit) => x.pc += 1,
                 Instr::Sql { stmt: Stmt::Begin { isolation } } => {
                     let no = self.txns.len() as TxnNo;
                     self.txns.push(Txn { owner: a, status: TxnStatus::Active });
@@ -503,6 +601,8 @@ impl State {
                 Instr::JumpIf { cond, to } => {
                     let holds = match cond {
                         Cond::NoRow => matches!(&x.last, Some(StmtResult::Rows { rows }) if rows.is_empty()),
+                        Cond::Row => matches!(&x.last, Some(StmtResult::Rows { rows }) if !rows.is_empty()),
+                        Cond::ErrorCode(want) => matches!(&x.last, Some(StmtResult::Error { state }) if *state == want),
                         Cond::Failed => matches!(&x.last, Some(StmtResult::Error { .. })),
                         Cond::StatusStarted => x.last_row.is_some_and(|r| r.status == KeyStatus::Started),
                         Cond::MapHit => x.map_hit.is_some(),
@@ -518,12 +618,12 @@ impl State {
                         let attempt = x.attempts;
                         self.push(RaceRecord::Retrying { actor: a, attempt });
                     } else {
-                        self.end_actor(a, Response::ServerError, true);
+                        self.end_actor(s, a, Response::ServerError, true)?;
                     }
                 }
                 Instr::Respond { reply } => {
                     let r = self.reply(a, reply);
-                    self.end_actor(a, r, true);
+                    self.end_actor(s, a, r, true)?;
                 }
                 Instr::AwaitUnanswered { actor: o } => match self.actors.get(o as usize).and_then(|y| y.response) {
                     None => {
@@ -537,7 +637,7 @@ impl State {
                         });
                     }
                     Some(Response::NoResponse) => self.actors[a as usize].pc += 1,
-                    Some(_) => self.end_actor(a, Response::NotSent, true),
+                    Some(_) => self.end_actor(s, a, Response::NotSent, true)?,
                 },
                 Instr::Sql { .. }
                 | Instr::Charge
@@ -688,6 +788,10 @@ impl State {
                 if r.xmin != me && self.active(r.xmin) {
                     return Exec::Wait(r.xmin, WaitReason::UncommittedKey);
                 }
+                // An UPDATE in flight on the committed row: the unique check waits for it too.
+                if let Some(x) = r.xmax.filter(|&x| x != me && self.active(x)) {
+                    return Exec::Wait(x, WaitReason::RowLock);
+                }
                 let visible = r.xmin == me || self.committed_before(r.xmin, snap);
                 let serializable = open.isolation == Isolation::Serializable;
                 // At SERIALIZABLE a conflicting row this snapshot cannot see is a
@@ -761,7 +865,7 @@ impl State {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, x)| match x.wait? {
-                    Wait::Txn(t, reason) => Some(LockView { waiter: i as Actor, on: owner(t), reason }),
+                    Wait::Txn(_, reason) => Some(LockView { waiter: i as Actor, on: x.wait_on, reason }),
                     Wait::ActorEnd(o) => {
                         Some(LockView { waiter: i as Actor, on: o, reason: WaitReason::ClientTimeout })
                     }
@@ -869,17 +973,26 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
     for r in &f.records {
         if let RaceRecord::Resumed { actor, stmt, result, .. } = r {
             if *actor != me {
-                let options = vec![
+                let mut options = vec![
                     "it inserts or returns its row",
                     "it returns nothing",
                     "it fails with 23505",
                     "it fails with 40001",
                     "it keeps waiting",
                 ];
+                // Each error is offered under its own code: a 25P02 is never presented as a 40001.
                 let answer = match result {
                     StmtResult::Rows { rows } if rows.is_empty() => 1,
                     StmtResult::Error { state: SqlState::UniqueViolation } => 2,
-                    StmtResult::Error { state: SqlState::SerializationFailure | SqlState::InFailedTransaction } => 3,
+                    StmtResult::Error { state: SqlState::SerializationFailure } => 3,
+                    StmtResult::Error { state: SqlState::InFailedTransaction } => {
+                        options.push("it fails with 25P02: its transaction had already failed");
+                        5
+                    }
+                    StmtResult::Error { state: SqlState::DeadlockDetected } => {
+                        options.push("it fails with 40P01: PostgreSQL breaks a deadlock");
+                        5
+                    }
                     StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } => 0,
                 };
                 return Some(Prediction {
@@ -1028,7 +1141,12 @@ pub fn narrate(r: &RaceRecord) -> String {
             format!("{} looks the key up in memory: {}", t(actor), if *hit { "found" } else { "not found" })
         }
         RaceRecord::MapStored { actor } => format!("{} stores the key in memory", t(actor)),
-        RaceRecord::Crashed { .. } => "The server crashes: the in-memory key store is gone".to_string(),
+        RaceRecord::Crashed { keys_lost: true, .. } => {
+            "The server crashes: the in-memory key store is gone".to_string()
+        }
+        RaceRecord::Crashed { keys_lost: false, .. } => {
+            "The server crashes: requests in flight die; the durable key store keeps its keys".to_string()
+        }
         RaceRecord::Killed { actor } => format!("{} dies with the server; its client gets no answer", t(actor)),
         RaceRecord::Retrying { actor, attempt } => {
             format!("{} retries the whole transaction (attempt {attempt})", t(actor))

@@ -101,5 +101,6 @@ fn error_why(state: SqlState) -> String {
         SqlState::UniqueViolation => "The other transaction committed the same key, so the unique index refuses this one: 23505 unique_violation (PostgreSQL 15 docs, INSERT and chapter 13).".into(),
         SqlState::SerializationFailure => "No serial order of the two transactions explains what both read, so PostgreSQL fails one with 40001 serialization_failure; the application must retry it (13.2.3).".into(),
         SqlState::InFailedTransaction => "An earlier error aborted this transaction; every later statement fails with 25P02 until ROLLBACK.".into(),
+        SqlState::DeadlockDetected => "Each transaction waits for a lock the other holds, so after deadlock_timeout (1 s by default) PostgreSQL aborts one of them with 40P01 deadlock_detected (13.3.4).".into(),
     }
 }

@@ -15,14 +15,20 @@
 //! (`xmin`), the one that replaced it (`xmax`) and the one holding a
 //! `FOR UPDATE` lock on it.
 
+pub mod corpus;
 mod engine;
 mod explore;
+mod handler;
 mod scenarios;
 
 pub use engine::{
     instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView,
 };
 pub use explore::{explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX};
+pub use handler::{
+    handler_scenario, parse_handler, Handler, HandlerError, HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX,
+    RETRY_ATTEMPTS_MAX, TABLE,
+};
 pub use scenarios::{scenario, Scenario, SCENARIO_IDS};
 
 use serde::Serialize;
@@ -75,6 +81,8 @@ pub enum SqlState {
     SerializationFailure,
     /// 25P02: the transaction already failed; only ROLLBACK is accepted.
     InFailedTransaction,
+    /// 40P01: the transaction was chosen to break a cycle of lock waits.
+    DeadlockDetected,
 }
 
 impl SqlState {
@@ -84,6 +92,7 @@ impl SqlState {
             SqlState::UniqueViolation => "23505",
             SqlState::SerializationFailure => "40001",
             SqlState::InFailedTransaction => "25P02",
+            SqlState::DeadlockDetected => "40P01",
         }
     }
 }
@@ -151,6 +160,10 @@ impl Stmt {
 pub enum Cond {
     /// The last statement returned no row.
     NoRow,
+    /// The last statement returned at least one row.
+    Row,
+    /// The last statement raised this SQLSTATE.
+    ErrorCode(SqlState),
     /// The last statement raised an error.
     Failed,
     /// The last row read has status `started`.
@@ -316,8 +329,8 @@ pub enum RaceRecord {
     MapLookedUp { actor: Actor, hit: bool },
     /// The key and response were stored in the in-memory map.
     MapStored { actor: Actor },
-    /// The server crashed: the in-memory map is empty now.
-    Crashed { actor: Actor },
+    /// The server crashed; `keys_lost`: the in-memory map is empty now (a durable store keeps it).
+    Crashed { actor: Actor, keys_lost: bool },
     /// A request in flight died in the crash.
     Killed { actor: Actor },
     /// The handler starts over after a serialization failure.
@@ -337,7 +350,7 @@ impl RaceRecord {
             | RaceRecord::Charged { actor, .. }
             | RaceRecord::MapLookedUp { actor, .. }
             | RaceRecord::MapStored { actor }
-            | RaceRecord::Crashed { actor }
+            | RaceRecord::Crashed { actor, .. }
             | RaceRecord::Killed { actor }
             | RaceRecord::Retrying { actor, .. }
             | RaceRecord::Responded { actor, .. } => *actor,
@@ -403,6 +416,8 @@ impl RaceOutcome {
     }
 }
 
+#[cfg(test)]
+mod handler_tests;
 #[cfg(test)]
 mod tests;
 

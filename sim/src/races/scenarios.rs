@@ -26,7 +26,7 @@ pub struct Scenario {
     pub title: &'static str,
     /// What goes wrong, or why it is safe, in two or three sentences.
     pub explanation: &'static str,
-    /// The handler's SQL (and app steps as comments), verbatim.
+    /// The handler text (see [`parse_handler`]): exactly what runs.
     pub sql: &'static str,
     /// Whether the table has a unique index on `key`.
     pub unique_index: bool,
@@ -99,275 +99,219 @@ impl Scenario {
     }
 }
 
-fn sql(stmt: Stmt) -> Instr {
-    Instr::Sql { stmt }
-}
-const BEGIN_RC: Instr = Instr::Sql { stmt: Stmt::Begin { isolation: Isolation::ReadCommitted } };
-const COMMIT: Instr = Instr::Sql { stmt: Stmt::Commit };
-const ROLLBACK: Instr = Instr::Sql { stmt: Stmt::Rollback };
-
-/// SELECT the key; if absent, charge, INSERT, COMMIT. Used by scenarios 1 to 3.
-fn check_then_insert(name: &'static str, for_update: bool) -> Program {
-    Program {
-        name,
-        instrs: vec![
-            BEGIN_RC,
-            sql(Stmt::SelectKey { for_update }),
-            Instr::JumpIf { cond: Cond::NoRow, to: 5 },
-            COMMIT,
-            Instr::Respond { reply: Reply::ReplayStored },
-            Instr::Charge,
-            sql(Stmt::Insert { status: KeyStatus::Done, on_conflict_do_nothing: false }),
-            Instr::JumpIf { cond: Cond::Failed, to: 10 },
-            COMMIT,
-            Instr::Respond { reply: Reply::Created },
-            ROLLBACK,
-            Instr::Respond { reply: Reply::ServerError },
-        ],
-    }
-}
-
-fn on_conflict(name: &'static str) -> Program {
-    Program {
-        name,
-        instrs: vec![
-            BEGIN_RC,
-            sql(Stmt::Insert { status: KeyStatus::Started, on_conflict_do_nothing: true }),
-            Instr::JumpIf { cond: Cond::NoRow, to: 7 },
-            COMMIT,
-            Instr::Charge,
-            sql(Stmt::UpdateDone),
-            Instr::Respond { reply: Reply::Created },
-            sql(Stmt::SelectKey { for_update: false }),
-            COMMIT,
-            Instr::JumpIf { cond: Cond::StatusStarted, to: 11 },
-            Instr::Respond { reply: Reply::ReplayStored },
-            Instr::Respond { reply: Reply::Conflict },
-        ],
-    }
-}
-
-fn serializable(name: &'static str) -> Program {
-    Program {
-        name,
-        instrs: vec![
-            sql(Stmt::Begin { isolation: Isolation::Serializable }),
-            sql(Stmt::SelectKey { for_update: false }),
-            Instr::JumpIf { cond: Cond::NoRow, to: 7 },
-            COMMIT,
-            Instr::JumpIf { cond: Cond::StatusStarted, to: 6 },
-            Instr::Respond { reply: Reply::ReplayStored },
-            Instr::Respond { reply: Reply::Conflict },
-            sql(Stmt::Insert { status: KeyStatus::Started, on_conflict_do_nothing: false }),
-            Instr::JumpIf { cond: Cond::Failed, to: 13 },
-            COMMIT,
-            Instr::Charge,
-            sql(Stmt::UpdateDone),
-            Instr::Respond { reply: Reply::Created },
-            ROLLBACK,
-            Instr::Retry { attempts_max: 3 },
-        ],
-    }
-}
-
-fn advisory(name: &'static str) -> Program {
-    Program {
-        name,
-        instrs: vec![
-            BEGIN_RC,
-            sql(Stmt::AdvisoryLock),
-            sql(Stmt::SelectKey { for_update: false }),
-            Instr::JumpIf { cond: Cond::NoRow, to: 6 },
-            COMMIT,
-            Instr::Respond { reply: Reply::ReplayStored },
-            Instr::Charge,
-            sql(Stmt::Insert { status: KeyStatus::Done, on_conflict_do_nothing: false }),
-            COMMIT,
-            Instr::Respond { reply: Reply::Created },
-        ],
-    }
-}
-
-fn memory_handler(name: &'static str, retry: bool) -> Program {
-    let mut instrs = Vec::new();
-    if retry {
-        instrs.push(Instr::AwaitUnanswered { actor: 0 });
-    }
-    let o = instrs.len() as u16;
-    instrs.extend([
-        Instr::MapGet,
-        Instr::JumpIf { cond: Cond::MapHit, to: o + 5 },
-        Instr::Charge,
-        Instr::MapPut,
-        Instr::SendResponse { reply: Reply::Created },
-        Instr::SendResponse { reply: Reply::ReplayStored },
-    ]);
-    Program { name, instrs }
-}
-
-const SQL_CHECK_THEN_INSERT: &str = "-- handler for POST /payments with Idempotency-Key $1
+/// SELECT the key; if absent, charge, INSERT, COMMIT (scenarios 1 and 2; 2 adds the index).
+const CHECK_THEN_INSERT: &str = "-- POST /payments with Idempotency-Key $1: every request runs this handler
 BEGIN;
 SELECT status, response FROM idempotency_keys WHERE key = $1;
--- a row: COMMIT and replay its stored response
--- no row:
---   charge the card at the payment provider
+IF NO ROW GOTO fresh
+COMMIT;
+RESPOND STORED            -- the key is there: replay its stored response
+fresh:
+CHARGE                    -- the payment provider charges the card
 INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
-COMMIT;   -- respond 201
--- on an error: ROLLBACK; respond 500";
+IF ERROR GOTO failed
+COMMIT;
+RESPOND 201
+failed:
+ROLLBACK;
+RESPOND 500";
 
-const SQL_FOR_UPDATE: &str = "BEGIN;
+const UNIQUE_CHECK_THEN_INSERT: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+-- POST /payments with Idempotency-Key $1: every request runs this handler
+BEGIN;
+SELECT status, response FROM idempotency_keys WHERE key = $1;
+IF NO ROW GOTO fresh
+COMMIT;
+RESPOND STORED            -- the key is there: replay its stored response
+fresh:
+CHARGE                    -- the payment provider charges the card
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
+IF ERROR GOTO failed      -- 23505: the other request's row got there first
+COMMIT;
+RESPOND 201
+failed:
+ROLLBACK;
+RESPOND 500";
+
+const FOR_UPDATE: &str = "BEGIN;
 SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE;
--- a row: COMMIT and replay its stored response
--- no row:
---   charge the card at the payment provider
+IF NO ROW GOTO fresh      -- no row came back, so no row was locked
+COMMIT;
+RESPOND STORED
+fresh:
+CHARGE
 INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
-COMMIT;   -- respond 201
--- on an error: ROLLBACK; respond 500";
+IF ERROR GOTO failed
+COMMIT;
+RESPOND 201
+failed:
+ROLLBACK;
+RESPOND 500";
 
-const SQL_ON_CONFLICT: &str = "BEGIN;
+const ON_CONFLICT: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+BEGIN;
 INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
--- a row came back: this request owns the key
-COMMIT;
---   charge the card at the payment provider
+IF NO ROW GOTO taken      -- no row came back: another request owns the key
+COMMIT;                   -- a row came back: this request owns the key
+CHARGE
 UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
---   respond 201
--- no row came back: another request owns the key
+RESPOND 201
+taken:
 SELECT status, response FROM idempotency_keys WHERE key = $1;
-COMMIT;   -- 'started': respond 409; 'done': replay the stored response";
+COMMIT;
+IF STATUS STARTED GOTO busy
+RESPOND STORED
+busy:
+RESPOND 409";
 
-const SQL_SERIALIZABLE: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE;
+const SERIALIZABLE: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT status, response FROM idempotency_keys WHERE key = $1;
--- a row: COMMIT; 'started': respond 409, 'done': replay it
--- no row:
+IF NO ROW GOTO claim
+COMMIT;
+IF STATUS STARTED GOTO busy
+RESPOND STORED
+busy:
+RESPOND 409
+claim:
 INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL);
+IF ERROR GOTO failed      -- 40001
 COMMIT;
---   charge the card at the payment provider
+CHARGE                    -- after COMMIT: a failed attempt charged nothing
 UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
---   respond 201
--- on 40001: ROLLBACK; and run the whole transaction again (at most 3 attempts)";
+RESPOND 201
+failed:
+ROLLBACK;
+RETRY 3                   -- run the whole handler again, at most 3 attempts, then 500";
 
-const SQL_ADVISORY: &str = "BEGIN;
+const ADVISORY: &str = "BEGIN;
 SELECT pg_advisory_xact_lock(hashtext($1));
 SELECT status, response FROM idempotency_keys WHERE key = $1;
--- a row: COMMIT and replay its stored response
--- no row:
---   charge the card at the payment provider
+IF NO ROW GOTO fresh
+COMMIT;                   -- releases the advisory lock
+RESPOND STORED
+fresh:
+CHARGE
 INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
-COMMIT;   -- releases the advisory lock; respond 201";
+COMMIT;                   -- releases the advisory lock
+RESPOND 201";
 
-const CODE_VOLATILE: &str = "// not SQL: the keys live in the server's memory
-if let Some(stored) = keys.get(key) { return stored.clone(); }
-charge_card()?;                     // the payment provider
-keys.insert(key, Response::Created); // a HashMap: lost on a crash
-send(Response::Created);            // a crash before this: no answer, the client retries";
+/// The in-memory key map: attempt 1, the server's crash, and the client's retry.
+const VOLATILE: &str = "-- not SQL: the keys live in a map in the server's memory
+LANE T1 (attempt 1)
+MAP GET
+IF MAP HIT GOTO replay
+CHARGE
+MAP PUT
+SEND 201                  -- a crash before this: no answer, the client retries
+replay:
+SEND STORED
+LANE Server
+CRASH                     -- the process dies: the map is lost
+LANE T3 (retry)
+AWAIT T1                  -- the client retries only if attempt 1 got no answer
+MAP GET
+IF MAP HIT GOTO replay
+CHARGE
+MAP PUT
+SEND 201
+replay:
+SEND STORED";
 
-const CODE_DURABLE: &str = "// the same handler, with the map on disk: a crash no longer empties it
-if let Some(stored) = keys.get(key) { return stored.clone(); }
-charge_card()?;
-keys.insert(key, Response::Created); // durable: survives the crash
-send(Response::Created);";
+const DURABLE: &str = "STORE DURABLE             -- the same handler, with the map on disk: a crash keeps it
+LANE T1 (attempt 1)
+MAP GET
+IF MAP HIT GOTO replay
+CHARGE
+MAP PUT
+SEND 201
+replay:
+SEND STORED
+LANE Server
+CRASH
+LANE T3 (retry)
+AWAIT T1
+MAP GET
+IF MAP HIT GOTO replay
+CHARGE
+MAP PUT
+SEND 201
+replay:
+SEND STORED";
 
 /// The scenario with this id.
 pub fn scenario(id: &str) -> Option<Scenario> {
-    let two = |f: &dyn Fn(&'static str) -> Program| vec![f("T1 (request A)"), f("T2 (request B)")];
-    let s = match id {
-        "select-then-insert" => Scenario {
-            id: "select-then-insert",
-            number: 1,
-            title: "SELECT, then INSERT, no unique index",
-            explanation: "Both requests SELECT the key before either has inserted it, so both see nothing, both charge the card and both insert. Nothing in the database says the key must be unique, so both inserts succeed: a double charge, and two rows for one key.",
-            sql: SQL_CHECK_THEN_INSERT,
-            unique_index: false,
-            is_sql: true,
-            durable_store: false,
-            twin: "on-conflict",
-            programs: two(&|n| check_then_insert(n, false)),
-        },
-        "unique-charge-first" => Scenario {
-            id: "unique-charge-first",
-            number: 2,
-            title: "SELECT, then INSERT, with a unique index, charging first",
-            explanation: "The unique index stops the second row, but too late: the second request charged before its INSERT. Its INSERT waits while the first transaction is open, then fails with 23505 when it commits, and the client gets a 500. A double charge plus an error.",
-            sql: SQL_CHECK_THEN_INSERT,
-            unique_index: true,
-            is_sql: true,
-            durable_store: false,
-            twin: "on-conflict",
-            programs: two(&|n| check_then_insert(n, false)),
-        },
-        "for-update" => Scenario {
-            id: "for-update",
-            number: 3,
-            title: "SELECT … FOR UPDATE, then INSERT: the lock that locks nothing",
-            explanation: "FOR UPDATE locks only the rows it returns. On an absent key it returns nothing, locks nothing and blocks nobody, so both requests pass the check, both charge and both insert, exactly as without it.",
-            sql: SQL_FOR_UPDATE,
-            unique_index: false,
-            is_sql: true,
-            durable_store: false,
-            twin: "on-conflict",
-            programs: two(&|n| check_then_insert(n, true)),
-        },
-        "on-conflict" => Scenario {
-            id: "on-conflict",
-            number: 4,
-            title: "INSERT … ON CONFLICT DO NOTHING RETURNING (the fix)",
-            explanation: "The claim and the check are one atomic statement. The second INSERT waits while the first is uncommitted, then returns no row, so only the request that got a row back charges: exactly one charge. The loser SELECTs the row: 409 while the winner is still working, the stored response once it has finished.",
-            sql: SQL_ON_CONFLICT,
-            unique_index: true,
-            is_sql: true,
-            durable_store: false,
-            twin: "select-then-insert",
-            programs: two(&on_conflict),
-        },
-        "serializable" => Scenario {
-            id: "serializable",
-            number: 5,
-            title: "SELECT, then INSERT, at SERIALIZABLE",
-            explanation: "When both SELECTs run before either commits, PostgreSQL sees that no serial order explains what they read, and fails one transaction with 40001 (when its INSERT runs, or when the INSERT it waited on commits). The charge comes after COMMIT, so the failed transaction charged nothing; retrying it is safe, and the retry finds the key. PostgreSQL does not retry for you: the handler does.",
-            sql: SQL_SERIALIZABLE,
-            unique_index: true,
-            is_sql: true,
-            durable_store: false,
-            twin: "select-then-insert",
-            programs: two(&serializable),
-        },
-        "advisory-lock" => Scenario {
-            id: "advisory-lock",
-            number: 6,
-            title: "An advisory transaction lock on the key",
-            explanation: "pg_advisory_xact_lock serialises the requests that share the key: the second waits until the first transaction ends, and its SELECT (a new statement, so a new snapshot at READ COMMITTED) then sees the committed row and replays it. Safe, at the price of holding a lock while the card is charged.",
-            sql: SQL_ADVISORY,
-            unique_index: false,
-            is_sql: true,
-            durable_store: false,
-            twin: "select-then-insert",
-            programs: two(&advisory),
-        },
-        "volatile-store" => Scenario {
-            id: "volatile-store",
-            number: 7,
-            title: "A volatile key store loses its keys in a crash",
-            explanation: "The server remembers keys in memory. If it crashes after the charge and before the client has its answer, the client retries; the restarted server has forgotten the key and charges again. A lost key is a double charge.",
-            sql: CODE_VOLATILE,
-            unique_index: false,
-            is_sql: false,
-            durable_store: false,
-            twin: "durable-store",
-            programs: vec![memory_handler("T1 (attempt 1)", false), Program { name: "Server", instrs: vec![Instr::Crash] }, memory_handler("T3 (retry)", true)],
-        },
-        "durable-store" => Scenario {
-            id: "durable-store",
-            number: 8,
-            title: "The same handler with a durable key store",
-            explanation: "With the keys on disk, a retry after the key was stored replays the answer. A crash between the charge and storing the key still charges twice: durability is not enough when the key is written after the charge. Claim it first, as in scenario 4.",
-            sql: CODE_DURABLE,
-            unique_index: false,
-            is_sql: false,
-            durable_store: true,
-            twin: "volatile-store",
-            programs: vec![memory_handler("T1 (attempt 1)", false), Program { name: "Server", instrs: vec![Instr::Crash] }, memory_handler("T3 (retry)", true)],
-        },
+    let (number, title, explanation, sql, twin): (u8, &'static str, &'static str, &'static str, &'static str) = match id {
+        "select-then-insert" => (
+            1,
+            "SELECT, then INSERT, no unique index",
+            "Both requests SELECT the key before either has inserted it, so both see nothing, both charge the card and both insert. Nothing in the database says the key must be unique, so both inserts succeed: a double charge, and two rows for one key.",
+            CHECK_THEN_INSERT,
+            "on-conflict",
+        ),
+        "unique-charge-first" => (
+            2,
+            "SELECT, then INSERT, with a unique index, charging first",
+            "The unique index stops the second row, but too late: the second request charged before its INSERT. Its INSERT waits while the first transaction is open, then fails with 23505 when it commits, and the client gets a 500. A double charge plus an error.",
+            UNIQUE_CHECK_THEN_INSERT,
+            "on-conflict",
+        ),
+        "for-update" => (
+            3,
+            "SELECT … FOR UPDATE, then INSERT: the lock that locks nothing",
+            "FOR UPDATE locks only the rows it returns. On an absent key it returns nothing, locks nothing and blocks nobody, so both requests pass the check, both charge and both insert, exactly as without it.",
+            FOR_UPDATE,
+            "on-conflict",
+        ),
+        "on-conflict" => (
+            4,
+            "INSERT … ON CONFLICT DO NOTHING RETURNING (the fix)",
+            "The claim and the check are one atomic statement. The second INSERT waits while the first is uncommitted, then returns no row, so only the request that got a row back charges: exactly one charge. The loser SELECTs the row: 409 while the winner is still working, the stored response once it has finished.",
+            ON_CONFLICT,
+            "select-then-insert",
+        ),
+        "serializable" => (
+            5,
+            "SELECT, then INSERT, at SERIALIZABLE",
+            "When both SELECTs run before either commits, PostgreSQL sees that no serial order explains what they read, and fails one transaction with 40001 (when its INSERT runs, or when the INSERT it waited on commits). The charge comes after COMMIT, so the failed transaction charged nothing; retrying it is safe, and the retry finds the key. PostgreSQL does not retry for you: the handler does.",
+            SERIALIZABLE,
+            "select-then-insert",
+        ),
+        "advisory-lock" => (
+            6,
+            "An advisory transaction lock on the key",
+            "pg_advisory_xact_lock serialises the requests that share the key: the second waits until the first transaction ends, and its SELECT (a new statement, so a new snapshot at READ COMMITTED) then sees the committed row and replays it. Safe, at the price of holding a lock while the card is charged.",
+            ADVISORY,
+            "select-then-insert",
+        ),
+        "volatile-store" => (
+            7,
+            "A volatile key store loses its keys in a crash",
+            "The server remembers keys in memory. If it crashes after the charge and before the client has its answer, the client retries; the restarted server has forgotten the key and charges again. A lost key is a double charge.",
+            VOLATILE,
+            "durable-store",
+        ),
+        "durable-store" => (
+            8,
+            "The same handler with a durable key store",
+            "With the keys on disk, a retry after the key was stored replays the answer. A crash between the charge and storing the key still charges twice: durability is not enough when the key is written after the charge. Claim it first, as in scenario 4.",
+            DURABLE,
+            "volatile-store",
+        ),
         _ => return None,
     };
-    Some(s)
+    // The text is what runs: the lanes, the index and the store all come from it.
+    let h = parse_handler(sql, 2).ok()?;
+    Some(Scenario {
+        id: SCENARIO_IDS.iter().copied().find(|x| *x == id)?,
+        number,
+        title,
+        explanation,
+        sql,
+        unique_index: h.unique_index,
+        is_sql: h.is_sql,
+        durable_store: h.durable_store,
+        twin,
+        programs: h.lanes.into_iter().map(|(p, _)| p).collect(),
+    })
 }

@@ -1,0 +1,577 @@
+//! The handler language: what a learner types, and what the shipped scenarios
+//! are written in. SQL statements on `idempotency_keys` (each ends with `;`,
+//! parsed by `sqlparser`'s PostgreSQL dialect) and a few control lines for
+//! what happens outside the database:
+//!
+//! ```text
+//! CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);  -- setup, before the handler
+//! STORE DURABLE                  -- setup: the in-memory key map survives a crash
+//! LANE name                      -- starts a lane's own handler (else every lane runs the one handler)
+//! label:                         -- a place to jump to
+//! IF NO ROW | ROW | ERROR [SQLSTATE] | STATUS STARTED | MAP HIT GOTO label   -- forward only
+//! CHARGE                         -- call the payment provider
+//! RESPOND 201 | 409 | 500 | STORED   -- answer the client and end
+//! SEND 201 | STORED              -- answer over the network, a step of its own
+//! RETRY n                        -- run the handler again from the top, at most n attempts, then 500
+//! MAP GET | MAP PUT | CRASH | AWAIT Tn
+//! ```
+//!
+//! A statement is accepted only when its syntax tree equals one the engine
+//! models ([`Stmt::sql`] parsed by the same parser), so nothing is modelled
+//! by a guess: anything else is refused with the line and the construct.
+
+use super::*;
+use sqlparser::ast::{Statement, TransactionIsolationLevel, TransactionMode};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use std::fmt;
+
+/// Longest handler text accepted, in bytes.
+pub const HANDLER_TEXT_MAX: usize = 20_000;
+/// Most instructions in one lane's handler (the engine's limit).
+pub const HANDLER_INSTRS_MAX: usize = 64;
+/// Most lanes a handler may run in.
+pub const HANDLER_LANES_MAX: u8 = 3;
+/// Most attempts `RETRY` may ask for.
+pub const RETRY_ATTEMPTS_MAX: u8 = 5;
+
+/// The table every handler works on.
+pub const TABLE: &str = "idempotency_keys";
+
+/// Why a handler text was refused: the line (from 1; 0 for the whole text) and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HandlerError {
+    /// The line, from 1; 0 when the text as a whole is refused.
+    pub line: u32,
+    /// What is wrong, naming the construct.
+    pub message: String,
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for HandlerError {}
+
+/// A parsed handler: the table, the store, and one program per lane.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handler {
+    /// Whether a `CREATE UNIQUE INDEX` on key came first.
+    pub unique_index: bool,
+    /// Whether `STORE DURABLE` was given.
+    pub durable_store: bool,
+    /// Whether any SQL statement runs.
+    pub is_sql: bool,
+    /// The programs, one per lane, and the text line of each instruction.
+    pub lanes: Vec<(Program, Vec<u32>)>,
+}
+
+fn err<T>(line: u32, message: impl Into<String>) -> Result<T, HandlerError> {
+    Err(HandlerError { line, message: message.into() })
+}
+
+/// The lane names of a handler every lane runs.
+const REQUEST_NAMES: [&str; 4] = ["T1 (request A)", "T2 (request B)", "T3 (request C)", "T4 (request D)"];
+
+/// A lane name for a `LANE` header: names are kept for the life of the
+/// program (lane labels are `&'static str`), so each distinct name is stored
+/// once and at most `NAMES_MAX` are kept; past that, lanes get numbered names.
+fn lane_name(text: &str, index: usize) -> &'static str {
+    use std::sync::Mutex;
+    const NAMES_MAX: usize = 64;
+    const NUMBERED: [&str; 4] = ["T1", "T2", "T3", "T4"];
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let numbered = NUMBERED.get(index).copied().unwrap_or("T?");
+    let Ok(mut names) = NAMES.lock() else { return numbered };
+    if let Some(n) = names.iter().find(|n| **n == text) {
+        return n;
+    }
+    if names.len() >= NAMES_MAX {
+        return numbered;
+    }
+    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
+    names.push(leaked);
+    leaked
+}
+
+/// Removes a `--` comment, leaving string literals alone.
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    let b = line.as_bytes();
+    for i in 0..b.len() {
+        match b[i] {
+            b'\'' => quoted = !quoted,
+            b'-' if !quoted && b.get(i + 1) == Some(&b'-') => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// A line of the text, before labels are resolved.
+enum Item {
+    Label(String),
+    Instr(Instr),
+    /// A branch to a label, resolved once every label is known.
+    Branch(Cond, String),
+}
+
+struct LaneDraft {
+    name: Option<String>,
+    line: u32,
+    items: Vec<(Item, u32)>,
+}
+
+/// Parses a handler text. `lanes` is how many requests run it when the text
+/// has no `LANE` sections (2 or 3); with sections, each section is a lane.
+pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
+    if text.len() > HANDLER_TEXT_MAX {
+        return err(0, format!("the text has {} bytes; at most {HANDLER_TEXT_MAX} are accepted", text.len()));
+    }
+    let templates = Templates::new();
+    let mut unique_index = false;
+    let mut durable_store = false;
+    let mut drafts: Vec<LaneDraft> = vec![LaneDraft { name: None, line: 1, items: Vec::new() }];
+    let mut pending: Option<(u32, String)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let n = i as u32 + 1;
+        let line = strip_comment(raw).trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some((_, buf)) = pending.as_mut() {
+            buf.push('\n');
+            buf.push_str(line);
+        } else if let Some(item) = control_line(line, n)? {
+            match item {
+                Control::Lane(name) => {
+                    let first = drafts.len() == 1 && drafts[0].name.is_none() && drafts[0].items.is_empty();
+                    if !first && drafts.iter().all(|d| d.name.is_none()) {
+                        return err(n, "LANE must come before the handler's first line: every line belongs to a lane");
+                    }
+                    if first {
+                        drafts.clear();
+                    }
+                    if drafts.len() >= ACTORS_MAX {
+                        return err(n, format!("at most {ACTORS_MAX} lanes"));
+                    }
+                    drafts.push(LaneDraft { name: Some(name), line: n, items: Vec::new() });
+                }
+                Control::StoreDurable => {
+                    if drafts.iter().any(|d| !d.items.is_empty()) {
+                        return err(n, "STORE DURABLE is a setup line: put it before the handler");
+                    }
+                    durable_store = true;
+                }
+                Control::Item(item) => drafts.last_mut().map(|d| d.items.push((item, n))).unwrap_or(()),
+            }
+            continue;
+        } else {
+            pending = Some((n, line.to_string()));
+        }
+        if line.ends_with(';') {
+            let Some((start, sql)) = pending.take() else { continue };
+            match sql_statement(&sql, start, &templates)? {
+                Parsed::Stmt(stmt) => {
+                    drafts.last_mut().map(|d| d.items.push((Item::Instr(Instr::Sql { stmt }), start))).unwrap_or(())
+                }
+                Parsed::UniqueIndex => {
+                    if drafts.iter().any(|d| !d.items.is_empty()) {
+                        return err(start, "CREATE UNIQUE INDEX is a setup line: put it before the handler");
+                    }
+                    unique_index = true;
+                }
+            }
+        }
+    }
+    if let Some((start, _)) = pending {
+        return err(start, "this SQL statement has no closing ';'");
+    }
+    let sectioned = drafts.iter().any(|d| d.name.is_some());
+    if !sectioned && !(2..=HANDLER_LANES_MAX).contains(&lanes) {
+        return err(0, format!("run the handler in 2 or {HANDLER_LANES_MAX} lanes, not {lanes}"));
+    }
+    let mut out = Vec::new();
+    let copies = if sectioned { 1 } else { lanes as usize };
+    for (k, d) in drafts.iter().enumerate() {
+        let (instrs, lines) = resolve(d)?;
+        for c in 0..copies {
+            let index = k + c;
+            let name = match &d.name {
+                Some(n) => lane_name(n, index),
+                None => REQUEST_NAMES[index.min(REQUEST_NAMES.len() - 1)],
+            };
+            out.push((Program { name, instrs: instrs.clone() }, lines.clone()));
+        }
+    }
+    for (p, lines) in &out {
+        for (i, instr) in p.instrs.iter().enumerate() {
+            if let Instr::AwaitUnanswered { actor } = instr {
+                if *actor as usize >= out.len() {
+                    return err(lines[i], format!("AWAIT T{}: there is no such lane", actor + 1));
+                }
+            }
+        }
+    }
+    let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
+    if is_sql && durable_store {
+        return err(0, "STORE DURABLE is about the in-memory key map; a handler with SQL keeps its keys in the table");
+    }
+    Ok(Handler { unique_index, durable_store, is_sql, lanes: out })
+}
+
+/// Turns labels into instruction indexes and checks that every path answers.
+fn resolve(d: &LaneDraft) -> Result<(Vec<Instr>, Vec<u32>), HandlerError> {
+    let mut labels: Vec<(String, usize, u32)> = Vec::new();
+    let mut count = 0usize;
+    for (item, n) in &d.items {
+        match item {
+            Item::Label(l) => {
+                if labels.iter().any(|(x, _, _)| x == l) {
+                    return err(*n, format!("label {l} is defined twice"));
+                }
+                labels.push((l.clone(), count, *n));
+            }
+            Item::Instr(_) | Item::Branch(..) => count += 1,
+        }
+    }
+    if count == 0 {
+        return err(d.line, "this handler has no lines to run");
+    }
+    if count > HANDLER_INSTRS_MAX {
+        return err(d.line, format!("this handler has {count} lines to run; at most {HANDLER_INSTRS_MAX}"));
+    }
+    let mut instrs = Vec::new();
+    let mut lines = Vec::new();
+    for (item, n) in &d.items {
+        let instr = match item {
+            Item::Label(_) => continue,
+            Item::Instr(i) => *i,
+            Item::Branch(cond, l) => {
+                let Some(&(_, to, _)) = labels.iter().find(|(x, _, _)| x == l) else {
+                    return err(*n, format!("GOTO {l}: there is no label {l}:"));
+                };
+                if to <= instrs.len() {
+                    return err(
+                        *n,
+                        format!(
+                            "GOTO {l} jumps backwards; handlers run top to bottom (use RETRY to run the handler again)"
+                        ),
+                    );
+                }
+                if to >= count {
+                    return err(*n, format!("GOTO {l}: the label is at the end, with nothing after it to run"));
+                }
+                Instr::JumpIf { cond: *cond, to: to as u16 }
+            }
+        };
+        instrs.push(instr);
+        lines.push(*n);
+    }
+    // Every instruction that can be reached must lead to an answer, not past the end.
+    let ends = |i: &Instr| {
+        matches!(i, Instr::Respond { .. } | Instr::SendResponse { .. } | Instr::Crash | Instr::Retry { .. })
+    };
+    let mut reach = vec![false; instrs.len()];
+    reach[0] = true;
+    for i in 0..instrs.len() {
+        if !reach[i] || ends(&instrs[i]) {
+            continue;
+        }
+        if let Instr::JumpIf { to, .. } = instrs[i] {
+            reach[to as usize] = true;
+        }
+        match reach.get_mut(i + 1) {
+            Some(r) => *r = true,
+            None => {
+                return err(
+                    lines[i],
+                    "the handler can run past its last line without answering: end every path with RESPOND, SEND, RETRY or CRASH",
+                )
+            }
+        }
+    }
+    if let Some(i) = (0..instrs.len()).find(|&i| !reach[i]) {
+        return err(lines[i], "this line can never run: the line before it always answers or jumps");
+    }
+    Ok((instrs, lines))
+}
+
+enum Control {
+    Lane(String),
+    StoreDurable,
+    Item(Item),
+}
+
+const CONTROL_WORDS: [&str; 12] =
+    ["IF", "CHARGE", "RESPOND", "SEND", "RETRY", "MAP", "CRASH", "AWAIT", "LANE", "STORE", "GOTO", "ELSE"];
+
+/// A control line, or None when the line starts a SQL statement.
+fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
+    let words: Vec<String> = line.split_whitespace().map(str::to_ascii_uppercase).collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    if let Some(label) = line.strip_suffix(':') {
+        let ok = !label.is_empty()
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !CONTROL_WORDS.contains(&label.to_ascii_uppercase().as_str());
+        if !ok {
+            return err(n, format!("{line:?} is not a label: a label is one word of letters, digits or _ and a colon"));
+        }
+        return Ok(Some(Control::Item(Item::Label(label.to_string()))));
+    }
+    if !CONTROL_WORDS.contains(&w[0]) {
+        return Ok(None);
+    }
+    let item = |i: Instr| Ok(Some(Control::Item(Item::Instr(i))));
+    let reply = |word: Option<&&str>| match word.copied() {
+        Some("201") => Some(Reply::Created),
+        Some("409") => Some(Reply::Conflict),
+        Some("500") => Some(Reply::ServerError),
+        Some("STORED") => Some(Reply::ReplayStored),
+        Some(_) | None => None,
+    };
+    match w.as_slice() {
+        ["CHARGE"] => item(Instr::Charge),
+        ["RESPOND", ..] if w.len() == 2 => match reply(w.get(1)) {
+            Some(reply) => item(Instr::Respond { reply }),
+            None => err(n, format!("RESPOND {}: answer 201, 409, 500 or STORED", w[1])),
+        },
+        ["SEND", "201" | "STORED"] => item(Instr::SendResponse { reply: reply(w.get(1)).unwrap_or(Reply::Created) }),
+        ["SEND", ..] => err(n, "SEND answers 201 or STORED over the network as a step of its own"),
+        ["RETRY", k] => match k.parse::<u8>() {
+            Ok(a) if (2..=RETRY_ATTEMPTS_MAX).contains(&a) => item(Instr::Retry { attempts_max: a }),
+            Ok(_) | Err(_) => err(n, format!("RETRY {k}: give the most attempts, 2 to {RETRY_ATTEMPTS_MAX}")),
+        },
+        ["MAP", "GET"] => item(Instr::MapGet),
+        ["MAP", "PUT"] => item(Instr::MapPut),
+        ["CRASH"] => item(Instr::Crash),
+        ["AWAIT", t] => match t.strip_prefix('T').and_then(|d| d.parse::<u8>().ok()) {
+            Some(k) if (1..=ACTORS_MAX as u8).contains(&k) => item(Instr::AwaitUnanswered { actor: k - 1 }),
+            Some(_) | None => err(n, format!("AWAIT {t}: name a lane, T1 to T{ACTORS_MAX}")),
+        },
+        ["LANE", ..] if w.len() >= 2 => {
+            let name = line[4..].trim();
+            if name.len() > 24 {
+                return err(n, "a lane name has at most 24 characters");
+            }
+            Ok(Some(Control::Lane(name.to_string())))
+        }
+        ["STORE", "DURABLE"] => Ok(Some(Control::StoreDurable)),
+        ["IF", rest @ ..] => {
+            let Some(goto) = rest.iter().position(|x| *x == "GOTO") else {
+                return err(n, "IF needs GOTO label: IF NO ROW GOTO label");
+            };
+            if goto + 2 != rest.len() {
+                return err(n, "IF … GOTO takes one label after GOTO");
+            }
+            let label = line.split_whitespace().last().unwrap_or("").to_string();
+            let cond = match &rest[..goto] {
+                ["NO", "ROW"] => Cond::NoRow,
+                ["ROW"] => Cond::Row,
+                ["ERROR"] => Cond::Failed,
+                ["ERROR", code] => match SqlState::from_code(code) {
+                    Some(state) => Cond::ErrorCode(state),
+                    None => {
+                        return err(
+                            n,
+                            format!(
+                                "IF ERROR {code}: the model raises {}",
+                                SqlState::ALL.map(SqlState::code).join(", ")
+                            ),
+                        )
+                    }
+                },
+                ["STATUS", "STARTED"] => Cond::StatusStarted,
+                ["MAP", "HIT"] => Cond::MapHit,
+                other => {
+                    return err(
+                        n,
+                        format!(
+                            "IF {}: test NO ROW, ROW, ERROR, ERROR <SQLSTATE>, STATUS STARTED or MAP HIT",
+                            other.join(" ")
+                        ),
+                    )
+                }
+            };
+            Ok(Some(Control::Item(Item::Branch(cond, label))))
+        }
+        ["GOTO", ..] => err(n, "a GOTO needs a condition (IF … GOTO label); the next line runs otherwise"),
+        ["ELSE", ..] => err(n, "there is no ELSE: the line after IF … GOTO is the else branch"),
+        _ => err(n, format!("{}: not a control line; see the list above the editor", w.join(" "))),
+    }
+}
+
+enum Parsed {
+    Stmt(Stmt),
+    UniqueIndex,
+}
+
+/// Every statement form the engine models, as the parser sees it.
+struct Templates(Vec<(Statement, Stmt)>);
+
+impl Templates {
+    fn new() -> Templates {
+        let mut forms = vec![
+            Stmt::SelectKey { for_update: false },
+            Stmt::SelectKey { for_update: true },
+            Stmt::UpdateDone,
+            Stmt::AdvisoryLock,
+        ];
+        for status in [KeyStatus::Started, KeyStatus::Done] {
+            for on_conflict_do_nothing in [false, true] {
+                forms.push(Stmt::Insert { status, on_conflict_do_nothing });
+            }
+        }
+        let v = forms
+            .into_iter()
+            .filter_map(|s| Some((Parser::parse_sql(&PostgreSqlDialect {}, &s.sql(TABLE)).ok()?.pop()?, s)))
+            .collect();
+        Templates(v)
+    }
+}
+
+fn sql_statement(sql: &str, line: u32, t: &Templates) -> Result<Parsed, HandlerError> {
+    let parsed = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .map_err(|e| HandlerError { line, message: format!("SQL the parser does not accept: {e}") })?;
+    let stmt = match parsed.as_slice() {
+        [one] => one,
+        [] => return err(line, "an empty statement"),
+        [..] => return err(line, "one SQL statement at a time: end each with ; on its own line"),
+    };
+    if let Some((_, s)) = t.0.iter().find(|(ast, _)| ast == stmt) {
+        return Ok(Parsed::Stmt(*s));
+    }
+    match stmt {
+        Statement::StartTransaction { modes, .. } => {
+            let mut isolation = Isolation::ReadCommitted;
+            for m in modes {
+                match m {
+                    TransactionMode::IsolationLevel(TransactionIsolationLevel::ReadCommitted) => {}
+                    TransactionMode::IsolationLevel(TransactionIsolationLevel::Serializable) => {
+                        isolation = Isolation::Serializable
+                    }
+                    TransactionMode::IsolationLevel(TransactionIsolationLevel::RepeatableRead) => {
+                        return err(line, "REPEATABLE READ is not modelled: use READ COMMITTED or SERIALIZABLE")
+                    }
+                    TransactionMode::IsolationLevel(TransactionIsolationLevel::ReadUncommitted) => {
+                        return err(
+                            line,
+                            "READ UNCOMMITTED is not modelled (PostgreSQL runs it as READ COMMITTED: write that)",
+                        )
+                    }
+                    TransactionMode::AccessMode(a) => return err(line, format!("{a} is not modelled")),
+                }
+            }
+            Ok(Parsed::Stmt(Stmt::Begin { isolation }))
+        }
+        Statement::Commit { chain: false } => Ok(Parsed::Stmt(Stmt::Commit)),
+        Statement::Rollback { chain: false, savepoint: None } => Ok(Parsed::Stmt(Stmt::Rollback)),
+        Statement::Rollback { savepoint: Some(_), .. }
+        | Statement::Savepoint { .. }
+        | Statement::ReleaseSavepoint { .. } => err(line, "SAVEPOINT and ROLLBACK TO SAVEPOINT are not modelled yet"),
+        Statement::Commit { chain: true } | Statement::Rollback { chain: true, .. } => {
+            err(line, "AND CHAIN is not modelled")
+        }
+        Statement::CreateIndex(ci)
+            if ci.unique
+                && ci.table_name.to_string() == TABLE
+                && ci.columns.len() == 1
+                && ci.columns[0].expr.to_string() == "key"
+                && ci.predicate.is_none() =>
+        {
+            Ok(Parsed::UniqueIndex)
+        }
+        Statement::CreateIndex(_) => err(line, format!("only CREATE UNIQUE INDEX … ON {TABLE} (key) is modelled")),
+        other => err(line, refusal(other)),
+    }
+}
+
+/// Says which construct of a statement the model does not cover.
+fn refusal(s: &Statement) -> String {
+    let text = s.to_string();
+    let up = text.to_ascii_uppercase();
+    let has = |w: &str| up.contains(w);
+    let kind = up.split_whitespace().next().unwrap_or("").to_string();
+    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response]; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
+    let why = match s {
+        Statement::Query(_) | Statement::Insert(_) | Statement::Update { .. } => {
+            if !has(TABLE.to_ascii_uppercase().as_str()) && !has("PG_") {
+                format!("the model has one table, {TABLE}")
+            } else if has("NOWAIT") {
+                "FOR UPDATE NOWAIT (55P03) is not modelled yet".into()
+            } else if has("SKIP LOCKED") {
+                "SKIP LOCKED is not modelled yet".into()
+            } else if has("FOR SHARE") || has("FOR NO KEY UPDATE") || has("FOR KEY SHARE") {
+                "only FOR UPDATE row locks are modelled".into()
+            } else if has("PG_TRY_ADVISORY") {
+                "pg_try_advisory_xact_lock is not modelled yet".into()
+            } else if has("PG_ADVISORY_LOCK") || has("PG_ADVISORY_UNLOCK") {
+                "session-level advisory locks are not modelled: use pg_advisory_xact_lock(hashtext($1))".into()
+            } else if has("ADVISORY") {
+                "only pg_advisory_xact_lock(hashtext($1)) is modelled: one advisory lock, on the request's key".into()
+            } else if has("DO UPDATE") {
+                "ON CONFLICT DO UPDATE is not modelled yet".into()
+            } else if has("ON CONFLICT") && !has("RETURNING") {
+                "ON CONFLICT DO NOTHING needs RETURNING status, response: without it the handler cannot tell whether it inserted".into()
+            } else if has("ON CONFLICT") && !has("ON CONFLICT (KEY)") {
+                "ON CONFLICT needs the conflict target (key)".into()
+            } else if has("RETURNING") && !has("ON CONFLICT") {
+                "RETURNING is modelled only on INSERT … ON CONFLICT DO NOTHING".into()
+            } else if has("JOIN") || has(" UNION ") || has("WITH ") {
+                "joins, unions and WITH are outside the subset".into()
+            } else if has("$2") || has("$3") {
+                "the key is the only parameter, $1".into()
+            } else if !has("$1") {
+                "every statement names the request's key as $1; other keys are not modelled yet".into()
+            } else {
+                format!("this form of {kind} is not one the model runs")
+            }
+        }
+        Statement::Delete(_) => "DELETE is not modelled".into(),
+        Statement::CreateTable { .. } => {
+            format!("the table is given: CREATE TABLE {TABLE} (key text NOT NULL, status text NOT NULL, response int)")
+        }
+        _ => format!("{kind} is outside the subset"),
+    };
+    format!("{why} ({text}). {supported}")
+}
+
+impl SqlState {
+    /// Every SQLSTATE the model raises.
+    pub const ALL: [SqlState; 4] = [
+        SqlState::UniqueViolation,
+        SqlState::SerializationFailure,
+        SqlState::InFailedTransaction,
+        SqlState::DeadlockDetected,
+    ];
+
+    /// The state with this five-character code.
+    pub fn from_code(code: &str) -> Option<SqlState> {
+        SqlState::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// A scenario for a handler text, ready for [`run`] and [`explore`].
+pub fn handler_scenario(text: &str, lanes: u8) -> Result<Scenario, HandlerError> {
+    let h = parse_handler(text, lanes)?;
+    let s = Scenario {
+        id: "handler",
+        number: 0,
+        title: "Your handler",
+        explanation: "",
+        sql: "",
+        unique_index: h.unique_index,
+        is_sql: h.is_sql,
+        durable_store: h.durable_store,
+        twin: SCENARIO_IDS[0],
+        programs: h.lanes.into_iter().map(|(p, _)| p).collect(),
+    };
+    s.validate().map_err(|e| HandlerError { line: 0, message: e.to_string() })?;
+    Ok(s)
+}

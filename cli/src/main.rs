@@ -11,11 +11,11 @@ mod delivery;
 #[path = "../../sim/golden/cases.rs"]
 mod golden_cases;
 mod lab;
-mod outbox;
 mod races;
 mod retries;
 
 use idemlab_sim::keys::KeysLab;
+use idemlab_sim::outbox::OutboxLab;
 use lab::Output;
 
 type Entry = (&'static str, fn() -> String, fn(&[String]) -> Result<Output, String>);
@@ -26,7 +26,7 @@ const COMMANDS: &[Entry] = &[
     ("delivery", || delivery::HELP.to_string(), |w| delivery::main(w).map(Output::Json)),
     ("keys", keys_help, lab::main::<KeysLab>),
     ("retry", || retries::HELP.to_string(), |w| retries::main(w).map(Output::Json)),
-    ("outbox", || outbox::HELP.to_string(), |w| outbox::main(w).map(Output::Json)),
+    ("outbox", outbox_help, lab::main::<OutboxLab>),
     ("race", || races::HELP.to_string(), |w| races::main(w).map(Output::Json)),
     (
         "golden",
@@ -39,6 +39,13 @@ fn keys_help() -> String {
     lab::help::<KeysLab>(
         "keys",
         "Runs the Keys lab's batch: charge operations against a server with an Idempotency-Key store.",
+    )
+}
+
+fn outbox_help() -> String {
+    lab::help::<OutboxLab>(
+        "outbox",
+        "Runs the Outbox lab: place-order commands through a dual write, or an outbox with a relay and an inbox.",
     )
 }
 

@@ -25,7 +25,8 @@ pub fn run_permalink(link: &str) -> Result<Report, String> {
 pub fn run_area(area: Area, q: &mut Query) -> Result<Report, SimError> {
     match area {
         Area::Keys => run_link::<crate::keys::KeysLab>(q),
-        Area::About | Area::Retries | Area::Outbox | Area::Races | Area::Recall => Err(SimError::InvalidParameter {
+        Area::Outbox => run_link::<crate::outbox::OutboxLab>(q),
+        Area::About | Area::Retries | Area::Races | Area::Recall => Err(SimError::InvalidParameter {
             name: "area",
             reason: format!("the {} page has no engine run under the lab contract yet", area.slug()),
         }),
@@ -39,7 +40,8 @@ pub fn csv_of(area: Area, report: &Report) -> String {
     }
     match area {
         Area::Keys => csv::<crate::keys::KeysLab>(report),
-        Area::About | Area::Retries | Area::Outbox | Area::Races | Area::Recall => report.csv_row() + "\n",
+        Area::Outbox => csv::<crate::outbox::OutboxLab>(report),
+        Area::About | Area::Retries | Area::Races | Area::Recall => report.csv_row() + "\n",
     }
 }
 
@@ -64,5 +66,6 @@ pub fn preset_links() -> Vec<String> {
     }
     let mut out = Vec::new();
     links::<crate::keys::KeysLab>(&mut out);
+    links::<crate::outbox::OutboxLab>(&mut out);
     out
 }

@@ -1,0 +1,527 @@
+//! The outbox engine: a discrete-event run of the service, its database, the
+//! relay, the broker and the consumer, each with its own random stream.
+
+use super::model::*;
+use super::params::{Mode, OutboxParams};
+use crate::error::SimError;
+use crate::rng::{entity, SimRng};
+use crate::sched::{RunLimits, Scheduler};
+use crate::time::{SimDuration, SimTime};
+use crate::trace::Trace;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+#[derive(Debug)]
+enum Event {
+    /// A command reaches the service.
+    Command { cmd: u32 },
+    /// The service's database transaction of `cmd` (its first write, or its only one).
+    Write { cmd: u32 },
+    /// The service publishes the event of `cmd` (dual-write modes).
+    ServicePublish { cmd: u32, attempt: u32 },
+    /// The relay polls the outbox, or wakes up to read the log.
+    RelayRun,
+    /// The broker delivers the head of the partition of `aggregate`.
+    Deliver { aggregate: u32 },
+}
+
+/// How a publish call ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PublishOutcome {
+    /// Nothing stored, error returned.
+    Refused,
+    /// Stored, but the publisher sees a timeout.
+    AckLost,
+    /// Stored and acknowledged.
+    Acked,
+}
+
+/// A message in a broker partition.
+#[derive(Clone, Copy, Debug)]
+struct Message {
+    id: u32,
+    deliveries: u32,
+}
+
+/// Database work and network hops take fixed small times so runs read left to right.
+const DB_US: u64 = 2_000;
+const HOP_US: u64 = 1_000;
+/// The service waits this long before retrying a failed publish.
+const SERVICE_RETRY_US: u64 = 15_000;
+/// A crashed relay restarts after this long.
+const RELAY_RESTART_US: u64 = 50_000;
+/// The log-tailing relay reads a commit this long after it is written.
+const TAIL_US: u64 = 3_000;
+/// The log-tailing relay retries a failed publish after this long.
+const TAIL_RETRY_US: u64 = 20_000;
+/// The broker redelivers an unacked message this long after a consumer crash.
+const REDELIVERY_US: u64 = 30_000;
+/// The relay's random stream (faults after publish).
+const RELAY_STREAM: u64 = 16;
+/// Trace records kept at most.
+const TRACE_LEN_MAX: usize = 100_000;
+
+/// The state of a run, owned by `run`.
+struct World<'p> {
+    p: &'p OutboxParams,
+    sched: Scheduler<Event>,
+    trace: Trace<OutboxRecord>,
+    service_rng: SimRng,
+    broker_rng: SimRng,
+    relay_rng: SimRng,
+    consumer_rng: SimRng,
+    /// Aggregate of each command (index cmd - 1).
+    aggregate_of: Vec<u32>,
+    /// Position of each command in its aggregate's sequence.
+    seq_of: Vec<u32>,
+    accepted: Vec<bool>,
+    told_ok: Vec<bool>,
+    believed_published: Vec<bool>,
+    finished: u32,
+    /// Committed outbox rows in commit order, and whether each is marked sent.
+    outbox: Vec<OutboxRow>,
+    marked: Vec<bool>,
+    /// Indices of the rows not yet marked, so a poll does not scan the whole table.
+    unmarked: BTreeSet<usize>,
+    /// Publish attempts the relay made for each outbox row.
+    relay_attempts: Vec<u32>,
+    /// The log-tailing relay's committed offset (rows before it are done).
+    log_offset: usize,
+    relay_scheduled: bool,
+    partitions: BTreeMap<u32, VecDeque<Message>>,
+    delivering: BTreeSet<u32>,
+    first_published_us: BTreeMap<u32, u64>,
+    committed_us: BTreeMap<u32, u64>,
+    deliveries: BTreeMap<u32, u32>,
+    effects: BTreeMap<u32, u32>,
+    inbox: BTreeSet<u32>,
+    highest_seq: BTreeMap<u32, u32>,
+    highest_delivered: u32,
+    c: OutboxCounters,
+}
+
+/// Runs the outbox lab.
+pub fn run(params: &OutboxParams) -> Result<OutboxRun, SimError> {
+    params.validate()?;
+    let p = params;
+    let n = p.commands as usize;
+    let mut client = SimRng::stream(p.seed, entity::CLIENT_BASE);
+    let mut aggregate_of = Vec::with_capacity(n);
+    let mut seq_of = Vec::with_capacity(n);
+    let mut next_seq: BTreeMap<u32, u32> = BTreeMap::new();
+    for _ in 0..n {
+        let a = client.between_u64(1, u64::from(p.aggregates)) as u32;
+        let s = next_seq.entry(a).or_insert(0);
+        *s += 1;
+        aggregate_of.push(a);
+        seq_of.push(*s);
+    }
+    let mut w = World {
+        p,
+        sched: Scheduler::new(RunLimits { events_max: p.events_max, queue_len_max: 100_000 }),
+        trace: Trace::with_limit(TRACE_LEN_MAX),
+        service_rng: SimRng::stream(p.seed, entity::SERVER),
+        broker_rng: SimRng::stream(p.seed, entity::BROKER),
+        relay_rng: SimRng::stream(p.seed, RELAY_STREAM),
+        consumer_rng: SimRng::stream(p.seed, entity::CONSUMER),
+        aggregate_of,
+        seq_of,
+        accepted: vec![false; n],
+        told_ok: vec![false; n],
+        believed_published: vec![false; n],
+        finished: 0,
+        outbox: Vec::new(),
+        marked: Vec::new(),
+        unmarked: BTreeSet::new(),
+        relay_attempts: Vec::new(),
+        log_offset: 0,
+        relay_scheduled: false,
+        partitions: BTreeMap::new(),
+        delivering: BTreeSet::new(),
+        first_published_us: BTreeMap::new(),
+        committed_us: BTreeMap::new(),
+        deliveries: BTreeMap::new(),
+        effects: BTreeMap::new(),
+        inbox: BTreeSet::new(),
+        highest_seq: BTreeMap::new(),
+        highest_delivered: 0,
+        c: OutboxCounters { commands: p.commands, ..Default::default() },
+    };
+    let gap = SimDuration::from_ms(p.command_gap_ms);
+    for cmd in 1..=p.commands {
+        w.sched.schedule_at(SimTime::ZERO + SimDuration(gap.0 * u64::from(cmd - 1)), Event::Command { cmd })?;
+    }
+    if p.mode.uses_outbox() && p.mode != Mode::LogTailing {
+        w.sched.schedule_at(SimTime::from_ms(p.poll_ms), Event::RelayRun)?;
+        w.relay_scheduled = true;
+    }
+    let horizon = SimTime::from_ms(p.horizon_ms);
+    while let Some((now, ev)) = w.sched.pop()? {
+        if now > horizon {
+            w.c.horizon_reached = true;
+            w.trace.push(horizon, OutboxRecord::HorizonReached);
+            break;
+        }
+        w.step(now, ev)?;
+    }
+    w.c.events_processed = w.sched.events_popped();
+    Ok(w.finish())
+}
+
+impl World<'_> {
+    fn step(&mut self, now: SimTime, ev: Event) -> Result<(), SimError> {
+        match ev {
+            Event::Command { cmd } => {
+                let aggregate = self.aggregate_of[(cmd - 1) as usize];
+                self.trace.push(now, OutboxRecord::CommandReceived { cmd, aggregate });
+                match self.p.mode {
+                    Mode::PublishThenWrite => {
+                        self.sched.schedule_in(SimDuration(HOP_US), Event::ServicePublish { cmd, attempt: 1 })?
+                    }
+                    Mode::WriteThenPublish | Mode::OutboxPolling | Mode::OutboxInbox | Mode::LogTailing => {
+                        self.sched.schedule_in(SimDuration(DB_US), Event::Write { cmd })?
+                    }
+                }
+            }
+            Event::Write { cmd } => self.service_write(now, cmd)?,
+            Event::ServicePublish { cmd, attempt } => self.service_publish(now, cmd, attempt)?,
+            Event::RelayRun => self.relay_run(now)?,
+            Event::Deliver { aggregate } => self.deliver(now, aggregate)?,
+        }
+        Ok(())
+    }
+
+    /// The service's database transaction. Both faults are drawn every time,
+    /// so that turning one knob does not shift the other's draws.
+    fn service_write(&mut self, now: SimTime, cmd: u32) -> Result<(), SimError> {
+        let crash = self.service_rng.chance(self.p.crash);
+        let commit_fails = self.service_rng.chance(self.p.commit_fail);
+        let i = (cmd - 1) as usize;
+        match self.p.mode {
+            Mode::WriteThenPublish => {
+                if commit_fails {
+                    self.trace.push(now, OutboxRecord::CommitFailed { cmd });
+                    self.reply(now, cmd, false);
+                    return Ok(());
+                }
+                self.trace.push(now, OutboxRecord::OrderCommitted { cmd, aggregate: self.aggregate_of[i] });
+                self.accepted[i] = true;
+                self.committed_us.insert(cmd, now.as_us());
+                if crash {
+                    // The order is in the database; the process that was
+                    // about to publish its event is gone. Nobody will.
+                    self.trace.push(now, OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BetweenWrites });
+                    self.c.service_crashes += 1;
+                    self.finished += 1;
+                    return Ok(());
+                }
+                self.sched.schedule_in(SimDuration(HOP_US), Event::ServicePublish { cmd, attempt: 1 })?;
+            }
+            Mode::PublishThenWrite => {
+                // The event is already in the broker: whatever happens now,
+                // the consumer will act on it.
+                if crash {
+                    self.trace.push(now, OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BetweenWrites });
+                    self.c.service_crashes += 1;
+                    self.finished += 1;
+                    return Ok(());
+                }
+                if commit_fails {
+                    self.trace.push(now, OutboxRecord::CommitFailed { cmd });
+                    self.reply(now, cmd, false);
+                    return Ok(());
+                }
+                self.trace.push(now, OutboxRecord::OrderCommitted { cmd, aggregate: self.aggregate_of[i] });
+                self.accepted[i] = true;
+                self.committed_us.insert(cmd, now.as_us());
+                self.reply(now, cmd, true);
+            }
+            Mode::OutboxPolling | Mode::OutboxInbox | Mode::LogTailing => {
+                if crash {
+                    self.trace.push(now, OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BeforeCommit });
+                    self.c.service_crashes += 1;
+                    self.finished += 1;
+                    return Ok(());
+                }
+                if commit_fails {
+                    self.trace.push(now, OutboxRecord::CommitFailed { cmd });
+                    self.reply(now, cmd, false);
+                    return Ok(());
+                }
+                let aggregate = self.aggregate_of[i];
+                let row = OutboxRow {
+                    id: cmd,
+                    aggregatetype: "order",
+                    aggregateid: aggregate,
+                    event_type: "OrderPlaced",
+                    payload: format!("{{\"order\":{cmd}}}"),
+                };
+                self.trace.push(now, OutboxRecord::OrderAndOutboxCommitted { cmd, row: row.clone() });
+                self.outbox.push(row);
+                self.unmarked.insert(self.marked.len());
+                self.marked.push(false);
+                self.relay_attempts.push(0);
+                self.accepted[i] = true;
+                self.believed_published[i] = true;
+                self.committed_us.insert(cmd, now.as_us());
+                self.reply(now, cmd, true);
+                if self.p.mode == Mode::LogTailing && !self.relay_scheduled {
+                    self.relay_scheduled = true;
+                    self.sched.schedule_in(SimDuration(TAIL_US), Event::RelayRun)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn reply(&mut self, now: SimTime, cmd: u32, ok: bool) {
+        self.trace.push(now, OutboxRecord::Replied { cmd, ok });
+        self.told_ok[(cmd - 1) as usize] = ok;
+        self.finished += 1;
+    }
+
+    /// One publish call against the broker: both faults drawn every time.
+    fn publish(&mut self, now: SimTime, by: Publisher, msg: u32, attempt: u32) -> Result<PublishOutcome, SimError> {
+        let refused = self.broker_rng.chance(self.p.broker_unavailable);
+        let ack_lost = self.broker_rng.chance(self.p.ack_lost);
+        let twice = self.broker_rng.chance(self.p.broker_duplicate);
+        self.c.publish_attempts += 1;
+        let aggregate = self.aggregate_of[(msg - 1) as usize];
+        if refused {
+            self.trace.push(now, OutboxRecord::PublishRefused { by, msg, attempt });
+            return Ok(PublishOutcome::Refused);
+        }
+        self.append(now, msg, aggregate)?;
+        if twice {
+            self.trace.push(now, OutboxRecord::BrokerDuplicated { msg, aggregate });
+            self.append(now, msg, aggregate)?;
+        }
+        if ack_lost {
+            self.trace.push(now, OutboxRecord::PublishAckLost { by, msg, aggregate, attempt });
+            Ok(PublishOutcome::AckLost)
+        } else {
+            self.trace.push(now, OutboxRecord::Published { by, msg, aggregate, attempt });
+            Ok(PublishOutcome::Acked)
+        }
+    }
+
+    /// Appends a message to its partition and wakes the partition if idle.
+    fn append(&mut self, now: SimTime, msg: u32, aggregate: u32) -> Result<(), SimError> {
+        self.first_published_us.entry(msg).or_insert(now.as_us());
+        self.partitions.entry(aggregate).or_default().push_back(Message { id: msg, deliveries: 0 });
+        if self.delivering.insert(aggregate) {
+            let d = self.delivery_delay();
+            self.sched.schedule_in(d, Event::Deliver { aggregate })?;
+        }
+        Ok(())
+    }
+
+    fn delivery_delay(&mut self) -> SimDuration {
+        SimDuration(self.broker_rng.between_u64(1_000, self.p.delay_ms_max * 1_000))
+    }
+
+    fn service_publish(&mut self, now: SimTime, cmd: u32, attempt: u32) -> Result<(), SimError> {
+        let outcome = self.publish(now, Publisher::Service, cmd, attempt)?;
+        let i = (cmd - 1) as usize;
+        match outcome {
+            PublishOutcome::Acked => {
+                self.believed_published[i] = true;
+                match self.p.mode {
+                    Mode::WriteThenPublish => self.reply(now, cmd, true),
+                    Mode::PublishThenWrite => self.sched.schedule_in(SimDuration(DB_US), Event::Write { cmd })?,
+                    Mode::OutboxPolling | Mode::OutboxInbox | Mode::LogTailing => {
+                        return Err(SimError::Internal("the service published in an outbox mode"))
+                    }
+                }
+            }
+            // A timeout and a refusal look the same to the service: it retries
+            // both, which is how a lost ack turns into a duplicate.
+            PublishOutcome::Refused | PublishOutcome::AckLost => {
+                if attempt < self.p.publish_attempts_max {
+                    self.sched.schedule_in(
+                        SimDuration(SERVICE_RETRY_US),
+                        Event::ServicePublish { cmd, attempt: attempt + 1 },
+                    )?;
+                } else {
+                    self.trace.push(now, OutboxRecord::PublishGaveUp { cmd });
+                    // Write-then-publish: the order exists but the client hears
+                    // of a failure. Publish-then-write: the service never writes.
+                    self.reply(now, cmd, false);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The relay publishes unsent rows in commit order, marking each after it
+    /// is acknowledged; any failure stops the batch until the next run.
+    fn relay_run(&mut self, now: SimTime) -> Result<(), SimError> {
+        self.relay_scheduled = false;
+        let tailing = self.p.mode == Mode::LogTailing;
+        let pending: Vec<usize> = if tailing {
+            (self.log_offset..self.outbox.len()).take(self.p.batch_max as usize).collect()
+        } else {
+            self.unmarked.iter().copied().take(self.p.batch_max as usize).collect()
+        };
+        self.trace.push(now, OutboxRecord::RelayPolled { unsent: pending.len() as u32 });
+        let mut retry_in: Option<u64> = None;
+        for k in pending {
+            let msg = self.outbox[k].id;
+            self.relay_attempts[k] += 1;
+            let outcome = self.publish(now, Publisher::Relay, msg, self.relay_attempts[k])?;
+            match outcome {
+                PublishOutcome::Refused | PublishOutcome::AckLost => {
+                    retry_in = Some(TAIL_RETRY_US);
+                    break;
+                }
+                PublishOutcome::Acked => {
+                    if self.relay_rng.chance(self.p.relay_crash) {
+                        self.trace.push(now, OutboxRecord::RelayCrashed { msg });
+                        self.c.relay_crashes += 1;
+                        retry_in = Some(RELAY_RESTART_US);
+                        break;
+                    }
+                    self.marked[k] = true;
+                    self.unmarked.remove(&k);
+                    if tailing {
+                        self.log_offset = k + 1;
+                    }
+                    self.trace.push(now, OutboxRecord::RelayMarked { msg });
+                }
+            }
+        }
+        let unsent_left = !self.unmarked.is_empty();
+        let more_commands = self.finished < self.p.commands;
+        if tailing {
+            // The tailing relay sleeps until the next commit wakes it, unless
+            // it has rows left to retry or more than a batch to read.
+            if unsent_left {
+                self.relay_scheduled = true;
+                self.sched.schedule_in(SimDuration(retry_in.unwrap_or(TAIL_US)), Event::RelayRun)?;
+            }
+        } else if unsent_left || more_commands {
+            // The polling relay keeps its period; after a crash it comes back
+            // when it has restarted, whichever is later.
+            let period = self.p.poll_ms * 1_000;
+            let next = match retry_in {
+                Some(RELAY_RESTART_US) => period.max(RELAY_RESTART_US),
+                Some(_) | None => period,
+            };
+            self.relay_scheduled = true;
+            self.sched.schedule_in(SimDuration(next), Event::RelayRun)?;
+        }
+        Ok(())
+    }
+
+    /// The broker hands the head of a partition to the consumer. The consumer
+    /// applies the effect (and, with an inbox, inserts the inbox row in the
+    /// same transaction), then acks; the next message of the partition is
+    /// delivered only after the ack, which is what keeps per-aggregate order.
+    fn deliver(&mut self, now: SimTime, aggregate: u32) -> Result<(), SimError> {
+        let crash = self.consumer_rng.chance(self.p.consumer_crash);
+        let Some(head) = self.partitions.get_mut(&aggregate).and_then(|q| q.front_mut()) else {
+            return Err(SimError::Internal("a delivery was scheduled for an empty partition"));
+        };
+        head.deliveries += 1;
+        let (msg, delivery) = (head.id, head.deliveries);
+        self.trace.push(now, OutboxRecord::Delivered { msg, aggregate, delivery });
+        let seen = self.deliveries.entry(msg).or_insert(0);
+        *seen += 1;
+        if *seen > 1 {
+            self.c.duplicate_deliveries += 1;
+        } else {
+            if msg < self.highest_delivered {
+                self.c.reordered_deliveries += 1;
+            }
+            self.highest_delivered = self.highest_delivered.max(msg);
+            let seq = self.seq_of[(msg - 1) as usize];
+            let top = self.highest_seq.entry(aggregate).or_insert(0);
+            if seq < *top {
+                self.c.aggregate_order_violations += 1;
+            }
+            *top = (*top).max(seq);
+        }
+        let inbox = self.p.mode.uses_inbox();
+        if inbox && self.inbox.contains(&msg) {
+            self.trace.push(now, OutboxRecord::InboxDuplicateSkipped { msg });
+            self.c.inbox_dedup_hits += 1;
+        } else {
+            if inbox {
+                self.inbox.insert(msg);
+            }
+            let count = self.effects.entry(msg).or_insert(0);
+            *count += 1;
+            let duplicate = *count > 1;
+            let ghost = !self.accepted[(msg - 1) as usize];
+            self.trace.push(now, OutboxRecord::EffectApplied { msg, duplicate, ghost, inbox });
+        }
+        if crash {
+            self.trace.push(now, OutboxRecord::ConsumerCrashed { msg });
+            self.c.consumer_crashes += 1;
+            if delivery < self.p.deliveries_max {
+                self.sched.schedule_in(SimDuration(REDELIVERY_US), Event::Deliver { aggregate })?;
+                return Ok(());
+            }
+            self.trace.push(now, OutboxRecord::DeadLettered { msg });
+            self.c.dead_lettered += 1;
+        } else {
+            self.trace.push(now, OutboxRecord::Acked { msg });
+        }
+        let queue = self.partitions.get_mut(&aggregate).ok_or(SimError::Internal("partition vanished"))?;
+        queue.pop_front();
+        if queue.is_empty() {
+            self.delivering.remove(&aggregate);
+        } else {
+            let d = self.delivery_delay();
+            self.sched.schedule_in(d, Event::Deliver { aggregate })?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> OutboxRun {
+        let n = self.p.commands as usize;
+        let c = &mut self.c;
+        for i in 0..n {
+            let cmd = (i + 1) as u32;
+            let published = self.first_published_us.contains_key(&cmd);
+            c.commands_accepted += u32::from(self.accepted[i]);
+            c.clients_told_ok += u32::from(self.told_ok[i]);
+            c.service_believes_published += u32::from(self.believed_published[i]);
+            // An accepted order without a published event is lost in the
+            // dual-write modes; in the outbox modes its row is still in the
+            // outbox, so it is pending (the relay would still send it).
+            if self.accepted[i] && !published && !self.p.mode.uses_outbox() {
+                c.events_lost += 1;
+            }
+            if !self.accepted[i] && published {
+                c.ghost_events += 1;
+            }
+            let applied = self.effects.get(&cmd).copied().unwrap_or(0);
+            c.effects_applied += applied;
+            c.duplicate_effects += applied.saturating_sub(1);
+            if !self.accepted[i] {
+                c.ghost_effects += applied.min(1);
+            }
+        }
+        c.events_published = self.first_published_us.len() as u32;
+        c.outbox_pending = self.marked.iter().filter(|m| !**m).count() as u32;
+        c.broker_pending = self.partitions.values().map(|q| q.len() as u32).sum();
+        let lags: Vec<u64> = self
+            .first_published_us
+            .iter()
+            .filter_map(|(id, at)| self.committed_us.get(id).map(|c| at.saturating_sub(*c)))
+            .collect();
+        let lags: Vec<u64> = if self.p.mode.uses_outbox() {
+            lags
+        } else {
+            // In the dual-write modes the service publishes in its own request:
+            // there is no relay, so the lag is measured from receipt instead.
+            self.first_published_us
+                .iter()
+                .map(|(id, at)| at.saturating_sub(u64::from(*id - 1) * self.p.command_gap_ms * 1_000))
+                .collect()
+        };
+        c.relay_lag_ms_max = lags.iter().copied().max().unwrap_or(0) / 1_000;
+        c.relay_lag_ms_mean = if lags.is_empty() { 0 } else { lags.iter().sum::<u64>() / lags.len() as u64 / 1_000 };
+        OutboxRun { params: self.p.clone(), trace: self.trace, counters: self.c }
+    }
+}

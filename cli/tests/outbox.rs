@@ -65,3 +65,38 @@ fn help_lists_every_knob_flag_with_its_default() {
         assert!(text.contains(flag), "{flag} missing from:\n{text}");
     }
 }
+
+#[test]
+fn the_inbox_variants_lose_or_duplicate_when_the_consumer_crashes_before_its_commit() {
+    let fate = |inbox: &str| {
+        let (code, v, err) = outbox(&["--inbox", inbox, "--consumer-crash-before", "20", "--commands", "100"]);
+        assert_eq!(code, 0, "{err}");
+        (v["counters"]["effects_lost"].as_u64().unwrap(), v["counters"]["duplicate_effects"].as_u64().unwrap())
+    };
+    assert_eq!(fate("atomic"), (0, 0));
+    assert!(fate("mark-first").0 > 0);
+    assert!(fate("apply-first").1 > 0);
+}
+
+#[test]
+fn a_longer_offset_flush_resends_more_after_tailing_relay_crashes() {
+    let dups = |flush: &str| {
+        let args = [
+            "--mode",
+            "5",
+            "--commands",
+            "100",
+            "--relay-crash",
+            "10",
+            "--consumer-crash",
+            "0",
+            "--offset-flush",
+            flush,
+        ];
+        let (code, v, err) = outbox(&args);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(v["params"]["offset-flush"], flush.parse::<u64>().unwrap());
+        v["counters"]["duplicate_deliveries"].as_u64().unwrap()
+    };
+    assert!(dups("2000") > dups("0"));
+}

@@ -53,7 +53,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
                 <>
                     <StepControls step={step} steps={steps} on_step={lab.on_step()} label="Record" disabled={lab.locked("step")} jump={jump} />
                     <div class="outbox-stage">
-                        <Pipeline view={f.view_at(step, ROWS_SHOWN)} mode={params.mode} poll_ms={params.poll_ms} />
+                        <Pipeline view={f.view_at(step, ROWS_SHOWN)} mode={params.mode} poll_ms={params.poll_ms} flush_ms={params.offset_flush_ms} inbox={params.inbox} />
                         <LogWindow first={first} lines={lines} total={steps} />
                     </div>
                 </>

@@ -2,7 +2,7 @@
 //! relay, the broker and the consumer, each with its own random stream.
 
 use super::model::*;
-use super::params::{Mode, OutboxParams};
+use super::params::{Inbox, Mode, OutboxParams};
 use crate::error::SimError;
 use crate::rng::{entity, SimRng};
 use crate::sched::{RunLimits, Scheduler};
@@ -20,6 +20,8 @@ enum Event {
     ServicePublish { cmd: u32, attempt: u32 },
     /// The relay polls the outbox, or wakes up to read the log.
     RelayRun,
+    /// The log-tailing relay's periodic offset flush.
+    OffsetFlush,
     /// The broker delivers the head of the partition of `aggregate`.
     Deliver { aggregate: u32 },
 }
@@ -74,7 +76,7 @@ struct World<'p> {
     /// Position of each command in its aggregate's sequence.
     seq_of: Vec<u32>,
     accepted: Vec<bool>,
-    told_ok: Vec<bool>,
+    told: Vec<Option<bool>>,
     believed_published: Vec<bool>,
     finished: u32,
     /// Committed outbox rows in commit order, and whether each is marked sent.
@@ -84,8 +86,12 @@ struct World<'p> {
     unmarked: BTreeSet<usize>,
     /// Publish attempts the relay made for each outbox row.
     relay_attempts: Vec<u32>,
-    /// The log-tailing relay's committed offset (rows before it are done).
-    log_offset: usize,
+    /// The log-tailing relay's position in memory: the next row it publishes.
+    read_pos: usize,
+    /// The log-tailing relay's flushed offset (durable): a restart resumes here.
+    flushed: usize,
+    last_flush_us: u64,
+    flush_scheduled: bool,
     relay_scheduled: bool,
     partitions: BTreeMap<u32, VecDeque<Message>>,
     delivering: BTreeSet<u32>,
@@ -94,6 +100,7 @@ struct World<'p> {
     deliveries: BTreeMap<u32, u32>,
     effects: BTreeMap<u32, u32>,
     inbox: BTreeSet<u32>,
+    dead: BTreeSet<u32>,
     highest_seq: BTreeMap<u32, u32>,
     highest_delivered: u32,
     c: OutboxCounters,
@@ -126,14 +133,17 @@ pub fn run(params: &OutboxParams) -> Result<OutboxRun, SimError> {
         aggregate_of,
         seq_of,
         accepted: vec![false; n],
-        told_ok: vec![false; n],
+        told: vec![None; n],
         believed_published: vec![false; n],
         finished: 0,
         outbox: Vec::new(),
         marked: Vec::new(),
         unmarked: BTreeSet::new(),
         relay_attempts: Vec::new(),
-        log_offset: 0,
+        read_pos: 0,
+        flushed: 0,
+        last_flush_us: 0,
+        flush_scheduled: false,
         relay_scheduled: false,
         partitions: BTreeMap::new(),
         delivering: BTreeSet::new(),
@@ -142,6 +152,7 @@ pub fn run(params: &OutboxParams) -> Result<OutboxRun, SimError> {
         deliveries: BTreeMap::new(),
         effects: BTreeMap::new(),
         inbox: BTreeSet::new(),
+        dead: BTreeSet::new(),
         highest_seq: BTreeMap::new(),
         highest_delivered: 0,
         c: OutboxCounters { commands: p.commands, ..Default::default() },
@@ -184,7 +195,14 @@ impl World<'_> {
             }
             Event::Write { cmd } => self.service_write(now, cmd)?,
             Event::ServicePublish { cmd, attempt } => self.service_publish(now, cmd, attempt)?,
+            Event::RelayRun if self.p.mode == Mode::LogTailing => self.tail_run(now)?,
             Event::RelayRun => self.relay_run(now)?,
+            Event::OffsetFlush => {
+                self.flush_scheduled = false;
+                if self.flushed < self.read_pos {
+                    self.flush(now);
+                }
+            }
             Event::Deliver { aggregate } => self.deliver(now, aggregate)?,
         }
         Ok(())
@@ -275,7 +293,7 @@ impl World<'_> {
 
     fn reply(&mut self, now: SimTime, cmd: u32, ok: bool) {
         self.trace.push(now, OutboxRecord::Replied { cmd, ok });
-        self.told_ok[(cmd - 1) as usize] = ok;
+        self.told[(cmd - 1) as usize] = Some(ok);
         self.finished += 1;
     }
 
@@ -352,17 +370,53 @@ impl World<'_> {
         Ok(())
     }
 
-    /// The relay publishes unsent rows in commit order, marking each after it
-    /// is acknowledged; any failure stops the batch until the next run.
+    /// The polling relay publishes unsent rows in commit order, marking each
+    /// after it is acknowledged; any failure stops the batch until the next poll.
     fn relay_run(&mut self, now: SimTime) -> Result<(), SimError> {
         self.relay_scheduled = false;
-        let tailing = self.p.mode == Mode::LogTailing;
-        let pending: Vec<usize> = if tailing {
-            (self.log_offset..self.outbox.len()).take(self.p.batch_max as usize).collect()
-        } else {
-            self.unmarked.iter().copied().take(self.p.batch_max as usize).collect()
-        };
+        let pending: Vec<usize> = self.unmarked.iter().copied().take(self.p.batch_max as usize).collect();
         self.trace.push(now, OutboxRecord::RelayPolled { unsent: pending.len() as u32 });
+        let mut crashed = false;
+        for k in pending {
+            let msg = self.outbox[k].id;
+            self.relay_attempts[k] += 1;
+            let outcome = self.publish(now, Publisher::Relay, msg, self.relay_attempts[k])?;
+            match outcome {
+                PublishOutcome::Refused | PublishOutcome::AckLost => break,
+                PublishOutcome::Acked => {
+                    if self.relay_rng.chance(self.p.relay_crash) {
+                        self.trace.push(now, OutboxRecord::RelayCrashed { msg });
+                        self.c.relay_crashes += 1;
+                        crashed = true;
+                        break;
+                    }
+                    self.marked[k] = true;
+                    self.unmarked.remove(&k);
+                    self.trace.push(now, OutboxRecord::RelayMarked { msg });
+                }
+            }
+        }
+        if !self.unmarked.is_empty() || self.finished < self.p.commands {
+            // The polling relay keeps its period; after a crash it comes back
+            // when it has restarted, whichever is later.
+            let period = self.p.poll_ms * 1_000;
+            let next = if crashed { period.max(RELAY_RESTART_US) } else { period };
+            self.relay_scheduled = true;
+            self.sched.schedule_in(SimDuration(next), Event::RelayRun)?;
+        }
+        Ok(())
+    }
+
+    /// The log-tailing relay reads committed rows from the log after its
+    /// position and publishes them in order. It never writes to the outbox
+    /// table: its progress is an offset, kept in memory and flushed every
+    /// `offset_flush_ms`. A crash loses the position, so the relay resumes
+    /// at the last flushed offset and publishes every row after it again.
+    fn tail_run(&mut self, now: SimTime) -> Result<(), SimError> {
+        self.relay_scheduled = false;
+        let from = self.read_pos;
+        let pending: Vec<usize> = (from..self.outbox.len()).take(self.p.batch_max as usize).collect();
+        self.trace.push(now, OutboxRecord::LogRead { from: from as u32 + 1, rows: pending.len() as u32 });
         let mut retry_in: Option<u64> = None;
         for k in pending {
             let msg = self.outbox[k].id;
@@ -375,41 +429,44 @@ impl World<'_> {
                 }
                 PublishOutcome::Acked => {
                     if self.relay_rng.chance(self.p.relay_crash) {
-                        self.trace.push(now, OutboxRecord::RelayCrashed { msg });
+                        let resume_from = self.flushed as u32;
+                        self.trace.push(now, OutboxRecord::TailerCrashed { msg, resume_from });
                         self.c.relay_crashes += 1;
+                        self.read_pos = self.flushed;
                         retry_in = Some(RELAY_RESTART_US);
                         break;
                     }
-                    self.marked[k] = true;
-                    self.unmarked.remove(&k);
-                    if tailing {
-                        self.log_offset = k + 1;
-                    }
-                    self.trace.push(now, OutboxRecord::RelayMarked { msg });
+                    self.read_pos = k + 1;
+                    self.flush_when_due(now)?;
                 }
             }
         }
-        let unsent_left = !self.unmarked.is_empty();
-        let more_commands = self.finished < self.p.commands;
-        if tailing {
-            // The tailing relay sleeps until the next commit wakes it, unless
-            // it has rows left to retry or more than a batch to read.
-            if unsent_left {
-                self.relay_scheduled = true;
-                self.sched.schedule_in(SimDuration(retry_in.unwrap_or(TAIL_US)), Event::RelayRun)?;
-            }
-        } else if unsent_left || more_commands {
-            // The polling relay keeps its period; after a crash it comes back
-            // when it has restarted, whichever is later.
-            let period = self.p.poll_ms * 1_000;
-            let next = match retry_in {
-                Some(RELAY_RESTART_US) => period.max(RELAY_RESTART_US),
-                Some(_) | None => period,
-            };
+        // The tailing relay sleeps until the next commit wakes it, unless it
+        // has rows left to retry or more than a batch to read.
+        if self.read_pos < self.outbox.len() {
             self.relay_scheduled = true;
-            self.sched.schedule_in(SimDuration(next), Event::RelayRun)?;
+            self.sched.schedule_in(SimDuration(retry_in.unwrap_or(TAIL_US)), Event::RelayRun)?;
         }
         Ok(())
+    }
+
+    /// Flushes the offset now if the interval has passed (or is 0), else
+    /// makes sure a flush is scheduled when it has.
+    fn flush_when_due(&mut self, now: SimTime) -> Result<(), SimError> {
+        let due = self.last_flush_us + self.p.offset_flush_ms * 1_000;
+        if now.as_us() >= due {
+            self.flush(now);
+        } else if !self.flush_scheduled {
+            self.flush_scheduled = true;
+            self.sched.schedule_at(SimTime::ZERO + SimDuration(due), Event::OffsetFlush)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, now: SimTime) {
+        self.flushed = self.read_pos;
+        self.last_flush_us = now.as_us();
+        self.trace.push(now, OutboxRecord::OffsetFlushed { offset: self.flushed as u32 });
     }
 
     /// The broker hands the head of a partition to the consumer. The consumer
@@ -417,7 +474,10 @@ impl World<'_> {
     /// same transaction), then acks; the next message of the partition is
     /// delivered only after the ack, which is what keeps per-aggregate order.
     fn deliver(&mut self, now: SimTime, aggregate: u32) -> Result<(), SimError> {
+        // Both faults are drawn every time, so turning one knob does not
+        // shift the other's draws.
         let crash = self.consumer_rng.chance(self.p.consumer_crash);
+        let crash_before_commit = self.consumer_rng.chance(self.p.consumer_crash_before);
         let Some(head) = self.partitions.get_mut(&aggregate).and_then(|q| q.front_mut()) else {
             return Err(SimError::Internal("a delivery was scheduled for an empty partition"));
         };
@@ -440,32 +500,75 @@ impl World<'_> {
             }
             *top = (*top).max(seq);
         }
-        let inbox = self.p.mode.uses_inbox();
-        if inbox && self.inbox.contains(&msg) {
+        let with_inbox = self.p.mode.uses_inbox();
+        if with_inbox && self.inbox.contains(&msg) {
             self.trace.push(now, OutboxRecord::InboxDuplicateSkipped { msg });
             self.c.inbox_dedup_hits += 1;
-        } else {
-            if inbox {
-                self.inbox.insert(msg);
+        } else if crash_before_commit {
+            // What was committed before the crash stays; the rest is gone.
+            match (with_inbox, self.p.inbox) {
+                (true, Inbox::MarkFirst) => self.mark_inbox(now, msg),
+                (true, Inbox::ApplyFirst) => self.apply_effect(now, msg, false),
+                (true, Inbox::Atomic) | (false, Inbox::Atomic | Inbox::MarkFirst | Inbox::ApplyFirst) => {}
             }
-            let count = self.effects.entry(msg).or_insert(0);
-            *count += 1;
-            let duplicate = *count > 1;
-            let ghost = !self.accepted[(msg - 1) as usize];
-            self.trace.push(now, OutboxRecord::EffectApplied { msg, duplicate, ghost, inbox });
+            self.trace.push(now, OutboxRecord::ConsumerCrashedBeforeCommit { msg });
+            return self.after_consumer_crash(now, aggregate, msg, delivery);
+        } else {
+            match (with_inbox, self.p.inbox) {
+                (false, Inbox::Atomic | Inbox::MarkFirst | Inbox::ApplyFirst) => self.apply_effect(now, msg, false),
+                (true, Inbox::Atomic) => {
+                    self.inbox.insert(msg);
+                    self.apply_effect(now, msg, true);
+                }
+                (true, Inbox::MarkFirst) => {
+                    self.mark_inbox(now, msg);
+                    self.apply_effect(now, msg, false);
+                }
+                (true, Inbox::ApplyFirst) => {
+                    self.apply_effect(now, msg, false);
+                    self.mark_inbox(now, msg);
+                }
+            }
         }
         if crash {
             self.trace.push(now, OutboxRecord::ConsumerCrashed { msg });
-            self.c.consumer_crashes += 1;
-            if delivery < self.p.deliveries_max {
-                self.sched.schedule_in(SimDuration(REDELIVERY_US), Event::Deliver { aggregate })?;
-                return Ok(());
-            }
-            self.trace.push(now, OutboxRecord::DeadLettered { msg });
-            self.c.dead_lettered += 1;
-        } else {
-            self.trace.push(now, OutboxRecord::Acked { msg });
+            return self.after_consumer_crash(now, aggregate, msg, delivery);
         }
+        self.trace.push(now, OutboxRecord::Acked { msg });
+        self.next_in_partition(aggregate)
+    }
+
+    /// The consumer commits the inbox row of `msg` in a transaction of its own.
+    fn mark_inbox(&mut self, now: SimTime, msg: u32) {
+        self.inbox.insert(msg);
+        self.trace.push(now, OutboxRecord::InboxMarked { msg });
+    }
+
+    /// The consumer commits the effect of `msg` (with its inbox row when `inbox`).
+    fn apply_effect(&mut self, now: SimTime, msg: u32, inbox: bool) {
+        let count = self.effects.entry(msg).or_insert(0);
+        *count += 1;
+        let duplicate = *count > 1;
+        let uncommitted = !self.accepted[(msg - 1) as usize];
+        self.trace.push(now, OutboxRecord::EffectApplied { msg, duplicate, uncommitted, inbox });
+    }
+
+    /// Without an ack the broker delivers `msg` again later, or dead-letters
+    /// it after its last allowed delivery.
+    fn after_consumer_crash(&mut self, now: SimTime, aggregate: u32, msg: u32, delivery: u32) -> Result<(), SimError> {
+        self.c.consumer_crashes += 1;
+        if delivery < self.p.deliveries_max {
+            self.sched.schedule_in(SimDuration(REDELIVERY_US), Event::Deliver { aggregate })?;
+            return Ok(());
+        }
+        self.trace.push(now, OutboxRecord::DeadLettered { msg });
+        self.c.dead_lettered += 1;
+        self.dead.insert(msg);
+        self.next_in_partition(aggregate)
+    }
+
+    /// The head of the partition is done: the next message, if any, follows.
+    fn next_in_partition(&mut self, aggregate: u32) -> Result<(), SimError> {
         let queue = self.partitions.get_mut(&aggregate).ok_or(SimError::Internal("partition vanished"))?;
         queue.pop_front();
         if queue.is_empty() {
@@ -479,31 +582,53 @@ impl World<'_> {
 
     fn finish(mut self) -> OutboxRun {
         let n = self.p.commands as usize;
+        let tailing = self.p.mode == Mode::LogTailing;
+        let in_broker: BTreeSet<u32> = self.partitions.values().flat_map(|q| q.iter().map(|m| m.id)).collect();
+        // An outbox row is pending while the relay would still send it:
+        // unmarked (polling) or never published (tailing).
+        let mut row_pending = vec![false; n];
+        for (k, row) in self.outbox.iter().enumerate() {
+            let sent = if tailing { self.first_published_us.contains_key(&row.id) } else { self.marked[k] };
+            row_pending[(row.id - 1) as usize] = !sent;
+        }
+        let mut orders = Vec::with_capacity(n);
         let c = &mut self.c;
         for i in 0..n {
             let cmd = (i + 1) as u32;
             let published = self.first_published_us.contains_key(&cmd);
-            c.commands_accepted += u32::from(self.accepted[i]);
-            c.clients_told_ok += u32::from(self.told_ok[i]);
+            let effects = self.effects.get(&cmd).copied().unwrap_or(0);
+            let fate = OrderFate {
+                accepted: self.accepted[i],
+                told: self.told[i],
+                published,
+                effects,
+                pending: row_pending[i] || in_broker.contains(&cmd) || self.dead.contains(&cmd),
+            };
+            c.commands_accepted += u32::from(fate.accepted);
+            c.clients_told_ok += u32::from(fate.told == Some(true));
+            c.told_failed_but_shipped += u32::from(fate.told == Some(false) && effects > 0);
             c.service_believes_published += u32::from(self.believed_published[i]);
-            // An accepted order without a published event is lost in the
-            // dual-write modes; in the outbox modes its row is still in the
-            // outbox, so it is pending (the relay would still send it).
-            if self.accepted[i] && !published && !self.p.mode.uses_outbox() {
+            // Lost, in every design: committed, never published, and not
+            // waiting in an outbox (a pending row would still be sent).
+            if fate.accepted && !published && !row_pending[i] {
                 c.events_lost += 1;
             }
-            if !self.accepted[i] && published {
+            if fate.accepted && effects == 0 && !fate.pending {
+                c.effects_lost += 1;
+            }
+            if !fate.accepted && published {
                 c.ghost_events += 1;
             }
-            let applied = self.effects.get(&cmd).copied().unwrap_or(0);
-            c.effects_applied += applied;
-            c.duplicate_effects += applied.saturating_sub(1);
-            if !self.accepted[i] {
-                c.ghost_effects += applied.min(1);
+            c.effects_applied += effects;
+            c.duplicate_effects += effects.saturating_sub(1);
+            if !fate.accepted {
+                c.ghost_effects += effects.min(1);
             }
+            orders.push(fate);
         }
+        c.outbox_pending = row_pending.iter().filter(|p| **p).count() as u32;
         c.events_published = self.first_published_us.len() as u32;
-        c.outbox_pending = self.marked.iter().filter(|m| !**m).count() as u32;
+
         c.broker_pending = self.partitions.values().map(|q| q.len() as u32).sum();
         let lags: Vec<u64> = self
             .first_published_us
@@ -522,6 +647,6 @@ impl World<'_> {
         };
         c.relay_lag_ms_max = lags.iter().copied().max().unwrap_or(0) / 1_000;
         c.relay_lag_ms_mean = if lags.is_empty() { 0 } else { lags.iter().sum::<u64>() / lags.len() as u64 / 1_000 };
-        OutboxRun { params: self.p.clone(), trace: self.trace, counters: self.c }
+        OutboxRun { params: self.p.clone(), orders, trace: self.trace, counters: self.c }
     }
 }

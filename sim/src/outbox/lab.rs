@@ -35,7 +35,7 @@ impl Lab for OutboxLab {
 }
 
 /// The modelling choices of the Outbox lab and where each comes from.
-static SOURCES: [Source; 7] = [
+static SOURCES: [Source; 11] = [
     Source {
         choice: "Two independent writes (commit the order, publish the event) are never atomic: committing first loses the event when the service dies in between, publishing first emits an event for an order that never commits (a ghost).",
         reference: "Chris Richardson, microservices.io, pattern \"Transactional outbox\" (the dual-write problem it solves)",
@@ -49,12 +49,22 @@ static SOURCES: [Source; 7] = [
     Source {
         choice: "The outbox table has the columns Debezium's outbox event router reads: id (the consumer's dedup id), aggregatetype (the topic), aggregateid (the message key), type and payload.",
         reference: "Debezium documentation, \"Outbox Event Router\" (default column names)",
-        simplification: Some("Rows stay in the table and are marked sent; with Debezium an application usually deletes them, since the log already holds them."),
+        simplification: Some("Rows stay in the table. The polling relay marks them sent; the log-tailing relay leaves them untouched (with Debezium an application often deletes them at once, since the log already holds them)."),
     },
     Source {
         choice: "The polling relay publishes a row and then marks it sent; a crash in between, or a publish whose ack was lost, sends the row again. Delivery is at least once.",
         reference: "microservices.io, pattern \"Polling publisher\"",
         simplification: Some("The relay polls at a fixed period and stops a batch at the first failure."),
+    },
+    Source {
+        choice: "The log-tailing relay reads commits from the database's log and never writes to the outbox table: its progress is an offset, kept in memory and flushed every few hundred milliseconds. A crash restarts it at the last flushed offset, so every row published since then is published again.",
+        reference: "Debezium documentation, PostgreSQL connector (offsets stored by Kafka Connect); Kafka Connect worker setting offset.flush.interval.ms (60 s by default)",
+        simplification: Some("The default flush interval is 200 ms, not 60 s, so a short run shows it; a flush happens when due after a publish, or on a timer."),
+    },
+    Source {
+        choice: "In the dual-write designs the service makes up to 3 publish attempts (the first included, a knob); a timeout and a refusal look alike to it. In design 1 a lost ack on the last attempt tells the client \"failed\" for an order that ships; in design 2 a lost ack followed by an acked retry is a duplicate, and only a service that gives up, or dies before its commit, leaves a ghost.",
+        reference: "The lab's own model of a publisher that cannot tell a lost ack from a refusal (Kafka's producer documentation: a retry after a lost ack can write the message twice unless the producer is idempotent)",
+        simplification: Some("The publisher is not an idempotent producer, so the broker keeps both copies."),
     },
     Source {
         choice: "The broker keeps one partition per customer (the aggregateid key) and hands a partition's next message to the consumer only after the previous one was acked: order holds per customer, not across customers.",
@@ -67,7 +77,17 @@ static SOURCES: [Source; 7] = [
         simplification: None,
     },
     Source {
-        choice: "A row still in the outbox when the run ends is pending, not lost: the relay would still send it. Nothing happens after the horizon, so every run ends.",
+        choice: "Two inbox variants that break the rule, to show why it matters: mark first (the inbox row commits, then the effect; a crash between loses the effect, since the retry finds the row and skips) and apply first (the effect commits, then the inbox row; a crash between applies the effect twice).",
+        reference: "microservices.io, \"Idempotent consumer\" (the inbox row and the effect share one transaction)",
+        simplification: Some("A consumer crash before its commit strikes between the two transactions of a split inbox, and before the one transaction otherwise."),
+    },
+    Source {
+        choice: "Lag is measured per design: outbox lag from commit to first publish in designs 3 to 5, publish latency from receipt to first publish in designs 1 and 2, where there is no outbox.",
+        reference: "The lab's own accounting",
+        simplification: None,
+    },
+    Source {
+        choice: "An order's event is lost when it committed, was never published and is not waiting in the outbox; an order is never shipped when it committed, got no effect and nothing is pending (outbox, broker or dead-letter queue). A row still unsent when the run ends is pending: the relay would still send it. Nothing happens after the horizon, so every run ends.",
         reference: "The lab's own accounting",
         simplification: Some("Database and broker never lose committed data; only the three processes crash."),
     },
@@ -91,6 +111,10 @@ pub fn counters(r: &OutboxRun) -> Vec<Counter> {
             .bad_if(c.events_lost > 0),
         Counter::new("ghost_events", "Ghost events: published, order never committed", n(c.ghost_events))
             .bad_if(c.ghost_events > 0),
+        Counter::new("effects_lost", "Orders never shipped, nothing pending", n(c.effects_lost))
+            .bad_if(c.effects_lost > 0),
+        Counter::new("told_failed_but_shipped", "Client told \"failed\", but shipped", n(c.told_failed_but_shipped))
+            .bad_if(c.told_failed_but_shipped > 0),
         Counter::new("duplicate_deliveries", "Duplicate deliveries", n(c.duplicate_deliveries)),
         Counter::new("duplicate_effects", "Duplicate effects applied", n(c.duplicate_effects))
             .bad_if(c.duplicate_effects > 0),

@@ -29,7 +29,7 @@ mod view;
 pub use engine::run;
 pub use lab::OutboxLab;
 pub use model::*;
-pub use params::{Mode, OutboxParams};
+pub use params::{Inbox, Mode, OutboxParams};
 pub use view::*;
 
 #[cfg(test)]

@@ -67,21 +67,31 @@ pub enum OutboxRecord {
     Published { by: Publisher, msg: u32, aggregate: u32, attempt: u32 },
     /// The broker stored the message a second time (it will be delivered twice).
     BrokerDuplicated { msg: u32, aggregate: u32 },
-    /// The relay read the outbox (or the log) and found `unsent` rows to publish.
+    /// The polling relay read the outbox table and found `unsent` rows to publish.
     RelayPolled { unsent: u32 },
-    /// The relay marked the row sent (polling) or committed its log offset (tailing).
+    /// The polling relay marked the row sent.
     RelayMarked { msg: u32 },
-    /// The relay crashed after publishing `msg` and before marking it.
+    /// The polling relay crashed after publishing `msg` and before marking it.
     RelayCrashed { msg: u32 },
+    /// The log-tailing relay read `rows` committed rows from the log, from position `from` on.
+    LogRead { from: u32, rows: u32 },
+    /// The log-tailing relay flushed its offset: rows before `offset` are done, even after a crash.
+    OffsetFlushed { offset: u32 },
+    /// The log-tailing relay crashed after publishing `msg`; it restarts from its last flushed offset.
+    TailerCrashed { msg: u32, resume_from: u32 },
     /// The broker delivered `msg` to the consumer, for the `delivery`-th time.
     Delivered { msg: u32, aggregate: u32, delivery: u32 },
-    /// The consumer applied the effect of `msg` (`ghost`: its order was not committed at that moment;
-    /// `inbox`: with its inbox row in the same transaction).
-    EffectApplied { msg: u32, duplicate: bool, ghost: bool, inbox: bool },
+    /// The consumer applied the effect of `msg` (`uncommitted`: its order was not committed at that
+    /// moment; `inbox`: with its inbox row in the same transaction).
+    EffectApplied { msg: u32, duplicate: bool, uncommitted: bool, inbox: bool },
     /// The inbox insert of `msg` hit the primary key: the effect was skipped.
     InboxDuplicateSkipped { msg: u32 },
+    /// The consumer committed the inbox row of `msg` in its own transaction (mark first or apply first).
+    InboxMarked { msg: u32 },
     /// The consumer crashed after committing and before acking `msg`.
     ConsumerCrashed { msg: u32 },
+    /// The consumer crashed while handling `msg`, before its last commit.
+    ConsumerCrashedBeforeCommit { msg: u32 },
     /// The consumer acked `msg`; the broker moves on in that partition.
     Acked { msg: u32 },
     /// The broker gave up delivering `msg` after `deliveries_max` deliveries.
@@ -125,15 +135,22 @@ impl OutboxRecord {
                 Publisher::Service => Actor::Service,
                 Publisher::Relay => Actor::Relay,
             },
-            OutboxRecord::RelayPolled { .. } | OutboxRecord::RelayMarked { .. } | OutboxRecord::RelayCrashed { .. } => {
-                Actor::Relay
-            }
+            OutboxRecord::RelayPolled { .. }
+            | OutboxRecord::RelayMarked { .. }
+            | OutboxRecord::RelayCrashed { .. }
+            | OutboxRecord::LogRead { .. }
+            | OutboxRecord::OffsetFlushed { .. }
+            | OutboxRecord::TailerCrashed { .. } => Actor::Relay,
             OutboxRecord::BrokerDuplicated { .. }
             | OutboxRecord::Delivered { .. }
             | OutboxRecord::DeadLettered { .. }
             | OutboxRecord::HorizonReached => Actor::Broker,
-            OutboxRecord::EffectApplied { .. } | OutboxRecord::InboxDuplicateSkipped { .. } => Actor::ConsumerDb,
-            OutboxRecord::ConsumerCrashed { .. } | OutboxRecord::Acked { .. } => Actor::Consumer,
+            OutboxRecord::EffectApplied { .. }
+            | OutboxRecord::InboxDuplicateSkipped { .. }
+            | OutboxRecord::InboxMarked { .. } => Actor::ConsumerDb,
+            OutboxRecord::ConsumerCrashed { .. }
+            | OutboxRecord::ConsumerCrashedBeforeCommit { .. }
+            | OutboxRecord::Acked { .. } => Actor::Consumer,
         }
     }
 
@@ -143,7 +160,9 @@ impl OutboxRecord {
             self,
             OutboxRecord::ServiceCrashed { .. }
                 | OutboxRecord::RelayCrashed { .. }
+                | OutboxRecord::TailerCrashed { .. }
                 | OutboxRecord::ConsumerCrashed { .. }
+                | OutboxRecord::ConsumerCrashedBeforeCommit { .. }
         )
     }
 
@@ -157,10 +176,12 @@ impl OutboxRecord {
             | OutboxRecord::PublishAckLost { .. }
             | OutboxRecord::BrokerDuplicated { .. }
             | OutboxRecord::RelayCrashed { .. }
+            | OutboxRecord::TailerCrashed { .. }
             | OutboxRecord::ConsumerCrashed { .. }
+            | OutboxRecord::ConsumerCrashedBeforeCommit { .. }
             | OutboxRecord::DeadLettered { .. }
             | OutboxRecord::HorizonReached => true,
-            OutboxRecord::EffectApplied { duplicate, ghost, .. } => *duplicate || *ghost,
+            OutboxRecord::EffectApplied { duplicate, uncommitted, .. } => *duplicate || *uncommitted,
             OutboxRecord::CommandReceived { .. }
             | OutboxRecord::OrderCommitted { .. }
             | OutboxRecord::OrderAndOutboxCommitted { .. }
@@ -168,8 +189,11 @@ impl OutboxRecord {
             | OutboxRecord::Published { .. }
             | OutboxRecord::RelayPolled { .. }
             | OutboxRecord::RelayMarked { .. }
+            | OutboxRecord::LogRead { .. }
+            | OutboxRecord::OffsetFlushed { .. }
             | OutboxRecord::Delivered { .. }
             | OutboxRecord::InboxDuplicateSkipped { .. }
+            | OutboxRecord::InboxMarked { .. }
             | OutboxRecord::Acked { .. } => false,
         }
     }
@@ -197,7 +221,9 @@ impl OutboxRecord {
             }
             OutboxRecord::Replied { cmd, ok: true } => format!("Service tells the client: order #{cmd} placed."),
             OutboxRecord::Replied { cmd, ok: false } => format!("Service tells the client: order #{cmd} failed."),
-            OutboxRecord::PublishGaveUp { cmd } => format!("Service gives up publishing event #{cmd}."),
+            OutboxRecord::PublishGaveUp { cmd } => {
+                format!("Service gives up publishing event #{cmd}: that was its last allowed attempt.")
+            }
             OutboxRecord::PublishRefused { by, msg, attempt } => {
                 format!(
                     "The {} publishes event #{msg} (attempt {attempt}): broker unavailable, nothing stored.",
@@ -217,10 +243,19 @@ impl OutboxRecord {
             OutboxRecord::RelayCrashed { msg } => {
                 format!("⚡ Relay CRASHES after publishing row {msg}, before marking it: it will publish it again.")
             }
+            OutboxRecord::LogRead { from, rows } => {
+                format!("Relay reads {rows} committed row(s) from the DB log, from position {from} on.")
+            }
+            OutboxRecord::OffsetFlushed { offset } => {
+                format!("Relay flushes its offset to {offset}: rows 1..{offset} are done, even after a crash (it never writes to the outbox table).")
+            }
+            OutboxRecord::TailerCrashed { msg, resume_from } => format!(
+                "⚡ Relay CRASHES after publishing row {msg}: it restarts from its last flushed offset {resume_from} and publishes every row after it again."
+            ),
             OutboxRecord::Delivered { msg, aggregate, delivery } => {
                 format!("Broker delivers event #{msg} (key customer {aggregate}), delivery {delivery}.")
             }
-            OutboxRecord::EffectApplied { msg, duplicate, ghost, inbox } => {
+            OutboxRecord::EffectApplied { msg, duplicate, uncommitted, inbox } => {
                 let mut s = if *inbox {
                     format!("Consumer inserts inbox (shipping, {msg}) and applies its effect in one transaction")
                 } else {
@@ -229,8 +264,8 @@ impl OutboxRecord {
                 if *duplicate {
                     s.push_str(": a DUPLICATE effect");
                 }
-                if *ghost {
-                    s.push_str(": for an order that is NOT committed (a ghost, unless it commits later)");
+                if *uncommitted {
+                    s.push_str(": its order is NOT committed yet (a ghost if it never commits)");
                 }
                 s.push('.');
                 s
@@ -238,6 +273,12 @@ impl OutboxRecord {
             OutboxRecord::InboxDuplicateSkipped { msg } => {
                 format!("Inbox insert (shipping, {msg}) hits the primary key: duplicate skipped.")
             }
+            OutboxRecord::InboxMarked { msg } => {
+                format!("Consumer commits inbox row (shipping, {msg}) in its own transaction, apart from the effect.")
+            }
+            OutboxRecord::ConsumerCrashedBeforeCommit { msg } => format!(
+                "⚡ Consumer CRASHES handling event #{msg}, before its last commit: what it had not committed is gone; the broker will redeliver."
+            ),
             OutboxRecord::ConsumerCrashed { msg } => {
                 format!("⚡ Consumer CRASHES after committing event #{msg}, before acking: the broker will redeliver.")
             }
@@ -259,14 +300,18 @@ pub struct OutboxCounters {
     pub commands_accepted: u32,
     /// Commands whose client was told "placed".
     pub clients_told_ok: u32,
+    /// Commands whose client was told "failed", whose order was shipped all the same.
+    pub told_failed_but_shipped: u32,
     /// What the service believes: events it saw acked (dual write) or committed to the outbox.
     pub service_believes_published: u32,
     /// Publish calls made, by the service or the relay.
     pub publish_attempts: u32,
     /// Distinct events stored by the broker.
     pub events_published: u32,
-    /// Committed orders whose event was never published and never will be.
+    /// Committed orders whose event was never published and is not pending in an outbox.
     pub events_lost: u32,
+    /// Committed orders never shipped, with nothing pending (outbox, broker or dead-letter queue).
+    pub effects_lost: u32,
     /// Events published for an order that never committed.
     pub ghost_events: u32,
     /// Effects the consumer applied for ghost events.
@@ -283,7 +328,7 @@ pub struct OutboxCounters {
     pub service_crashes: u32,
     /// Relay crashes.
     pub relay_crashes: u32,
-    /// Consumer crashes.
+    /// Consumer crashes (after the commit, and before it).
     pub consumer_crashes: u32,
     /// Events the broker gave up on.
     pub dead_lettered: u32,
@@ -295,9 +340,10 @@ pub struct OutboxCounters {
     pub outbox_pending: u32,
     /// Messages still waiting in the broker at the end.
     pub broker_pending: u32,
-    /// Largest time from commit to first publish, in milliseconds.
+    /// Largest time to first publish, in milliseconds: from commit in the outbox designs (outbox lag),
+    /// from receipt in the dual-write designs (publish latency).
     pub relay_lag_ms_max: u64,
-    /// Mean time from commit to first publish, in milliseconds (rounded down).
+    /// Mean time to first publish, in milliseconds (rounded down), measured as the max is.
     pub relay_lag_ms_mean: u64,
     /// Whether the horizon cut the run short.
     pub horizon_reached: bool,
@@ -305,11 +351,29 @@ pub struct OutboxCounters {
     pub events_processed: u64,
 }
 
+/// What became of one order, at the end of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OrderFate {
+    /// Its order row committed.
+    pub accepted: bool,
+    /// What its client was told, if anything ("placed" is true).
+    pub told: Option<bool>,
+    /// The broker stored its event at least once.
+    pub published: bool,
+    /// Effects the consumer applied for it.
+    pub effects: u32,
+    /// Its event is still on its way: an unsent outbox row, a message in the
+    /// broker, or a message in the dead-letter queue.
+    pub pending: bool,
+}
+
 /// A finished outbox run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutboxRun {
     /// The knobs it ran with.
     pub params: OutboxParams,
+    /// What became of each order (index: order id - 1).
+    pub orders: Vec<OrderFate>,
     /// Everything that happened, in order.
     pub trace: Trace<OutboxRecord>,
     /// The evidence.

@@ -50,6 +50,18 @@ impl Mode {
     }
 }
 
+crate::choice_enum! {
+    /// Where the consumer's inbox row goes, relative to the effect's transaction.
+    pub enum Inbox {
+        /// The inbox row and the effect commit in one transaction (correct).
+        Atomic = ("atomic", "One transaction with the effect (correct)"),
+        /// The inbox row commits first, the effect after: a crash between loses the effect.
+        MarkFirst = ("mark-first", "Mark first, then apply (bug: loses)"),
+        /// The effect commits first, the inbox row after: a crash between duplicates the effect.
+        ApplyFirst = ("apply-first", "Apply first, then mark (bug: duplicates)"),
+    }
+}
+
 /// Knobs of an outbox run. Probabilities are fractions from 0 to 1.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxParams {
@@ -73,6 +85,12 @@ pub struct OutboxParams {
     pub relay_crash: f64,
     /// Chance the consumer crashes after committing its effect and before acking (the broker redelivers).
     pub consumer_crash: f64,
+    /// Chance the consumer crashes while handling a message, before its last commit.
+    pub consumer_crash_before: f64,
+    /// Where the consumer's inbox row goes (designs 4 and 5).
+    pub inbox: Inbox,
+    /// How often the log-tailing relay flushes its offset, in milliseconds; 0 flushes after every publish.
+    pub offset_flush_ms: u64,
     /// Chance the broker stores a published message twice (delivered twice).
     pub broker_duplicate: f64,
     /// Largest delivery delay per message in milliseconds (the smallest is 1 ms); partitions drift apart.
@@ -137,7 +155,7 @@ macro_rules! int_knob {
     };
 }
 
-static KNOBS: [Knob<OutboxParams>; 18] = [
+static KNOBS: [Knob<OutboxParams>; 21] = [
     Knob {
         key: "mode",
         flag: "mode",
@@ -158,6 +176,20 @@ static KNOBS: [Knob<OutboxParams>; 18] = [
         "Chance the relay dies after the broker stored a row and before it recorded that: it sends the row again.", relay_crash),
     pct_knob!("ccrash", "consumer-crash", "Consumer crash after effect, before ack", 10, Group::Main,
         "Chance the consumer dies after committing the effect and before acking: the broker delivers the message again.", consumer_crash),
+    Knob {
+        key: "inbox",
+        flag: "inbox",
+        label: "Consumer's inbox row (designs 4, 5)",
+        unit: Unit::Count,
+        kind: KnobKind::Choice(Inbox::CHOICES),
+        default: 0,
+        group: Group::Main,
+        help: "In the effect's own transaction, or in a transaction of its own before or after the effect.",
+        get: |p| p.inbox.index() as u64,
+        set: |p, v| p.inbox = Inbox::from_index(v),
+    },
+    pct_knob!("ccrashb", "consumer-crash-before", "Consumer crash before its commit", 0, Group::Main,
+        "Chance the consumer dies while handling a message, before its last commit: whatever it had not committed is gone, and the broker delivers again.", consumer_crash_before),
     int_knob!("cmds", "commands", "Commands (place order)", Unit::Count, 1, 1_000, 1, 12, Group::More,
         "How many place-order commands the service handles.", commands, u32),
     int_knob!("aggs", "aggregates", "Customers (partitions)", Unit::Count, 1, 16, 1, 3, Group::More,
@@ -170,12 +202,14 @@ static KNOBS: [Knob<OutboxParams>; 18] = [
         "Chance the broker stores a published message twice, so it is delivered twice.", broker_duplicate),
     int_knob!("delay", "delay-ms-max", "Delivery delay, max", Unit::Ms, 1, 1_000, 1, 30, Group::More,
         "Each delivery waits 1 ms to this long; partitions drift apart, so global order breaks while per-customer order holds.", delay_ms_max, u64),
-    int_knob!("att", "publish-attempts", "Publish attempts at most (designs 1, 2)", Unit::Count, 1, 10, 1, 3, Group::More,
-        "In the dual-write designs the service tries to publish up to this many times, the first attempt included.", publish_attempts_max, u32),
+    int_knob!("att", "publish-attempts", "Publish attempts, at most (designs 1, 2)", Unit::Count, 1, 10, 1, 3, Group::More,
+        "In the dual-write designs the service makes up to this many publish attempts, the first included; a timeout and a refusal look alike to it.", publish_attempts_max, u32),
     int_knob!("dlv", "deliveries-max", "Deliveries before dead-lettering", Unit::Count, 1, 50, 1, 10, Group::More,
         "The broker delivers one message at most this many times, then parks it in a dead-letter queue.", deliveries_max, u32),
     int_knob!("poll", "poll-ms", "Relay poll period (designs 3, 4)", Unit::Ms, 10, 5_000, 10, 100, Group::More,
         "The polling relay reads the outbox table this often.", poll_ms, u64),
+    int_knob!("oflush", "offset-flush", "Relay offset flush interval (design 5)", Unit::Ms, 0, 10_000, 10, 200, Group::More,
+        "How often the log-tailing relay stores its offset, as Kafka Connect's offset.flush.interval.ms (60 s by default there); a crash re-sends every row since the last flush. 0 flushes after every publish.", offset_flush_ms, u64),
     int_knob!("batch", "batch", "Relay batch, rows at most", Unit::Count, 1, 1_000, 1, 50, Group::More,
         "Rows the relay publishes per read at most.", batch_max, u32),
     int_knob!("gap", "gap-ms", "Time between commands", Unit::Ms, 1, 1_000, 1, 20, Group::More,
@@ -213,6 +247,9 @@ impl Params for OutboxParams {
             ack_lost: 0.0,
             relay_crash: 0.0,
             consumer_crash: 0.0,
+            consumer_crash_before: 0.0,
+            inbox: Inbox::Atomic,
+            offset_flush_ms: 0,
             broker_duplicate: 0.0,
             delay_ms_max: 30,
             publish_attempts_max: 3,

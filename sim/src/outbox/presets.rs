@@ -8,7 +8,7 @@ use super::OutboxCounters;
 use crate::lab::Preset;
 
 /// Every preset, in the order the lab shows them; the first is the landing setup.
-pub static PRESETS: [Preset; 5] = [
+pub static PRESETS: [Preset; 7] = [
     Preset {
         slug: "inbox",
         title: "4 · Outbox, polling relay, inbox",
@@ -44,10 +44,26 @@ pub static PRESETS: [Preset; 5] = [
     Preset {
         slug: "tailing",
         title: "5 · Outbox, log tailing, inbox",
-        lesson: "A relay that tails the database log (as Debezium does) picks a commit up within milliseconds instead of waiting for the next poll: the outbox lag drops, the guarantees stay the same.",
+        lesson: "A relay that tails the database log (as Debezium does) picks a commit up within milliseconds instead of waiting for the next poll, so the outbox lag drops. It never writes to the outbox table: it keeps an offset and flushes it now and then, so a crash sends every row since the last flush again. The inbox absorbs them all.",
         buggy: false,
         key_counter: "duplicate_effects",
         knobs: &[("mode", "5")],
+    },
+    Preset {
+        slug: "mark-first",
+        title: "4 · Outbox, polling relay, inbox – marked first (bug)",
+        lesson: "The consumer commits its inbox row, then the effect, in two transactions. A crash between them leaves the row without the effect; the redelivery finds the row and skips: the order never ships.",
+        buggy: true,
+        key_counter: "effects_lost",
+        knobs: &[("inbox", "mark-first"), ("ccrashb", "20")],
+    },
+    Preset {
+        slug: "apply-first",
+        title: "4 · Outbox, polling relay, inbox – applied first (bug)",
+        lesson: "The consumer commits the effect, then its inbox row, in two transactions. A crash between them leaves the effect without the row; the redelivery finds no row and ships again.",
+        buggy: true,
+        key_counter: "duplicate_effects",
+        knobs: &[("inbox", "apply-first"), ("ccrashb", "20")],
     },
 ];
 
@@ -57,7 +73,9 @@ pub fn shows_its_point(slug: &str, c: &OutboxCounters) -> bool {
         "lost" => c.events_lost > 0,
         "ghost" => c.ghost_events > 0,
         "duplicates" => c.duplicate_effects > 0,
-        "inbox" | "tailing" => c.duplicate_effects == 0 && c.inbox_dedup_hits > 0,
+        "inbox" | "tailing" => c.duplicate_effects == 0 && c.effects_lost == 0 && c.inbox_dedup_hits > 0,
+        "mark-first" => c.effects_lost > 0,
+        "apply-first" => c.duplicate_effects > 0,
         _ => false,
     }
 }

@@ -33,8 +33,10 @@ pub struct Frames {
     partitions: BTreeMap<u32, Vec<Copy>>,
     /// (step, message id).
     inbox: Vec<(usize, u32)>,
-    /// (step, message id, duplicate, ghost).
+    /// (step, message id, duplicate, order not committed at that moment).
     effects: Vec<(usize, u32, bool, bool)>,
+    /// (step, offset) of each flush of the log-tailing relay's offset.
+    offsets: Vec<(usize, u32)>,
     /// The steps of crashes at the service, the relay and the consumer.
     crashes: [Vec<usize>; 3],
     /// The actor of each record and whether it is a crash.
@@ -50,8 +52,11 @@ pub struct PipelineView {
     pub orders: Vec<(u32, u32, bool)>,
     /// Outbox rows committed so far.
     pub outbox_total: usize,
-    /// The newest outbox rows and whether each is marked sent.
-    pub outbox: Vec<(OutboxRow, bool)>,
+    /// The newest outbox rows, whether each is marked sent (polling relay),
+    /// and whether its event is in the broker.
+    pub outbox: Vec<(OutboxRow, bool, bool)>,
+    /// The log-tailing relay's last flushed offset (rows 1..offset are done).
+    pub offset: u32,
     /// Each partition (key = customer) that has held a message: how many wait, and the first few.
     pub partitions: Vec<(u32, usize, Vec<u32>)>,
     /// Inbox rows so far.
@@ -60,7 +65,7 @@ pub struct PipelineView {
     pub inbox: Vec<u32>,
     /// Effects applied so far.
     pub effects_total: usize,
-    /// The newest effects: message id, whether a duplicate, whether a ghost.
+    /// The newest effects: message id, whether a duplicate, whether its order was not committed then.
     pub effects: Vec<(u32, bool, bool)>,
     /// The actor of the current record and whether it crashed there.
     pub current: Option<(Actor, bool)>,
@@ -132,12 +137,14 @@ impl Frames {
                         }
                     }
                 }
-                OutboxRecord::EffectApplied { msg, duplicate, ghost, inbox } => {
+                OutboxRecord::EffectApplied { msg, duplicate, uncommitted, inbox } => {
                     if *inbox {
                         f.inbox.push((step, *msg));
                     }
-                    f.effects.push((step, *msg, *duplicate, *ghost));
+                    f.effects.push((step, *msg, *duplicate, *uncommitted));
                 }
+                OutboxRecord::InboxMarked { msg } => f.inbox.push((step, *msg)),
+                OutboxRecord::OffsetFlushed { offset } => f.offsets.push((step, *offset)),
                 OutboxRecord::CommandReceived { .. }
                 | OutboxRecord::CommitFailed { .. }
                 | OutboxRecord::ServiceCrashed { .. }
@@ -146,9 +153,12 @@ impl Frames {
                 | OutboxRecord::PublishRefused { .. }
                 | OutboxRecord::RelayPolled { .. }
                 | OutboxRecord::RelayCrashed { .. }
+                | OutboxRecord::LogRead { .. }
+                | OutboxRecord::TailerCrashed { .. }
                 | OutboxRecord::Delivered { .. }
                 | OutboxRecord::InboxDuplicateSkipped { .. }
                 | OutboxRecord::ConsumerCrashed { .. }
+                | OutboxRecord::ConsumerCrashedBeforeCommit { .. }
                 | OutboxRecord::HorizonReached => {}
             }
         }
@@ -177,8 +187,9 @@ impl Frames {
             outbox_total,
             outbox: self.outbox[newest(outbox_total)]
                 .iter()
-                .map(|(_, r, sent)| (r.clone(), sent.is_some_and(|s| s <= k)))
+                .map(|(_, r, sent)| (r.clone(), sent.is_some_and(|s| s <= k), in_broker(r.id)))
                 .collect(),
+            offset: self.offsets[..self.offsets.partition_point(|(s, _)| *s <= k)].last().map_or(0, |(_, o)| *o),
             partitions: self
                 .partitions
                 .iter()
@@ -203,28 +214,45 @@ impl Frames {
 
 /// The step a learner should see first, and whether it is a failure: the
 /// first record that breaks the design's promise (an event lost between two
-/// writes, a ghost effect, a duplicate effect), or else the first duplicate
-/// the inbox caught. Steps count from 1 (the step after that record).
+/// writes, an effect for an order that never commits, a duplicate effect, a
+/// client told "failed" for an order that ships, a consumer crash that loses
+/// an effect for good), or else the first duplicate the inbox caught. Steps
+/// count from 1 (the step after that record).
 pub fn decisive_step(run: &OutboxRun) -> Option<(usize, bool)> {
     let records = run.trace.records();
-    let committed: std::collections::BTreeSet<u32> = records
-        .iter()
-        .filter_map(|s| {
-            if let OutboxRecord::OrderCommitted { cmd, .. } | OutboxRecord::OrderAndOutboxCommitted { cmd, .. } =
-                &s.record
-            {
-                Some(*cmd)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let failure = records.iter().position(|s| {
-        if let OutboxRecord::EffectApplied { msg, duplicate, ghost, .. } = &s.record {
-            *duplicate || (*ghost && !committed.contains(msg))
-        } else {
-            matches!(s.record, OutboxRecord::ServiceCrashed { point: CrashPoint::BetweenWrites, .. })
+    let fate = |id: &u32| run.orders.get((*id - 1) as usize).copied().unwrap_or_default();
+    let failure = records.iter().position(|s| match &s.record {
+        OutboxRecord::ServiceCrashed { point, .. } => *point == CrashPoint::BetweenWrites,
+        OutboxRecord::EffectApplied { msg, duplicate, uncommitted, .. } => {
+            *duplicate || (*uncommitted && !fate(msg).accepted)
         }
+        OutboxRecord::Replied { cmd, ok } => !*ok && fate(cmd).effects > 0,
+        OutboxRecord::ConsumerCrashedBeforeCommit { msg } => {
+            let f = fate(msg);
+            f.accepted && f.effects == 0 && !f.pending
+        }
+        OutboxRecord::CommandReceived { .. }
+        | OutboxRecord::OrderCommitted { .. }
+        | OutboxRecord::OrderAndOutboxCommitted { .. }
+        | OutboxRecord::CommitFailed { .. }
+        | OutboxRecord::PublishGaveUp { .. }
+        | OutboxRecord::PublishRefused { .. }
+        | OutboxRecord::PublishAckLost { .. }
+        | OutboxRecord::Published { .. }
+        | OutboxRecord::BrokerDuplicated { .. }
+        | OutboxRecord::RelayPolled { .. }
+        | OutboxRecord::RelayMarked { .. }
+        | OutboxRecord::RelayCrashed { .. }
+        | OutboxRecord::LogRead { .. }
+        | OutboxRecord::OffsetFlushed { .. }
+        | OutboxRecord::TailerCrashed { .. }
+        | OutboxRecord::Delivered { .. }
+        | OutboxRecord::InboxDuplicateSkipped { .. }
+        | OutboxRecord::InboxMarked { .. }
+        | OutboxRecord::ConsumerCrashed { .. }
+        | OutboxRecord::Acked { .. }
+        | OutboxRecord::DeadLettered { .. }
+        | OutboxRecord::HorizonReached => false,
     });
     if let Some(i) = failure {
         return Some((i + 1, true));

@@ -2,7 +2,7 @@
 //! step, the event log's window, and a term with its explanation on hover
 //! or focus.
 
-use idemlab_sim::outbox::{Actor, Mode, PipelineView};
+use idemlab_sim::outbox::{Actor, Inbox, Mode, PipelineView};
 use yew::prelude::*;
 
 /// Props of [`Pipeline`].
@@ -14,6 +14,10 @@ pub struct PipelineProps {
     pub mode: Mode,
     /// The polling relay's period, for its box.
     pub poll_ms: u64,
+    /// The log-tailing relay's offset flush interval, for its box.
+    pub flush_ms: u64,
+    /// Where the consumer's inbox row goes.
+    pub inbox: Inbox,
 }
 
 /// The pipeline: one box per actor, its tables filling as rows are written,
@@ -52,16 +56,21 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
             })
             .collect(),
     );
+    // The polling relay marks a row sent; the log-tailing relay never
+    // writes to the table, so its rows only show whether the broker has them.
+    let tailing = p.mode == Mode::LogTailing;
+    let last_col = if tailing { "in broker" } else { "sent" };
     let outbox_table = if dual {
         html! { <p class="outbox-none">{ "No outbox table: the service publishes itself." }</p> }
     } else {
         table(
             "outbox",
-            &["id", "aggregatetype", "aggregateid", "type", "payload", "sent"],
+            &["id", "aggregatetype", "aggregateid", "type", "payload", last_col],
             v.outbox_total,
             v.outbox
                 .iter()
-                .map(|(r, sent)| {
+                .map(|(r, marked, in_broker)| {
+                    let done = if tailing { *in_broker } else { *marked };
                     (
                         vec![
                             r.id.to_string(),
@@ -69,9 +78,9 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
                             r.aggregateid.to_string(),
                             r.event_type.to_string(),
                             r.payload.clone(),
-                            if *sent { "✓".into() } else { "·".into() },
+                            if done { "✓".into() } else { "·".into() },
                         ],
-                        if *sent { "" } else { "unsent" },
+                        if done { "" } else { "unsent" },
                     )
                 })
                 .collect(),
@@ -81,7 +90,12 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
         Mode::WriteThenPublish | Mode::PublishThenWrite => {
             html! { <p class="outbox-none">{ "No relay in this design." }</p> }
         }
-        Mode::LogTailing => html! { <p>{ "Tails the DB log; commits its offset after each publish." }</p> },
+        Mode::LogTailing => html! {
+            <>
+                <p>{ format!("Tails the DB log and never writes to the outbox table. It keeps an offset, flushed {}.", flush_words(p.flush_ms)) }</p>
+                <p class="outbox-offset" data-offset={v.offset.to_string()}>{ format!("Flushed offset: {} (a crash restarts after row {})", v.offset, v.offset) }</p>
+            </>
+        },
         Mode::OutboxPolling | Mode::OutboxInbox => {
             html! { <p>{ format!("Polls unsent rows every {} ms; marks each after publishing.", p.poll_ms) }</p> }
         }
@@ -116,9 +130,9 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
             .iter()
             .map(|(m, dup, ghost)| {
                 let note = match (dup, ghost) {
-                    (true, true) => "⚠ duplicate, order not committed",
+                    (true, true) => "⚠ duplicate, order not committed yet",
                     (true, false) => "⚠ duplicate",
-                    (false, true) => "⚠ order not committed",
+                    (false, true) => "⚠ order not committed yet",
                     (false, false) => "shipped",
                 };
                 (vec![format!("#{m}"), note.to_string()], if *dup || *ghost { "bad" } else { "" })
@@ -145,11 +159,32 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
             <div class="outbox-row outbox-row-back">
                 { stage(Actor::Broker, broker_title, None, partitions) }
                 { arrow("deliver", "←") }
-                { stage(Actor::Consumer, html! { "Shipping consumer" }, Some(v.crashes[2]), html! { <p>{ "Applies the effect, then acks." }</p> }) }
+                { stage(Actor::Consumer, html! { "Shipping consumer" }, Some(v.crashes[2]), html! { <p>{ consumer_text(p.mode, p.inbox) }</p> }) }
                 { arrow("commit", "←") }
                 { stage(Actor::ConsumerDb, html! { "Consumer DB" }, None, html! { <>{ inbox }{ effects }</> }) }
             </div>
         </figure>
+    }
+}
+
+/// How often the offset is flushed, in words.
+fn flush_words(ms: u64) -> String {
+    if ms == 0 {
+        "after every publish".into()
+    } else {
+        format!("every {ms} ms")
+    }
+}
+
+/// What the consumer does, by design and inbox variant.
+fn consumer_text(m: Mode, inbox: Inbox) -> &'static str {
+    if !m.uses_inbox() {
+        return "Applies the effect, then acks.";
+    }
+    match inbox {
+        Inbox::Atomic => "Inserts the inbox row and applies the effect in one transaction, then acks.",
+        Inbox::MarkFirst => "Commits the inbox row, then the effect (two transactions), then acks.",
+        Inbox::ApplyFirst => "Commits the effect, then the inbox row (two transactions), then acks.",
     }
 }
 

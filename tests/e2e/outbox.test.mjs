@@ -11,6 +11,8 @@ const PRESETS = [
   { slug: 'ghost', mode: '2', key: 'ghost_events', expect: (v) => v > 0 },
   { slug: 'duplicates', mode: '3', key: 'duplicate_effects', expect: (v) => v > 0 },
   { slug: 'tailing', mode: '5', key: 'duplicate_effects', expect: (v) => v === 0 },
+  { slug: 'mark-first', mode: '4', key: 'effects_lost', expect: (v) => v > 0 },
+  { slug: 'apply-first', mode: '4', key: 'duplicate_effects', expect: (v) => v > 0 },
 ];
 
 for (const p of PRESETS) {
@@ -30,7 +32,7 @@ for (const p of PRESETS) {
       assert.ok((await button.innerText()).includes(option), `${await button.innerText()} vs ${option}`);
       // At the last record every committed order is a row.
       assert.equal(Number(await page.locator('[data-table="orders"]').getAttribute('data-rows')), await counter(page, 'accepted'));
-      if (p.mode === '4' || p.mode === '5') {
+      if (p.slug === 'inbox' || p.slug === 'tailing') {
         assert.ok((await counter(page, 'dedup_hits')) > 0);
         assert.equal(await page.locator('[data-table="inbox"]').count(), 1);
       }
@@ -123,5 +125,22 @@ test('hostile outbox links warn and fall back', async () => {
     assert.match(text, /mode="99" is not one of 1, 2, 3, 4, 5/);
     assert.match(text, /cmds=-3 is outside 1..1000/);
     await page.waitForSelector('.outbox-pipeline');
+  });
+});
+
+test('design 5 shows an offset, not a sent column, and the relay never writes the outbox table', async () => {
+  await withPage('?area=outbox&preset=tailing&step=99999', async (page) => {
+    await page.waitForSelector('.outbox-pipeline');
+    const head = await page.locator('[data-table="outbox"] thead').innerText();
+    assert.match(head, /in broker/);
+    assert.doesNotMatch(head, /\bsent\b/);
+    assert.ok(Number(await page.locator('.outbox-offset').getAttribute('data-offset')) > 0);
+    assert.doesNotMatch(await page.locator('.event-log').innerText(), /marks outbox row/);
+    assert.match(await page.locator('[data-counter="lag_mean"]').innerText(), /Outbox lag/);
+    await screenshot(page, 'outbox-tailing-offset');
+  });
+  await withPage('?area=outbox&preset=lost', async (page) => {
+    await page.waitForSelector('.outbox-pipeline');
+    assert.match(await page.locator('[data-counter="lag_mean"]').innerText(), /Publish latency/);
   });
 });

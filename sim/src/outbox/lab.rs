@@ -57,12 +57,12 @@ static SOURCES: [Source; 11] = [
         simplification: Some("The relay polls at a fixed period and stops a batch at the first failure."),
     },
     Source {
-        choice: "The log-tailing relay reads commits from the database's log and never writes to the outbox table: its progress is an offset, kept in memory and flushed every few hundred milliseconds. A crash restarts it at the last flushed offset, so every row published since then is published again.",
+        choice: "The log-tailing relay reads commits from the database's log and never writes to the outbox table: its progress is an offset, kept in memory and flushed at an interval (a knob). A crash restarts it at the last flushed offset, so every row published since then is published again.",
         reference: "Debezium documentation, PostgreSQL connector (offsets stored by Kafka Connect); Kafka Connect worker setting offset.flush.interval.ms (60 s by default)",
-        simplification: Some("The default flush interval is 200 ms, not 60 s, so a short run shows it; a flush happens when due after a publish, or on a timer."),
+        simplification: Some("The default interval is far shorter than Kafka Connect's 60 s, so a short run shows it; a flush happens when due after a publish, or on a timer."),
     },
     Source {
-        choice: "In the dual-write designs the service makes up to 3 publish attempts (the first included, a knob); a timeout and a refusal look alike to it. In design 1 a lost ack on the last attempt tells the client \"failed\" for an order that ships; in design 2 a lost ack followed by an acked retry is a duplicate, and only a service that gives up, or dies before its commit, leaves a ghost.",
+        choice: "In the dual-write designs the service makes a limited number of publish attempts (a knob, the first attempt included); a timeout and a refusal look alike to it. In design 1 a lost ack on the last attempt tells the client \"failed\" for an order that ships; in design 2 a lost ack followed by an acked retry is a duplicate, and only a service that gives up, or dies before its commit, leaves a ghost.",
         reference: "The lab's own model of a publisher that cannot tell a lost ack from a refusal (Kafka's producer documentation: a retry after a lost ack can write the message twice unless the producer is idempotent)",
         simplification: Some("The publisher is not an idempotent producer, so the broker keeps both copies."),
     },

@@ -33,4 +33,6 @@ pub use params::{Inbox, Mode, OutboxParams};
 pub use view::*;
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;

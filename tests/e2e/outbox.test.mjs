@@ -61,6 +61,13 @@ test('Jump to the failure lands on the record where the event is lost', async ()
     await page.waitForFunction((s) => new URL(location.href).searchParams.get('step') === s, to);
     assert.match(await page.locator('.event-log li.current').innerText(), /CRASHES/);
     await page.waitForSelector('[data-actor="service"].crashed');
+    // The current line is in view inside the log's scroll box.
+    const inView = await page.locator('.outbox-log').evaluate((box) => {
+      const line = box.querySelector('li.current').getBoundingClientRect();
+      const b = box.getBoundingClientRect();
+      return line.top >= b.top - 1 && line.bottom <= b.bottom + 1;
+    });
+    assert.ok(inView, 'the current log line is scrolled into view');
     await screenshot(page, 'outbox-jump-to-failure');
   });
 });

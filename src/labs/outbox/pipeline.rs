@@ -246,9 +246,20 @@ pub struct LogWindowProps {
 pub fn LogWindow(p: &LogWindowProps) -> Html {
     let shown = p.first + p.lines.len() - 1;
     let last = p.lines.len();
+    // The current line is the last: keep it in view inside the log's own
+    // scroll box, without scrolling the page.
+    let scroller = use_node_ref();
+    {
+        let scroller = scroller.clone();
+        use_effect_with(shown, move |_| {
+            if let Some(el) = scroller.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
     html! {
         // The scroll box is focusable, so keyboard users can scroll it too.
-        <div class="outbox-log" tabindex="0" role="region" aria-label="Event log, scrollable">
+        <div class="outbox-log" tabindex="0" role="region" aria-label="Event log, scrollable" ref={scroller}>
             <details class="event-log" open=true>
                 <summary>{ format!("Event log ({shown} of {})", p.total) }</summary>
                 if p.first > 1 { <p class="outbox-log-earlier">{ format!("… {} earlier records", p.first - 1) }</p> }
@@ -275,8 +286,8 @@ pub struct TermProps {
 #[component]
 pub fn Term(p: &TermProps) -> Html {
     html! {
-        <span class="term" tabindex="0" data-tip={p.tip.clone()} aria-label={format!("{}: {}", p.word, p.tip)}>
-            { p.word.clone() }
+        <span class="term" tabindex="0" data-tip={p.tip.clone()}>
+            { p.word.clone() }<span class="visually-hidden">{ format!(" ({})", p.tip) }</span>
         </span>
     }
 }

@@ -63,11 +63,16 @@ pub fn OutboxPage(p: &LabProps) -> Html {
         // The frames are built from the same run, so they exist whenever it does.
         (Ok(_), None) => html! {},
     };
+    // The report hashes the whole trace: once per run and link, not per step.
+    let report = {
+        let key = (params.clone(), lab.preset.map(|p| p.slug), lab.query.warnings.clone());
+        use_memo(key, |_| lab.report())
+    };
     let evidence = match &*lab.run {
         Err(e) => html! { <RunError error={e.to_string()} /> },
         Ok(run) => {
             let counters = Counter::from_core(&OutboxLab::counters(run), lab.key_counter());
-            let report = lab.report();
+            let report = (*report).clone();
             let trace_json = {
                 let (run, report) = (lab.run.clone(), report.clone());
                 Callback::from(move |_| match &*run {

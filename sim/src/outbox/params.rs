@@ -172,8 +172,8 @@ static KNOBS: [Knob<OutboxParams>; 21] = [
         "Chance the service dies between its two writes; in the outbox designs there is one transaction, so a crash rolls both rows back.", crash),
     pct_knob!("acklost", "ack-lost", "Publish stored, ack lost", 5, Group::Main,
         "Chance a publish reaches the broker but its acknowledgement does not: the publisher sees a timeout and sends again.", ack_lost),
-    pct_knob!("rcrash", "relay-crash", "Relay crash after publish, before mark", 15, Group::Main,
-        "Chance the relay dies after the broker stored a row and before it recorded that: it sends the row again.", relay_crash),
+    pct_knob!("rcrash", "relay-crash", "Relay crash after publish, before mark or flush", 15, Group::Main,
+        "Chance the relay dies after the broker stored a row and before it recorded that (marked the row, or flushed its offset in design 5): it sends the row again.", relay_crash),
     pct_knob!("ccrash", "consumer-crash", "Consumer crash after effect, before ack", 10, Group::Main,
         "Chance the consumer dies after committing the effect and before acking: the broker delivers the message again.", consumer_crash),
     Knob {

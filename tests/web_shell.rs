@@ -69,6 +69,7 @@ async fn every_knob_control_on_every_lab_page_uses_the_schemas_bounds() {
     controls_follow_the_schema::<idemlab_sim::keys::KeysLab>(&["?area=keys"]).await;
     controls_follow_the_schema::<idemlab_sim::delivery::DeliveryLab>(&["?area=about"]).await;
     controls_follow_the_schema::<idemlab_sim::races::RacesLab>(&["?area=races"]).await;
+    controls_follow_the_schema::<idemlab_sim::outbox::OutboxLab>(&["?area=outbox"]).await;
     controls_follow_the_schema::<idemlab_sim::retries::RetriesLab>(&[
         "?area=retries&mode=fleet",
         "?area=retries&mode=study",

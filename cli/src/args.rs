@@ -65,23 +65,6 @@ impl Args {
             Some(v) => v.parse().map_err(|_| format!("{flag}: cannot read {v:?} as a {}", std::any::type_name::<T>())),
         }
     }
-
-    /// A probability given as a percentage from 0 to 100 (or a fraction with `--x 0.2` style).
-    pub fn get_pct(&self, flag: &str, default_fraction: f64) -> Result<f64, String> {
-        match self.value(flag) {
-            None => Ok(default_fraction),
-            Some(v) => {
-                let n: f64 = v
-                    .trim_end_matches('%')
-                    .parse()
-                    .map_err(|_| format!("{flag}: cannot read {v:?} as a percentage"))?;
-                if !(0.0..=100.0).contains(&n) {
-                    return Err(format!("{flag}: {v} is not between 0 and 100"));
-                }
-                Ok(n / 100.0)
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -105,8 +88,7 @@ mod tests {
     fn unknown_flags_and_bad_values_are_errors() {
         assert!(Args::parse(&words("--nope 1"), &["--seed"], &[]).is_err());
         assert!(Args::parse(&words("--seed"), &["--seed"], &[]).is_err());
-        let a = Args::parse(&words("--seed abc --loss 140"), &["--seed", "--loss"], &[]).unwrap();
+        let a = Args::parse(&words("--seed abc"), &["--seed"], &[]).unwrap();
         assert!(a.get("--seed", 0u64).is_err());
-        assert!(a.get_pct("--loss", 0.0).is_err());
     }
 }

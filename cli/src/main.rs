@@ -10,12 +10,12 @@ mod args;
 #[path = "../../sim/golden/cases.rs"]
 mod golden_cases;
 mod lab;
-mod outbox;
 mod races;
 mod retries;
 
 use idemlab_sim::delivery::DeliveryLab;
 use idemlab_sim::keys::KeysLab;
+use idemlab_sim::outbox::OutboxLab;
 use lab::Output;
 
 type Entry = (&'static str, fn() -> String, fn(&[String]) -> Result<Output, String>);
@@ -26,7 +26,7 @@ const COMMANDS: &[Entry] = &[
     ("delivery", delivery_help, lab::main::<DeliveryLab>),
     ("keys", keys_help, lab::main::<KeysLab>),
     ("retry", retries::help, retries::main),
-    ("outbox", || outbox::HELP.to_string(), |w| outbox::main(w).map(Output::Json)),
+    ("outbox", outbox_help, lab::main::<OutboxLab>),
     ("race", || races::HELP.to_string(), |w| races::main(w).map(Output::Json)),
     (
         "golden",
@@ -46,6 +46,13 @@ fn delivery_help() -> String {
     lab::help::<DeliveryLab>(
         "delivery",
         "Sends messages over a lossy network: without dedup, retries apply some effects twice; without retries\n  (--no-retry), some are lost. A switch reads as --dedup or --dedup on, --no-dedup or --dedup off.",
+    )
+}
+
+fn outbox_help() -> String {
+    lab::help::<OutboxLab>(
+        "outbox",
+        "Runs the Outbox lab: place-order commands through a dual write, or an outbox with a relay and an inbox.",
     )
 }
 

@@ -48,6 +48,7 @@ fn check<L: Lab>(cmd: &str, small: &[(&str, &str)]) {
 fn every_lab_subcommand_reads_its_flags_bounds_and_defaults_from_the_schema() {
     check::<idemlab_sim::keys::KeysLab>("keys", &[("--ops", "5")]);
     check::<idemlab_sim::delivery::DeliveryLab>("delivery", &[("--messages", "5")]);
+    check::<idemlab_sim::outbox::OutboxLab>("outbox", &[("--commands", "5")]);
     check::<idemlab_sim::retries::RetriesLab>(
         "retry",
         &[("--workload", "fleet"), ("--duration", "10"), ("--clients", "10")],

@@ -37,10 +37,11 @@ pub fn cases() -> Vec<GoldenCase> {
 /// The golden runs of this engine: each mode under a mix of faults.
 fn outbox_cases(out: &mut Vec<GoldenCase>) {
     for seed in GOLDEN_SEEDS {
-        for mode in outbox::Mode::ALL {
+        for &mode in outbox::Mode::ALL {
             let p = outbox::OutboxParams {
                 mode,
                 commands: 60,
+                aggregates: 4,
                 crash: 0.1,
                 commit_fail: 0.05,
                 broker_unavailable: 0.05,

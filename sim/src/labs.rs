@@ -28,7 +28,8 @@ pub fn run_area(area: Area, q: &mut Query) -> Result<Report, SimError> {
         Area::Retries => run_link::<crate::retries::RetriesLab>(q),
         Area::Races => run_link::<crate::races::RacesLab>(q),
         Area::About => run_link::<crate::delivery::DeliveryLab>(q),
-        Area::Outbox | Area::Recall => Err(SimError::InvalidParameter {
+        Area::Outbox => run_link::<crate::outbox::OutboxLab>(q),
+        Area::Recall => Err(SimError::InvalidParameter {
             name: "area",
             reason: format!("the {} page has no engine run under the lab contract yet", area.slug()),
         }),
@@ -45,7 +46,8 @@ pub fn csv_of(area: Area, report: &Report) -> String {
         Area::Retries => csv::<crate::retries::RetriesLab>(report),
         Area::Races => csv::<crate::races::RacesLab>(report),
         Area::About => csv::<crate::delivery::DeliveryLab>(report),
-        Area::Outbox | Area::Recall => report.csv_row() + "\n",
+        Area::Outbox => csv::<crate::outbox::OutboxLab>(report),
+        Area::Recall => report.csv_row() + "\n",
     }
 }
 
@@ -75,5 +77,6 @@ pub fn preset_links() -> Vec<String> {
     links::<crate::retries::RetriesLab>(&mut out);
     links::<crate::races::RacesLab>(&mut out);
     links::<crate::delivery::DeliveryLab>(&mut out);
+    links::<crate::outbox::OutboxLab>(&mut out);
     out
 }

@@ -88,5 +88,6 @@ fn every_knob_of_every_lab_has_one_bound_and_one_default_everywhere() {
         idemlab_sim::retries::RetriesLab,
         idemlab_sim::races::RacesLab,
         idemlab_sim::delivery::DeliveryLab,
+        idemlab_sim::outbox::OutboxLab,
     );
 }

@@ -19,7 +19,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
         Area::About => html! { <about::About ..props /> },
         Area::Keys => html! { <keys::Keys ..props /> },
         Area::Retries => html! { <retries::Retries ..props /> },
-        Area::Outbox => html! { <outbox::OutboxLab ..props /> },
+        Area::Outbox => html! { <outbox::OutboxPage ..props /> },
         Area::Races => html! { <races::Races ..props /> },
         Area::Recall => html! { <recall::Recall ..props /> },
     }

@@ -6,6 +6,7 @@
 
 use crate::labs;
 use crate::query::{Area, Query};
+use crate::shell::{PageMode, View};
 use crate::web;
 use yew::prelude::*;
 
@@ -26,6 +27,7 @@ pub fn App() -> Html {
     }
     let area = query.area();
     let embed = query.flag("embed", false);
+    let mode = PageMode { embed, view: View::read(&mut query) };
     let origins: Vec<String> = query
         .get("origins")
         .map(|o| o.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
@@ -95,7 +97,9 @@ pub fn App() -> Html {
         }
     };
 
-    let body = labs::render(area, query.clone(), on_query.clone());
+    let body = html! {
+        <ContextProvider<PageMode> context={mode}>{ labs::render(area, query.clone(), on_query.clone()) }</ContextProvider<PageMode>>
+    };
     if embed {
         return html! { <main class="embed" id="main">{ body }</main> };
     }
@@ -140,10 +144,13 @@ struct EmbedPanelProps {
     query: Query,
 }
 
-/// The "Embed" button: an iframe snippet for the current state.
+/// The "Embed" button: an iframe snippet for the current state, showing
+/// the view the course author picks (the picture alone, the picture and the
+/// evidence, or the whole lab).
 #[component]
 fn EmbedPanel(p: &EmbedPanelProps) -> Html {
     let open = use_state(|| false);
+    let view = use_state(|| View::Full);
     let toggle = {
         let open = open.clone();
         Callback::from(move |_| open.set(!*open))
@@ -151,21 +158,45 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
     let mut q = p.query.clone();
     q.warnings.clear();
     q.set("embed", 1);
+    q.remove("view");
+    if *view != View::Full {
+        q.set("view", view.slug());
+    }
     let src = web::permalink(&q);
+    let height = match *view {
+        View::Picture => 560,
+        View::PictureEvidence => 640,
+        View::Full => 720,
+    };
     let snippet = format!(
-        "<iframe src=\"{}\" title=\"Idempotency Lab\" width=\"100%\" height=\"720\" loading=\"lazy\" style=\"border:0\"></iframe>",
+        "<iframe src=\"{}\" title=\"Idempotency Lab\" width=\"100%\" height=\"{height}\" loading=\"lazy\" style=\"border:0\"></iframe>",
         src.replace('&', "&amp;").replace('"', "&quot;")
     );
     let copy = {
         let snippet = snippet.clone();
         Callback::from(move |_| web::copy_text(&snippet))
     };
+    let pick = {
+        let view = view.clone();
+        Callback::from(move |e: Event| {
+            let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(v) = View::ALL.into_iter().find(|v| v.slug() == sel.value()) {
+                view.set(v);
+            }
+        })
+    };
     html! {
         <section class="embed-panel">
             <button type="button" class="embed-button" aria-expanded={open.to_string()} onclick={toggle}>{ "Embed this screen" }</button>
             if *open {
                 <div class="embed-snippet">
-                    <label for="embed-code">{ "Paste this into a course page. Add " }<code>{ "&lock=seed,step" }</code>{ " to freeze controls, and " }<code>{ "&origins=https://your.site" }</code>{ " to let that page drive the lab by postMessage." }</label>
+                    <label for="embed-view">{ "What the frame shows" }</label>
+                    <select id="embed-view" onchange={pick}>
+                        { for View::ALL.iter().map(|v| html! {
+                            <option value={v.slug()} selected={*v == *view}>{ v.title() }</option>
+                        }) }
+                    </select>
+                    <label for="embed-code">{ "Paste this into a course page. Add " }<code>{ "&lock=seed,step" }</code>{ " to freeze controls, and " }<code>{ "&origins=https://your.site" }</code>{ " to let that page drive the lab by postMessage. The frame posts its height, so the page can size it." }</label>
                     <textarea id="embed-code" readonly=true rows="3" value={snippet} />
                     <button type="button" onclick={copy}>{ "Copy snippet" }</button>
                 </div>

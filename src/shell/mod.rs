@@ -15,7 +15,7 @@ mod presets;
 mod sources;
 
 pub use knobs::KnobPanel;
-pub use layout::LabLayout;
+pub use layout::{LabLayout, PageMode, View};
 pub use presets::PresetBar;
 pub use sources::SourcesPanel;
 

@@ -11,11 +11,13 @@
 
 mod knobs;
 mod layout;
+mod predict;
 mod presets;
 mod sources;
 
 pub use knobs::KnobPanel;
 pub use layout::{LabLayout, PageMode, View};
+pub use predict::Predict;
 pub use presets::PresetBar;
 pub use sources::SourcesPanel;
 

@@ -18,6 +18,7 @@ const PAGES = [
   ['races', '?area=races', '[data-lab="races"]'],
   ['recall', '?area=recall', '[data-lab="recall"]'],
   ['keys embed', '?area=keys&embed=1&view=picture', '[data-lab="keys"] .lab-picture'],
+  ['a lesson', '?area=recall&lesson=race&stop=3', '[data-lab="lessons"] .lesson-screen [data-lab="keys"] svg.timeline'],
 ];
 
 let browser;

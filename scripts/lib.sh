@@ -10,6 +10,8 @@ export PATH="$HOME/.cargo/bin:$ROOT/scripts/tools/node_modules/.bin:$PATH"
 
 TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132"
+# The WebDriver server for Firefox, built from crates.io (prebuilt downloads are not reachable).
+GECKODRIVER_VERSION="0.37.1"
 # wasm-bindgen-cli must match the wasm-bindgen that Cargo.lock pins exactly.
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")"
 
@@ -61,6 +63,20 @@ ensure_chromium() {
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     say "installing Debian's chromium and chromium-driver"
     apt_install chromium chromium-driver
+  fi
+}
+
+# Debian's Firefox ESR and geckodriver: the second browser for the
+# wasm-bindgen-test layer (through geckodriver) and the Firefox smoke test
+# (puppeteer-core over WebDriver BiDi).
+ensure_firefox() {
+  if ! command -v firefox-esr >/dev/null; then
+    say "installing Debian's firefox-esr (about 3 minutes)"
+    apt_install firefox-esr
+  fi
+  if [ "$(geckodriver --version 2>/dev/null | head -n1 | awk '{print $2}')" != "$GECKODRIVER_VERSION" ]; then
+    say "building geckodriver $GECKODRIVER_VERSION from crates.io (about 3 minutes on 2 cores)"
+    cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
   fi
 }
 

@@ -7,7 +7,7 @@
 use crate::host::{self, EmbedChoice};
 use crate::labs;
 use crate::query::{Area, Query};
-use crate::shell::{self, Frame};
+use crate::shell::{self, Frame, PageMode, View};
 use crate::web;
 use yew::prelude::*;
 
@@ -29,6 +29,7 @@ pub fn App() -> Html {
     let area = query.area();
     let embed = query.flag("embed", false);
     let frame = Frame { embed, reveal: query.clone().flag("reveal", false) };
+    let mode = PageMode { embed, view: View::read(&mut query) };
     let origins: Vec<String> = query
         .get("origins")
         .map(|o| o.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
@@ -99,7 +100,11 @@ pub fn App() -> Html {
     };
 
     let body = labs::render(area, query.clone(), on_query.clone());
-    let body = html! { <ContextProvider<Frame> context={frame}>{ body }</ContextProvider<Frame>> };
+    let body = html! {
+        <ContextProvider<Frame> context={frame}>
+            <ContextProvider<PageMode> context={mode}>{ body }</ContextProvider<PageMode>>
+        </ContextProvider<Frame>>
+    };
     if embed {
         return html! { <main class="embed" id="main">{ body }</main> };
     }
@@ -147,16 +152,22 @@ struct EmbedPanelProps {
 
 /// The "Embed this screen" panel: the locks this lab has, by name, the
 /// course page's origins, `reveal=1`, predict-first locked on where the lab
-/// asks for predictions, and an iframe snippet with its height script.
+/// asks for predictions, what the frame shows (`view=`), and an iframe
+/// snippet with its height script.
 #[component]
 fn EmbedPanel(p: &EmbedPanelProps) -> Html {
     let open = use_state(|| false);
     let choice = use_state(EmbedChoice::default);
+    let view = use_state(|| View::Full);
     let toggle = {
         let open = open.clone();
         Callback::from(move |_| open.set(!*open))
     };
-    let q = host::embed_query(&p.query, &choice);
+    let mut q = host::embed_query(&p.query, &choice);
+    q.remove("view");
+    if *view != View::Full {
+        q.set("view", view.slug());
+    }
     let src = web::permalink(&q);
     let lab_origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let frame_id = format!("idemlab-{}", p.area.slug());
@@ -196,11 +207,26 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
             set.emit(t.value());
         })
     };
+    let pick = {
+        let view = view.clone();
+        Callback::from(move |e: Event| {
+            let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(v) = View::ALL.into_iter().find(|v| v.slug() == sel.value()) {
+                view.set(v);
+            }
+        })
+    };
     html! {
         <section class="embed-panel">
             <button type="button" class="embed-button" aria-expanded={open.to_string()} onclick={toggle}>{ "Embed this screen" }</button>
             if *open {
                 <div class="embed-snippet">
+                    <label for="embed-view">{ "What the frame shows (view=)" }</label>
+                    <select id="embed-view" onchange={pick}>
+                        { for View::ALL.iter().map(|v| html! {
+                            <option value={v.slug()} selected={*v == *view}>{ v.title() }</option>
+                        }) }
+                    </select>
                     <fieldset class="embed-locks">
                         <legend>{ "Freeze these controls in the frame (lock=)" }</legend>
                         { checkbox("embed-lock-all".into(), "all".into(), html! { <><code>{ "all" }</code>{ " every control" }</> }, choice.locks.iter().any(|l| l == "all"), toggle_lock.clone()) }

@@ -126,7 +126,7 @@ pub fn LineChart(p: &LineChartProps) -> Html {
     let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
     let sy = |y: f64| H - B - (y / y_max).clamp(0.0, 1.0) * (H - T - B);
     html! {
-        <figure class="chart">
+        <figure class="chart" tabindex="0">
             <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={p.title.clone()}>
                 { band(p.band, x_max) }
                 { axes(x_max, y_max, &p.x_label, &p.y_label) }
@@ -197,7 +197,7 @@ pub fn BarChart(p: &BarChartProps) -> Html {
     let bw = (W - L - R) / n;
     let sy = |y: f64| (y / y_max).clamp(0.0, 1.0) * (H - T - B);
     html! {
-        <figure class="chart">
+        <figure class="chart" tabindex="0">
             <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={p.title.clone()}>
                 { band(p.band, if p.x_max > 0.0 { p.x_max } else { n }) }
                 { axes(if p.x_max > 0.0 { p.x_max } else { n }, y_max, &p.x_label, &p.y_label) }

@@ -1,7 +1,9 @@
-//! Step controls shared by every lab: step back and forward, play and pause,
-//! speed, a scrubber and reset, with keyboard shortcuts (→ or j for the next step, ← or k for the previous one,
-//! space to play or pause, r to reset). The step itself lives in the lab's
-//! permalink; this component only asks for a new one.
+//! Step controls shared by every lab: back to the start, previous step, play
+//! and pause, next step, last step, speed and a scrubber, each button named
+//! in words, with keyboard shortcuts (j or → for the next step, k or ← for
+//! the previous one, space to play or pause, r to go back to the start, ?
+//! to show the shortcuts). The step itself lives in the lab's permalink;
+//! this component only asks for a new one.
 
 use crate::web;
 use gloo_timers::callback::Interval;
@@ -40,6 +42,7 @@ const SPEEDS_MS: [u32; 4] = [1200, 700, 350, 120];
 pub fn StepControls(p: &StepControlsProps) -> Html {
     let playing = use_state(|| false);
     let speed = use_state(|| 1usize);
+    let help = use_state(|| false);
     let (step, steps) = (p.step.min(p.steps), p.steps);
 
     // While playing, a timer asks for the next step; it stops at the end.
@@ -64,8 +67,9 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
     // Keyboard shortcuts, unless the learner is typing in a field.
     {
         let (playing, on_step, keyboard) = (playing.clone(), p.on_step.clone(), p.keyboard && !p.disabled);
-        use_effect_with((step, steps, keyboard, *playing), move |(step, steps, keyboard, is_playing)| {
-            let (step, steps, is_playing) = (*step, *steps, *is_playing);
+        let help = help.clone();
+        use_effect_with((step, steps, keyboard, *playing, *help), move |(step, steps, keyboard, is_playing, shown)| {
+            let (step, steps, is_playing, shown) = (*step, *steps, *is_playing, *shown);
             let guard = (*keyboard).then(|| web_sys::window().and_then(|w| w.document())).flatten().map(|doc| {
                 web::listen(&doc, "keydown", move |e: web_sys::Event| {
                     let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
@@ -80,6 +84,8 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
                             playing.set(false);
                             on_step.emit(0);
                         }
+                        "?" => help.set(!shown),
+                        "Escape" if shown => help.set(false),
                         _ => return,
                     }
                     e.prevent_default();
@@ -128,17 +134,32 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
             }
         })
     };
+    let toggle_help = {
+        let help = help.clone();
+        Callback::from(move |_| help.set(!*help))
+    };
+    let at_end = step >= steps;
     html! {
         <fieldset class="step-controls" disabled={p.disabled} aria-label="Step controls">
-            <button type="button" class="reset" onclick={reset} aria-label="Reset to the start (r)" title="Reset (r)">{ "⟲" }</button>
-            <button type="button" class="back" onclick={emit(step.saturating_sub(1))} disabled={step == 0}
-                aria-label="Previous step (← or k)" title="Previous step (← or k)">{ "◀" }</button>
-            <button type="button" class="play" onclick={toggle} aria-pressed={(*playing).to_string()}
-                aria-label={if *playing { "Pause (space)" } else { "Play (space)" }} title="Play or pause (space)">
-                { if *playing { "❚❚" } else { "▶" } }
+            <button type="button" class="reset" onclick={reset} disabled={step == 0} title="Back to the start (r)">
+                <span aria-hidden="true">{ "⇤ " }</span>{ "Start" }
             </button>
-            <button type="button" class="forward" onclick={emit((step + 1).min(steps))} disabled={step >= steps}
-                aria-label="Next step (→ or j)" title="Next step (→ or j)">{ "▶|" }</button>
+            <button type="button" class="back" onclick={emit(step.saturating_sub(1))} disabled={step == 0}
+                title="Previous step (k or ←)">
+                <span aria-hidden="true">{ "◀ " }</span>{ "Previous" }
+            </button>
+            <button type="button" class="play primary" onclick={toggle} aria-pressed={(*playing).to_string()}
+                title="Play or pause (space)">
+                if *playing { <span aria-hidden="true">{ "❚❚ " }</span>{ "Pause" } }
+                else { <span aria-hidden="true">{ "▶ " }</span>{ if at_end && steps > 0 { "Replay" } else { "Play" } } }
+            </button>
+            <button type="button" class="forward" onclick={emit((step + 1).min(steps))} disabled={at_end}
+                title="Next step (j or →)">
+                { "Next step" }<span aria-hidden="true">{ " ▶" }</span>
+            </button>
+            <button type="button" class="last" onclick={emit(steps)} disabled={at_end} title="Last step">
+                { "Last step" }<span aria-hidden="true">{ " ⇥" }</span>
+            </button>
             if let Some((to, words)) = &p.jump {
                 <button type="button" class="jump" onclick={emit((*to).min(steps))} data-jump={to.to_string()}>{ words.clone() }</button>
             }
@@ -153,6 +174,17 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
                 <input type="range" min="0" max={(SPEEDS_MS.len() - 1).to_string()} value={speed.to_string()}
                     oninput={on_speed} aria-label="Playback speed" />
             </label>
+            <button type="button" class="shortcuts-button" onclick={toggle_help} aria-expanded={(*help).to_string()}
+                aria-controls="step-shortcuts" title="Keyboard shortcuts (?)">{ "?" }<span class="visually-hidden">{ " Keyboard shortcuts" }</span></button>
+            if *help {
+                <dl class="shortcuts" id="step-shortcuts" aria-label="Keyboard shortcuts">
+                    <div><dt><kbd>{ "j" }</kbd>{ " or " }<kbd>{ "→" }</kbd></dt><dd>{ "next step" }</dd></div>
+                    <div><dt><kbd>{ "k" }</kbd>{ " or " }<kbd>{ "←" }</kbd></dt><dd>{ "previous step" }</dd></div>
+                    <div><dt><kbd>{ "space" }</kbd></dt><dd>{ "play or pause" }</dd></div>
+                    <div><dt><kbd>{ "r" }</kbd></dt><dd>{ "back to the start" }</dd></div>
+                    <div><dt><kbd>{ "?" }</kbd></dt><dd>{ "show or hide these shortcuts" }</dd></div>
+                </dl>
+            }
         </fieldset>
     }
 }

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 pub mod about;
 pub mod keys;
+pub mod lessons;
 pub mod outbox;
 pub mod races;
 pub mod races_editor;
@@ -21,6 +22,8 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
         Area::Retries => html! { <retries::Retries ..props /> },
         Area::Outbox => html! { <outbox::OutboxPage ..props /> },
         Area::Races => html! { <races::Races ..props /> },
+        // A guided lesson is a route under Recall: `?area=recall&lesson=<id>`.
+        Area::Recall if props.query.get("lesson").is_some() => html! { <lessons::LessonPage ..props /> },
         Area::Recall => html! { <recall::Recall ..props /> },
     }
 }

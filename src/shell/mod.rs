@@ -12,13 +12,15 @@
 mod knobs;
 mod layout;
 mod locks;
+mod predict;
 mod presets;
 mod reveal;
 mod sources;
 
 pub use knobs::KnobPanel;
-pub use layout::LabLayout;
+pub use layout::{LabLayout, PageMode, View};
 pub use locks::{area_locks, has_predict_first, lock_names_markdown};
+pub use predict::Predict;
 pub use presets::PresetBar;
 pub use reveal::{Frame, Gate};
 pub use sources::SourcesPanel;

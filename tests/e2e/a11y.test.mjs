@@ -28,6 +28,21 @@ for (const area of AREAS) {
   });
 }
 
+test('axe finds no serious or critical violation on a guided lesson, answered and revealed', async () => {
+  await withPage('?area=recall&lesson=four-outcomes&stop=2', async (page) => {
+    await page.waitForSelector('.lesson-screen [data-lab="keys"]');
+    await page.locator('.predict-choice[data-choice="0"]').click();
+    await page.waitForSelector('.predict-reveal');
+    await page.evaluate(AXE);
+    const result = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    });
+    const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad, [], JSON.stringify(bad, null, 1));
+  });
+});
+
 test('the page is served and runs under a CSP without unsafe-inline or eval', async () => {
   assert.doesNotMatch(CSP, /'unsafe-inline'|'unsafe-eval'/);
   assert.match(CSP, /script-src 'self' 'wasm-unsafe-eval'/);

@@ -235,7 +235,7 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
                             html! { <><code>{ *name }</code>{ format!(" {what}") }</> },
                             choice.locks.iter().any(|l| l == name), toggle_lock.clone())) }
                         if locks.is_none() {
-                            <p class="hint">{ "This page is not under the lab contract yet: only lock=all applies." }</p>
+                            <p class="hint">{ "This page has no lab controls of its own: only lock=all applies." }</p>
                         }
                     </fieldset>
                     <label for="embed-origins">{ "Origins of your course page, allowed to drive the lab by postMessage (origins=)" }</label>

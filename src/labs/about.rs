@@ -67,7 +67,7 @@ pub fn About(p: &LabProps) -> Html {
     html! {
         <LabLayout slug="about" title="Effectively-once, built from at-least-once" warnings={lab.query.warnings.clone()}
             intro={intro} presets={presets} picture={picture} controls={controls} evidence={evidence}
-            sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} />
+            sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} gate={lab.gate(None, None)} />
     }
 }
 

@@ -82,8 +82,11 @@ pub fn Keys(p: &LabProps) -> Html {
         })
     });
 
-    // In an embed the batch's counters wait until the step-through reaches its last step.
-    let gate = lab.gate(step_run.as_ref().as_ref().ok().map(|(_, d)| d.lines.len()), None);
+    // In an embed the batch's counters wait until the step-through reaches its decisive step (or its last).
+    let gate = lab.gate(
+        step_run.as_ref().as_ref().ok().map(|(_, d)| d.lines.len()),
+        step_run.as_ref().as_ref().ok().and_then(|(_, d)| d.decisive),
+    );
     let hrefs: Vec<String> = KeysLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets_bar = html! {
         <PresetBar prefix="keys" presets={KeysLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}

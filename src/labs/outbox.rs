@@ -30,6 +30,11 @@ pub fn OutboxPage(p: &LabProps) -> Html {
         })
     };
 
+    // In an embed the counters wait until the learner reaches the decisive record.
+    let gate = lab.gate(
+        frames.as_ref().as_ref().map(|(f, _)| f.steps()),
+        frames.as_ref().as_ref().and_then(|(_, d)| d.map(|(at, _)| at)),
+    );
     let hrefs: Vec<String> = OutboxLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets_bar = html! {
         <PresetBar prefix="outbox" presets={OutboxLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
@@ -107,7 +112,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     let sources = html! { <SourcesPanel sources={OutboxLab::sources()} /> };
     html! {
         <LabLayout slug="outbox" title="Outbox: a database write and a publish, made to agree" warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} />
+            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={gate} />
     }
 }
 

@@ -198,9 +198,11 @@ pub fn Races(p: &LabProps) -> Html {
     };
     let picture = html! { <>{ header }if mode != Mode::Scheduler { { controls } }{ body }</> };
     let evidence = evidence_of(&lab, r, &run, mode);
+    // In an embed the counters wait until the learner reaches the second charge (or the end).
+    let gate = lab.gate(Some(last), r.decisive_step());
     html! {
         <LabLayout slug="races" title="Races: SELECT-then-INSERT beside the atomic fix" warnings={warnings}
-            presets={presets} picture={picture} evidence={evidence} extra={(*explorer).clone()} intro={intro} sources={sources} />
+            presets={presets} picture={picture} evidence={evidence} extra={(*explorer).clone()} intro={intro} sources={sources} gate={gate} />
     }
 }
 

@@ -174,7 +174,7 @@ pub fn Retries(p: &LabProps) -> Html {
     let sources = html! { <SourcesPanel sources={RetriesLab::sources()} /> };
     html! {
         <LabLayout slug="retries" title="Retries: backoff, jitter, Retry-After and budgets" warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} />
+            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={lab.gate(None, None)} />
     }
 }
 

@@ -8,12 +8,16 @@ use idemlab_sim::keys::KeysLab;
 use idemlab_sim::knob::Params;
 use idemlab_sim::lab::Lab;
 
-/// Every lock name of `area`'s lab with what it freezes, or `None` for a
-/// page not yet under the lab contract (only `lock=all` applies there).
+/// Every lock name of `area`'s lab with what it freezes, or `None` for the
+/// Recall page, which has no lab (only `lock=all` applies there).
 pub fn area_locks(area: Area) -> Option<Vec<(&'static str, String)>> {
     match area {
         Area::Keys => Some(lock_rows::<KeysLab>()),
-        Area::About | Area::Retries | Area::Outbox | Area::Races | Area::Recall => None,
+        Area::About => Some(lock_rows::<idemlab_sim::delivery::DeliveryLab>()),
+        Area::Retries => Some(lock_rows::<idemlab_sim::retries::RetriesLab>()),
+        Area::Outbox => Some(lock_rows::<idemlab_sim::outbox::OutboxLab>()),
+        Area::Races => Some(lock_rows::<idemlab_sim::races::RacesLab>()),
+        Area::Recall => None,
     }
 }
 

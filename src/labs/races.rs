@@ -17,6 +17,7 @@ use idemlab_sim::races::{self, run_schedule, scenario, why, Mode, RaceRun, Races
 use modes::{scheduler, side};
 use run_panel::RunPanel;
 use std::rc::Rc;
+use crate::labs::races_editor::HandlerEditor;
 use yew::prelude::*;
 
 /// What a `said=` value records: the step a prediction was made at and the choice.
@@ -198,11 +199,31 @@ pub fn Races(p: &LabProps) -> Html {
     };
     let picture = html! { <>{ header }if mode != Mode::Scheduler { { controls } }{ body }</> };
     let evidence = evidence_of(&lab, r, &run, mode);
+    // The learner's own handler: its text and lane count live in the link, so
+    // a link shares a handler and what the explorer found in it.
+    let editor = {
+        let text = lab.query.get("handler").map_or_else(|| s.sql.to_string(), str::to_string);
+        let lanes = lab.query.get("lanes").and_then(|v| v.parse::<u8>().ok()).filter(|n| (2..=3).contains(n)).unwrap_or(2);
+        let d = lab.dispatch.clone();
+        let on_change = Callback::from(move |(text, lanes): (String, u8)| {
+            d.emit(LabAction::Then(vec![
+                LabAction::Extra { key: "handler", value: text },
+                LabAction::Extra { key: "lanes", value: lanes.to_string() },
+            ]))
+        });
+        html! {
+            <section class="races-own">
+                <p class="hint">{ "Start from this scenario's text and edit it: the explorer checks every interleaving of 2 or 3 requests running your text, and the link keeps it. idemlab race check FILE --pg CONNINFO runs the same text against a real PostgreSQL 15." }</p>
+                <HandlerEditor initial={AttrValue::from(text)} lanes={lanes} on_change={Some(on_change)} />
+            </section>
+        }
+    };
+    let extra = html! { <>{ (*explorer).clone() }{ editor }</> };
     // In an embed the counters wait until the learner reaches the second charge (or the end).
     let gate = lab.gate(Some(last), r.decisive_step());
     html! {
         <LabLayout slug="races" title="Races: SELECT-then-INSERT beside the atomic fix" warnings={warnings}
-            presets={presets} picture={picture} evidence={evidence} extra={(*explorer).clone()} intro={intro} sources={sources} gate={gate} />
+            presets={presets} picture={picture} evidence={evidence} extra={extra} intro={intro} sources={sources} gate={gate} />
     }
 }
 

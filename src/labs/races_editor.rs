@@ -87,6 +87,8 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
             }
         })
     };
+    // Step-through buttons only where the page can open a schedule.
+    let can_open = p.on_open.is_some();
     let error_line = explored.result.as_ref().err().map(|e| e.line).unwrap_or(0);
     let line_count = text.lines().count().max(1);
     let body = match &explored.result {
@@ -100,15 +102,19 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                     <strong>{ summary(x) }</strong>
                     { format!(" · explored in {:.0} ms, in this browser", explored.ms) }
                 </p>
-                if let Some(ce) = x.first_counterexample.clone() {
+                if let (Some(ce), true) = (x.first_counterexample.clone(), can_open) {
                     <button id="handler-open-counterexample" onclick={open(ce)}>{ "Step through the first counterexample" }</button>
                 }
                 <ul class="handler-classes">
                     { for x.classes.iter().map(|c| html! {
                         <li class={classes!(c.outcome.double_charge().then_some("bad"))}>
                             <span>{ format!("{} × {}", c.count, c.label) }</span>
-                            { " " }
-                            <button class="linklike" onclick={open(c.example.clone())}>{ "step through" }</button>
+                            if can_open {
+                                { " " }
+                                <button class="linklike" onclick={open(c.example.clone())}>{ "step through" }</button>
+                            } else {
+                                <code class="handler-example">{ format!(" e.g. schedule {}", c.example.iter().map(u8::to_string).collect::<Vec<_>>().join(",")) }</code>
+                            }
                         </li>
                     }) }
                 </ul>

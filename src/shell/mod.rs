@@ -119,6 +119,9 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
             }
             lab::write_link(&mut next, Some(pr), &p);
             L::write_extra(&mut next, &p);
+            for key in L::PRESET_CLEARS {
+                next.remove(key);
+            }
         }
         LabAction::NewSeed(seed) => {
             let k = L::Params::knob("seed")?;
@@ -426,6 +429,18 @@ mod tests {
             ctx("area=keys&embed=1").gate(Some(9), None).outcome,
             Some(serde_json::json!({ "preset": "custom" }))
         );
+    }
+
+    #[test]
+    fn a_learners_handler_stays_with_its_scenario_and_goes_when_another_is_picked() {
+        use idemlab_sim::races::RacesLab;
+        let q = keys_link("area=races&scenario=select-then-insert&handler=BEGIN%3B&lanes=3");
+        let edit = LabAction::Extra { key: "handler", value: "SELECT 1;".into() };
+        let next = apply::<RacesLab>(&q, &edit).unwrap();
+        assert_eq!(next.get("handler"), Some("SELECT 1;"));
+        let other = RacesLab::presets().iter().find(|p| p.slug != "select-then-insert").unwrap();
+        let next = apply::<RacesLab>(&q, &LabAction::Preset(other.slug)).unwrap();
+        assert_eq!((next.get("handler"), next.get("lanes")), (None, None));
     }
 
     #[test]

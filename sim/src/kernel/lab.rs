@@ -121,6 +121,9 @@ pub trait Lab {
     type Run;
     /// Permalink keys the lab reads besides its knobs (a schedule, a tab).
     const EXTRA_KEYS: &'static [&'static str] = &[];
+    /// Extra keys that belong to one preset's setup and go when another
+    /// preset is picked (a learner's handler belongs to its scenario).
+    const PRESET_CLEARS: &'static [&'static str] = &[];
 
     /// Every preset, the first being the default setup.
     fn presets() -> &'static [Preset];

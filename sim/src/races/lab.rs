@@ -68,7 +68,8 @@ impl Lab for RacesLab {
     const SLUG: &'static str = "races";
     type Params = RacesParams;
     type Run = RacesRun;
-    const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict"];
+    const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict", "handler", "lanes"];
+    const PRESET_CLEARS: &'static [&'static str] = &["handler", "lanes"];
 
     fn presets() -> &'static [Preset] {
         &super::presets::PRESETS

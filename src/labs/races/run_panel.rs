@@ -27,7 +27,9 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
     let step = p.step.min(run.frames.len());
     let frame: Option<&Frame> = step.checked_sub(1).and_then(|i| run.frames.get(i));
     let lanes: Vec<AttrValue> = p.scenario.programs.iter().map(|pr| AttrValue::from(pr.name)).collect();
-    let items = timeline_items(run, step);
+    // The whole run, so the lanes never open empty: the Timeline draws what lies
+    // ahead of the cursor faintly.
+    let items = timeline_items(run, run.frames.len());
     let lines: Vec<AttrValue> = run
         .frames
         .iter()

@@ -78,7 +78,7 @@ test('a whole lesson embeds: no site chrome, and its stops move inside the frame
   }, { viewport: { width: 640, height: 560 } });
 });
 
-test('every proof link on Recall opens its lab with no link warning (no preset it names is unknown)', async () => {
+test('every proof link on Recall opens its lab with no link warning and shows what its prompt claims', async () => {
   const hrefs = await (async () => {
     let out;
     await withPage('?area=recall', async (page) => {
@@ -88,11 +88,35 @@ test('every proof link on Recall opens its lab with no link warning (no preset i
     return out;
   })();
   assert.equal(hrefs.length, 6);
+  // What each prompt claims its proof shows, read off the screen's counters.
+  const value = async (page, id) => {
+    const text = await page.locator(`[data-counter="${id}"] dd`).innerText();
+    return Number(text.replace(/[^0-9.]/g, ''));
+  };
+  const claims = {
+    about: async (page) => assert.ok(await value(page, 'duplicate_effects') > 0, 'retries after lost acks apply effects twice'),
+    keys: async (page, href) => {
+      if (href.includes('reused-key')) {
+        assert.ok(await value(page, 'silent_losses') > 0, 'a reused key loses operations silently');
+      } else {
+        assert.equal(await value(page, 'charges'), await value(page, 'intended'), 'charges equal intended operations');
+        assert.equal(await value(page, 'double_charges'), 0);
+      }
+    },
+    retries: async (page) => {
+      assert.ok(await value(page, 'peak_after_outage') > 1, 'the synchronised wave exceeds capacity after the outage');
+      assert.ok(await page.locator('[data-counter="peak_after_outage"].key').count() === 1, 'the peak is the starred counter');
+    },
+    outbox: async (page) => assert.ok(await value(page, 'events_lost') > 0, 'write-then-publish loses events'),
+    races: async (page) => assert.match(await page.locator('[data-counter="double_charge_schedules"] dd').innerText(), /68 of 70/),
+  };
   for (const href of hrefs) {
     const area = new URLSearchParams(href.slice(1)).get('area');
     await withPage(href, async (page) => {
       await page.waitForSelector(`[data-lab="${area}"]`);
       assert.equal(await page.locator('.link-warning').count(), 0, `${href} shows a link warning`);
+      await page.waitForSelector('[data-counter]');
+      await claims[area](page, href);
     });
   }
 });

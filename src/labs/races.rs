@@ -9,6 +9,7 @@ mod modes;
 mod run_panel;
 
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
+use crate::labs::races_editor::HandlerEditor;
 use crate::shell::{use_lab, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
 use crate::web;
 use explorer::{nav, Explorer};
@@ -17,7 +18,6 @@ use idemlab_sim::races::{self, run_schedule, scenario, why, Mode, RaceRun, Races
 use modes::{scheduler, side};
 use run_panel::RunPanel;
 use std::rc::Rc;
-use crate::labs::races_editor::HandlerEditor;
 use yew::prelude::*;
 
 /// What a `said=` value records: the step a prediction was made at and the choice.
@@ -203,7 +203,8 @@ pub fn Races(p: &LabProps) -> Html {
     // a link shares a handler and what the explorer found in it.
     let editor = {
         let text = lab.query.get("handler").map_or_else(|| s.sql.to_string(), str::to_string);
-        let lanes = lab.query.get("lanes").and_then(|v| v.parse::<u8>().ok()).filter(|n| (2..=3).contains(n)).unwrap_or(2);
+        let lanes =
+            lab.query.get("lanes").and_then(|v| v.parse::<u8>().ok()).filter(|n| (2..=3).contains(n)).unwrap_or(2);
         let d = lab.dispatch.clone();
         let on_change = Callback::from(move |(text, lanes): (String, u8)| {
             d.emit(LabAction::Then(vec![

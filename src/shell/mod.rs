@@ -443,6 +443,41 @@ mod tests {
         assert_eq!((next.get("handler"), next.get("lanes")), (None, None));
     }
 
+    /// `lock=all` and `lock=preset,step,seed` freeze every action of lab `L`.
+    fn locks_hold_in<L: Lab>() {
+        let all = Query::parse(&format!("area={}&lock=all&embed=1", L::SLUG));
+        let some = Query::parse(&format!("area={}&lock=preset,step,seed&embed=1", L::SLUG));
+        for pr in L::presets() {
+            assert!(
+                apply::<L>(&all, &LabAction::Preset(pr.slug)).is_none(),
+                "{} lock=all: preset {}",
+                L::SLUG,
+                pr.slug
+            );
+            assert!(apply::<L>(&some, &LabAction::Preset(pr.slug)).is_none(), "{} lock=preset: {}", L::SLUG, pr.slug);
+        }
+        for q in [&all, &some] {
+            assert!(apply::<L>(q, &LabAction::Step(2)).is_none(), "{}: step moved", L::SLUG);
+            assert!(apply::<L>(q, &LabAction::NewSeed(5)).is_none(), "{}: seed moved", L::SLUG);
+        }
+        for k in L::Params::knobs() {
+            let (min, max) = k.kind.bounds();
+            let action = LabAction::SetKnob { key: k.key, value: if k.default == min { max } else { min } };
+            assert!(apply::<L>(&all, &action).is_none(), "{} lock=all: knob {} moved", L::SLUG, k.key);
+            let one = Query::parse(&format!("area={}&lock={}", L::SLUG, k.key));
+            assert!(apply::<L>(&one, &action).is_none(), "{} lock={}: it moved", L::SLUG, k.key);
+        }
+    }
+
+    #[test]
+    fn every_lock_holds_for_every_action_in_every_lab() {
+        locks_hold_in::<KeysLab>();
+        locks_hold_in::<idemlab_sim::outbox::OutboxLab>();
+        locks_hold_in::<idemlab_sim::retries::RetriesLab>();
+        locks_hold_in::<idemlab_sim::races::RacesLab>();
+        locks_hold_in::<idemlab_sim::delivery::DeliveryLab>();
+    }
+
     #[test]
     fn lock_names_cover_every_knob_the_preset_and_the_step() {
         let names = lock_names::<KeysLab>();

@@ -1,0 +1,49 @@
+// One lab shape: every lab behaves the same after a change of setup. A knob
+// change starts a new run at step 0 and drops the preset (the setup is now
+// custom); picking a preset starts at step 0 too; a step moves only the step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withPage, setRange, openMore } from './harness.mjs';
+
+const param = (page, k) => new URL(page.url()).searchParams.get(k);
+
+for (const area of ['about', 'keys', 'retries', 'outbox']) {
+  test(`${area}: a knob change restarts at step 0 and makes the setup custom`, async () => {
+    await withPage(`?area=${area}`, async (page) => {
+      await page.waitForSelector(`[data-lab="${area}"] a.preset`);
+      // Pick the second preset: a preset link starts at step 0.
+      const second = page.locator('a.preset').nth(1);
+      const slug = await second.getAttribute('data-preset');
+      await second.click();
+      await page.waitForFunction((s) => new URL(location.href).searchParams.get('preset') === s, slug);
+      assert.equal(param(page, 'step'), '0');
+      // Move the step where the lab has a step-through.
+      const next = page.locator('.step-controls button.forward');
+      if (await next.count()) {
+        await next.click();
+        await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '1');
+        assert.equal(param(page, 'preset'), slug, 'a step keeps the preset');
+      }
+      // A knob change: the first slider of the panel, to its other end.
+      await openMore(page);
+      const slider = page.locator('.controls input[type=range]').first();
+      const id = await slider.getAttribute('id');
+      const [min, max, now] = await slider.evaluate((el) => [el.min, el.max, el.value]);
+      await setRange(page, `#${id}`, now === max ? min : max);
+      await page.waitForFunction(() => !new URL(location.href).searchParams.has('preset'));
+      assert.equal(param(page, 'step'), '0', `${area}: the knob change did not restart at step 0`);
+    });
+  });
+}
+
+test('races: picking a scenario starts at step 0, a step moves only the step', async () => {
+  await withPage('?area=races&scenario=select-then-insert&step=4&predict=0', async (page) => {
+    await page.waitForSelector('[data-lab="races"] a.preset');
+    await page.locator('a.preset[data-preset="on-conflict"]').click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('preset') === 'on-conflict');
+    assert.equal(param(page, 'step'), '0');
+    await page.locator('.step-controls button.forward').click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '1');
+    assert.equal(param(page, 'preset'), 'on-conflict');
+  });
+});

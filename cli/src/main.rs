@@ -27,7 +27,7 @@ const COMMANDS: &[Entry] = &[
     ("keys", keys_help, lab::main::<KeysLab>),
     ("retry", retries::help, retries::main),
     ("outbox", outbox_help, lab::main::<OutboxLab>),
-    ("race", || races::HELP.to_string(), |w| races::main(w).map(Output::Json)),
+    ("race", || races::HELP.to_string(), races::main),
     (
         "golden",
         || "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.".to_string(),

@@ -74,3 +74,27 @@ fn race_check_refuses_a_bad_handler_naming_the_line_and_the_construct() {
     assert!(err.contains("/nonexistent/handler.sql"), "{err}");
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn race_run_prints_the_envelope_its_permalink_reproduces_and_csv_on_request() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_idemlab")).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["race", "run", "select-then-insert", "--schedule", "1,2,1,2,1,2"])).unwrap();
+    assert_eq!(v["lab"], "races");
+    assert!(v["trace_hash"].is_string());
+    let link = v["permalink"].as_str().unwrap().to_string();
+    let again: serde_json::Value = serde_json::from_str(&run(&["url", &link])).unwrap();
+    assert_eq!(again["trace_hash"], v["trace_hash"], "the envelope's permalink reproduces the run");
+    assert_eq!(v["counters"]["charges"], 2);
+    let csv = run(&["race", "run", "select-then-insert", "--schedule", "1,2,1,2,1,2", "--csv"]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("lab,preset,scenario,charges_count"));
+    assert_eq!(lines.count(), 1, "one tidy row per run");
+    let classes = run(&["race", "explore", "on-conflict", "--csv"]);
+    assert!(classes.starts_with("scenario,class,schedules_count,double_charge,example_schedule\n"));
+    assert!(classes.lines().skip(1).all(|l| l.split(',').nth(3) == Some("0")), "the fix never double charges");
+}

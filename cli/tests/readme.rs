@@ -28,7 +28,8 @@ fn readme_commands(readme: &str) -> Vec<Vec<String>> {
         } else {
             continue;
         };
-        out.push(args.split_whitespace().map(str::to_string).collect());
+        // Quotes are the shell's: a quoted permalink is one argument without them.
+        out.push(args.split_whitespace().map(|a| a.trim_matches('\'').to_string()).collect());
     }
     out
 }

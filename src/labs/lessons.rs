@@ -275,12 +275,8 @@ fn stop_link(q: &Query, id: &str, stop: usize) -> Query {
     next.set("area", "recall");
     next.set("lesson", id);
     next.set("stop", stop);
-    for key in ["embed", "origins"] {
-        if let Some(v) = q.get(key) {
-            next.set(key, v);
-        }
-    }
-    next
+    // Inside an embed the lesson keeps the author's frame: embed, origins, locks, reveal.
+    crate::host::keep_frame(q, next)
 }
 
 /// Props of [`StopLab`].
@@ -385,9 +381,9 @@ pub fn LessonPage(p: &LabProps) -> Html {
                 if k < n {
                     <a class="lesson-next" href={stop_link(&q, l.id, k + 1).to_search()} onclick={go(k + 1)}>{ "Next stop →" }</a>
                 } else if !embed {
-                    <a class="lesson-next" href={format!("?area=recall#recall-{}", l.id)}>{ "Done: back to the recall prompt →" }</a>
+                    <a class="lesson-next" href={format!("{}#recall-{}", crate::host::area_link(&q, "recall").to_search(), l.id)}>{ "Done: back to the recall prompt →" }</a>
                 }
-                <a class="lesson-open" href={stop.link} target={embed.then_some("_blank")}>{ "Open this screen in the lab" }</a>
+                <a class="lesson-open" href={crate::host::keep_frame(&q, Query::parse(stop.link)).to_search()}>{ "Open this screen in the lab" }</a>
             </nav>
         </section>
     }
@@ -438,10 +434,11 @@ mod tests {
     }
 
     #[test]
-    fn a_stop_link_keeps_the_embed_and_nothing_else() {
-        let q = Query::parse("area=recall&lesson=race&stop=2&embed=1&step=4");
+    fn a_stop_link_keeps_the_frame_and_nothing_else() {
+        let q = Query::parse("area=recall&lesson=race&stop=2&embed=1&lock=seed&step=4");
         let next = stop_link(&q, "race", 3);
         assert_eq!(next.get("embed"), Some("1"));
+        assert_eq!(next.get("lock"), Some("seed"));
         assert_eq!(next.get("stop"), Some("3"));
         assert_eq!(next.get("step"), None);
     }

@@ -139,7 +139,7 @@ pub fn Keys(p: &LabProps) -> Html {
             };
             html! {
                 <section class="keys-step" aria-label="One operation, step by step">
-                    <h3>{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
+                    <h3 class="visually-hidden">{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
                     <StepControls step={step} steps={steps} on_step={on_step} disabled={lab.locked("step")}
                         jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))} />
                     { badge_html }

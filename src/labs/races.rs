@@ -175,8 +175,7 @@ pub fn Races(p: &LabProps) -> Html {
         );
         html! { <a href={href} id="races-predict" class="races-predict" role="switch" aria-checked={predict.to_string()} onclick={click} aria-disabled={refused.then_some("true")}>{ if predict { "Predict before decisive steps: on" } else { "Predict before decisive steps: off" } }</a> }
     };
-    let header = html! {
-        <>
+    let scenario_text = html! {
             <div class="races-scenario">
                 <div>
                     <h3>{ format!("{}. {}", s.number, s.title) }</h3>
@@ -187,8 +186,9 @@ pub fn Races(p: &LabProps) -> Html {
                     { s.sql }
                 </code></pre>
             </div>
-            <nav class="races-modes" aria-label="Mode">{ for Mode::ALL.iter().map(|m| tab(*m)) }{ predict_toggle }</nav>
-        </>
+    };
+    let header = html! {
+        <nav class="races-modes" aria-label="Mode">{ for Mode::ALL.iter().map(|m| tab(*m)) }{ predict_toggle }</nav>
     };
     let body = match mode {
         Mode::Side => side(&run, &s, &twin, step),
@@ -197,7 +197,9 @@ pub fn Races(p: &LabProps) -> Html {
             <>{ prompt }{ feedback }<RunPanel run={run.clone()} scenario={s.clone()} step={step} compact=false /></>
         },
     };
-    let picture = html! { <>{ header }if mode != Mode::Scheduler { { controls } }{ body }</> };
+    // Picture first: the mode tabs, the step controls and the lanes, then the
+    // handler's text that the lanes run.
+    let picture = html! { <>{ header }if mode != Mode::Scheduler { { controls } }{ body }{ scenario_text }</> };
     let evidence = evidence_of(&lab, r, &run, mode);
     // The learner's own handler: its text and lane count live in the link, so
     // a link shares a handler and what the explorer found in it.

@@ -24,7 +24,7 @@ async function pictureBoxes(page) {
   return page.evaluate(() => {
     const r = (el) => el && (({ top, bottom, left, right, width, height }) => ({ top, bottom, left, right, width, height }))(el.getBoundingClientRect());
     const pic = document.querySelector('.lab-picture');
-    const figure = pic && pic.querySelector('svg.timeline, figure.chart, .outbox-pipeline, svg');
+    const figure = pic && pic.querySelector('svg.timeline, figure.chart, .outbox-pipeline, .message-strip, svg');
     return {
       vw: innerWidth, vh: innerHeight, scrollY,
       picture: r(pic), figure: r(figure), controls: r(pic && pic.querySelector('.step-controls')),

@@ -38,6 +38,8 @@ test('the page says what the model says: full jitter lowers the peak after the o
     await withPage(`?area=retries&preset=${preset}`, async (page) => {
       await page.waitForSelector('[data-counter="peak_after_outage"].key');
       peaks[preset] = await counter(page, 'peak_after_outage');
+      // The formula is in the explanation, which opens with one click.
+      await page.locator('details.lab-intro summary').click();
       assert.match(await page.locator('[data-testid="full-jitter-formula"]').innerText(), /random_between\(0, min\(cap, base × 2\^n\)\)/);
     });
   }

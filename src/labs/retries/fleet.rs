@@ -155,7 +155,6 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
                 if step == 0 { AttrValue::from("Step through the run bucket by bucket with the step controls (← → or j k). The shaded band is the outage.") }
                 else { d.lines[step - 1].clone() }
             }</p>
-            <p class="retries-summary">{ d.summary.clone() }</p>
             <div class="retries-charts">
                 <BarChart title="Offered load at the server, per second: first tries, then retries, then layer calls stacked" x_label="time (s)" y_label="calls per second"
                     stack_names={vec!["first tries".into(), "client retries".into(), "layer retries".into()]} bars={d.load.clone()} x_max={d.x_max} cursor_x={cursor}
@@ -172,6 +171,7 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
                 }
                 <BarChart title={d.delay_title.clone()} x_label="delay (ms)" y_label="retries" stack_names={vec!["retries".into()]} bars={d.delays.clone()} x_max={d.cap_ms} />
             </div>
+            <p class="retries-summary">{ d.summary.clone() }</p>
             if d.tokens.is_none() {
                 <p class="note">{ "No retry budget is set, so the budget chart is hidden: set one with the slider above. The delay histogram has no time axis, so no outage band." }</p>
             }

@@ -105,18 +105,7 @@ static KNOBS: [Knob<DeliveryParams>; 7] = [
         get: |p| u64::from(p.attempts_max),
         set: |p, v| p.attempts_max = v as u32,
     },
-    Knob {
-        key: "seed",
-        flag: "seed",
-        label: "Seed",
-        unit: Unit::Count,
-        kind: KnobKind::Seed,
-        default: 1,
-        group: Group::More,
-        help: "One seed drives every loss and delay of the run.",
-        get: |p| p.seed,
-        set: |p, v| p.seed = v,
-    },
+    crate::seed_knob!(1),
 ];
 
 impl Params for DeliveryParams {

@@ -312,6 +312,29 @@ macro_rules! choice_enum {
     };
 }
 
+/// The seed knob every lab has, declared once: `seed_knob!(default)` for a
+/// `seed` field, `seed_knob!(default, fleet.seed)` for a nested one.
+#[macro_export]
+macro_rules! seed_knob {
+    ($default:expr) => {
+        $crate::seed_knob!($default, seed)
+    };
+    ($default:expr, $($field:ident).+) => {
+        $crate::knob::Knob {
+            key: "seed",
+            flag: "seed",
+            label: "Seed",
+            unit: $crate::knob::Unit::Count,
+            kind: $crate::knob::KnobKind::Seed,
+            default: $default,
+            group: $crate::knob::Group::More,
+            help: "One seed drives every random draw of the run: the same seed and knobs give the same run everywhere.",
+            get: |p| p.$($field).+,
+            set: |p, v| p.$($field).+ = v,
+        }
+    };
+}
+
 /// A knob's value in JSON output.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]

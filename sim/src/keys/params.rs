@@ -370,18 +370,7 @@ static KNOBS: [Knob<KeysParams>; 23] = [
         get: |p| u64::from(p.ops),
         set: |p, v| p.ops = v as u32,
     },
-    Knob {
-        key: "seed",
-        flag: "seed",
-        label: "Seed",
-        unit: Unit::Count,
-        kind: KnobKind::Seed,
-        default: 217,
-        group: Group::More,
-        help: "One seed drives every random draw of the run.",
-        get: |p| p.seed,
-        set: |p, v| p.seed = v,
-    },
+    crate::seed_knob!(217),
 ];
 
 impl Params for KeysParams {

@@ -216,18 +216,7 @@ static KNOBS: [Knob<OutboxParams>; 21] = [
         "Commands arrive this far apart.", command_gap_ms, u64),
     int_knob!("horizon", "horizon-ms", "Run horizon", Unit::Ms, 1_000, 3_600_000, 1_000, 120_000, Group::More,
         "Nothing happens after this simulated time; work left then is counted as pending.", horizon_ms, u64),
-    Knob {
-        key: "seed",
-        flag: "seed",
-        label: "Seed",
-        unit: Unit::Count,
-        kind: KnobKind::Seed,
-        default: 3,
-        group: Group::More,
-        help: "One seed drives every random draw of the run.",
-        get: |p| p.seed,
-        set: |p, v| p.seed = v,
-    },
+    crate::seed_knob!(3),
 ];
 
 impl Params for OutboxParams {

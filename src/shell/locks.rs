@@ -39,6 +39,12 @@ pub fn lock_rows<L: Lab>() -> Vec<(&'static str, String)> {
                 (Some(k), _) => k.label.to_string(),
                 (None, "preset") => "the preset buttons".to_string(),
                 (None, "step") => "the step controls (and the host's step messages)".to_string(),
+                (None, "schedule") => "the schedule (which request steps when)".to_string(),
+                (None, "mode") => "the mode tabs".to_string(),
+                (None, "said") => "the learner's recorded prediction".to_string(),
+                (None, "predict") => "the predict-first switch".to_string(),
+                (None, "handler") => "the handler editor's text".to_string(),
+                (None, "lanes") => "the handler editor's number of requests".to_string(),
                 (None, other) => format!("the lab's {other} setting"),
             };
             (name, what)

@@ -217,7 +217,8 @@ pub fn Races(p: &LabProps) -> Html {
         html! {
             <section class="races-own">
                 <p class="hint">{ "Start from this scenario's text and edit it: the explorer checks every interleaving of 2 or 3 requests running your text, and the link keeps it. idemlab race check FILE --pg CONNINFO runs the same text against a real PostgreSQL 15." }</p>
-                <HandlerEditor initial={AttrValue::from(text)} lanes={lanes} on_change={Some(on_change)} />
+                <HandlerEditor initial={AttrValue::from(text)} lanes={lanes} on_change={Some(on_change)}
+                    locked={lab.locked("handler") || lab.locked("lanes")} />
             </section>
         }
     };

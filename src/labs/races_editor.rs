@@ -24,6 +24,9 @@ pub struct HandlerEditorProps {
     /// The text or the lanes changed.
     #[prop_or_default]
     pub on_change: Option<Callback<(String, u8)>>,
+    /// Locked by an embedder (`lock=handler`): the text is read only.
+    #[prop_or(false)]
+    pub locked: bool,
 }
 
 /// The result of one exploration, with how long it took in the browser.
@@ -132,7 +135,7 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                 <code>{ "LANE name" }</code>{ ". Anything outside the modelled subset is refused with its line." }
             </p>
             <label for="handler-lanes">{ "Concurrent requests " }</label>
-            <select id="handler-lanes" onchange={onlanes}>
+            <select id="handler-lanes" onchange={onlanes} disabled={p.locked}>
                 <option value="2" selected={*lanes == 2}>{ "2" }</option>
                 <option value="3" selected={*lanes == 3}>{ "3" }</option>
             </select>
@@ -142,7 +145,7 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                         <span class={classes!((n as u32 == error_line).then_some("error-line"))}>{ format!("{n}\n") }</span>
                     }) }
                 </pre>
-                <textarea id="handler-text" spellcheck="false" rows={line_count.clamp(8, 30).to_string()}
+                <textarea id="handler-text" spellcheck="false" readonly={p.locked} rows={line_count.clamp(8, 30).to_string()}
                     aria-invalid={explored.result.is_err().to_string()}
                     aria-describedby="handler-error" value={(*text).clone()} {oninput} />
             </div>

@@ -5,6 +5,7 @@ pub mod controls;
 pub mod evidence;
 pub mod export;
 pub mod step_controls;
+pub mod term;
 pub mod timeline;
 
 pub use chart::{Bar, BarChart, LineChart, Series};
@@ -12,4 +13,5 @@ pub use controls::{Select, Slider, Toggle};
 pub use evidence::{Counter, Evidence, LinkWarnings};
 pub use export::ExportBar;
 pub use step_controls::StepControls;
+pub use term::Term;
 pub use timeline::{EventLog, ItemKind, Timeline, TimelineItem};

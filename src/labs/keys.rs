@@ -4,7 +4,7 @@
 //! the same seed fills the evidence panel. State, presets, knobs and locks
 //! come from the shared lab shell.
 
-use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Timeline, TimelineItem};
+use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Term, Timeline, TimelineItem};
 use crate::shell::{use_lab, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
 use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape, Tone};
 use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
@@ -200,7 +200,7 @@ pub fn Keys(p: &LabProps) -> Html {
     };
 
     let term = |word: &'static str, meaning: &'static str| {
-        html! { <span class="term" tabindex="0" title={meaning} data-term={word}>{ word }</span> }
+        html! { <Term word={word} tip={meaning} /> }
     };
     let intro = html! {
         <>

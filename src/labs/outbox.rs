@@ -5,11 +5,12 @@
 
 mod pipeline;
 
+use crate::components::Term;
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
 use crate::shell::{use_lab, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
 use idemlab_sim::lab::Lab;
 use idemlab_sim::outbox::{decisive_step, Frames, OutboxLab, OutboxParams, OutboxRun};
-use pipeline::{LogWindow, Pipeline, Term};
+use pipeline::{LogWindow, Pipeline};
 
 use yew::prelude::*;
 

@@ -139,6 +139,7 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                 <option value="2" selected={*lanes == 2}>{ "2" }</option>
                 <option value="3" selected={*lanes == 3}>{ "3" }</option>
             </select>
+            <label for="handler-text" class="visually-hidden">{ "The handler's text" }</label>
             <div class="handler-box">
                 <pre class="handler-gutter" aria-hidden="true">
                     { for (1..=line_count).map(|n| html! {

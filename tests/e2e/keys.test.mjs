@@ -128,7 +128,7 @@ test('jargon is explained on hover or focus, and the Sources panel holds every m
     for (const word of ['fingerprint', 'recovery point']) {
       const t = page.locator(`.term[data-term="${word}"]`);
       assert.equal(await t.getAttribute('tabindex'), '0');
-      assert.ok((await t.getAttribute('title')).length > 20, word);
+      assert.ok((await t.getAttribute('data-tip')).length > 20, word);
     }
     // One list of modelling choices, each with its source: the Sources panel.
     await page.locator('details.sources > summary').click();

@@ -2,6 +2,7 @@
 //! step, the event log's window, and a term with its explanation on hover
 //! or focus.
 
+use crate::components::Term;
 use idemlab_sim::outbox::{Actor, Inbox, Mode, PipelineView};
 use yew::prelude::*;
 
@@ -270,24 +271,5 @@ pub fn LogWindow(p: &LogWindowProps) -> Html {
                 </ol>
             </details>
         </div>
-    }
-}
-
-/// Props of [`Term`].
-#[derive(Properties, PartialEq, Clone)]
-pub struct TermProps {
-    /// The word as written.
-    pub word: AttrValue,
-    /// What it means, in a sentence.
-    pub tip: AttrValue,
-}
-
-/// A term whose explanation shows on hover and on keyboard focus.
-#[component]
-pub fn Term(p: &TermProps) -> Html {
-    html! {
-        <span class="term" tabindex="0" data-tip={p.tip.clone()}>
-            { p.word.clone() }<span class="visually-hidden">{ format!(" ({})", p.tip) }</span>
-        </span>
     }
 }

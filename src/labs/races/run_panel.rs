@@ -2,7 +2,7 @@
 //! provider's ledger and the responses. Drawn from the engine's frames; the
 //! run is never replayed here.
 
-use crate::components::{EventLog, ItemKind, Timeline, TimelineItem};
+use crate::components::{EventLog, ItemKind, Term, Timeline, TimelineItem};
 use idemlab_sim::races::{self, instr_short, narrate, Frame, RaceRecord, RaceRun, Response, Scenario, StmtResult};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -109,6 +109,13 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                     </div>
                 </aside>
             </div>
+            <p class="legend-text races-codes">
+                { "Errors a lane can meet (PostgreSQL 15 SQLSTATE): " }
+                <Term word="23505" tip="unique_violation: the unique index already holds this key from a committed transaction, so this INSERT is refused (PostgreSQL 15 docs, INSERT)." />{ " · " }
+                <Term word="40001" tip="serialization_failure: at REPEATABLE READ or SERIALIZABLE, PostgreSQL cannot order the two transactions as if one ran after the other, so it aborts this one; the application must retry the whole transaction (docs 13.2.3)." />{ " · " }
+                <Term word="25P02" tip="in_failed_sql_transaction: an earlier statement failed, so the transaction is aborted and every statement fails until ROLLBACK (or ROLLBACK TO SAVEPOINT)." />{ " · " }
+                <Term word="40P01" tip="deadlock_detected: two transactions each waited for a lock the other held; after deadlock_timeout (1 s by default) PostgreSQL aborts one of them (docs 13.3.4)." />
+            </p>
             <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · hatched bar “wait T1”: waiting for T1 · dashed outline: an error or a second charge · thick outline: answered." }</p>
             if !p.compact { <EventLog lines={lines} current={step} /> }
         </div>

@@ -4,8 +4,10 @@
 //! the same seed fills the evidence panel. State, presets, knobs and locks
 //! come from the shared lab shell.
 
+mod question;
+
 use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Term, Timeline, TimelineItem};
-use crate::shell::{use_lab, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
 use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape, Tone};
 use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
 use idemlab_sim::lab::Lab;
@@ -33,6 +35,8 @@ struct StepData {
     client: Vec<LedgerLine>,
     provider: Vec<LedgerLine>,
     decisive: Option<usize>,
+    /// The predict-first question about the retry after a crash, when there is one.
+    question: Option<crate::shell::Question>,
 }
 
 fn step_data(run: &KeysRun) -> StepData {
@@ -58,7 +62,7 @@ fn step_data(run: &KeysRun) -> StepData {
         steps.iter().map(|s| AttrValue::from(format!("{:.1} ms · {}", s.at_us as f64 / 1_000.0, s.line))).collect();
     let badges = steps.iter().map(|s| s.badge).collect();
     let (client, provider) = view::ledger(run);
-    StepData { items, lines, badges, x_max_ms: x_max_ms * 1.1, client, provider, decisive: view::decisive_step(run) }
+    StepData { items, lines, badges, x_max_ms: x_max_ms * 1.1, client, provider, decisive: view::decisive_step(run), question: question::question(run) }
 }
 
 fn tone_class(t: Tone) -> (&'static str, &'static str) {
@@ -82,6 +86,14 @@ pub fn Keys(p: &LabProps) -> Html {
         })
     });
 
+    // Predict first: the retry after a crash waits for the learner's prediction.
+    let step_question = step_run.as_ref().as_ref().ok().and_then(|(_, d)| d.question.clone());
+    let decisive_q = step_question.as_ref().map(|q| q.step);
+    let steps_n = step_run.as_ref().as_ref().map_or(0, |(_, d)| d.lines.len());
+    let predict =
+        use_predict_gate("keys", lab.run_key(), lab.predict_first().0, lab.step.min(steps_n), step_question, lab.on_step());
+    let switch = lab.predict_switch(decisive_q);
+
     // In an embed the batch's counters wait until the step-through reaches its decisive step (or its last).
     let gate = lab.gate(
         step_run.as_ref().as_ref().ok().map(|(_, d)| d.lines.len()),
@@ -101,7 +113,7 @@ pub fn Keys(p: &LabProps) -> Html {
         Ok((run, d)) => {
             let steps = d.lines.len();
             let step = lab.step.min(steps);
-            let on_step = lab.on_step();
+            let on_step = predict.on_step.clone();
             let first_key = run.ops.first().and_then(|o| o.key);
             let badge = d.badges.iter().take(step).rev().find_map(|b| *b);
             let (badge_key, badge_state) = match (badge, first_key) {
@@ -140,8 +152,10 @@ pub fn Keys(p: &LabProps) -> Html {
             html! {
                 <section class="keys-step" aria-label="One operation, step by step">
                     <h3 class="visually-hidden">{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
+                    { switch.clone() }
                     <StepControls step={step} steps={steps} on_step={on_step} disabled={lab.locked("step")}
                         jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))} />
+                    { predict.prompt.clone() }
                     { badge_html }
                     <div class="keys-diagram">
                         <Timeline lanes={Lane::ALL.iter().map(|l| AttrValue::from(l.title())).collect::<Vec<_>>()}

@@ -4,10 +4,11 @@
 //! lab shell; the picture at a step comes from frames built once per run.
 
 mod pipeline;
+mod question;
 
 use crate::components::Term;
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
-use crate::shell::{use_lab, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
 use idemlab_sim::lab::Lab;
 use idemlab_sim::outbox::{decisive_step, Frames, OutboxLab, OutboxParams, OutboxRun};
 use pipeline::{LogWindow, Pipeline};
@@ -26,16 +27,23 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     let frames = {
         let run = lab.run.clone();
         use_memo(params.clone(), move |_| match &*run {
-            Ok(r) => Some((Frames::build(r), decisive_step(r))),
+            Ok(r) => Some((Frames::build(r), decisive_step(r), question::question(r))),
             Err(_) => None,
         })
     };
 
     // In an embed the counters wait until the learner reaches the decisive record.
     let gate = lab.gate(
-        frames.as_ref().as_ref().map(|(f, _)| f.steps()),
-        frames.as_ref().as_ref().and_then(|(_, d)| d.map(|(at, _)| at)),
+        frames.as_ref().as_ref().map(|(f, _, _)| f.steps()),
+        frames.as_ref().as_ref().and_then(|(_, d, _)| d.map(|(at, _)| at)),
     );
+    // Predict first: the second delivery after a relay crash waits for the learner's prediction.
+    let relay_q = frames.as_ref().as_ref().and_then(|(_, _, q)| q.clone());
+    let decisive_q = relay_q.as_ref().map(|q| q.step);
+    let steps_n = frames.as_ref().as_ref().map_or(0, |(f, _, _)| f.steps());
+    let predict =
+        use_predict_gate("outbox", lab.run_key(), lab.predict_first().0, lab.step.min(steps_n), relay_q, lab.on_step());
+    let switch = lab.predict_switch(decisive_q);
     let hrefs: Vec<String> = OutboxLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets_bar = html! {
         <PresetBar prefix="outbox" presets={OutboxLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
@@ -46,7 +54,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     };
 
     let picture = match (&*lab.run, &*frames) {
-        (Ok(run), Some((f, decisive))) => {
+        (Ok(run), Some((f, decisive, _))) => {
             let steps = f.steps();
             let step = lab.step.min(steps);
             let jump = decisive.map(|(at, failure)| {
@@ -57,7 +65,9 @@ pub fn OutboxPage(p: &LabProps) -> Html {
             let (first, lines) = log_window(run, step);
             html! {
                 <>
-                    <StepControls step={step} steps={steps} on_step={lab.on_step()} label="Record" disabled={lab.locked("step")} jump={jump} />
+                    { switch }
+                    <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")} jump={jump} />
+                    { predict.prompt.clone() }
                     <div class="outbox-stage">
                         <Pipeline view={f.view_at(step, ROWS_SHOWN)} mode={params.mode} poll_ms={params.poll_ms} flush_ms={params.offset_flush_ms} inbox={params.inbox} />
                         <LogWindow first={first} lines={lines} total={steps} />

@@ -25,8 +25,8 @@ pub fn area_locks(area: Area) -> Option<Vec<(&'static str, String)>> {
 /// author may lock predict-first on (`predict=1&lock=predict`).
 pub fn has_predict_first(area: Area) -> bool {
     match area {
-        Area::Races => true,
-        Area::About | Area::Keys | Area::Retries | Area::Outbox | Area::Recall => false,
+        Area::Races | Area::Keys | Area::Retries | Area::Outbox => true,
+        Area::About | Area::Recall => false,
     }
 }
 

@@ -87,6 +87,8 @@ impl Lab for KeysLab {
     const SLUG: &'static str = "keys";
     type Params = KeysParams;
     type Run = KeysRun;
+    /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.
+    const EXTRA_KEYS: &'static [&'static str] = &["predict"];
 
     fn presets() -> &'static [Preset] {
         &PRESETS

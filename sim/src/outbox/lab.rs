@@ -12,6 +12,8 @@ impl Lab for OutboxLab {
     const SLUG: &'static str = "outbox";
     type Params = OutboxParams;
     type Run = OutboxRun;
+    /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.
+    const EXTRA_KEYS: &'static [&'static str] = &["predict"];
 
     fn presets() -> &'static [Preset] {
         &PRESETS

@@ -84,6 +84,8 @@ impl Lab for RetriesLab {
     const SLUG: &'static str = "retries";
     type Params = RetriesParams;
     type Run = RetriesRun;
+    /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.
+    const EXTRA_KEYS: &'static [&'static str] = &["predict"];
 
     fn presets() -> &'static [Preset] {
         &PRESETS

@@ -35,6 +35,10 @@ pub struct LineChartProps {
     /// An x range (in data units) to shade, e.g. an outage window.
     #[prop_or_default]
     pub band: Option<(f64, f64)>,
+    /// An x (in data units) from which the plot is covered until the
+    /// learner predicts what it shows.
+    #[prop_or_default]
+    pub mask_from: Option<f64>,
 }
 
 const W: f64 = 560.0;
@@ -116,6 +120,19 @@ fn band(range: Option<(f64, f64)>, x_max: f64) -> Html {
     html! { <rect class="band" x={format!("{:.1}", sx(x0))} y={T.to_string()} width={format!("{:.1}", sx(x1) - sx(x0))} height={(H - T - B).to_string()} /> }
 }
 
+/// Covers the plot from `x` to its right edge, when there is an `x`.
+fn mask(x: Option<f64>, x_max: f64) -> Html {
+    let Some(x) = x.filter(|x| x.is_finite() && *x < x_max) else { return Html::default() };
+    let x0 = L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
+    let w = W - R - x0;
+    html! {
+        <g class="chart-mask">
+            <rect x={format!("{x0:.1}")} y={T.to_string()} width={format!("{w:.1}")} height={(H - T - B).to_string()} />
+            <text x={format!("{:.1}", x0 + w / 2.0)} y={((T + H - B) / 2.0).to_string()} text-anchor="middle">{ "hidden until you predict" }</text>
+        </g>
+    }
+}
+
 /// A line chart.
 #[component]
 pub fn LineChart(p: &LineChartProps) -> Html {
@@ -136,6 +153,7 @@ pub fn LineChart(p: &LineChartProps) -> Html {
                         .collect();
                     html! { <path d={d} class={format!("series s{}", i % 6)} stroke-dasharray={DASHES[i % 6]} fill="none" /> }
                 }) }
+                { mask(p.mask_from, x_max) }
                 { cursor(p.cursor_x, x_max) }
             </svg>
             <figcaption>
@@ -186,6 +204,10 @@ pub struct BarChartProps {
     /// A horizontal reference line (a capacity), in y units, with its legend name.
     #[prop_or_default]
     pub hline: Option<(f64, AttrValue)>,
+    /// An x (in the units of `x_max`) from which the plot is covered until
+    /// the learner predicts what it shows.
+    #[prop_or_default]
+    pub mask_from: Option<f64>,
 }
 
 /// A stacked bar chart (also a histogram, with one segment).
@@ -218,6 +240,7 @@ pub fn BarChart(p: &BarChartProps) -> Html {
                 if let Some((y, _)) = &p.hline {
                     <line class="hline" x1={L.to_string()} x2={(W - R).to_string()} y1={format!("{:.1}", H - B - sy(*y))} y2={format!("{:.1}", H - B - sy(*y))} />
                 }
+                { mask(p.mask_from, if p.x_max > 0.0 { p.x_max } else { n }) }
                 { cursor(p.cursor_x, if p.x_max > 0.0 { p.x_max } else { n }) }
             </svg>
             <figcaption>

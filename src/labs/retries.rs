@@ -10,11 +10,12 @@
 
 mod compare;
 mod fleet;
+mod question;
 mod study;
 
 use crate::components::{Counter, Evidence, ExportBar};
 use crate::query::Query;
-use crate::shell::{apply, use_lab, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{apply, use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
 use idemlab_sim::error::SimError;
 use idemlab_sim::knob::Params;
 use idemlab_sim::lab::Lab;
@@ -113,10 +114,25 @@ pub fn Retries(p: &LabProps) -> Html {
 
     let run = RunRef(lab.run.clone());
     let band = outage(params);
+    // Predict first: the first bucket after the outage waits for the learner's prediction.
+    let wave_q = {
+        let run = run.clone();
+        use_memo(run, |r| match &*r.0 {
+            Ok(RetriesRun::Fleet(f)) => question::question(f),
+            Ok(RetriesRun::Compare { .. } | RetriesRun::Study(_)) | Err(_) => None,
+        })
+    };
+    let on_step = dispatch.reform(LabAction::Step);
+    let step = lab.step.min(idemlab_sim::retries::fleet::BUCKETS);
+    let predict = use_predict_gate("retries", lab.run_key(), lab.predict_first().0, step, (*wave_q).clone(), on_step);
+    let switch = lab.predict_switch(wave_q.as_ref().as_ref().map(|q| q.step));
+    // Until the learner predicts, the charts hide what follows the outage.
+    let hide_from = band.filter(|_| predict.hiding && wave_q.is_some()).map(|(_, to)| to);
     let picture = match &*lab.run {
         Err(e) => html! { <>{ tabs.clone() }<RunError error={e.to_string()} /></> },
         Ok(RetriesRun::Fleet(_)) => html! {
-            <>{ tabs.clone() }<fleet::FleetView run={run.clone()} step={lab.step} band={band} locked={lab.locked("step")} dispatch={dispatch.clone()} /></>
+            <>{ tabs.clone() }<fleet::FleetView run={run.clone()} step={lab.step} band={band} locked={lab.locked("step")} on_step={predict.on_step.clone()}
+                switch={switch} prompt={predict.prompt.clone()} hide_from={hide_from} /></>
         },
         Ok(RetriesRun::Compare { .. }) => html! {
             <>{ tabs.clone() }<compare::CompareView run={run.clone()} band={band} seed={params.fleet.seed} /></>

@@ -5,7 +5,6 @@
 
 use super::RunRef;
 use crate::components::{Bar, BarChart, EventLog, LineChart, Series, StepControls};
-use crate::shell::LabAction;
 use idemlab_sim::retries::fleet::{self, FleetRun};
 use idemlab_sim::retries::RetriesRun;
 use yew::prelude::*;
@@ -21,8 +20,15 @@ pub struct FleetViewProps {
     pub band: Option<(f64, f64)>,
     /// Whether an embedder locked the step.
     pub locked: bool,
-    /// Where a step goes.
-    pub dispatch: Callback<LabAction>,
+    /// Where a step goes (through the predict-first gate).
+    pub on_step: Callback<usize>,
+    /// The predict-first switch.
+    pub switch: Html,
+    /// The predict-first prompt, when it is shown.
+    pub prompt: Html,
+    /// Until the learner predicts: the time (s) from which the charts and
+    /// the summary hide the run.
+    pub hide_from: Option<f64>,
 }
 
 /// Everything the fleet view draws, derived once per run.
@@ -147,10 +153,12 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
     let steps = fleet::BUCKETS;
     let step = p.step.min(steps);
     let cursor = (step > 0).then_some(step as f64 * d.bucket_s);
-    let on_step = p.dispatch.reform(LabAction::Step);
+    let mask = p.hide_from;
     html! {
         <section class="retries-fleet" aria-label="The fleet over time">
-            <StepControls step={step} steps={steps} on_step={on_step} disabled={p.locked} label="Time bucket" />
+            { p.switch.clone() }
+            <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket" />
+            { p.prompt.clone() }
             <p class="retries-readout" aria-live="polite">{
                 if step == 0 { AttrValue::from("Step through the run bucket by bucket with the step controls (← → or j k). The shaded band is the outage.") }
                 else { d.lines[step - 1].clone() }
@@ -158,20 +166,24 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
             <div class="retries-charts">
                 <BarChart title="Offered load at the server, per second: first tries, then retries, then layer calls stacked" x_label="time (s)" y_label="calls per second"
                     stack_names={vec!["first tries".into(), "client retries".into(), "layer retries".into()]} bars={d.load.clone()} x_max={d.x_max} cursor_x={cursor}
-                    band={p.band} hline={Some((d.capacity, AttrValue::from("server capacity")))} />
+                    band={p.band} mask_from={mask} hline={Some((d.capacity, AttrValue::from("server capacity")))} />
                 <LineChart title="Successes and failures per second, against the server's capacity" x_label="time (s)" y_label="requests per second" cursor_x={cursor} x_max={Some(d.x_max)}
-                    series={d.outcomes.clone()} band={p.band} />
+                    series={d.outcomes.clone()} band={p.band} mask_from={mask} />
                 <LineChart title="Amplification: server calls per first try, per bucket" x_label="time (s)" y_label="calls per first try" cursor_x={cursor} x_max={Some(d.x_max)}
-                    series={d.amp.clone()} band={p.band} />
+                    series={d.amp.clone()} band={p.band} mask_from={mask} />
                 <LineChart title="Completion latency of successful requests" x_label="time (s)" y_label="latency (s)" cursor_x={cursor} x_max={Some(d.x_max)}
-                    series={d.latency.clone()} band={p.band} />
+                    series={d.latency.clone()} band={p.band} mask_from={mask} />
                 if let Some(tokens) = &d.tokens {
                     <LineChart title="Budget level (tokens at the end of each bucket)" x_label="time (s)" y_label="tokens" cursor_x={cursor} x_max={Some(d.x_max)}
-                        series={tokens.clone()} band={p.band} />
+                        series={tokens.clone()} band={p.band} mask_from={mask} />
                 }
                 <BarChart title={d.delay_title.clone()} x_label="delay (ms)" y_label="retries" stack_names={vec!["retries".into()]} bars={d.delays.clone()} x_max={d.cap_ms} />
             </div>
-            <p class="retries-summary">{ d.summary.clone() }</p>
+            if mask.is_some() {
+                <p class="retries-summary hidden-until-predicted">{ "The summary of the run after the outage is hidden until you predict: step onto the end of the outage." }</p>
+            } else {
+                <p class="retries-summary">{ d.summary.clone() }</p>
+            }
             if d.tokens.is_none() {
                 <p class="note">{ "No retry budget is set, so the budget chart is hidden: set one with the slider above. The delay histogram has no time axis, so no outage band." }</p>
             }

@@ -64,7 +64,7 @@ pub fn question(run: &FleetRun) -> Option<Question> {
         )
     };
     let explain = format!(
-        "After the outage the offered load peaked at {:.0} calls per second, {:.2}× the server's capacity (the starred counter), and {tail}. Step on through the buckets from step {} to watch it.",
+        "After the outage the offered load peaked at {:.0} calls per second, {:.2}× the server's capacity (the evidence counter “Peak offered load after the outage”), and {tail}. Step on through the buckets from step {} to watch it.",
         rec.peak_rps,
         rec.peak_ratio,
         rec.from_bucket + 1

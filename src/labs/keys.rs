@@ -88,11 +88,8 @@ pub fn Keys(p: &LabProps) -> Html {
 
     // Predict first: the retry after a crash waits for the learner's prediction.
     let step_question = step_run.as_ref().as_ref().ok().and_then(|(_, d)| d.question.clone());
-    let decisive_q = step_question.as_ref().map(|q| q.step);
     let steps_n = step_run.as_ref().as_ref().map_or(0, |(_, d)| d.lines.len());
-    let predict =
-        use_predict_gate("keys", lab.run_key(), lab.predict_first().0, lab.step.min(steps_n), step_question, lab.on_step());
-    let switch = lab.predict_switch(decisive_q);
+    let predict = use_predict_gate(&lab, lab.step.min(steps_n), step_question, lab.on_step());
 
     // In an embed the batch's counters wait until the step-through reaches its decisive step (or its last).
     let gate = lab.gate(
@@ -152,7 +149,6 @@ pub fn Keys(p: &LabProps) -> Html {
             html! {
                 <section class="keys-step" aria-label="One operation, step by step">
                     <h3 class="visually-hidden">{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
-                    { switch.clone() }
                     <StepControls step={step} steps={steps} on_step={on_step} disabled={lab.locked("step")}
                         jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))} />
                     { predict.prompt.clone() }
@@ -229,6 +225,6 @@ pub fn Keys(p: &LabProps) -> Html {
     let sources = html! { <SourcesPanel sources={KeysLab::sources()} /> };
     html! {
         <LabLayout slug="keys" title="Idempotency-Keys: new, 409, replay, 422" warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets_bar} picture={stepper} controls={controls} evidence={evidence} sources={sources} gate={gate} />
+            intro={intro} presets={presets_bar} picture={stepper} controls={controls} evidence={evidence} sources={sources} gate={gate} head={predict.switch.clone()} />
     }
 }

@@ -39,11 +39,8 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     );
     // Predict first: the second delivery after a relay crash waits for the learner's prediction.
     let relay_q = frames.as_ref().as_ref().and_then(|(_, _, q)| q.clone());
-    let decisive_q = relay_q.as_ref().map(|q| q.step);
     let steps_n = frames.as_ref().as_ref().map_or(0, |(f, _, _)| f.steps());
-    let predict =
-        use_predict_gate("outbox", lab.run_key(), lab.predict_first().0, lab.step.min(steps_n), relay_q, lab.on_step());
-    let switch = lab.predict_switch(decisive_q);
+    let predict = use_predict_gate(&lab, lab.step.min(steps_n), relay_q, lab.on_step());
     let hrefs: Vec<String> = OutboxLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets_bar = html! {
         <PresetBar prefix="outbox" presets={OutboxLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
@@ -65,7 +62,6 @@ pub fn OutboxPage(p: &LabProps) -> Html {
             let (first, lines) = log_window(run, step);
             html! {
                 <>
-                    { switch }
                     <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")} jump={jump} />
                     { predict.prompt.clone() }
                     <div class="outbox-stage">
@@ -123,7 +119,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     let sources = html! { <SourcesPanel sources={OutboxLab::sources()} /> };
     html! {
         <LabLayout slug="outbox" title="Outbox: a database write and a publish, made to agree" warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={gate} />
+            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={gate} head={predict.switch.clone()} />
     }
 }
 

@@ -124,15 +124,14 @@ pub fn Retries(p: &LabProps) -> Html {
     };
     let on_step = dispatch.reform(LabAction::Step);
     let step = lab.step.min(idemlab_sim::retries::fleet::BUCKETS);
-    let predict = use_predict_gate("retries", lab.run_key(), lab.predict_first().0, step, (*wave_q).clone(), on_step);
-    let switch = lab.predict_switch(wave_q.as_ref().as_ref().map(|q| q.step));
+    let predict = use_predict_gate(&lab, step, (*wave_q).clone(), on_step);
     // Until the learner predicts, the charts hide what follows the outage.
     let hide_from = band.filter(|_| predict.hiding && wave_q.is_some()).map(|(_, to)| to);
     let picture = match &*lab.run {
         Err(e) => html! { <>{ tabs.clone() }<RunError error={e.to_string()} /></> },
         Ok(RetriesRun::Fleet(_)) => html! {
             <>{ tabs.clone() }<fleet::FleetView run={run.clone()} step={lab.step} band={band} locked={lab.locked("step")} on_step={predict.on_step.clone()}
-                switch={switch} prompt={predict.prompt.clone()} hide_from={hide_from} /></>
+                prompt={predict.prompt.clone()} hide_from={hide_from} /></>
         },
         Ok(RetriesRun::Compare { .. }) => html! {
             <>{ tabs.clone() }<compare::CompareView run={run.clone()} band={band} seed={params.fleet.seed} /></>
@@ -190,7 +189,7 @@ pub fn Retries(p: &LabProps) -> Html {
     let sources = html! { <SourcesPanel sources={RetriesLab::sources()} /> };
     html! {
         <LabLayout slug="retries" title="Retries: backoff, jitter, Retry-After and budgets" warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={lab.gate(None, None)} />
+            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={lab.gate(None, None)} head={predict.switch.clone()} />
     }
 }
 

@@ -95,6 +95,9 @@ pub struct LabLayoutProps {
     /// The explanation, short; shown collapsible.
     #[prop_or_default]
     pub intro: Html,
+    /// Beside the title: the lab's predict-first switch.
+    #[prop_or_default]
+    pub head: Html,
     /// The preset bar and its lesson.
     #[prop_or_default]
     pub presets: Html,
@@ -171,6 +174,7 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
             <div class="lab-head">
                 <h2>{ p.title.clone() }</h2>
                 if full && !mode.embed { { intro.clone() } }
+                { p.head.clone() }
             </div>
             <LinkWarnings warnings={p.warnings.clone()} />
             if full && !mode.embed { { p.presets.clone() } }

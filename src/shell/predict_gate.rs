@@ -12,7 +12,7 @@
 //! Each lab computes its [`Question`] from its own run, so the right answer
 //! is what the engine did, never a constant.
 
-use super::{LabAction, LabCtx, Predict};
+use super::{LabAction, LabCtx, PageMode, Predict};
 use idemlab_sim::lab::Lab;
 use yew::prelude::*;
 
@@ -37,6 +37,9 @@ pub struct Question {
 
 /// What the gate decides for one render of a lab.
 pub struct PredictGate {
+    /// The "Predict before decisive steps" switch (nothing in a lesson's
+    /// inline stop, which asks its own questions).
+    pub switch: Html,
     /// The step callback to give the step controls: it asks before it moves.
     pub on_step: Callback<usize>,
     /// The prompt (asking, or answered and revealed), or nothing.
@@ -53,17 +56,21 @@ pub fn must_ask(on: bool, answered: bool, decisive: usize, from: usize, to: usiz
     on && !answered && from < decisive && to >= decisive
 }
 
-/// The gate of one lab: `run_key` names the run (from [`LabCtx::run_key`]),
-/// `on` is the switch, `step` the cursor, `inner` the lab's own step callback.
+/// The gate of one lab: `step` is the cursor, `question` the lab's question
+/// about its run, `inner` the lab's own step callback. A lab drawn inline in
+/// a guided lesson's stop (an embed's picture without `embed=` in its own
+/// link) has no switch and does not ask: the lesson asks its own questions.
 #[hook]
-pub fn use_predict_gate(
-    area: &'static str,
-    run_key: String,
-    on: bool,
-    step: usize,
-    question: Option<Question>,
-    inner: Callback<usize>,
-) -> PredictGate {
+pub fn use_predict_gate<L>(lab: &LabCtx<L>, step: usize, question: Option<Question>, inner: Callback<usize>) -> PredictGate
+where
+    L: Lab + 'static,
+{
+    let area = L::SLUG;
+    let run_key = lab.run_key();
+    let mode = use_context::<PageMode>().unwrap_or_default();
+    let inline = mode.embed && !lab.embed;
+    let on = lab.predict_first().0 && !inline;
+    let switch = if inline { Html::default() } else { lab.predict_switch(question.as_ref().map(|q| q.step)) };
     // The step the learner asked for while the prompt waits for an answer.
     let asking = use_state_eq(|| None::<usize>);
     // The choice made, with the run it was made in.
@@ -89,7 +96,7 @@ pub fn use_predict_gate(
         });
     }
     let Some(q) = question else {
-        return PredictGate { on_step: inner, prompt: Html::default(), hiding: false };
+        return PredictGate { switch, on_step: inner, prompt: Html::default(), hiding: false };
     };
     let shown = pending || (picked.is_some() && step >= q.step);
     let on_step = {
@@ -128,7 +135,7 @@ pub fn use_predict_gate(
     } else {
         Html::default()
     };
-    PredictGate { on_step, prompt, hiding: picked.is_none() && step < q.step }
+    PredictGate { switch, on_step, prompt, hiding: picked.is_none() && step < q.step }
 }
 
 impl<L: Lab> LabCtx<L> {
@@ -168,7 +175,7 @@ impl<L: Lab> LabCtx<L> {
                     { if on { "Predict before decisive steps: on" } else { "Predict before decisive steps: off" } }
                 </a>
                 if decisive.is_none() {
-                    <span class="hint">{ " (this run has no decisive step to ask about)" }</span>
+                    <span class="hint">{ " (nothing to ask in this run)" }</span>
                 }
             </p>
         }

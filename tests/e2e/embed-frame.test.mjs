@@ -213,7 +213,17 @@ test('the snippet locks predict-first on where the lab asks for predictions, and
     assert.equal(u.searchParams.get('predict'), '1');
     assert.equal(u.searchParams.get('lock'), 'predict');
   });
-  await withPage('?area=keys', async (page) => {
+  for (const area of ['keys', 'outbox', 'retries']) {
+    await withPage(`?area=${area}`, async (page) => {
+      await page.click('.embed-button');
+      await page.check('#embed-predict');
+      const src = (await page.locator('#embed-code').inputValue()).match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+      const u = new URL(src);
+      assert.equal(u.searchParams.get('predict'), '1', area);
+      assert.equal(u.searchParams.get('lock'), 'predict', area);
+    });
+  }
+  await withPage('?area=about', async (page) => {
     await page.click('.embed-button');
     assert.equal(await page.locator('#embed-predict').count(), 0);
   });

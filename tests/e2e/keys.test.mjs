@@ -42,7 +42,7 @@ test('a reused key without a fingerprint is silently lost, and the fingerprint t
 });
 
 test('step controls walk the key through its states with the keyboard', async () => {
-  await withPage('?area=keys&preset=volatile-crash', async (page) => {
+  await withPage('?area=keys&preset=volatile-crash&predict=0', async (page) => {
     await page.waitForSelector('[data-badge]');
     assert.equal(await page.locator('[data-badge]').getAttribute('data-badge'), 'absent');
     const seen = new Set();
@@ -95,7 +95,7 @@ test('Stripe replays the stored 500; releasing the key completes the operations'
 });
 
 test('a crash before charge_created double charges without provider keys; Jump to the failure lands on the second charge', async () => {
-  await withPage('?area=keys&preset=crash-window', async (page) => {
+  await withPage('?area=keys&preset=crash-window&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="crashes_in_window"]');
     assert.equal(await keyCounter(page), 'double_charges');
     assert.ok(await counter(page, 'double_charges') > 0);
@@ -144,7 +144,7 @@ test('jargon is explained on hover or focus, and the Sources panel holds every m
 });
 
 test('the correct setup charges exactly the intended operations and its link survives a reload', async () => {
-  await withPage('?area=keys&preset=correct', async (page) => {
+  await withPage('?area=keys&preset=correct&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="charges"]');
     assert.equal(await keyCounter(page), 'charges');
     await setRange(page, '#keys-ops', 1000);

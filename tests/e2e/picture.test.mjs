@@ -174,7 +174,7 @@ test('the steppers are labelled in words, and j, k, space and ? work', async () 
 });
 
 test('the event log keeps its current line in view', async () => {
-  await withPage('?area=keys&preset=volatile-crash', async (page) => {
+  await withPage('?area=keys&preset=volatile-crash&predict=0', async (page) => {
     await page.waitForSelector('.step-controls');
     await page.getByRole('button', { name: 'Last step', exact: true }).click();
     await page.waitForSelector('.event-log li.current');

@@ -22,8 +22,6 @@ pub struct FleetViewProps {
     pub locked: bool,
     /// Where a step goes (through the predict-first gate).
     pub on_step: Callback<usize>,
-    /// The predict-first switch.
-    pub switch: Html,
     /// The predict-first prompt, when it is shown.
     pub prompt: Html,
     /// Until the learner predicts: the time (s) from which the charts and
@@ -156,7 +154,6 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
     let mask = p.hide_from;
     html! {
         <section class="retries-fleet" aria-label="The fleet over time">
-            { p.switch.clone() }
             <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket" />
             { p.prompt.clone() }
             <p class="retries-readout" aria-live="polite">{

@@ -5,7 +5,21 @@
 // off, and `lock=predict` freezes the switch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { withPage, screenshot, base } from './harness.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe's serious and critical violations on the page as it is now. */
+async function axeBad(page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
 
 const stepOf = (url) => Number(new URL(url).searchParams.get('step') || '0');
 
@@ -180,5 +194,21 @@ test('lock=predict keeps the switch where the author set it', async () => {
       assert.equal(new URL(page.url()).searchParams.get('predict'), '1', `${area}: the locked switch did not move`);
       assert.equal(await sw.getAttribute('aria-checked'), 'true');
     });
+  }
+});
+
+test('axe finds no serious or critical violation with the prompt asking, and revealed', async () => {
+  for (const [area, search, pick] of [['keys', 'preset=crash-window', 0], ['outbox', 'preset=inbox', 1], ['retries', 'preset=wave&mode=fleet', 2]]) {
+    await withPage(`?area=${area}&${search}`, async (page) => {
+      await page.locator('.step-controls button.last').click();
+      await page.locator('.predict-gate[data-state="asking"]').waitFor();
+      let bad = await axeBad(page);
+      assert.deepEqual(bad, [], `${area} asking: ${JSON.stringify(bad, null, 1)}`);
+      await page.locator(`.predict-choice[data-choice="${pick}"]`).click();
+      await page.locator('.predict-gate[data-state="revealed"]').waitFor();
+      bad = await axeBad(page);
+      assert.deepEqual(bad, [], `${area} revealed: ${JSON.stringify(bad, null, 1)}`);
+    // Reduced motion: axe measures the page at rest, not a row's fade-in half way.
+    }, { reducedMotion: 'reduce' });
   }
 });

@@ -7,7 +7,9 @@
 mod question;
 
 use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Term, Timeline, TimelineItem};
-use crate::shell::{use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{
+    use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+};
 use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape, Tone};
 use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
 use idemlab_sim::lab::Lab;
@@ -62,7 +64,16 @@ fn step_data(run: &KeysRun) -> StepData {
         steps.iter().map(|s| AttrValue::from(format!("{:.1} ms · {}", s.at_us as f64 / 1_000.0, s.line))).collect();
     let badges = steps.iter().map(|s| s.badge).collect();
     let (client, provider) = view::ledger(run);
-    StepData { items, lines, badges, x_max_ms: x_max_ms * 1.1, client, provider, decisive: view::decisive_step(run), question: question::question(run) }
+    StepData {
+        items,
+        lines,
+        badges,
+        x_max_ms: x_max_ms * 1.1,
+        client,
+        provider,
+        decisive: view::decisive_step(run),
+        question: question::question(run),
+    }
 }
 
 fn tone_class(t: Tone) -> (&'static str, &'static str) {

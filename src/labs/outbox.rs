@@ -8,7 +8,9 @@ mod question;
 
 use crate::components::Term;
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
-use crate::shell::{use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{
+    use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+};
 use idemlab_sim::lab::Lab;
 use idemlab_sim::outbox::{decisive_step, Frames, OutboxLab, OutboxParams, OutboxRun};
 use pipeline::{LogWindow, Pipeline};

@@ -15,7 +15,9 @@ mod study;
 
 use crate::components::{Counter, Evidence, ExportBar};
 use crate::query::Query;
-use crate::shell::{apply, use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{
+    apply, use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+};
 use idemlab_sim::error::SimError;
 use idemlab_sim::knob::Params;
 use idemlab_sim::lab::Lab;

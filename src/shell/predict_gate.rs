@@ -61,7 +61,12 @@ pub fn must_ask(on: bool, answered: bool, decisive: usize, from: usize, to: usiz
 /// a guided lesson's stop (an embed's picture without `embed=` in its own
 /// link) has no switch and does not ask: the lesson asks its own questions.
 #[hook]
-pub fn use_predict_gate<L>(lab: &LabCtx<L>, step: usize, question: Option<Question>, inner: Callback<usize>) -> PredictGate
+pub fn use_predict_gate<L>(
+    lab: &LabCtx<L>,
+    step: usize,
+    question: Option<Question>,
+    inner: Callback<usize>,
+) -> PredictGate
 where
     L: Lab + 'static,
 {

@@ -28,10 +28,11 @@ const SERVER_REPLAY: usize = 4;
 /// (no crash, or the client never got a retry through).
 pub fn question(run: &KeysRun) -> Option<Question> {
     let recs = run.trace.records();
-    let (crash_at, op, crashed_attempt, phase, keys_lost) = recs.iter().enumerate().find_map(|(i, s)| match s.record {
-        KeysRecord::Crashed { op, attempt, phase, keys_lost } => Some((i, op, attempt, phase, keys_lost)),
-        _ => None,
-    })?;
+    let (crash_at, op, crashed_attempt, phase, keys_lost) =
+        recs.iter().enumerate().find_map(|(i, s)| match s.record {
+            KeysRecord::Crashed { op, attempt, phase, keys_lost } => Some((i, op, attempt, phase, keys_lost)),
+            _ => None,
+        })?;
     // The first outcome of a later attempt of the same operation.
     let (out_at, attempt, answer) = recs.iter().enumerate().skip(crash_at + 1).find_map(|(i, s)| {
         let (o, a, answer) = match s.record {

@@ -54,7 +54,8 @@ pub fn question(run: &OutboxRun) -> Option<Question> {
         _ => None,
     })??;
     let step = out_at + 1;
-    let effects = recs.iter().filter(|s| matches!(s.record, OutboxRecord::EffectApplied { msg: m, .. } if m == msg)).count();
+    let effects =
+        recs.iter().filter(|s| matches!(s.record, OutboxRecord::EffectApplied { msg: m, .. } if m == msg)).count();
     let times = match effects {
         1 => "once".to_string(),
         2 => "twice".to_string(),

@@ -69,7 +69,14 @@ pub fn question(run: &FleetRun) -> Option<Question> {
         rec.peak_ratio,
         rec.from_bucket + 1
     );
-    Some(Question { id: "retries-after-outage", question, choices: CHOICES, answer, explain, step: rec.from_bucket + 1 })
+    Some(Question {
+        id: "retries-after-outage",
+        question,
+        choices: CHOICES,
+        answer,
+        explain,
+        step: rec.from_bucket + 1,
+    })
 }
 
 #[cfg(test)]

@@ -433,5 +433,5 @@ mod params;
 mod presets;
 
 pub use explain::why;
-pub use lab::{decisive_step, run_schedule, scenario_at, RacesLab, RacesRun};
+pub use lab::{decisive_step, run_explored, run_schedule, scenario_at, scenario_of, RacesLab, RacesRun};
 pub use params::{join as join_schedule, short_title, Mode, RacesParams, SCENARIO_CHOICES};

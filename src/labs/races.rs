@@ -104,10 +104,11 @@ pub fn Races(p: &LabProps) -> Html {
             Err(_) => html! {},
         })
     };
-    let current = lab.params.scenario_id();
+    // A learner's handler is none of the presets: no preset is marked, and no preset's lesson is shown.
+    let current = lab.params.handler.is_none().then(|| lab.params.scenario_id());
     let hrefs: Vec<String> = RacesLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets = html! {
-        <PresetBar prefix="races" presets={RacesLab::presets()} current={Some(current)} hrefs={hrefs}
+        <PresetBar prefix="races" presets={RacesLab::presets()} current={current} hrefs={hrefs}
             locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />
     };
     let intro = html! {

@@ -146,7 +146,7 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                    data-total={x.total.to_string()} data-ms={ms.map(|m| format!("{m:.1}"))}>
                     <strong>{ summary(x) }</strong>
                     { match ms {
-                        Some(m) => format!(" · explored in {m:.0} ms, in this browser's Web Worker"),
+                        Some(m) => format!(" · compiled and explored in {m:.0} ms by this browser's Web Worker (request to answer)"),
                         None => " · explored in this browser".to_string(),
                     } }
                 </p>

@@ -51,20 +51,38 @@ pub fn Races(p: &LabProps) -> Html {
         })
     };
     let editor = editor_of(&lab, &own, own_key.is_some());
-    // Until the worker's first answer for a link's handler, the picture is a loading line.
+    // The run the picture showed last: while the worker works on an edit (or
+    // after it refused one), the picture keeps it, marked stale, so typing
+    // never empties the picture. A link opened with a handler has none yet:
+    // a loading line until the worker's first answer, or the parser's refusal.
+    let shown = use_mut_ref(|| None::<Rc<Result<RacesRun, SimError>>>);
     let mut loading = false;
+    let mut stale = source.as_ref().is_some_and(|(_, stale)| *stale);
     let lab = match (&own_key, (*handler_run).clone()) {
         (None, _) => lab,
         (Some(_), Some(r)) => LabCtx { run: Rc::new(r), ..lab },
         (Some(_), None) => {
             let refused = own.current.as_ref().and_then(|a| a.ran.as_ref().err().map(|e| e.to_string()));
-            let reason = refused.or(own.failed.clone()).unwrap_or_else(|| {
-                loading = true;
-                "the handler is being compiled".into()
-            });
-            LabCtx { run: Rc::new(Err(SimError::InvalidParameter { name: "handler", reason })), ..lab }
+            let previous = shown.borrow().clone();
+            match (previous, refused.or(own.failed.clone())) {
+                (Some(prev), _) => {
+                    stale = true;
+                    LabCtx { run: prev, ..lab }
+                }
+                (None, Some(reason)) => {
+                    LabCtx { run: Rc::new(Err(SimError::InvalidParameter { name: "handler", reason })), ..lab }
+                }
+                (None, None) => {
+                    loading = true;
+                    let reason = "the handler is being compiled".to_string();
+                    LabCtx { run: Rc::new(Err(SimError::InvalidParameter { name: "handler", reason })), ..lab }
+                }
+            }
         }
     };
+    if lab.run.is_ok() {
+        *shown.borrow_mut() = Some(lab.run.clone());
+    }
     let asking = use_state(|| None::<usize>);
     let answered = use_state(Vec::<(Vec<u8>, usize)>::new);
     let mode = lab.params.mode;
@@ -221,14 +239,14 @@ pub fn Races(p: &LabProps) -> Html {
         html! { <a href={href} id="races-predict" class="races-predict" role="switch" aria-checked={predict.to_string()} onclick={click} aria-disabled={refused.then_some("true")}>{ if predict { "Predict before decisive steps: on" } else { "Predict before decisive steps: off" } }</a> }
     };
     // For a handler, the text shown is the text that ran (the last one the worker compiled).
-    let (shown_sql, stale) = match (&lab.params.handler, &source) {
-        (Some(_), Some((a, stale))) => (a.text.clone(), *stale),
-        (Some(t), None) => (t.clone(), false),
-        (None, _) => (s.sql.to_string(), false),
+    let shown_sql = match (s.number, &source) {
+        (0, Some((a, _))) => a.text.clone(),
+        (0, None) => lab.params.handler.clone().unwrap_or_default(),
+        (_, _) => s.sql.to_string(),
     };
     let heading = if s.number == 0 { s.title.to_string() } else { format!("{}. {}", s.number, s.title) };
     let stale_note = stale.then(|| html! {
-        <p class="note races-stale" id="races-stale" role="status">{ "The picture shows the last text of yours that ran: the Web Worker is exploring your edit, or refused it (see the editor)." }</p>
+        <p class="note races-stale" id="races-stale" role="status">{ "The picture shows the last text that ran: the Web Worker is exploring your edit, or refused it (see the editor)." }</p>
     });
     let scenario_text = html! {
             <div class="races-scenario">

@@ -42,12 +42,15 @@ pub fn Races(p: &LabProps) -> Html {
     let own = use_own_handler(own_key.clone());
     let source = handler_source(&own);
     let handler_run = {
-        let key = (lab.params.clone(), source.as_ref().map(|(a, _)| Rc::as_ptr(a) as usize));
+        // Keyed without the text: the answer stands for the text, so a
+        // keystroke that leaves the answer in place reruns nothing.
+        let p = races::RacesParams { handler: None, ..lab.params.clone() };
+        let key = (p, source.as_ref().map(|(a, _)| Rc::as_ptr(a) as usize));
         let source = source.clone();
         use_memo(key, move |(p, _)| {
             let (a, _) = source?;
             let (s, x) = a.ran.as_ref().ok()?;
-            Some(run_explored(p, (**s).clone(), x.clone()))
+            Some(Rc::new(run_explored(p, (**s).clone(), x.clone())))
         })
     };
     let editor = editor_of(&lab, &own, own_key.is_some());
@@ -60,7 +63,7 @@ pub fn Races(p: &LabProps) -> Html {
     let mut stale = source.as_ref().is_some_and(|(_, stale)| *stale);
     let lab = match (&own_key, (*handler_run).clone()) {
         (None, _) => lab,
-        (Some(_), Some(r)) => LabCtx { run: Rc::new(r), ..lab },
+        (Some(_), Some(r)) => LabCtx { run: r, ..lab },
         (Some(_), None) => {
             let refused = own.current.as_ref().and_then(|a| a.ran.as_ref().err().map(|e| e.to_string()));
             let previous = shown.borrow().clone();

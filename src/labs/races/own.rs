@@ -73,13 +73,17 @@ pub fn use_own_handler(key: Option<(String, u8)>) -> OwnHandler {
         use_effect_with(key.clone(), move |k| {
             let next = k.clone().map(|(text, lanes)| Job::Explore { text, lanes });
             let first = job.is_none();
+            let next_is_some = next.is_some();
             let send = move || {
                 *sent_at.borrow_mut() = crate::web::now_ms();
                 job.set(next);
             };
             // A link opened with a handler asks at once; an edit waits for the text to rest.
+            // A page without a handler sends nothing (and spawns no worker).
             let timer = if first {
-                send();
+                if next_is_some {
+                    send();
+                }
                 None
             } else {
                 Some(gloo_timers::callback::Timeout::new(DEBOUNCE_MS, send))

@@ -124,3 +124,21 @@ test("side by side puts the learner's handler beside any shipped scenario", asyn
     await screenshot(page, 'races-handler-side-by-side');
   });
 });
+
+test("a link whose handler the parser refuses opens on the parser's message, with the editor there to mend it", async () => {
+  const q = new URLSearchParams({ area: 'races', handler: 'BEGIN;\nDELETE FROM idempotency_keys;\nCOMMIT;\nRESPOND 201', lanes: '3' });
+  await withPage('?' + q.toString(), async (page) => {
+    await page.waitForSelector('section.lab .error[role=alert]');
+    const picture = await page.locator('section.lab .error[role=alert]').first().innerText();
+    assert.match(picture, /line 2/);
+    assert.match(picture, /DELETE/);
+    assert.match(await page.locator('#handler-error').innerText(), /line 2/);
+    // Mending the text in place runs it.
+    await page.locator('#handler-text').fill('BEGIN;\nCOMMIT;\nCHARGE\nRESPOND 201');
+    await settled(page);
+    await page.waitForSelector('#handler-summary');
+    assert.match(await summary(page), /double charge in \d+ of \d+/);
+    assert.equal(await page.locator('.races-scenario h3').innerText(), 'Your handler');
+    await screenshot(page, 'races-handler-mended');
+  });
+});

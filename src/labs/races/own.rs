@@ -17,6 +17,9 @@ use yew::prelude::*;
 /// How long the text must rest before the worker is asked, in milliseconds.
 const DEBOUNCE_MS: u32 = 120;
 
+/// A compiled handler ready to run, with every schedule of it (or why the explorer stopped).
+pub type Ran = (Rc<Scenario>, Result<Rc<Exploration>, String>);
+
 /// One answer of the worker, unpacked.
 #[derive(Debug)]
 pub struct Answer {
@@ -26,7 +29,7 @@ pub struct Answer {
     pub lanes: u8,
     /// The compiled scenario and its exploration (`Err` until explored, or
     /// why the explorer stopped), or why the text was refused.
-    pub ran: Result<(Rc<Scenario>, Result<Rc<Exploration>, String>), HandlerError>,
+    pub ran: Result<Ran, HandlerError>,
     /// Whether the exploration is in (the first answer has only the compile).
     pub explored: bool,
     /// Whether the worker is done with this text (explored, or refused).

@@ -11,7 +11,9 @@ mod run_panel;
 
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
 use crate::labs::races_editor::{HandlerEditor, Verdict};
-use crate::shell::{use_lab, LabAction, LabCtx, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{
+    outcome_of, use_lab, use_post_outcome, LabAction, LabCtx, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+};
 use crate::web;
 use explorer::{nav, Explorer};
 use idemlab_sim::lab::Lab;
@@ -53,6 +55,12 @@ pub fn Races(p: &LabProps) -> Html {
             Some(Rc::new(run_explored(p, (**s).clone(), x.clone())))
         })
     };
+    // An embedding page hears the outcome of the handler's run (not of a stale one).
+    let handler_outcome = match (&*handler_run, &source) {
+        (Some(r), Some((_, false))) => r.as_ref().as_ref().ok().map(|r| outcome_of::<RacesLab>(None, r)),
+        (Some(_), Some((_, true))) | (Some(_), None) | (None, _) => None,
+    };
+    use_post_outcome::<RacesLab>(handler_outcome.clone(), !lab.embed || lab.reveal);
     let editor = editor_of(&lab, &own, own_key.is_some());
     // The run the picture showed last: while the worker works on an edit (or
     // after it refused one), the picture keeps it, marked stale, so typing
@@ -63,7 +71,7 @@ pub fn Races(p: &LabProps) -> Html {
     let mut stale = source.as_ref().is_some_and(|(_, stale)| *stale);
     let lab = match (&own_key, (*handler_run).clone()) {
         (None, _) => lab,
-        (Some(_), Some(r)) => LabCtx { run: r, ..lab },
+        (Some(_), Some(r)) => LabCtx { run: r, outcome: handler_outcome, ..lab },
         (Some(_), None) => {
             let refused = own.current.as_ref().and_then(|a| a.ran.as_ref().err().map(|e| e.to_string()));
             let previous = shown.borrow().clone();

@@ -142,3 +142,24 @@ test("a link whose handler the parser refuses opens on the parser's message, wit
     await screenshot(page, 'races-handler-mended');
   });
 });
+
+test('an embedded link with a handler tells its course page the outcome of the handler run', async () => {
+  await withPage('?area=about', async (page) => {
+    await page.waitForSelector('[data-lab="about"]');
+    const q = new URLSearchParams({ area: 'races', handler: RACY, embed: '1', reveal: '1' });
+    const detail = await page.evaluate((src) => new Promise((resolve, reject) => {
+      window.addEventListener('message', (e) => {
+        if (e.data?.source === 'idemlab' && e.data.type === 'outcome' && e.data.area === 'races') resolve(e.data.detail);
+      });
+      const f = document.createElement('iframe');
+      f.src = src;
+      f.width = 800;
+      f.height = 600;
+      document.body.append(f);
+      setTimeout(() => reject(new Error('no outcome message within 20 s')), 20000);
+    }), '/?' + q.toString());
+    assert.equal(detail.preset, 'custom');
+    assert.equal(detail.counters.double_charge_schedules, 250, 'the handler run, not a shipped scenario');
+    assert.equal(detail.counters.schedules, 252);
+  });
+});

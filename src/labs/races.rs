@@ -99,7 +99,12 @@ pub fn Races(p: &LabProps) -> Html {
     let mode = lab.params.mode;
     // The scenario shown beside the run: the link's `against=`, else the
     // scenario's twin (for a handler, the scenario it was written from).
-    let against = lab.run.as_ref().as_ref().ok().map(|r| SCENARIO_IDS[lab.params.against_index(r.scenario.twin)]);
+    let against = lab
+        .run
+        .as_ref()
+        .as_ref()
+        .ok()
+        .and_then(|r| SCENARIO_IDS.get(lab.params.against_index(r.scenario.twin)).copied());
     // The other side of side-by-side mode runs once per (scenario, schedule), not on every step.
     let twin_key = match (&*lab.run, mode, against) {
         (Ok(r), Mode::Side, Some(id)) => Some((id, r.run.schedule.clone())),

@@ -43,6 +43,22 @@ fn every_preset_permalink_gives_in_wasm_the_trace_hash_idemlab_url_gives_nativel
 }
 
 #[wasm_bindgen_test]
+fn a_link_with_a_handler_gives_in_wasm_the_trace_hash_idemlab_url_gives_natively() {
+    // `cli/tests/url.rs` keeps these hashes from `idemlab url`; the parser
+    // (compiled into this test through the dev-dependency's default feature)
+    // and the engine give the same run here.
+    let kept = include_str!("../sim/golden/handler-links.txt");
+    let mut checked = 0;
+    for line in kept.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let (link, hash) = line.split_once(' ').expect("link and hash");
+        let report = idemlab_sim::labs::run_permalink(link).expect("the link runs");
+        assert_eq!(report.trace_hash, hash.trim(), "wasm32 differs from idemlab url for {link}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+#[wasm_bindgen_test]
 fn hostile_permalinks_parse_without_panicking_in_wasm() {
     let mut q = Query::parse("?area=%00%ZZ&seed=18446744073709551616&step=-5&schedule=9,9,9");
     assert_eq!(q.area(), Area::About);

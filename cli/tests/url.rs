@@ -67,3 +67,66 @@ fn a_hostile_link_runs_the_default_setup_and_lists_what_was_wrong() {
     assert_eq!(v["lab"], "about");
     assert!(v["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("nowhere")), "{v}");
 }
+
+/// Links that carry a learner's handler (`handler=`, `lanes=`, a schedule),
+/// with their kept trace hashes; `tests/web.rs` checks the same file in wasm.
+const HANDLER_KEPT: &str = include_str!("../../sim/golden/handler-links.txt");
+
+fn handler_links() -> Vec<String> {
+    let text = |id: &str| idemlab_sim::races::scenario(id).unwrap().sql;
+    let mut out = Vec::new();
+    for (handler, extra) in [
+        (text("select-then-insert"), vec![]),
+        (text("select-then-insert"), vec![("lanes", "3"), ("schedule", "1,2,3,1,2,3")]),
+        (text("on-conflict"), vec![("lanes", "3"), ("mode", "side"), ("against", "select-then-insert")]),
+        (text("volatile-store"), vec![("schedule", "1,1,1,2,3,3,3")]),
+    ] {
+        let mut q = idemlab_sim::permalink::Query::default();
+        q.set("area", "races");
+        q.set("handler", handler);
+        for (k, v) in extra {
+            q.set(k, v);
+        }
+        out.push(q.to_search());
+    }
+    out
+}
+
+#[test]
+fn a_link_with_a_handler_reproduces_its_kept_trace_hash_in_idemlab_url() {
+    let links = handler_links();
+    if std::env::var_os("IDEMLAB_BLESS").is_some() {
+        let mut text = String::from("# permalink trace-hash: links with a learner's handler; regenerate with IDEMLAB_BLESS=1 cargo test -p idemlab-cli --test url\n");
+        for l in &links {
+            text.push_str(&format!("{l} {}\n", url(l)["trace_hash"].as_str().unwrap()));
+        }
+        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/../sim/golden/handler-links.txt"), text).unwrap();
+        return;
+    }
+    let kept: Vec<(&str, &str)> = HANDLER_KEPT
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once(' '))
+        .collect();
+    assert_eq!(kept.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>(), links, "rerun with IDEMLAB_BLESS=1");
+    let mut distinct = std::collections::BTreeSet::new();
+    for (link, hash) in kept {
+        let v = url(link);
+        assert_eq!(v["trace_hash"].as_str(), Some(hash.trim()), "{link}");
+        assert_eq!(v["warnings"].as_array().map(Vec::len), Some(0), "{link}: {}", v["warnings"]);
+        assert!(v["counters"].to_string().contains("double_charge_schedules"), "{link}: the explorer ran");
+        distinct.insert(hash.trim().to_string());
+    }
+    assert_eq!(distinct.len(), links.len(), "each link is a different run");
+}
+
+#[test]
+fn a_link_with_a_refused_handler_fails_with_the_parsers_line_and_never_panics() {
+    let out = Command::new(env!("CARGO_BIN_EXE_idemlab"))
+        .args(["url", "?area=races&handler=BEGIN%3B%0ADELETE%20FROM%20idempotency_keys%3B%0ACOMMIT%3B%0ARESPOND%20201"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2") && err.contains("DELETE"), "{err}");
+}

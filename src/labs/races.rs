@@ -6,16 +6,24 @@
 
 mod explorer;
 mod modes;
+mod own;
 mod run_panel;
 
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
-use crate::labs::races_editor::HandlerEditor;
-use crate::shell::{use_lab, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::labs::races_editor::{HandlerEditor, Verdict};
+use crate::shell::{
+    outcome_of, use_lab, use_post_outcome, LabAction, LabCtx, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+};
 use crate::web;
 use explorer::{nav, Explorer};
 use idemlab_sim::lab::Lab;
-use idemlab_sim::races::{self, run_schedule, scenario, why, Mode, RaceRun, RacesLab, RacesRun, Response};
+use idemlab_sim::races::{
+    self, run_explored, run_schedule, scenario, why, Mode, RaceRun, RacesLab, RacesRun, Response, SCENARIO_CHOICES,
+    SCENARIO_IDS,
+};
+use idemlab_sim::SimError;
 use modes::{scheduler, side};
+use own::{use_own_handler, Answer, OwnHandler};
 use run_panel::RunPanel;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -30,12 +38,76 @@ fn said_of(q: &crate::query::Query) -> Option<(usize, usize)> {
 #[component]
 pub fn Races(p: &LabProps) -> Html {
     let lab = use_lab::<RacesLab>(p);
+    // A link's own handler is compiled and explored in the Web Worker; the
+    // page runs its schedules from the compiled data (see `own`).
+    let own_key = lab.params.handler.clone().map(|t| (t, lab.params.lanes));
+    let own = use_own_handler(own_key.clone());
+    let source = handler_source(&own);
+    let handler_run = {
+        // Keyed without the text: the answer stands for the text, so a
+        // keystroke that leaves the answer in place reruns nothing.
+        let p = races::RacesParams { handler: None, ..lab.params.clone() };
+        let key = (p, source.as_ref().map(|(a, _)| Rc::as_ptr(a) as usize));
+        let source = source.clone();
+        use_memo(key, move |(p, _)| {
+            let (a, _) = source?;
+            let (s, x) = a.ran.as_ref().ok()?;
+            Some(Rc::new(run_explored(p, (**s).clone(), x.clone())))
+        })
+    };
+    // An embedding page hears the outcome of the handler's run (not of a stale one).
+    let handler_outcome = match (&*handler_run, &source) {
+        (Some(r), Some((_, false))) => r.as_ref().as_ref().ok().map(|r| outcome_of::<RacesLab>(None, r)),
+        (Some(_), Some((_, true))) | (Some(_), None) | (None, _) => None,
+    };
+    use_post_outcome::<RacesLab>(handler_outcome.clone(), !lab.embed || lab.reveal);
+    let editor = editor_of(&lab, &own, own_key.is_some());
+    // The run the picture showed last: while the worker works on an edit (or
+    // after it refused one), the picture keeps it, marked stale, so typing
+    // never empties the picture. A link opened with a handler has none yet:
+    // a loading line until the worker's first answer, or the parser's refusal.
+    let shown = use_mut_ref(|| None::<Rc<Result<RacesRun, SimError>>>);
+    let mut loading = false;
+    let mut stale = source.as_ref().is_some_and(|(_, stale)| *stale);
+    let lab = match (&own_key, (*handler_run).clone()) {
+        (None, _) => lab,
+        (Some(_), Some(r)) => LabCtx { run: r, outcome: handler_outcome, ..lab },
+        (Some(_), None) => {
+            let refused = own.current.as_ref().and_then(|a| a.ran.as_ref().err().map(|e| e.to_string()));
+            let previous = shown.borrow().clone();
+            match (previous, refused.or(own.failed.clone())) {
+                (Some(prev), _) => {
+                    stale = true;
+                    LabCtx { run: prev, ..lab }
+                }
+                (None, Some(reason)) => {
+                    LabCtx { run: Rc::new(Err(SimError::InvalidParameter { name: "handler", reason })), ..lab }
+                }
+                (None, None) => {
+                    loading = true;
+                    let reason = "the handler is being compiled".to_string();
+                    LabCtx { run: Rc::new(Err(SimError::InvalidParameter { name: "handler", reason })), ..lab }
+                }
+            }
+        }
+    };
+    if lab.run.is_ok() {
+        *shown.borrow_mut() = Some(lab.run.clone());
+    }
     let asking = use_state(|| None::<usize>);
     let answered = use_state(Vec::<(Vec<u8>, usize)>::new);
     let mode = lab.params.mode;
-    // The twin of side-by-side mode runs once per (twin, schedule), not on every step.
-    let twin_key = match (&*lab.run, mode) {
-        (Ok(r), Mode::Side) => Some((r.scenario.twin, r.run.schedule.clone())),
+    // The scenario shown beside the run: the link's `against=`, else the
+    // scenario's twin (for a handler, the scenario it was written from).
+    let against = lab
+        .run
+        .as_ref()
+        .as_ref()
+        .ok()
+        .and_then(|r| SCENARIO_IDS.get(lab.params.against_index(r.scenario.twin)).copied());
+    // The other side of side-by-side mode runs once per (scenario, schedule), not on every step.
+    let twin_key = match (&*lab.run, mode, against) {
+        (Ok(r), Mode::Side, Some(id)) => Some((id, r.run.schedule.clone())),
         _ => None,
     };
     let twin = use_memo(twin_key, |k| {
@@ -66,10 +138,11 @@ pub fn Races(p: &LabProps) -> Html {
             Err(_) => html! {},
         })
     };
-    let current = lab.params.scenario_id();
+    // A learner's handler is none of the presets: no preset is marked, and no preset's lesson is shown.
+    let current = lab.params.handler.is_none().then(|| lab.params.scenario_id());
     let hrefs: Vec<String> = RacesLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets = html! {
-        <PresetBar prefix="races" presets={RacesLab::presets()} current={Some(current)} hrefs={hrefs}
+        <PresetBar prefix="races" presets={RacesLab::presets()} current={current} hrefs={hrefs}
             locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />
     };
     let intro = html! {
@@ -79,10 +152,16 @@ pub fn Races(p: &LabProps) -> Html {
     let (r, run, s) = match &*lab.run {
         Ok(r) => (r, r.run.clone(), r.scenario.clone()),
         Err(e) => {
+            let picture = if loading {
+                html! { <p class="races-loading" id="races-loading" role="status">{ "Compiling and exploring your handler in the Web Worker…" }</p> }
+            } else {
+                html! { <RunError error={e.to_string()} /> }
+            };
+            // The editor stays, so a refused text can be mended where it is.
             return html! {
                 <LabLayout slug="races" title="Races: SELECT-then-INSERT beside the atomic fix" warnings={lab.query.warnings.clone()}
-                    presets={presets} picture={html! { <RunError error={e.to_string()} /> }} intro={intro} sources={sources} />
-            }
+                    presets={presets} picture={picture} extra={editor} intro={intro} sources={sources} />
+            };
         }
     };
 
@@ -175,20 +254,48 @@ pub fn Races(p: &LabProps) -> Html {
         );
         html! { <a href={href} id="races-predict" class="races-predict" role="switch" aria-checked={predict.to_string()} onclick={click} aria-disabled={refused.then_some("true")}>{ if predict { "Predict before decisive steps: on" } else { "Predict before decisive steps: off" } }</a> }
     };
+    // For a handler, the text shown is the text that ran (the last one the worker compiled).
+    let shown_sql = match (s.number, &source) {
+        (0, Some((a, _))) => a.text.clone(),
+        (0, None) => lab.params.handler.clone().unwrap_or_default(),
+        (_, _) => s.sql.to_string(),
+    };
+    let heading = if s.number == 0 { s.title.to_string() } else { format!("{}. {}", s.number, s.title) };
+    let stale_note = stale.then(|| html! {
+        <p class="note races-stale" id="races-stale" role="status">{ "The picture shows the last text that ran: the Web Worker is exploring your edit, or refused it (see the editor)." }</p>
+    });
     let scenario_text = html! {
             <div class="races-scenario">
                 <div>
-                    <h3>{ format!("{}. {}", s.number, s.title) }</h3>
+                    <h3>{ heading }</h3>
                     if !s.is_sql { <p class="note">{ "Not SQL: this scenario is checked by the engine's tests only, not against PostgreSQL." }</p> }
                 </div>
                 <pre class="races-sql" aria-label="The handler's SQL"><code>
                     if s.is_sql { <span class="races-ddl">{ format!("-- the table\n{};\n\n", s.ddl("idempotency_keys").join(";\n")) }</span> }
-                    { s.sql }
+                    { shown_sql }
                 </code></pre>
             </div>
     };
+    let beside = (mode == Mode::Side).then(|| {
+        let d = lab.dispatch.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(id) = SCENARIO_IDS.iter().find(|id| **id == sel.value()) {
+                d.emit(LabAction::Extra { key: "against", value: (*id).to_string() });
+            }
+        });
+        html! {
+            <label class="races-against">{ "Beside it: " }
+                <select id="races-against" {onchange} disabled={lab.locked("against")}>
+                    { for SCENARIO_CHOICES.iter().map(|(id, title)| html! {
+                        <option value={*id} selected={against == Some(*id)}>{ *title }</option>
+                    }) }
+                </select>
+            </label>
+        }
+    });
     let header = html! {
-        <nav class="races-modes" aria-label="Mode">{ for Mode::ALL.iter().map(|m| tab(*m)) }{ predict_toggle }</nav>
+        <nav class="races-modes" aria-label="Mode">{ for Mode::ALL.iter().map(|m| tab(*m)) }{ predict_toggle }{ beside }</nav>
     };
     let body = match mode {
         Mode::Side => side(&run, &s, &twin, step),
@@ -199,35 +306,82 @@ pub fn Races(p: &LabProps) -> Html {
     };
     // Picture first: the mode tabs, the step controls and the lanes, then the
     // handler's text that the lanes run.
-    let picture = html! { <>{ header }if mode != Mode::Scheduler { { controls } }{ body }{ scenario_text }</> };
+    let picture =
+        html! { <>{ stale_note }{ header }if mode != Mode::Scheduler { { controls } }{ body }{ scenario_text }</> };
     let evidence = evidence_of(&lab, r, &run, mode);
-    // The learner's own handler: its text and lane count live in the link, so
-    // a link shares a handler and what the explorer found in it.
-    let editor = {
-        let text = lab.query.get("handler").map_or_else(|| s.sql.to_string(), str::to_string);
-        let lanes =
-            lab.query.get("lanes").and_then(|v| v.parse::<u8>().ok()).filter(|n| (2..=3).contains(n)).unwrap_or(2);
-        let d = lab.dispatch.clone();
-        let on_change = Callback::from(move |(text, lanes): (String, u8)| {
-            d.emit(LabAction::Then(vec![
-                LabAction::Extra { key: "handler", value: text },
-                LabAction::Extra { key: "lanes", value: lanes.to_string() },
-            ]))
-        });
-        html! {
-            <section class="races-own">
-                <p class="hint">{ "Start from this scenario's text and edit it: the explorer checks every interleaving of 2 or 3 requests running your text, and the link keeps it. idemlab race check FILE --pg CONNINFO runs the same text against a real PostgreSQL 15." }</p>
-                <HandlerEditor initial={AttrValue::from(text)} lanes={lanes} on_change={Some(on_change)}
-                    locked={lab.locked("handler") || lab.locked("lanes")} />
-            </section>
-        }
-    };
     let extra = html! { <>{ (*explorer).clone() }{ editor }</> };
     // In an embed the counters wait until the learner reaches the second charge (or the end).
     let gate = lab.gate(Some(last), r.decisive_step());
     html! {
         <LabLayout slug="races" title="Races: SELECT-then-INSERT beside the atomic fix" warnings={warnings}
             presets={presets} picture={picture} evidence={evidence} extra={extra} intro={intro} sources={sources} gate={gate} />
+    }
+}
+
+/// The answer whose run the picture shows for a handler, and whether it is
+/// stale (of an earlier text: the worker is still on the new one, or refused it).
+fn handler_source(own: &OwnHandler) -> Option<(Rc<Answer>, bool)> {
+    match &own.current {
+        Some(a) if a.explored && a.ran.is_ok() => Some((a.clone(), false)),
+        Some(_) | None => own.last_good.clone().map(|a| (a, true)),
+    }
+}
+
+/// The handler editor, told what the explorer found: the page's own run for
+/// a shipped text, the worker's answer for the link's handler.
+fn editor_of(lab: &LabCtx<RacesLab>, own: &OwnHandler, has_handler: bool) -> Html {
+    let id = lab.params.scenario_id();
+    let text = lab.params.handler.clone().or_else(|| scenario(id).map(|s| s.sql.to_string())).unwrap_or_default();
+    let verdict = if has_handler {
+        let shown = match &own.current {
+            Some(a) if a.finished => Some(a.clone()),
+            Some(_) | None => own.last_good.clone(),
+        };
+        match (shown, &own.failed) {
+            (_, Some(e)) => Verdict::Stopped(format!("the Web Worker gave no answer: {e}")),
+            (Some(a), None) => match &a.ran {
+                Err(e) => Verdict::Refused(e.clone()),
+                Ok((_, Ok(x))) => Verdict::Explored { x: x.clone(), ms: own.ms },
+                Ok((_, Err(e))) => Verdict::Stopped(e.clone()),
+            },
+            (None, None) => Verdict::Pending,
+        }
+    } else {
+        match &*lab.run {
+            Ok(r) => match &r.explored {
+                Ok(x) => Verdict::Explored { x: x.clone(), ms: None },
+                Err(e) => Verdict::Stopped(e.clone()),
+            },
+            Err(e) => Verdict::Stopped(e.to_string()),
+        }
+    };
+    let d = lab.dispatch.clone();
+    // A new text drops the schedule: a schedule belongs to its handler.
+    let on_change = Callback::from(move |(text, lanes): (String, u8)| {
+        d.emit(LabAction::Then(vec![
+            LabAction::Extra { key: "handler", value: text },
+            LabAction::Extra { key: "lanes", value: lanes.to_string() },
+            LabAction::Extra { key: "schedule", value: String::new() },
+        ]))
+    });
+    let d = lab.dispatch.clone();
+    // Opening a schedule puts it in the normal step-through at step 0, run drawn ahead.
+    let on_open = Callback::from(move |(text, lanes, schedule): (String, u8, Vec<u8>)| {
+        d.emit(LabAction::Then(vec![
+            LabAction::Extra { key: "handler", value: text },
+            LabAction::Extra { key: "lanes", value: lanes.to_string() },
+            LabAction::Extra { key: "schedule", value: races::join_schedule(&schedule) },
+            LabAction::Extra { key: "mode", value: Mode::Step.slug().into() },
+        ]))
+    });
+    let cancel = own.cancel.clone();
+    html! {
+        <section class="races-own">
+            <p class="hint">{ "Start from this scenario's text and edit it: the explorer checks every interleaving of 2 or 3 requests running your text (in a Web Worker, so the page stays responsive), the lanes above step through it, and the link keeps it. idemlab race check FILE --pg CONNINFO runs the same text against a real PostgreSQL 15." }</p>
+            <HandlerEditor key={id} initial={AttrValue::from(text)} lanes={lab.params.lanes} verdict={verdict}
+                exploring={has_handler && own.busy} on_cancel={Some(cancel)} on_change={Some(on_change)} on_open={Some(on_open)}
+                locked={lab.locked("handler") || lab.locked("lanes")} />
+        </section>
     }
 }
 

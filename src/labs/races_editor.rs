@@ -1,14 +1,47 @@
 //! "Write your own handler": a text box for a handler in the races lab's
-//! language, explored on every edit. Self-contained: the Races page mounts it
-//! with a starting text and lanes, and hears back through `on_open` when the
-//! learner asks to step through a schedule, and through `on_change` when the
-//! text or lanes change (to keep them in the permalink, keys `handler` and
-//! `lanes`). The engine is `idemlab_sim::races::{handler_scenario, explore}`.
+//! language. The Races page mounts it with a starting text and lanes, tells
+//! it what the explorer found ([`Verdict`]: the page's run for a shipped
+//! text, the Web Worker's answer for an edited one), and hears back through
+//! `on_change` when the text or lanes change (the page keeps them in the
+//! permalink, keys `handler` and `lanes`, and has the worker explore them)
+//! and through `on_open` when the learner asks to step through a schedule.
+//! Nothing here parses or explores: typing costs one render.
 
-use idemlab_sim::races::{explore, handler_scenario, Exploration, HandlerError, EXPLORE_SCHEDULES_MAX};
+use idemlab_sim::races::{join_schedule, Exploration, HandlerError};
 use std::rc::Rc;
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
+
+/// What the explorer found for the text shown.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    /// Nothing yet: the worker is compiling the text.
+    Pending,
+    /// The parser refused the text.
+    Refused(HandlerError),
+    /// Every schedule; `ms`: how long the worker took, request to reply.
+    Explored {
+        /// The exploration.
+        x: Rc<Exploration>,
+        /// Milliseconds in the worker, when it came from there.
+        ms: Option<f64>,
+    },
+    /// The explorer stopped (its schedule limit).
+    Stopped(String),
+}
+
+impl PartialEq for Verdict {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Verdict::Pending, Verdict::Pending) => true,
+            (Verdict::Refused(a), Verdict::Refused(b)) => a == b,
+            // Explorations are shared, never edited: the same one is the same pointer.
+            (Verdict::Explored { x: a, ms: m }, Verdict::Explored { x: b, ms: n }) => Rc::ptr_eq(a, b) && m == n,
+            (Verdict::Stopped(a), Verdict::Stopped(b)) => a == b,
+            (Verdict::Pending | Verdict::Refused(_) | Verdict::Explored { .. } | Verdict::Stopped(_), _) => false,
+        }
+    }
+}
 
 /// What the editor was given.
 #[derive(Properties, PartialEq)]
@@ -18,6 +51,14 @@ pub struct HandlerEditorProps {
     /// 2 or 3 requests run the handler (ignored when the text has LANE sections).
     #[prop_or(2)]
     pub lanes: u8,
+    /// What the explorer found for the text and lanes the page last heard.
+    pub verdict: Verdict,
+    /// The worker is exploring a newer text: the verdict shown is the last one.
+    #[prop_or(false)]
+    pub exploring: bool,
+    /// Stops the worker's exploration.
+    #[prop_or_default]
+    pub on_cancel: Option<Callback<()>>,
     /// The learner wants to step through this schedule of this text.
     #[prop_or_default]
     pub on_open: Option<Callback<(String, u8, Vec<u8>)>>,
@@ -27,23 +68,6 @@ pub struct HandlerEditorProps {
     /// Locked by an embedder (`lock=handler`): the text is read only.
     #[prop_or(false)]
     pub locked: bool,
-}
-
-/// The result of one exploration, with how long it took in the browser.
-struct Explored {
-    result: Result<Exploration, HandlerError>,
-    ms: f64,
-}
-
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
-}
-
-fn explore_text(text: &str, lanes: u8) -> Explored {
-    let t0 = now_ms();
-    let result = handler_scenario(text, lanes)
-        .and_then(|s| explore(&s, EXPLORE_SCHEDULES_MAX).map_err(|e| HandlerError { line: 0, message: e.to_string() }));
-    Explored { result, ms: now_ms() - t0 }
 }
 
 fn summary(x: &Exploration) -> String {
@@ -59,7 +83,6 @@ fn summary(x: &Exploration) -> String {
 pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
     let text = use_state(|| p.initial.to_string());
     let lanes = use_state(|| p.lanes.clamp(2, 3));
-    let explored = use_memo(((*text).clone(), *lanes), |(t, l)| Rc::new(explore_text(t, *l)));
     let oninput = {
         let (text, on_change, lanes) = (text.clone(), p.on_change.clone(), *lanes);
         Callback::from(move |e: InputEvent| {
@@ -90,20 +113,42 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
             }
         })
     };
-    // Step-through buttons only where the page can open a schedule.
-    let can_open = p.on_open.is_some();
-    let error_line = explored.result.as_ref().err().map(|e| e.line).unwrap_or(0);
+    // Step-through buttons only where the page can open a schedule, and only
+    // for a verdict about the text on screen.
+    let can_open = p.on_open.is_some() && !p.exploring;
+    let error_line = match &p.verdict {
+        Verdict::Refused(e) => e.line,
+        Verdict::Pending | Verdict::Explored { .. } | Verdict::Stopped(_) => 0,
+    };
     let line_count = text.lines().count().max(1);
-    let body = match &explored.result {
-        Err(e) => html! {
+    let status = if p.exploring {
+        let cancel = p.on_cancel.clone().map(|cb| Callback::from(move |_: MouseEvent| cb.emit(())));
+        html! {
+            <p class="handler-status" id="handler-exploring" role="status">
+                { "Exploring your text in the Web Worker… (what is shown below is the last result)" }
+                if let Some(onclick) = cancel { { " " }<button type="button" class="linklike" {onclick}>{ "Cancel" }</button> }
+            </p>
+        }
+    } else {
+        html! {}
+    };
+    let body = match &p.verdict {
+        Verdict::Pending => html! {},
+        Verdict::Refused(e) => html! {
             <p class="handler-error" role="alert" id="handler-error">{ e.to_string() }</p>
         },
-        Ok(x) => html! {
+        Verdict::Stopped(e) => html! {
+            <p class="handler-error" role="alert" id="handler-error">{ format!("The explorer stopped: {e}") }</p>
+        },
+        Verdict::Explored { x, ms } => html! {
             <>
                 <p id="handler-summary" class={classes!("handler-summary", (x.double_charges > 0).then_some("bad"))}
-                   data-total={x.total.to_string()} data-ms={format!("{:.1}", explored.ms)}>
+                   data-total={x.total.to_string()} data-ms={ms.map(|m| format!("{m:.1}"))}>
                     <strong>{ summary(x) }</strong>
-                    { format!(" · explored in {:.0} ms, in this browser", explored.ms) }
+                    { match ms {
+                        Some(m) => format!(" · compiled and explored in {m:.0} ms by this browser's Web Worker (request to answer)"),
+                        None => " · explored in this browser".to_string(),
+                    } }
                 </p>
                 if let (Some(ce), true) = (x.first_counterexample.clone(), can_open) {
                     <button id="handler-open-counterexample" onclick={open(ce)}>{ "Step through the first counterexample" }</button>
@@ -116,7 +161,7 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                                 { " " }
                                 <button class="linklike" onclick={open(c.example.clone())}>{ "step through" }</button>
                             } else {
-                                <code class="handler-example">{ format!(" e.g. schedule {}", c.example.iter().map(u8::to_string).collect::<Vec<_>>().join(",")) }</code>
+                                <code class="handler-example">{ format!(" e.g. schedule {}", join_schedule(&c.example)) }</code>
                             }
                         </li>
                     }) }
@@ -147,9 +192,10 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                     }) }
                 </pre>
                 <textarea id="handler-text" spellcheck="false" readonly={p.locked} rows={line_count.clamp(8, 30).to_string()}
-                    aria-invalid={explored.result.is_err().to_string()}
+                    aria-invalid={matches!(p.verdict, Verdict::Refused(_)).to_string()}
                     aria-describedby="handler-error" value={(*text).clone()} {oninput} />
             </div>
+            { status }
             { body }
         </section>
     }

@@ -4,8 +4,10 @@
 //! gives in one call.
 
 use idemlab_sim::backoff::Strategy;
+use idemlab_sim::races::{self, Compiled, Exploration, HandlerError, OutcomeClass, EXPLORE_SCHEDULES_MAX};
 use idemlab_sim::retries::occ::{self, OccParams};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// Work a lab hands to the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +24,116 @@ pub enum Job {
         /// The seed.
         seed: u64,
     },
+    /// Compiles a learner's handler text for `lanes` requests (2 or 3) and
+    /// explores every schedule of it (the Races page's editor and a link
+    /// with `handler=`; the page's own wasm has no parser).
+    Explore {
+        /// The handler text.
+        text: String,
+        /// How many requests run it when it has no LANE sections.
+        lanes: u8,
+    },
+}
+
+/// What the worker made of a handler text: its compiled form (or the
+/// parser's refusal, with the line) and, once explored, every schedule of it
+/// (or why the explorer stopped). Sent as JSON: the engine's types are
+/// internally tagged, which the worker's binary codec cannot read back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandlerExplored {
+    /// The text this answers (so the page knows which of its edits it is).
+    pub text: String,
+    /// The lanes asked for.
+    pub lanes: u8,
+    /// The compiled handler, or why the text was refused.
+    pub compiled: Result<Compiled, HandlerError>,
+    /// Every schedule, or why the explorer stopped; `None` until explored.
+    pub explored: Option<Result<ExplorationData, String>>,
+}
+
+/// An [`Exploration`] as the worker sends it: the schedules packed as one
+/// string of actor digits, a comma after each schedule, so 13,000 schedules
+/// cost one string rather than 13,000 arrays.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExplorationData {
+    /// How many complete schedules there are.
+    pub total: u32,
+    /// How many charge twice or more.
+    pub double_charges: u32,
+    /// The outcome classes, most frequent first.
+    pub classes: Vec<OutcomeClass>,
+    /// Every schedule's actors (1 to 4), a comma after each.
+    pub schedules: String,
+    /// Each schedule's class index.
+    pub schedule_classes: Vec<u16>,
+    /// The first schedule that charges twice, if any.
+    pub first_counterexample: Option<Vec<u8>>,
+}
+
+impl ExplorationData {
+    /// Packs an exploration.
+    pub fn of(x: &Exploration) -> ExplorationData {
+        let mut schedules = String::new();
+        for (sch, _) in &x.schedules {
+            schedules.extend(sch.iter().map(|a| char::from(b'0' + a)));
+            schedules.push(',');
+        }
+        ExplorationData {
+            total: x.total,
+            double_charges: x.double_charges,
+            classes: x.classes.clone(),
+            schedules,
+            schedule_classes: x.schedules.iter().map(|(_, c)| *c).collect(),
+            first_counterexample: x.first_counterexample.clone(),
+        }
+    }
+
+    /// Unpacks it as the exploration of the learner's handler; data that
+    /// does not fit (a digit out of range, counts that disagree) is refused.
+    pub fn exploration(&self) -> Result<Exploration, String> {
+        let schedules: Vec<(Vec<u8>, u16)> = self
+            .schedules
+            .split_terminator(',')
+            .zip(&self.schedule_classes)
+            .map(|(s, c)| (s.bytes().map(|b| b.wrapping_sub(b'0')).collect(), *c))
+            .collect();
+        let fits = schedules.len() == self.schedule_classes.len()
+            && schedules.len() == self.total as usize
+            && schedules.iter().all(|(s, c)| {
+                s.iter().all(|a| (1..=races::ACTORS_MAX as u8).contains(a)) && (*c as usize) < self.classes.len()
+            });
+        if !fits {
+            return Err("the worker's exploration does not fit its own counts".into());
+        }
+        Ok(Exploration {
+            scenario: "handler",
+            total: self.total,
+            double_charges: self.double_charges,
+            classes: self.classes.clone(),
+            schedules,
+            first_counterexample: self.first_counterexample.clone(),
+        })
+    }
+}
+
+impl HandlerExplored {
+    /// Reads the worker's JSON.
+    pub fn from_json(json: &str) -> Result<HandlerExplored, String> {
+        serde_json::from_str(json).map_err(|e| format!("the worker's answer could not be read: {e}"))
+    }
+
+    /// The scenario and its exploration, ready for `races::run_explored`;
+    /// the parser's refusal as a message naming the line.
+    pub fn unpack(&self) -> Result<(races::Scenario, Result<Rc<Exploration>, String>), String> {
+        let c = self.compiled.as_ref().map_err(|e| e.to_string())?;
+        let s = c.scenario().map_err(|e| e.to_string())?;
+        let x = match &self.explored {
+            Some(Ok(x)) => x.exploration().map(Rc::new),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("not explored yet".into()),
+        };
+        Ok((s, x))
+    }
 }
 
 /// One point of the study sweep, as the worker sends it.
@@ -55,6 +167,8 @@ pub enum JobOutput {
     Report(String),
     /// Study sweep points, in the order `occ::sweep` returns them.
     Sweep(Vec<SweepPointData>),
+    /// A handler, compiled and explored: [`HandlerExplored`] as JSON.
+    Handler(String),
 }
 
 /// Where a job stands after one slice.
@@ -94,6 +208,14 @@ pub enum JobRun {
         /// Points so far.
         points: Vec<SweepPointData>,
     },
+    /// A handler: one slice compiles it (and says so in a progress reply),
+    /// the next explores it, so a cancel or a newer text is read in between.
+    Explore {
+        /// The text and lanes, until compiled.
+        text: Option<(String, u8)>,
+        /// What is known so far.
+        found: Option<HandlerExplored>,
+    },
 }
 
 impl JobRun {
@@ -111,6 +233,7 @@ impl JobRun {
                     points: Vec::new(),
                 }
             }
+            Job::Explore { text, lanes } => JobRun::Explore { text: Some((text, lanes)), found: None },
         }
     }
 
@@ -125,6 +248,29 @@ impl JobRun {
                     .and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string()))
                     .map(JobOutput::Report);
                 Slice::Finished(out)
+            }
+            JobRun::Explore { text, found } => {
+                let json = |h: &HandlerExplored| serde_json::to_string(h).map_err(|e| e.to_string());
+                if let Some((text, lanes)) = text.take() {
+                    let compiled = races::compile(&text, lanes);
+                    let refused = compiled.is_err();
+                    let h = HandlerExplored { text, lanes, compiled, explored: None };
+                    let out = json(&h).map(JobOutput::Handler);
+                    *found = Some(h);
+                    return match out {
+                        Ok(partial) if !refused => Slice::Progress { done: 1, total: 2, partial },
+                        Ok(_) | Err(_) => Slice::Finished(out),
+                    };
+                }
+                let Some(h) = found.as_mut() else {
+                    return Slice::Finished(Err("this job has already finished".into()));
+                };
+                let x = h.compiled.as_ref().map_err(|e| e.to_string()).and_then(|c| {
+                    let s = c.scenario().map_err(|e| e.to_string())?;
+                    races::explore(&s, EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string())
+                });
+                h.explored = Some(x.map(|x| ExplorationData::of(&x)));
+                Slice::Finished(json(h).map(JobOutput::Handler))
             }
             JobRun::Sweep { base, clients, next, points } => {
                 let Some(&n) = clients.get(*next) else {
@@ -192,6 +338,41 @@ mod tests {
         let expected = serde_json::to_string(&idemlab_sim::labs::run_permalink(link).unwrap()).unwrap();
         assert_eq!(json, expected);
         assert!(json.contains("\"lab\":\"keys\""));
+    }
+
+    #[test]
+    fn a_handler_job_compiles_in_one_slice_then_explores_exactly_as_the_core_does() {
+        let text = races::scenario("select-then-insert").unwrap().sql;
+        let (progress, out) = run_to_end(Job::Explore { text: text.into(), lanes: 2 });
+        assert_eq!(progress, vec![(1, 2)], "compiled, then explored");
+        let Ok(JobOutput::Handler(json)) = out else { panic!("{out:?}") };
+        let (s, x) = HandlerExplored::from_json(&json).unwrap().unpack().unwrap();
+        let direct = races::handler_scenario(text, 2).unwrap();
+        assert_eq!(s.programs, direct.programs);
+        let expected = races::explore(&direct, EXPLORE_SCHEDULES_MAX).unwrap();
+        assert_eq!(*x.unwrap(), Exploration { scenario: "handler", ..expected });
+    }
+
+    #[test]
+    fn a_refused_handler_job_finishes_at_once_with_the_parsers_line() {
+        let (progress, out) =
+            run_to_end(Job::Explore { text: "BEGIN;\nDELETE FROM idempotency_keys;".into(), lanes: 2 });
+        assert!(progress.is_empty());
+        let Ok(JobOutput::Handler(json)) = out else { panic!("{out:?}") };
+        let h = HandlerExplored::from_json(&json).unwrap();
+        let e = h.compiled.clone().unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(h.unpack().unwrap_err().contains("line 2"));
+    }
+
+    #[test]
+    fn packed_schedules_that_do_not_fit_their_counts_are_refused() {
+        let s = races::scenario("on-conflict").unwrap();
+        let mut d = ExplorationData::of(&races::explore(&s, EXPLORE_SCHEDULES_MAX).unwrap());
+        assert!(d.exploration().is_ok());
+        d.schedules.insert(0, '9');
+        assert!(d.exploration().is_err());
+        assert!(HandlerExplored::from_json("{not json").is_err());
     }
 
     #[test]

@@ -14,7 +14,7 @@
 
 mod job;
 
-pub use job::{Job, JobOutput, JobRun, Slice, SweepPointData};
+pub use job::{ExplorationData, HandlerExplored, Job, JobOutput, JobRun, Slice, SweepPointData};
 
 use gloo_worker::{HandlerId, Spawnable, Worker, WorkerBridge, WorkerScope};
 use serde::{Deserialize, Serialize};

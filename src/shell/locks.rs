@@ -45,6 +45,7 @@ pub fn lock_rows<L: Lab>() -> Vec<(&'static str, String)> {
                 (None, "predict") => "the predict-first switch".to_string(),
                 (None, "handler") => "the handler editor's text".to_string(),
                 (None, "lanes") => "the handler editor's number of requests".to_string(),
+                (None, "against") => "the scenario shown beside the run in side-by-side mode".to_string(),
                 (None, other) => format!("the lab's {other} setting"),
             };
             (name, what)

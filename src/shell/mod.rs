@@ -270,22 +270,8 @@ where
     // Tell an embedding page what the run showed, once per run. In an embed
     // the outcome waits for the learner (see `reveal`): the layout posts it
     // when the gate opens, unless the author asked for it up front.
-    let preset = read.preset.map_or("custom", |p| p.slug);
-    let outcome = run.as_ref().as_ref().ok().map(|r| {
-        let counters = L::counters(r)
-            .into_iter()
-            .map(|c| (c.id.to_string(), serde_json::json!(c.value)))
-            .collect::<serde_json::Map<_, _>>();
-        serde_json::json!({ "preset": preset, "counters": counters })
-    });
-    {
-        let post_now = !embed || reveal;
-        use_effect_with((outcome.clone(), post_now), |(outcome, post_now)| {
-            if let (Some(detail), true) = (outcome, *post_now) {
-                web::post_event("outcome", L::SLUG, detail.clone());
-            }
-        });
-    }
+    let outcome = run.as_ref().as_ref().ok().map(|r| outcome_of::<L>(read.preset, r));
+    use_post_outcome::<L>(outcome.clone(), !embed || reveal);
 
     let dispatch = {
         let (q, on_query) = (props.query.clone(), props.on_query.clone());
@@ -296,6 +282,27 @@ where
         })
     };
     LabCtx { query, preset: read.preset, params: read.params, run, step, embed, reveal, outcome, dispatch }
+}
+
+/// The `outcome` message's detail for a run: the preset (or "custom") and every counter.
+pub fn outcome_of<L: Lab>(preset: Option<&'static Preset>, run: &L::Run) -> serde_json::Value {
+    let counters = L::counters(run)
+        .into_iter()
+        .map(|c| (c.id.to_string(), serde_json::json!(c.value)))
+        .collect::<serde_json::Map<_, _>>();
+    serde_json::json!({ "preset": preset.map_or("custom", |p| p.slug), "counters": counters })
+}
+
+/// Posts `outcome` to an embedding page once per run, when `post_now`
+/// (outside an embed, or when its author asked for it up front); otherwise
+/// the layout's gate posts it when the learner reaches the decisive step.
+#[hook]
+pub fn use_post_outcome<L: Lab + 'static>(outcome: Option<serde_json::Value>, post_now: bool) {
+    use_effect_with((outcome, post_now), |(outcome, post_now)| {
+        if let (Some(detail), true) = (outcome, *post_now) {
+            web::post_event("outcome", L::SLUG, detail.clone());
+        }
+    });
 }
 
 /// Warns about parameters a page outside the lab contract does not read

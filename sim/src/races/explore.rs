@@ -8,7 +8,7 @@ use crate::error::SimError;
 pub const EXPLORE_SCHEDULES_MAX: usize = 50_000;
 
 /// Schedules that end the same way.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OutcomeClass {
     /// The outcome in one line.
     pub label: String,

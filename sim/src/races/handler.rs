@@ -20,9 +20,16 @@
 //! models ([`Stmt::sql`] parsed by the same parser), so nothing is modelled
 //! by a guess: anything else is refused with the line and the construct.
 
+// Without the `parser` feature (the page's wasm) only the types and limits
+// are used: the reading half is compiled out, its helpers are unused.
+#![cfg_attr(not(feature = "parser"), allow(dead_code))]
+
 use super::*;
+#[cfg(feature = "parser")]
 use sqlparser::ast::{Statement, TransactionIsolationLevel, TransactionMode};
+#[cfg(feature = "parser")]
 use sqlparser::dialect::PostgreSqlDialect;
+#[cfg(feature = "parser")]
 use sqlparser::parser::Parser;
 use std::fmt;
 
@@ -39,7 +46,7 @@ pub const RETRY_ATTEMPTS_MAX: u8 = 5;
 pub const TABLE: &str = "idempotency_keys";
 
 /// Why a handler text was refused: the line (from 1; 0 for the whole text) and what is wrong.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandlerError {
     /// The line, from 1; 0 when the text as a whole is refused.
     pub line: u32,
@@ -82,7 +89,7 @@ const REQUEST_NAMES: [&str; 4] = ["T1 (request A)", "T2 (request B)", "T3 (reque
 /// A lane name for a `LANE` header: names are kept for the life of the
 /// program (lane labels are `&'static str`), so each distinct name is stored
 /// once and at most `NAMES_MAX` are kept; past that, lanes get numbered names.
-fn lane_name(text: &str, index: usize) -> &'static str {
+pub(super) fn lane_name(text: &str, index: usize) -> &'static str {
     use std::sync::Mutex;
     const NAMES_MAX: usize = 64;
     const NUMBERED: [&str; 4] = ["T1", "T2", "T3", "T4"];
@@ -130,6 +137,7 @@ struct LaneDraft {
 
 /// Parses a handler text. `lanes` is how many requests run it when the text
 /// has no `LANE` sections (2 or 3); with sections, each section is a lane.
+#[cfg(feature = "parser")]
 pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
     if text.len() > HANDLER_TEXT_MAX {
         return err(0, format!("the text has {} bytes; at most {HANDLER_TEXT_MAX} are accepted", text.len()));
@@ -413,8 +421,10 @@ enum Parsed {
 }
 
 /// Every statement form the engine models, as the parser sees it.
+#[cfg(feature = "parser")]
 struct Templates(Vec<(Statement, Stmt)>);
 
+#[cfg(feature = "parser")]
 impl Templates {
     fn new() -> Templates {
         let mut forms = vec![
@@ -436,6 +446,7 @@ impl Templates {
     }
 }
 
+#[cfg(feature = "parser")]
 fn sql_statement(sql: &str, line: u32, t: &Templates) -> Result<Parsed, HandlerError> {
     let parsed = Parser::parse_sql(&PostgreSqlDialect {}, sql)
         .map_err(|e| HandlerError { line, message: format!("SQL the parser does not accept: {e}") })?;
@@ -493,6 +504,7 @@ fn sql_statement(sql: &str, line: u32, t: &Templates) -> Result<Parsed, HandlerE
 }
 
 /// Says which construct of a statement the model does not cover.
+#[cfg(feature = "parser")]
 fn refusal(s: &Statement) -> String {
     let text = s.to_string();
     let up = text.to_ascii_uppercase();
@@ -558,6 +570,7 @@ impl SqlState {
 }
 
 /// A scenario for a handler text, ready for [`run`] and [`explore`].
+#[cfg(feature = "parser")]
 pub fn handler_scenario(text: &str, lanes: u8) -> Result<Scenario, HandlerError> {
     let h = parse_handler(text, lanes)?;
     let s = Scenario {

@@ -3,10 +3,14 @@
 //! schedule is the scenario's first counterexample, else its first schedule),
 //! completed past the schedule's end unless the learner is playing scheduler.
 //! The explorer's result rides along, so the counters say both what this run
-//! did and how many of all schedules double charge ("68 of 70").
+//! did and how many of all schedules double charge ("68 of 70"). A link with
+//! `handler=` runs the learner's text instead of the scenario (compiled by
+//! [`compile`]); a text the parser refuses is an error naming its line.
 
 use super::params::{self, RacesParams};
-use super::{explore, run, run_lenient, scenario, Exploration, RaceRecord, RaceRun, Scenario, EXPLORE_SCHEDULES_MAX};
+use super::{
+    compile, explore, run, run_lenient, scenario, Exploration, RaceRecord, RaceRun, Scenario, EXPLORE_SCHEDULES_MAX,
+};
 use crate::error::SimError;
 use crate::lab::{Counter, Figure, Lab, Preset, Source};
 use crate::permalink::Query;
@@ -48,6 +52,38 @@ pub fn scenario_at(i: usize) -> Result<Scenario, SimError> {
     scenario(id).ok_or(SimError::Internal("a scenario id has no scenario"))
 }
 
+/// The scenario `p` runs: the learner's handler when the link has one, else
+/// the chosen scenario. A refused handler is an error with the parser's line
+/// and construct.
+pub fn scenario_of(p: &RacesParams) -> Result<Scenario, SimError> {
+    match &p.handler {
+        Some(text) => compile(text, p.lanes)
+            .map_err(|e| SimError::InvalidParameter { name: "handler", reason: e.to_string() })?
+            .scenario(),
+        None => scenario_at(p.scenario),
+    }
+}
+
+/// The run of `p`'s schedule on scenario `s`, whose every schedule is
+/// `explored`: what [`RacesLab::run`] does after exploring, for a caller that
+/// explored elsewhere (the page's Web Worker explores a learner's handler).
+/// An empty schedule in a completed mode is the first counterexample, else
+/// the first schedule.
+pub fn run_explored(
+    p: &RacesParams,
+    s: Scenario,
+    explored: Result<Rc<Exploration>, String>,
+) -> Result<RacesRun, SimError> {
+    let fallback = explored
+        .as_ref()
+        .ok()
+        .and_then(|x| x.first_counterexample.clone().or_else(|| x.schedules.first().map(|(s, _)| s.clone())))
+        .unwrap_or_default();
+    let schedule = if p.schedule.is_empty() && p.complete() { fallback } else { p.schedule.clone() };
+    let (run, notes) = run_schedule(&s, &schedule, p.complete())?;
+    Ok(RacesRun { scenario: Rc::new(s), run: Rc::new(run), notes, explored })
+}
+
 /// Runs a schedule strictly; when it is refused (or, in a completed mode,
 /// stops early) it is run leniently, with a note saying why.
 pub fn run_schedule(s: &Scenario, schedule: &[u8], complete: bool) -> Result<(RaceRun, Vec<String>), SimError> {
@@ -55,10 +91,10 @@ pub fn run_schedule(s: &Scenario, schedule: &[u8], complete: bool) -> Result<(Ra
     match run(s, schedule) {
         Ok(r) if r.outcome.finished || !complete => return Ok((r, notes)),
         Ok(_) => {}
-        Err(e) => notes.push(format!(
-            "This schedule is not valid for scenario {}: {e}. The rest of it was skipped where needed.",
-            s.number
-        )),
+        Err(e) => {
+            let whose = if s.number == 0 { "your handler".to_string() } else { format!("scenario {}", s.number) };
+            notes.push(format!("This schedule is not valid for {whose}: {e}. The rest of it was skipped where needed."))
+        }
     }
     let (r, _) = run_lenient(s, schedule)?;
     Ok((r, notes))
@@ -68,24 +104,18 @@ impl Lab for RacesLab {
     const SLUG: &'static str = "races";
     type Params = RacesParams;
     type Run = RacesRun;
-    const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict", "handler", "lanes"];
-    const PRESET_CLEARS: &'static [&'static str] = &["handler", "lanes"];
+    const EXTRA_KEYS: &'static [&'static str] =
+        &["schedule", "mode", "said", "predict", "handler", "lanes", "against"];
+    const PRESET_CLEARS: &'static [&'static str] = &["handler", "lanes", "against"];
 
     fn presets() -> &'static [Preset] {
         &super::presets::PRESETS
     }
 
     fn run(p: &RacesParams) -> Result<RacesRun, SimError> {
-        let s = scenario_at(p.scenario)?;
+        let s = scenario_of(p)?;
         let explored = explore(&s, EXPLORE_SCHEDULES_MAX).map(Rc::new).map_err(|e| e.to_string());
-        let fallback = explored
-            .as_ref()
-            .ok()
-            .and_then(|x| x.first_counterexample.clone().or_else(|| x.schedules.first().map(|(s, _)| s.clone())))
-            .unwrap_or_default();
-        let schedule = if p.schedule.is_empty() && p.complete() { fallback } else { p.schedule.clone() };
-        let (run, notes) = run_schedule(&s, &schedule, p.complete())?;
-        Ok(RacesRun { scenario: Rc::new(s), run: Rc::new(run), notes, explored })
+        run_explored(p, s, explored)
     }
 
     fn counters(r: &RacesRun) -> Vec<Counter> {

@@ -108,8 +108,67 @@ fn choosing_another_scenario_drops_the_schedule_that_belonged_to_the_old_one() {
 
 #[test]
 fn the_scheduler_mode_runs_only_the_schedule_so_far() {
-    let p = RacesParams { scenario: 3, schedule: vec![1, 2], mode: Mode::Scheduler };
+    let p = RacesParams { scenario: 3, schedule: vec![1, 2], mode: Mode::Scheduler, ..RacesParams::defaults() };
     let r = RacesLab::run(&p).unwrap();
     assert_eq!(r.run.frames.len(), 2);
     assert!(!r.run.outcome.finished);
+}
+
+fn link(s: &str) -> RacesParams {
+    let mut q = crate::permalink::Query::parse(s);
+    read_link::<RacesLab>(&mut q).params
+}
+
+#[test]
+fn a_link_with_a_handler_runs_the_handler_and_its_counters_count_its_schedules() {
+    let text = scenario("select-then-insert").unwrap().sql;
+    let mut q = crate::permalink::Query::default();
+    q.set("area", "races");
+    q.set("handler", text);
+    let p = link(&q.to_search());
+    assert_eq!(p.handler.as_deref(), Some(text));
+    let r = RacesLab::run(&p).unwrap();
+    assert_eq!(r.scenario.id, "handler");
+    assert_eq!((counter(&r, "double_charge_schedules"), counter(&r, "schedules")), (68, 70));
+    assert_eq!(r.run.schedule, vec![1, 1, 1, 2, 1, 2, 2, 2], "the run is its first counterexample");
+    // Three requests: more schedules, and the lane count travels in the link.
+    q.set("lanes", 3);
+    let three = RacesLab::run(&link(&q.to_search())).unwrap();
+    assert_eq!(three.scenario.programs.len(), 3);
+    assert!(counter(&three, "schedules") > 70);
+}
+
+#[test]
+fn a_refused_handler_is_an_error_naming_its_line_and_construct_not_a_panic() {
+    let p = link("area=races&handler=BEGIN%3B%0ADELETE%20FROM%20idempotency_keys%3B%0ACOMMIT%3B%0ARESPOND%20201");
+    let e = RacesLab::run(&p).unwrap_err().to_string();
+    assert!(e.contains("line 2") && e.contains("DELETE"), "{e}");
+    for hostile in ["handler=%00%00", "handler=IF%20GOTO", "handler=x&lanes=99", "handler=RESPOND%20999&lanes=-1"] {
+        let p = link(&format!("area=races&{hostile}"));
+        assert!(RacesLab::run(&p).is_err(), "{hostile}");
+    }
+}
+
+#[test]
+fn handler_lanes_and_the_side_by_side_scenario_read_back_from_the_link_they_write() {
+    let p = RacesParams {
+        handler: Some("BEGIN;\nCOMMIT;\nRESPOND 201".into()),
+        lanes: 3,
+        against: Some(3),
+        mode: Mode::Side,
+        ..RacesParams::defaults()
+    };
+    let mut q = crate::permalink::Query::default();
+    RacesLab::write_extra(&mut q, &p);
+    assert_eq!(q.get("against"), Some("on-conflict"));
+    let back = link(&q.to_search());
+    assert_eq!((back.handler, back.lanes, back.against, back.mode), (p.handler.clone(), 3, Some(3), Mode::Side));
+    // Beside a handler, by default, the scenario it was written from; beside a scenario, its twin.
+    let started = RacesParams { scenario: 2, handler: Some("x".into()), ..RacesParams::defaults() };
+    assert_eq!(started.against_index("on-conflict"), 2);
+    assert_eq!(RacesParams::defaults().against_index("on-conflict"), 3);
+    let mut q = crate::permalink::Query::parse("area=races&against=nope");
+    let read = read_link::<RacesLab>(&mut q);
+    assert_eq!(read.params.against, None);
+    assert!(q.warnings.iter().any(|w| w.contains("nope")), "{:?}", q.warnings);
 }

@@ -15,23 +15,27 @@
 //! (`xmin`), the one that replaced it (`xmax`) and the one holding a
 //! `FOR UPDATE` lock on it.
 
+mod compiled;
 pub mod corpus;
 mod engine;
 mod explore;
 mod handler;
 mod scenarios;
+mod shipped;
 
+pub use compiled::{compile, Compiled, CompiledLane};
 pub use engine::{
     instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView,
 };
 pub use explore::{explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX};
+#[cfg(feature = "parser")]
+pub use handler::{handler_scenario, parse_handler};
 pub use handler::{
-    handler_scenario, parse_handler, Handler, HandlerError, HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX,
-    RETRY_ATTEMPTS_MAX, TABLE,
+    Handler, HandlerError, HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX, TABLE,
 };
 pub use scenarios::{scenario, Scenario, SCENARIO_IDS};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An actor's index in a scenario, from 0. Shown to learners as T1, T2…
 pub type Actor = u8;
@@ -42,7 +46,7 @@ pub const STEPS_MAX: usize = 64;
 pub const ACTORS_MAX: usize = 4;
 
 /// The isolation level a transaction runs at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Isolation {
     /// PostgreSQL's default: each statement sees what was committed before it began.
@@ -52,7 +56,7 @@ pub enum Isolation {
 }
 
 /// The status column of a key's row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     /// The request claimed the key and is still working.
@@ -72,7 +76,7 @@ impl KeyStatus {
 }
 
 /// The SQLSTATE codes the model raises.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SqlState {
     /// 23505: a unique index already holds the key.
@@ -98,7 +102,7 @@ impl SqlState {
 }
 
 /// A SQL statement of a handler.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "stmt", rename_all = "snake_case")]
 pub enum Stmt {
     /// `BEGIN`: takes no snapshot yet (the first statement does), so it is not a step of its own.
@@ -155,7 +159,7 @@ impl Stmt {
 }
 
 /// What a branch tests about the actor's last result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cond {
     /// The last statement returned no row.
@@ -173,7 +177,7 @@ pub enum Cond {
 }
 
 /// What the handler answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reply {
     /// 201 Created: this request did the work.
@@ -189,7 +193,7 @@ pub enum Reply {
 /// One instruction of a handler. Statements, charges, lookups and crashes are
 /// steps (a schedule entry runs one); branches, BEGIN, retries and the reply
 /// are instant and run right after the step before them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Instr {
     /// Run a SQL statement.
@@ -240,7 +244,7 @@ pub struct Program {
 }
 
 /// A row as a statement returns it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RowOut {
     /// The status column.
     pub status: KeyStatus,
@@ -263,7 +267,7 @@ pub enum StmtResult {
 }
 
 /// What a client got back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(tag = "response", rename_all = "snake_case")]
 pub enum Response {
     /// 201, from the request that did the work.
@@ -368,7 +372,7 @@ pub struct StepRecord {
 }
 
 /// The result of a run.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RaceOutcome {
     /// Charges at the payment provider; more than one is a double charge.
     pub charges: u8,
@@ -416,8 +420,10 @@ impl RaceOutcome {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod handler_tests;
+#[cfg(all(test, feature = "parser"))]
+mod shipped_tests;
 #[cfg(test)]
 mod tests;
 
@@ -427,5 +433,5 @@ mod params;
 mod presets;
 
 pub use explain::why;
-pub use lab::{decisive_step, run_schedule, scenario_at, RacesLab, RacesRun};
+pub use lab::{decisive_step, run_explored, run_schedule, scenario_at, scenario_of, RacesLab, RacesRun};
 pub use params::{join as join_schedule, short_title, Mode, RacesParams, SCENARIO_CHOICES};

@@ -1,11 +1,12 @@
 //! The Races lab's parameters: the scenario is its one knob (a choice built
-//! from [`SCENARIO_IDS`]); the schedule and the page's mode travel as the
-//! lab's extra permalink keys, because a schedule belongs to its scenario and
-//! is not a number.
+//! from [`SCENARIO_IDS`]); the schedule, the page's mode, the learner's own
+//! handler text (with its lane count) and the scenario shown beside it travel
+//! as the lab's extra permalink keys, because a schedule belongs to its
+//! scenario and none of them is a number.
 
 use crate::knob::{Group, Knob, KnobKind, Params, Unit};
 use crate::permalink::{clip, Query};
-use crate::races::{ACTORS_MAX, SCENARIO_IDS, STEPS_MAX};
+use crate::races::{ACTORS_MAX, HANDLER_LANES_MAX, SCENARIO_IDS, STEPS_MAX};
 
 crate::choice_enum! {
     /// How the page drives the run.
@@ -83,6 +84,13 @@ pub struct RacesParams {
     pub schedule: Vec<u8>,
     /// How the page drives the run.
     pub mode: Mode,
+    /// The learner's handler text (`handler=`), run instead of the scenario when present.
+    pub handler: Option<String>,
+    /// How many requests run the handler (`lanes=`, 2 or 3; a text with LANE sections sets its own).
+    pub lanes: u8,
+    /// The shipped scenario shown beside the run in side-by-side mode (`against=`);
+    /// `None` is the scenario's twin, or for a handler the scenario it was written from.
+    pub against: Option<usize>,
 }
 
 impl RacesParams {
@@ -96,6 +104,15 @@ impl RacesParams {
         match self.mode {
             Mode::Step | Mode::Side => true,
             Mode::Scheduler => false,
+        }
+    }
+
+    /// The index of the scenario side-by-side mode shows beside the run.
+    pub fn against_index(&self, twin: &str) -> usize {
+        match (self.against, &self.handler) {
+            (Some(i), _) => i,
+            (None, Some(_)) => self.scenario,
+            (None, None) => SCENARIO_IDS.iter().position(|id| *id == twin).unwrap_or(0),
         }
     }
 
@@ -135,11 +152,12 @@ impl Params for RacesParams {
     }
 
     fn base() -> Self {
-        RacesParams { scenario: 0, schedule: Vec::new(), mode: Mode::Step }
+        RacesParams { scenario: 0, schedule: Vec::new(), mode: Mode::Step, handler: None, lanes: 2, against: None }
     }
 }
 
-/// Reads the schedule and mode from a link, with a warning for a bad value.
+/// Reads the schedule, mode, handler, lanes and the side-by-side scenario
+/// from a link, with a warning for a bad value.
 pub fn read_extra(q: &mut Query, p: &mut RacesParams) {
     p.schedule = q.int_list("schedule", 1, ACTORS_MAX as i64, STEPS_MAX).into_iter().map(|v| v as u8).collect();
     if let Some(raw) = q.get("mode").map(str::to_string) {
@@ -149,6 +167,19 @@ pub fn read_extra(q: &mut Query, p: &mut RacesParams) {
                 let names: Vec<&str> = Mode::CHOICES.iter().map(|(s, _)| *s).collect();
                 q.warnings.push(format!("mode={:?} is not one of {}; using step.", clip(&raw), names.join(", ")));
             }
+        }
+    }
+    // The text is kept as given: what is wrong with it is the parser's to say, with its line.
+    p.handler = q.get("handler").filter(|t| !t.trim().is_empty()).map(str::to_string);
+    p.lanes = q.int("lanes", 2, 2, HANDLER_LANES_MAX as i64) as u8;
+    if let Some(raw) = q.get("against").map(str::to_string) {
+        match SCENARIO_IDS.iter().position(|id| *id == raw) {
+            Some(i) => p.against = Some(i),
+            None => q.warnings.push(format!(
+                "against={:?} is not a scenario ({}); showing the default beside it.",
+                clip(&raw),
+                SCENARIO_IDS.join(", ")
+            )),
         }
     }
 }
@@ -163,5 +194,18 @@ pub fn write_extra(q: &mut Query, p: &RacesParams) {
     match p.mode {
         Mode::Step => q.remove("mode"),
         Mode::Scheduler | Mode::Side => q.set("mode", p.mode.slug()),
+    }
+    match &p.handler {
+        Some(text) => q.set("handler", text),
+        None => q.remove("handler"),
+    }
+    if p.lanes == 2 {
+        q.remove("lanes");
+    } else {
+        q.set("lanes", p.lanes);
+    }
+    match p.against.and_then(|i| SCENARIO_IDS.get(i)) {
+        Some(id) => q.set("against", id),
+        None => q.remove("against"),
     }
 }

@@ -32,7 +32,7 @@ pub fn side(run: &Rc<RaceRun>, s: &Rc<Scenario>, twin: &Twin, step: usize) -> Ht
             </p>
             <div class="races-side">
                 <div class={classes!("races-pane", (differs && c1 > 1).then_some("races-worse"))} data-pane="left">
-                    <h3>{ format!("{}. {}", s.number, s.title) }</h3>
+                    <h3>{ if s.number == 0 { s.title.to_string() } else { format!("{}. {}", s.number, s.title) } }</h3>
                     <RunPanel run={run.clone()} scenario={s.clone()} step={step.min(run.frames.len())} compact=true />
                 </div>
                 <div class={classes!("races-pane", (differs && c2 > 1).then_some("races-worse"))} data-pane="right">

@@ -26,10 +26,13 @@ fn outbox_1000_commands(c: &mut Criterion) {
 }
 
 fn outbox_view_at_every_step(c: &mut Criterion) {
-    // What the page does when the learner scrubs: replay a prefix of the trace.
+    // What the page does when the learner scrubs: the frames are built once
+    // per run, then each step is a lookup (`Frames::view_at`, O(log n)).
     let r = outbox::run(&OutboxParams { commands: 200, ..faulty(Mode::OutboxInbox) }).unwrap();
-    let n = r.trace.len();
-    c.bench_function("outbox/view-at-end-200-commands", |b| b.iter(|| outbox::view_at(black_box(&r), n)));
+    c.bench_function("outbox/frames-build-200-commands", |b| b.iter(|| outbox::Frames::build(black_box(&r))));
+    let frames = outbox::Frames::build(&r);
+    let n = frames.steps();
+    c.bench_function("outbox/view-at-end-200-commands", |b| b.iter(|| frames.view_at(black_box(n), 8)));
 }
 
 criterion_group!(benches, outbox_1000_commands, outbox_view_at_every_step);

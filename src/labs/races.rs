@@ -202,11 +202,14 @@ pub fn Races(p: &LabProps) -> Html {
         let pr = run.frames.get(to - 1)?.prediction.clone()?;
         let choose = |i: usize| {
             let (d, asking, answered, sched, q) = (lab.dispatch.clone(), asking.clone(), answered.clone(), run.schedule.clone(), pr.clone());
+            // The same detail as every lab's prediction: a stable id (the
+            // scenario, the schedule and the step), the question, the answer.
+            let id = format!("{}-{}-step-{to}", run.scenario, sched.iter().map(u8::to_string).collect::<String>());
             Callback::from(move |_: MouseEvent| {
                 let mut a = (*answered).clone();
                 a.push((sched.clone(), to));
                 answered.set(a);
-                web::post_event("prediction", "races", serde_json::json!({ "step": to, "question": q.question, "answer": q.options[i], "correct": i == q.answer }));
+                web::post_event("prediction", "races", serde_json::json!({ "id": id, "step": to, "question": q.question, "answer": q.options[i], "correct": i == q.answer }));
                 asking.set(None);
                 d.emit(LabAction::Then(vec![LabAction::Extra { key: "said", value: format!("{to}:{i}") }, LabAction::Step(to)]));
             })

@@ -212,3 +212,26 @@ test('axe finds no serious or critical violation with the prompt asking, and rev
     }, { reducedMotion: 'reduce' });
   }
 });
+
+test('Races posts the same prediction detail as the other labs: id, question, answer, correct, step', async () => {
+  await withPage('', async (page) => {
+    const root = `${await base()}/?area=races&scenario=on-conflict&schedule=1,2,1,1,2,2,1&step=1&embed=1`;
+    await page.setContent(`<iframe id="f" src="${root}" width="1200" height="800"></iframe>`);
+    await page.evaluate(() => {
+      window.seen = [];
+      addEventListener('message', (e) => { if (e.data && e.data.source === 'idemlab') window.seen.push(e.data); });
+    });
+    const frame = page.frameLocator('#f');
+    await frame.locator('.step-controls button.forward').click();
+    await frame.locator('#races-prompt').waitFor();
+    await frame.locator('#races-prompt button[data-option="2"]').click();
+    await page.waitForFunction(() => window.seen.some((m) => m.type === 'prediction'));
+    const msg = await page.evaluate(() => window.seen.find((m) => m.type === 'prediction'));
+    assert.equal(msg.area, 'races');
+    assert.equal(msg.detail.id, 'on-conflict-1211221-step-2');
+    assert.equal(msg.detail.step, 2);
+    assert.equal(msg.detail.correct, true, 'option 2 is the right one (races.test.mjs: "You predicted it")');
+    assert.match(msg.detail.question, /T2 runs INSERT/);
+    assert.equal(typeof msg.detail.answer, 'string');
+  });
+});

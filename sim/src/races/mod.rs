@@ -419,6 +419,8 @@ impl RaceOutcome {
 #[cfg(test)]
 mod handler_tests;
 #[cfg(test)]
+mod queue_tests;
+#[cfg(test)]
 mod tests;
 
 mod explain;

@@ -1,0 +1,98 @@
+//! Row-lock queues and transaction-id waits, each test a schedule replayed on
+//! PostgreSQL 15.18 with pg_blocking_pids (the corpus handlers named here are
+//! checked on every schedule by `cli/tests/postgres_races.rs`).
+
+use super::*;
+
+fn corpus_text(name: &str) -> &'static str {
+    corpus::MODELLED.iter().find(|c| c.0 == name).map(|c| c.3).unwrap_or_else(|| panic!("no corpus handler {name}"))
+}
+
+/// Who waits on whom after the last step, as (waiter, on) pairs from 1.
+fn waits(r: &RaceRun) -> Vec<(u8, u8)> {
+    let f = r.frames.last().expect("a frame");
+    f.waits.iter().map(|l| (l.waiter + 1, l.on + 1)).collect()
+}
+
+#[test]
+fn two_inserts_waiting_for_an_update_in_flight_both_wait_on_the_updater() {
+    let s = handler_scenario(corpus_text("inserts-wait-for-the-updater"), 3).unwrap();
+    // T1 claims and updates inside its transaction; T2 and T3 then insert the
+    // same key. Their unique checks wait for T1's transaction id and take no
+    // tuple lock, so neither queues behind the other.
+    let r = run(&s, &[1, 1, 2, 3]).unwrap();
+    assert_eq!(waits(&r), vec![(2, 1), (3, 1)]);
+    // T1 charges and commits: both INSERTs return no row (nothing inserted).
+    let r = run(&s, &[1, 1, 2, 3, 1, 1]).unwrap();
+    assert!(waits(&r).is_empty(), "{:?}", waits(&r));
+    let resumed: Vec<Actor> = r
+        .frames
+        .last()
+        .unwrap()
+        .records
+        .iter()
+        .filter_map(|x| match x {
+            RaceRecord::Resumed { actor, result: StmtResult::Rows { rows }, .. } if rows.is_empty() => Some(*actor),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resumed, vec![1, 2]);
+    let x = explore(&s, EXPLORE_SCHEDULES_MAX).unwrap();
+    assert_eq!(x.double_charges, 0);
+}
+
+#[test]
+fn for_update_waiters_queue_behind_the_first_waiter() {
+    let s = handler_scenario(corpus_text("for-update-queue"), 3).unwrap();
+    // T1 claims (autocommit); T2 and T3 find the key taken. T2 takes the row
+    // FOR UPDATE; T3's FOR UPDATE waits on T2; T1 charges and its UPDATE
+    // queues behind T3 on the tuple lock.
+    let r = run(&s, &[1, 2, 3, 2, 3, 1, 1]).unwrap();
+    assert_eq!(waits(&r), vec![(1, 3), (3, 2)]);
+    // T2 commits without updating: T3, first in the queue, gets the row.
+    let r = run(&s, &[1, 2, 3, 2, 3, 1, 1, 2]).unwrap();
+    assert_eq!(waits(&r), vec![(1, 3)]);
+    assert!(r.frames.last().unwrap().records.iter().any(|x| matches!(x, RaceRecord::Resumed { actor: 2, .. })));
+}
+
+#[test]
+fn the_first_waiter_that_saw_the_update_gets_the_new_version_and_the_next_waits_on_it() {
+    let s = handler_scenario(corpus::LOCK_THEN_UPDATE_QUEUE, 3).unwrap();
+    // All three claim; T1 got the row. T1 locks, charges and updates; only then
+    // do T2 and T3 ask FOR UPDATE. When T1 commits, T2 follows the update
+    // chain to the new version while it still holds the tuple lock.
+    let r = run(&s, &[1, 2, 3, 1, 1, 1, 2, 3]).unwrap();
+    assert_eq!(waits(&r), vec![(2, 1), (3, 2)]);
+    let r = run(&s, &[1, 2, 3, 1, 1, 1, 2, 3, 1]).unwrap();
+    let last = r.frames.last().unwrap();
+    assert!(last.records.iter().any(|x| matches!(
+        x,
+        RaceRecord::Resumed { actor: 1, result: StmtResult::Rows { rows }, .. }
+            if rows.first().is_some_and(|row| row.status == KeyStatus::Done)
+    )));
+    assert_eq!(waits(&r), vec![(3, 2)]);
+}
+
+#[test]
+fn a_waiter_queued_before_the_update_races_the_next_one_and_the_model_refuses() {
+    let s = handler_scenario(corpus::LOCK_THEN_UPDATE_QUEUE, 3).unwrap();
+    // T2 queues while T1 has only locked the row; T1 updates; T3 queues
+    // behind T2; T1 commits. PostgreSQL lets T2 and T3 race for the new version.
+    let e = run(&s, &[1, 2, 3, 1, 2, 1, 1, 3, 1]).unwrap_err().to_string();
+    assert!(e.contains("race inside PostgreSQL"), "{e}");
+    // A single waiter has nobody to race: it gets the new version.
+    let two = handler_scenario(corpus::LOCK_THEN_UPDATE_QUEUE, 2).unwrap();
+    let r = run(&two, &[1, 2, 1, 2, 1, 1, 1]).unwrap();
+    assert!(r.frames.last().unwrap().records.iter().any(|x| matches!(x, RaceRecord::Resumed { actor: 1, .. })));
+}
+
+#[test]
+fn every_racy_handler_is_refused_with_the_race_named_and_runs_with_fewer_lanes() {
+    for (name, lanes, phrase, text) in corpus::RACY {
+        let s = handler_scenario(text, *lanes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let e = explore(&s, EXPLORE_SCHEDULES_MAX).expect_err(name).to_string();
+        assert!(e.contains(phrase), "{name}: {e}");
+        let fewer = handler_scenario(text, lanes - 1).unwrap();
+        assert!(explore(&fewer, EXPLORE_SCHEDULES_MAX).is_ok(), "{name} with {} lanes", lanes - 1);
+    }
+}

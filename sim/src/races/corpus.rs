@@ -185,12 +185,7 @@ RESPOND STORED",
 /// text. Each runs with fewer lanes (it is in `MODELLED` or checked at 2 lanes
 /// by the tests).
 pub const RACY: &[(&str, u8, &str, &str)] = &[
-    (
-        "rollback-after-claim",
-        3,
-        "which of them inserts first is a race inside PostgreSQL",
-        ROLLBACK_AFTER_CLAIM,
-    ),
+    ("rollback-after-claim", 3, "which of them inserts first is a race inside PostgreSQL", ROLLBACK_AFTER_CLAIM),
     (
         "lock-then-update-queue",
         3,

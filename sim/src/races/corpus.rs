@@ -166,6 +166,48 @@ RESPOND 409",
         LOCK_THEN_UPDATE_QUEUE,
     ),
     (
+        "nowait-answers-409",
+        "FOR UPDATE NOWAIT: a request that finds the row held fails at once with 55P03 and answers 409 instead of queuing",
+        2,
+        "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
+BEGIN;
+SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;
+IF ERROR 55P03 GOTO busy
+IF STATUS STARTED GOTO mine
+COMMIT;
+RESPOND STORED
+mine:
+CHARGE
+UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
+COMMIT;
+RESPOND 201
+busy:
+ROLLBACK;
+RESPOND 409",
+    ),
+    (
+        "skip-locked-answers-409",
+        "FOR UPDATE SKIP LOCKED: a request that finds the row held gets no row and answers 409 (an absent key looks the same)",
+        2,
+        "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
+BEGIN;
+SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE SKIP LOCKED;
+IF NO ROW GOTO busy
+IF STATUS STARTED GOTO mine
+COMMIT;
+RESPOND STORED
+mine:
+CHARGE
+UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
+COMMIT;
+RESPOND 201
+busy:
+COMMIT;
+RESPOND 409",
+    ),
+    (
         "advisory-outside-a-transaction",
         "an advisory transaction lock outside BEGIN is released when its statement ends: it protects nothing",
         2,
@@ -227,14 +269,9 @@ RESPOND 409";
 /// Handlers refused with a reason: name, a word the reason contains, text.
 pub const REFUSED: &[(&str, &str, &str)] = &[
     (
-        "nowait",
-        "NOWAIT",
-        "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;\nCOMMIT;\nRESPOND 201",
-    ),
-    (
-        "skip-locked",
-        "SKIP LOCKED",
-        "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE SKIP LOCKED;\nCOMMIT;\nRESPOND 201",
+        "nowait-other-form",
+        "NOWAIT and SKIP LOCKED are modelled on SELECT status, response",
+        "BEGIN;\nSELECT status FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;\nCOMMIT;\nRESPOND 201",
     ),
     ("try-advisory", "pg_try_advisory_xact_lock", "BEGIN;\nSELECT pg_try_advisory_xact_lock(hashtext($1));\nCOMMIT;\nRESPOND 201"),
     ("session-advisory", "session-level", "SELECT pg_advisory_lock(hashtext($1));\nRESPOND 201"),

@@ -315,7 +315,11 @@ impl State {
             Stmt::Commit => !open.failed,
             Stmt::Rollback => false,
             Stmt::Begin { .. } => return None,
-            Stmt::SelectKey { .. } | Stmt::Insert { .. } | Stmt::UpdateDone | Stmt::AdvisoryLock => {
+            Stmt::SelectKey { .. }
+            | Stmt::SelectKeyNoWait { .. }
+            | Stmt::Insert { .. }
+            | Stmt::UpdateDone
+            | Stmt::AdvisoryLock => {
                 if open.explicit {
                     // An error aborts the transaction at once: its rows die and its
                     // locks go now, not at the ROLLBACK; later statements get 25P02.

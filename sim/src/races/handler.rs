@@ -420,6 +420,8 @@ impl Templates {
         let mut forms = vec![
             Stmt::SelectKey { for_update: false },
             Stmt::SelectKey { for_update: true },
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Error },
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip },
             Stmt::UpdateDone,
             Stmt::AdvisoryLock,
         ];
@@ -498,15 +500,13 @@ fn refusal(s: &Statement) -> String {
     let up = text.to_ascii_uppercase();
     let has = |w: &str| up.contains(w);
     let kind = up.split_whitespace().next().unwrap_or("").to_string();
-    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response]; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
+    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE [NOWAIT | SKIP LOCKED]]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response]; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
     let why = match s {
         Statement::Query(_) | Statement::Insert(_) | Statement::Update { .. } => {
             if !has(TABLE.to_ascii_uppercase().as_str()) && !has("PG_") {
                 format!("the model has one table, {TABLE}")
-            } else if has("NOWAIT") {
-                "FOR UPDATE NOWAIT (55P03) is not modelled yet".into()
-            } else if has("SKIP LOCKED") {
-                "SKIP LOCKED is not modelled yet".into()
+            } else if has("NOWAIT") || has("SKIP LOCKED") {
+                "NOWAIT and SKIP LOCKED are modelled on SELECT status, response … WHERE key = $1 FOR UPDATE only".into()
             } else if has("FOR SHARE") || has("FOR NO KEY UPDATE") || has("FOR KEY SHARE") {
                 "only FOR UPDATE row locks are modelled".into()
             } else if has("PG_TRY_ADVISORY") {
@@ -544,11 +544,12 @@ fn refusal(s: &Statement) -> String {
 
 impl SqlState {
     /// Every SQLSTATE the model raises.
-    pub const ALL: [SqlState; 4] = [
+    pub const ALL: [SqlState; 5] = [
         SqlState::UniqueViolation,
         SqlState::SerializationFailure,
         SqlState::InFailedTransaction,
         SqlState::DeadlockDetected,
+        SqlState::LockNotAvailable,
     ];
 
     /// The state with this five-character code.

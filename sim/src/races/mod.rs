@@ -83,6 +83,8 @@ pub enum SqlState {
     InFailedTransaction,
     /// 40P01: the transaction was chosen to break a cycle of lock waits.
     DeadlockDetected,
+    /// 55P03: a NOWAIT lock request found the row held by another transaction.
+    LockNotAvailable,
 }
 
 impl SqlState {
@@ -93,8 +95,20 @@ impl SqlState {
             SqlState::SerializationFailure => "40001",
             SqlState::InFailedTransaction => "25P02",
             SqlState::DeadlockDetected => "40P01",
+            SqlState::LockNotAvailable => "55P03",
         }
     }
+}
+
+/// What a row lock does instead of waiting when another transaction holds
+/// the row (PostgreSQL's `LockWaitPolicy`; docs, SELECT, "The Locking Clause").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockWaitPolicy {
+    /// NOWAIT: fail at once with 55P03 lock_not_available.
+    Error,
+    /// SKIP LOCKED: leave the locked row out of the result.
+    Skip,
 }
 
 /// A SQL statement of a handler.
@@ -115,6 +129,10 @@ pub enum Stmt {
     Commit,
     /// `ROLLBACK`.
     Rollback,
+    /// `SELECT status, response … WHERE key = $1 FOR UPDATE NOWAIT` or `… SKIP LOCKED`:
+    /// a row lock that never waits. (Last, so that the variants before it keep
+    /// their places in the golden trace hashes.)
+    SelectKeyNoWait { policy: LockWaitPolicy },
 }
 
 impl Stmt {
@@ -139,6 +157,12 @@ impl Stmt {
                 )
             }
             Stmt::UpdateDone => format!("UPDATE {table} SET status = 'done', response = 201 WHERE key = $1"),
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Error } => {
+                format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE NOWAIT")
+            }
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip } => {
+                format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE SKIP LOCKED")
+            }
             Stmt::AdvisoryLock => "SELECT pg_advisory_xact_lock(hashtext($1))".into(),
             Stmt::Commit => "COMMIT".into(),
             Stmt::Rollback => "ROLLBACK".into(),
@@ -148,7 +172,11 @@ impl Stmt {
     /// Whether the statement takes parameter `$1` (the key).
     pub fn takes_key(self) -> bool {
         match self {
-            Stmt::SelectKey { .. } | Stmt::Insert { .. } | Stmt::UpdateDone | Stmt::AdvisoryLock => true,
+            Stmt::SelectKey { .. }
+            | Stmt::SelectKeyNoWait { .. }
+            | Stmt::Insert { .. }
+            | Stmt::UpdateDone
+            | Stmt::AdvisoryLock => true,
             Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => false,
         }
     }

@@ -96,3 +96,32 @@ fn every_racy_handler_is_refused_with_the_race_named_and_runs_with_fewer_lanes()
         assert!(explore(&fewer, EXPLORE_SCHEDULES_MAX).is_ok(), "{name} with {} lanes", lanes - 1);
     }
 }
+
+#[test]
+fn nowait_fails_with_55p03_where_for_update_would_wait_and_the_handler_answers_409() {
+    let s = handler_scenario(corpus_text("nowait-answers-409"), 2).unwrap();
+    // T1 claims and holds the row FOR UPDATE; T2's NOWAIT finds it held.
+    let r = run(&s, &[1, 1, 2, 2, 2]).unwrap();
+    assert!(waits(&r).is_empty(), "NOWAIT never waits");
+    assert_eq!(r.outcome.errors, vec![(1, SqlState::LockNotAvailable)]);
+    assert_eq!(r.outcome.responses[1], Some(Response::Conflict));
+    let x = explore(&s, EXPLORE_SCHEDULES_MAX).unwrap();
+    assert_eq!(x.double_charges, 0);
+    assert!(x.classes.iter().any(|c| c.outcome.errors.contains(&(1, SqlState::LockNotAvailable))));
+}
+
+#[test]
+fn skip_locked_returns_no_row_where_for_update_would_wait() {
+    let s = handler_scenario(corpus_text("skip-locked-answers-409"), 2).unwrap();
+    let r = run(&s, &[1, 1, 2, 2, 2]).unwrap();
+    assert!(waits(&r).is_empty(), "SKIP LOCKED never waits");
+    assert!(r.outcome.errors.is_empty());
+    let skipped = r.trace.iter().any(|t| {
+        matches!(&t.record, RaceRecord::Ran { actor: 1, stmt: Stmt::SelectKeyNoWait { .. }, result: StmtResult::Rows { rows }, .. } if rows.is_empty())
+    });
+    assert!(skipped, "T2 gets no row although the row exists");
+    assert_eq!(r.outcome.responses[1], Some(Response::Conflict));
+    // Once T1 has committed, the row is free and SKIP LOCKED returns it.
+    let r = run(&s, &[1, 1, 1, 1, 1, 2, 2, 2]).unwrap();
+    assert_eq!(r.outcome.responses, vec![Some(Response::Created), Some(Response::Replayed { code: 201 })]);
+}

@@ -52,7 +52,7 @@ pub(super) fn execute(client: &mut Client, stmt: Option<Stmt>, sql: &str, key: &
             client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err)
         }
         Stmt::AdvisoryLock => client.query(sql, &[&key]).map(|_| StmtResult::Ok).or_else(err),
-        Stmt::SelectKey { .. } | Stmt::Insert { on_conflict_do_nothing: true, .. } => {
+        Stmt::SelectKey { .. } | Stmt::SelectKeyNoWait { .. } | Stmt::Insert { on_conflict_do_nothing: true, .. } => {
             match client.query(sql, &[&key]) {
                 Ok(rows) => Ok(StmtResult::Rows { rows: rows.iter().map(row_out).collect::<Result<_, _>>()? }),
                 Err(e) => err(e),

@@ -102,7 +102,11 @@ impl State {
         match stmt {
             Stmt::Begin { .. } => return Exec::Done(StmtResult::Ok),
             Stmt::Commit | Stmt::Rollback => return Exec::Done(StmtResult::Ok),
-            Stmt::SelectKey { .. } | Stmt::Insert { .. } | Stmt::UpdateDone | Stmt::AdvisoryLock => {}
+            Stmt::SelectKey { .. }
+            | Stmt::SelectKeyNoWait { .. }
+            | Stmt::Insert { .. }
+            | Stmt::UpdateDone
+            | Stmt::AdvisoryLock => {}
         }
         // Outside BEGIN, the statement runs in a transaction of its own.
         if self.actors[a as usize].txn.is_none() {
@@ -146,6 +150,30 @@ impl State {
                 } else {
                     let rows = self.rows.iter().filter(|r| self.visible(r, me, snap)).map(Self::out).collect();
                     Exec::Done(StmtResult::Rows { rows })
+                }
+            }
+            // Where FOR UPDATE would wait (the row locked or being updated by
+            // a live transaction, or a waiter ahead holding its tuple lock),
+            // NOWAIT fails at once with 55P03 and SKIP LOCKED leaves the row
+            // out, so the answer is the same as for an absent key. Checked on
+            // PostgreSQL 15.18 (docs, SELECT, "The Locking Clause"): both
+            // against a FOR UPDATE holder, an UPDATE in flight and a queue;
+            // a row inserted by a transaction that has not committed is not
+            // seen at all, so neither fails nor skips: it returns no row.
+            Stmt::SelectKeyNoWait { policy } => {
+                open.read_key = true;
+                match self.lock_rows(me, snap, open.isolation, WaitReason::RowLock) {
+                    Ok(idx) => {
+                        for &i in &idx {
+                            self.rows[i].locker = Some(me);
+                        }
+                        Exec::Done(StmtResult::Rows { rows: idx.iter().map(|&i| Self::out(&self.rows[i])).collect() })
+                    }
+                    Err(Exec::Wait(..)) => match policy {
+                        LockWaitPolicy::Error => Exec::Done(StmtResult::Error { state: SqlState::LockNotAvailable }),
+                        LockWaitPolicy::Skip => Exec::Done(StmtResult::Rows { rows: Vec::new() }),
+                    },
+                    Err(done) => done,
                 }
             }
             Stmt::Insert { status, on_conflict_do_nothing } => {

@@ -17,6 +17,8 @@ pub fn stmt_short(s: Stmt) -> &'static str {
         Stmt::Begin { .. } => "BEGIN",
         Stmt::SelectKey { for_update: false } => "SELECT",
         Stmt::SelectKey { for_update: true } => "SELECT … FOR UPDATE",
+        Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Error } => "SELECT … FOR UPDATE NOWAIT",
+        Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip } => "SELECT … FOR UPDATE SKIP LOCKED",
         Stmt::Insert { on_conflict_do_nothing: false, .. } => "INSERT",
         Stmt::Insert { on_conflict_do_nothing: true, .. } => "INSERT … ON CONFLICT DO NOTHING",
         Stmt::UpdateDone => "UPDATE",

@@ -230,6 +230,10 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         options.push("it fails with 40P01: PostgreSQL breaks a deadlock");
                         5
                     }
+                    StmtResult::Error { state: SqlState::LockNotAvailable } => {
+                        options.push("it fails with 55P03: the row is locked");
+                        5
+                    }
                     StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } => 0,
                 };
                 return Some(Prediction {
@@ -276,6 +280,18 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         Some(StmtResult::Rows { rows }) if rows.is_empty() => 1,
                         Some(StmtResult::Error { .. }) => 3,
                         Some(_) => 0,
+                    },
+                ),
+                Stmt::SelectKeyNoWait { .. } => (
+                    vec![
+                        "it locks the other request's row",
+                        "it returns nothing",
+                        "it fails with 55P03 (lock not available)",
+                    ],
+                    match result {
+                        Some(StmtResult::Rows { rows }) if rows.is_empty() => 1,
+                        Some(StmtResult::Error { .. }) => 2,
+                        None | Some(_) => 0,
                     },
                 ),
                 Stmt::AdvisoryLock => (

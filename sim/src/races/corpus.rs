@@ -208,6 +208,26 @@ COMMIT;
 RESPOND 409",
     ),
     (
+        "try-advisory-answers-409",
+        "pg_try_advisory_xact_lock returns false at once while another transaction holds the lock: the handler answers 409 instead of waiting",
+        3,
+        "BEGIN;
+SELECT pg_try_advisory_xact_lock(hashtext($1));
+IF NOT LOCKED GOTO busy
+SELECT status, response FROM idempotency_keys WHERE key = $1;
+IF ROW GOTO seen
+CHARGE
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
+COMMIT;
+RESPOND 201
+seen:
+COMMIT;
+RESPOND STORED
+busy:
+ROLLBACK;
+RESPOND 409",
+    ),
+    (
         "advisory-outside-a-transaction",
         "an advisory transaction lock outside BEGIN is released when its statement ends: it protects nothing",
         2,
@@ -273,7 +293,7 @@ pub const REFUSED: &[(&str, &str, &str)] = &[
         "NOWAIT and SKIP LOCKED are modelled on SELECT status, response",
         "BEGIN;\nSELECT status FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;\nCOMMIT;\nRESPOND 201",
     ),
-    ("try-advisory", "pg_try_advisory_xact_lock", "BEGIN;\nSELECT pg_try_advisory_xact_lock(hashtext($1));\nCOMMIT;\nRESPOND 201"),
+    ("try-advisory-other-form", "pg_try_advisory_xact_lock is modelled as", "BEGIN;\nSELECT pg_try_advisory_xact_lock(42);\nCOMMIT;\nRESPOND 201"),
     ("session-advisory", "session-level", "SELECT pg_advisory_lock(hashtext($1));\nRESPOND 201"),
     ("other-key", "$1", "BEGIN;\nSELECT pg_advisory_xact_lock(hashtext('other'));\nCOMMIT;\nRESPOND 201"),
     (

@@ -319,7 +319,8 @@ impl State {
             | Stmt::SelectKeyNoWait { .. }
             | Stmt::Insert { .. }
             | Stmt::UpdateDone
-            | Stmt::AdvisoryLock => {
+            | Stmt::AdvisoryLock
+            | Stmt::TryAdvisoryLock => {
                 if open.explicit {
                     // An error aborts the transaction at once: its rows die and its
                     // locks go now, not at the ROLLBACK; later statements get 25P02.

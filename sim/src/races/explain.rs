@@ -50,6 +50,9 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<St
                 None => "No committed row holds the key, so there is nothing to lock (docs, SELECT, The Locking Clause).".into(),
             },
         ),
+        RaceRecord::Ran { stmt: Stmt::TryAdvisoryLock, result: StmtResult::Bool { value: false }, .. } => Some(
+            "Another transaction holds the advisory lock on the key, and pg_try_advisory_xact_lock does not wait: it returns false at once (docs 9.27.10, Advisory Lock Functions).".into(),
+        ),
         RaceRecord::WaitBegan { actor, on, reason, .. } => Some(match reason {
             WaitReason::UncommittedKey => format!(
                 "The unique index already holds the key from {}, which has not ended; {}'s INSERT must wait to learn whether it commits (PostgreSQL 15 docs, INSERT and chapter 13).",
@@ -71,7 +74,11 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<St
                     "The other transaction committed the key, so ON CONFLICT DO NOTHING inserts nothing, and RETURNING returns only rows actually inserted: {} gets no row (PostgreSQL 15 docs, INSERT).",
                     t(*actor)
                 ),
-                StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } | StmtResult::Error { .. } => {
+                StmtResult::Rows { .. }
+                | StmtResult::Ok
+                | StmtResult::Count { .. }
+                | StmtResult::Error { .. }
+                | StmtResult::Bool { .. } => {
                     "The transaction it waited for rolled back, so the key is free and the INSERT goes ahead (PostgreSQL 15 docs, INSERT).".into()
                 }
             })

@@ -389,11 +389,12 @@ fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
                 },
                 ["STATUS", "STARTED"] => Cond::StatusStarted,
                 ["MAP", "HIT"] => Cond::MapHit,
+                ["NOT", "LOCKED"] => Cond::NotLocked,
                 other => {
                     return err(
                         n,
                         format!(
-                            "IF {}: test NO ROW, ROW, ERROR, ERROR <SQLSTATE>, STATUS STARTED or MAP HIT",
+                            "IF {}: test NO ROW, ROW, ERROR, ERROR <SQLSTATE>, STATUS STARTED, NOT LOCKED or MAP HIT",
                             other.join(" ")
                         ),
                     )
@@ -424,6 +425,7 @@ impl Templates {
             Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip },
             Stmt::UpdateDone,
             Stmt::AdvisoryLock,
+            Stmt::TryAdvisoryLock,
         ];
         for status in [KeyStatus::Started, KeyStatus::Done] {
             for on_conflict_do_nothing in [false, true] {
@@ -500,7 +502,7 @@ fn refusal(s: &Statement) -> String {
     let up = text.to_ascii_uppercase();
     let has = |w: &str| up.contains(w);
     let kind = up.split_whitespace().next().unwrap_or("").to_string();
-    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE [NOWAIT | SKIP LOCKED]]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response]; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
+    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE [NOWAIT | SKIP LOCKED]]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response]; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_[try_]advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
     let why = match s {
         Statement::Query(_) | Statement::Insert(_) | Statement::Update { .. } => {
             if !has(TABLE.to_ascii_uppercase().as_str()) && !has("PG_") {
@@ -510,7 +512,7 @@ fn refusal(s: &Statement) -> String {
             } else if has("FOR SHARE") || has("FOR NO KEY UPDATE") || has("FOR KEY SHARE") {
                 "only FOR UPDATE row locks are modelled".into()
             } else if has("PG_TRY_ADVISORY") {
-                "pg_try_advisory_xact_lock is not modelled yet".into()
+                "pg_try_advisory_xact_lock is modelled as SELECT pg_try_advisory_xact_lock(hashtext($1)) only".into()
             } else if has("PG_ADVISORY_LOCK") || has("PG_ADVISORY_UNLOCK") {
                 "session-level advisory locks are not modelled: use pg_advisory_xact_lock(hashtext($1))".into()
             } else if has("ADVISORY") {

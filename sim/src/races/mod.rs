@@ -130,9 +130,11 @@ pub enum Stmt {
     /// `ROLLBACK`.
     Rollback,
     /// `SELECT status, response … WHERE key = $1 FOR UPDATE NOWAIT` or `… SKIP LOCKED`:
-    /// a row lock that never waits. (Last, so that the variants before it keep
-    /// their places in the golden trace hashes.)
+    /// a row lock that never waits. (New variants go last, so that the ones
+    /// before them keep their places in the golden trace hashes.)
     SelectKeyNoWait { policy: LockWaitPolicy },
+    /// `SELECT pg_try_advisory_xact_lock(hashtext($1))`: takes the lock, or returns false at once.
+    TryAdvisoryLock,
 }
 
 impl Stmt {
@@ -164,6 +166,7 @@ impl Stmt {
                 format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE SKIP LOCKED")
             }
             Stmt::AdvisoryLock => "SELECT pg_advisory_xact_lock(hashtext($1))".into(),
+            Stmt::TryAdvisoryLock => "SELECT pg_try_advisory_xact_lock(hashtext($1))".into(),
             Stmt::Commit => "COMMIT".into(),
             Stmt::Rollback => "ROLLBACK".into(),
         }
@@ -176,7 +179,8 @@ impl Stmt {
             | Stmt::SelectKeyNoWait { .. }
             | Stmt::Insert { .. }
             | Stmt::UpdateDone
-            | Stmt::AdvisoryLock => true,
+            | Stmt::AdvisoryLock
+            | Stmt::TryAdvisoryLock => true,
             Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => false,
         }
     }
@@ -198,6 +202,8 @@ pub enum Cond {
     StatusStarted,
     /// The last in-memory lookup found the key.
     MapHit,
+    /// The last statement, pg_try_advisory_xact_lock, returned false.
+    NotLocked,
 }
 
 /// What the handler answers.
@@ -288,6 +294,8 @@ pub enum StmtResult {
     Rows { rows: Vec<RowOut> },
     /// An error with its SQLSTATE.
     Error { state: SqlState },
+    /// The one boolean a function returned (pg_try_advisory_xact_lock).
+    Bool { value: bool },
 }
 
 /// What a client got back.

@@ -125,3 +125,23 @@ fn skip_locked_returns_no_row_where_for_update_would_wait() {
     let r = run(&s, &[1, 1, 1, 1, 1, 2, 2, 2]).unwrap();
     assert_eq!(r.outcome.responses, vec![Some(Response::Created), Some(Response::Replayed { code: 201 })]);
 }
+
+#[test]
+fn try_advisory_lock_returns_false_at_once_while_another_transaction_holds_it() {
+    let s = handler_scenario(corpus_text("try-advisory-answers-409"), 3).unwrap();
+    assert_eq!(s.programs[0].instrs[1], Instr::Sql { stmt: Stmt::TryAdvisoryLock });
+    // T1 takes the lock; T2 and T3 get false and answer 409 without waiting.
+    let r = run(&s, &[1, 2, 2, 3, 3]).unwrap();
+    let falses = r
+        .trace
+        .iter()
+        .filter(|t| matches!(t.record, RaceRecord::Ran { result: StmtResult::Bool { value: false }, .. }))
+        .count();
+    assert_eq!(falses, 2);
+    assert_eq!(r.outcome.responses[1..], [Some(Response::Conflict), Some(Response::Conflict)]);
+    // After T1 commits, the lock is free: T2 takes it and replays the stored response.
+    let r = run(&s, &[1, 1, 1, 1, 1, 2, 2, 2]).unwrap();
+    assert_eq!(r.outcome.responses[..2], [Some(Response::Created), Some(Response::Replayed { code: 201 })]);
+    let x = explore(&s, EXPLORE_SCHEDULES_MAX).unwrap();
+    assert_eq!(x.double_charges, 0);
+}

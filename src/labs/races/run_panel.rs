@@ -238,6 +238,7 @@ fn result_short(r: &StmtResult) -> String {
     match r {
         StmtResult::Ok => "✓".into(),
         StmtResult::Count { n } => format!("+{n}"),
+        StmtResult::Bool { value } => if *value { "t" } else { "f" }.into(),
         StmtResult::Rows { rows } if rows.is_empty() => "∅".into(),
         StmtResult::Rows { rows } => format!("{}", rows.len()),
         StmtResult::Error { state } => state.code().into(),
@@ -258,6 +259,7 @@ fn lane_word(i: races::Instr) -> &'static str {
             Stmt::Insert { on_conflict_do_nothing: true, .. } => "INS…ON CONFL",
             Stmt::UpdateDone => "UPDATE",
             Stmt::AdvisoryLock => "LOCK",
+            Stmt::TryAdvisoryLock => "TRY LOCK",
             Stmt::Commit => "COMMIT",
             Stmt::Rollback => "ROLLBACK",
         },

@@ -15,6 +15,7 @@ pub(super) fn res(r: &StmtResult) -> String {
     match r {
         StmtResult::Ok => "ok".into(),
         StmtResult::Count { n } => format!("{n} written"),
+        StmtResult::Bool { value } => value.to_string(),
         StmtResult::Rows { rows } => {
             let v: Vec<String> = rows.iter().map(|r| format!("{}/{:?}", r.status.sql(), r.response)).collect();
             format!("rows [{}]", v.join(", "))

@@ -16,6 +16,8 @@ pub(super) struct Lane {
     pub(super) pending: Option<Stmt>,
     pub(super) blockers: Vec<u8>,
     pub(super) in_txn: bool,
+    /// When the lane's pending statement was sent.
+    pub(super) sent_at: Option<Instant>,
 }
 
 pub(super) struct Server<'a> {
@@ -26,6 +28,11 @@ pub(super) struct Server<'a> {
     pub(super) lanes: Vec<Lane>,
     pub(super) charges: u8,
     pub(super) seen: Vec<Seen>,
+    /// The server's deadlock_timeout.
+    pub(super) deadlock_timeout: Duration,
+    /// Whether a lane had been waiting for half of deadlock_timeout or more
+    /// when another lane's statement answered or blocked: see `pg::check`.
+    pub(super) slow: bool,
 }
 
 impl Server<'_> {
@@ -107,6 +114,7 @@ impl Server<'_> {
                         Cond::ErrorCode(want) => matches!(&x.last, Some(StmtResult::Error { state }) if *state == want),
                         Cond::Failed => matches!(&x.last, Some(StmtResult::Error { .. })),
                         Cond::StatusStarted => x.last_row.is_some_and(|r| r.status == KeyStatus::Started),
+                        Cond::NotLocked => matches!(&x.last, Some(StmtResult::Bool { value: false })),
                         Cond::MapHit => return Err("MAP lines have no PostgreSQL counterpart".into()),
                     };
                     x.pc = if holds { to } else { pc + 1 };
@@ -178,6 +186,24 @@ impl Server<'_> {
             .collect()
     }
 
+    /// Before a step that closes a cycle of waits: lets every waiting lane
+    /// wait a quarter of deadlock_timeout first. PostgreSQL runs its deadlock
+    /// check in the waiter whose deadlock_timeout fires first, and that waiter
+    /// is the victim; the engine picks the waiter that began waiting first.
+    /// Steps a few milliseconds apart leave that order to the machine's
+    /// scheduler (on a loaded machine the later waiter's check sometimes ran
+    /// first: 3 of 6 runs of the deadlock handler disagreed on one schedule
+    /// each); a quarter of a second apart, the first waiter's check runs first.
+    pub(super) fn space_out_the_cycle(&self) {
+        let gap = self.deadlock_timeout / 4;
+        let youngest = self.lanes.iter().filter(|l| l.pending.is_some()).filter_map(|l| l.sent_at).max();
+        if let Some(t) = youngest {
+            if let Some(rest) = gap.checked_sub(t.elapsed()) {
+                thread::sleep(rest);
+            }
+        }
+    }
+
     /// One step of lane `a`, then whatever the server lets the waiting lanes do.
     pub(super) fn step(&mut self, a: u8) -> Result<(), String> {
         let pc = self.lanes[a as usize].pc;
@@ -188,8 +214,18 @@ impl Server<'_> {
                 self.settle(a)?;
             }
             Instr::Sql { stmt } => {
+                let sent = Instant::now();
                 self.send(a, Some(stmt), stmt.sql(&self.table))?;
-                match self.answer_or_block(a)? {
+                let answer = self.answer_or_block(a)?;
+                if self
+                    .lanes
+                    .iter()
+                    .any(|l| l.pending.is_some() && l.sent_at.is_some_and(|t| t.elapsed() >= self.deadlock_timeout / 2))
+                {
+                    self.slow = true;
+                }
+                self.lanes[a as usize].sent_at = Some(sent);
+                match answer {
                     Some(r) => {
                         self.seen.push(Seen::Ran { lane: a, result: res(&r) });
                         self.apply(a, stmt, r);

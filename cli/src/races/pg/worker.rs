@@ -52,6 +52,10 @@ pub(super) fn execute(client: &mut Client, stmt: Option<Stmt>, sql: &str, key: &
             client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err)
         }
         Stmt::AdvisoryLock => client.query(sql, &[&key]).map(|_| StmtResult::Ok).or_else(err),
+        Stmt::TryAdvisoryLock => match client.query_one(sql, &[&key]) {
+            Ok(row) => Ok(StmtResult::Bool { value: row.get(0) }),
+            Err(e) => err(e),
+        },
         Stmt::SelectKey { .. } | Stmt::SelectKeyNoWait { .. } | Stmt::Insert { on_conflict_do_nothing: true, .. } => {
             match client.query(sql, &[&key]) {
                 Ok(rows) => Ok(StmtResult::Rows { rows: rows.iter().map(row_out).collect::<Result<_, _>>()? }),

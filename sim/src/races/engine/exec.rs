@@ -51,6 +51,7 @@ impl State {
                         Cond::Failed => matches!(&x.last, Some(StmtResult::Error { .. })),
                         Cond::StatusStarted => x.last_row.is_some_and(|r| r.status == KeyStatus::Started),
                         Cond::MapHit => x.map_hit.is_some(),
+                        Cond::NotLocked => matches!(&x.last, Some(StmtResult::Bool { value: false })),
                     };
                     x.pc = if holds { to } else { pc + 1 };
                 }
@@ -106,7 +107,8 @@ impl State {
             | Stmt::SelectKeyNoWait { .. }
             | Stmt::Insert { .. }
             | Stmt::UpdateDone
-            | Stmt::AdvisoryLock => {}
+            | Stmt::AdvisoryLock
+            | Stmt::TryAdvisoryLock => {}
         }
         // Outside BEGIN, the statement runs in a transaction of its own.
         if self.actors[a as usize].txn.is_none() {
@@ -196,6 +198,18 @@ impl State {
                 Some(_) | None => {
                     self.advisory = Some(me);
                     Exec::Done(StmtResult::Ok)
+                }
+            },
+            // Checked on PostgreSQL 15.18: false at once while another live
+            // transaction holds the lock (whether or not others wait for it),
+            // true when free or already held by this transaction; outside
+            // BEGIN it is released when its statement ends (docs 9.27.10,
+            // Advisory Lock Functions).
+            Stmt::TryAdvisoryLock => match self.advisory {
+                Some(h) if h != me && self.active(h) => Exec::Done(StmtResult::Bool { value: false }),
+                Some(_) | None => {
+                    self.advisory = Some(me);
+                    Exec::Done(StmtResult::Bool { value: true })
                 }
             },
             Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => Exec::Done(StmtResult::Ok),

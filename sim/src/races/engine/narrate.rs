@@ -23,6 +23,7 @@ pub fn stmt_short(s: Stmt) -> &'static str {
         Stmt::Insert { on_conflict_do_nothing: true, .. } => "INSERT … ON CONFLICT DO NOTHING",
         Stmt::UpdateDone => "UPDATE",
         Stmt::AdvisoryLock => "pg_advisory_xact_lock",
+        Stmt::TryAdvisoryLock => "pg_try_advisory_xact_lock",
         Stmt::Commit => "COMMIT",
         Stmt::Rollback => "ROLLBACK",
     }
@@ -50,6 +51,7 @@ pub fn narrate(r: &RaceRecord) -> String {
     let res = |r: &StmtResult| match r {
         StmtResult::Ok => "done".to_string(),
         StmtResult::Count { n } => format!("{n} row{} written", if *n == 1 { "" } else { "s" }),
+        StmtResult::Bool { value } => value.to_string(),
         StmtResult::Rows { rows } if rows.is_empty() => "no row".to_string(),
         StmtResult::Rows { rows } => {
             format!("{} row{} (status {})", rows.len(), if rows.len() == 1 { "" } else { "s" }, rows[0].status.sql())

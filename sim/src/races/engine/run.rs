@@ -234,7 +234,7 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         options.push("it fails with 55P03: the row is locked");
                         5
                     }
-                    StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } => 0,
+                    StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } | StmtResult::Bool { .. } => 0,
                 };
                 return Some(Prediction {
                     question: format!(
@@ -292,6 +292,14 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         Some(StmtResult::Rows { rows }) if rows.is_empty() => 1,
                         Some(StmtResult::Error { .. }) => 2,
                         None | Some(_) => 0,
+                    },
+                ),
+                Stmt::TryAdvisoryLock => (
+                    vec!["it gets the lock (true)", "it returns false at once", "it waits for the other transaction"],
+                    match result {
+                        Some(StmtResult::Bool { value: false }) => 1,
+                        None => 2,
+                        Some(_) => 0,
                     },
                 ),
                 Stmt::AdvisoryLock => (

@@ -73,7 +73,7 @@ fn postgresql_and_the_engine_agree_on_every_schedule_of_every_scenario_and_corpu
         handlers.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(handlers.len() >= 19 && schedules > 4000, "{} handlers, {schedules} schedules", handlers.len());
+    assert!(handlers.len() >= 22 && schedules > 4000, "{} handlers, {schedules} schedules", handlers.len());
 }
 
 #[test]

@@ -228,6 +228,44 @@ ROLLBACK;
 RESPOND 409",
     ),
     (
+        "do-update-claim-waits",
+        "ON CONFLICT DO UPDATE … RETURNING inside the request's transaction: the second waits for the first inserter, then gets its committed row back",
+        2,
+        DO_UPDATE_CLAIM_WAITS,
+    ),
+    (
+        "do-update-waits-behind-for-update",
+        "ON CONFLICT DO UPDATE on a row another transaction holds FOR UPDATE queues on the row's lock until that transaction ends",
+        2,
+        "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+LANE T1 (claim and hold)
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
+BEGIN;
+SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE;
+CHARGE
+COMMIT;
+RESPOND 201
+LANE T2 (upsert)
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING status, response;
+IF STATUS STARTED GOTO busy
+RESPOND STORED
+busy:
+RESPOND 409",
+    ),
+    (
+        "do-update-returns-either",
+        "ON CONFLICT DO UPDATE … RETURNING returns the row whether it inserted it or not: a claim that reads 'started' may be the other request's, and both charge",
+        2,
+        "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING status, response;
+IF STATUS STARTED GOTO mine
+RESPOND STORED
+mine:
+CHARGE
+UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
+RESPOND 201",
+    ),
+    (
         "advisory-outside-a-transaction",
         "an advisory transaction lock outside BEGIN is released when its statement ends: it protects nothing",
         2,
@@ -249,6 +287,12 @@ RESPOND STORED",
 pub const RACY: &[(&str, u8, &str, &str)] = &[
     ("rollback-after-claim", 3, "which of them inserts first is a race inside PostgreSQL", ROLLBACK_AFTER_CLAIM),
     (
+        "do-update-claim-waits",
+        3,
+        "both go after the row when it ends: which locks it first is a race",
+        DO_UPDATE_CLAIM_WAITS,
+    ),
+    (
         "lock-then-update-queue",
         3,
         "which waiter locks the new version first is a race inside PostgreSQL",
@@ -265,6 +309,20 @@ pub const LOCK_THEN_UPDATE_QUEUE: &str = "CREATE UNIQUE INDEX idempotency_keys_k
 INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
 BEGIN;
 SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE;
+IF STATUS STARTED GOTO mine
+COMMIT;
+RESPOND STORED
+mine:
+CHARGE
+UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
+COMMIT;
+RESPOND 201";
+
+/// Claims with ON CONFLICT DO UPDATE inside the request's transaction
+/// (`do-update-claim-waits`).
+pub const DO_UPDATE_CLAIM_WAITS: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+BEGIN;
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING status, response;
 IF STATUS STARTED GOTO mine
 COMMIT;
 RESPOND STORED

@@ -320,7 +320,8 @@ impl State {
             | Stmt::Insert { .. }
             | Stmt::UpdateDone
             | Stmt::AdvisoryLock
-            | Stmt::TryAdvisoryLock => {
+            | Stmt::TryAdvisoryLock
+            | Stmt::InsertOnConflictDoUpdate => {
                 if open.explicit {
                     // An error aborts the transaction at once: its rows die and its
                     // locks go now, not at the ROLLBACK; later statements get 25P02.

@@ -50,6 +50,10 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<St
                 None => "No committed row holds the key, so there is nothing to lock (docs, SELECT, The Locking Clause).".into(),
             },
         ),
+        RaceRecord::Ran { stmt: Stmt::InsertOnConflictDoUpdate, result: StmtResult::Rows { .. }, .. }
+        | RaceRecord::Resumed { stmt: Stmt::InsertOnConflictDoUpdate, result: StmtResult::Rows { .. }, .. } => Some(
+            "ON CONFLICT DO UPDATE … RETURNING returns the row whether it inserted it or rewrote the one already there, so the handler cannot tell from the row that the key is its own (PostgreSQL 15 docs, INSERT).".into(),
+        ),
         RaceRecord::Ran { stmt: Stmt::TryAdvisoryLock, result: StmtResult::Bool { value: false }, .. } => Some(
             "Another transaction holds the advisory lock on the key, and pg_try_advisory_xact_lock does not wait: it returns false at once (docs 9.27.10, Advisory Lock Functions).".into(),
         ),

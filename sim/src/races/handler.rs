@@ -426,6 +426,7 @@ impl Templates {
             Stmt::UpdateDone,
             Stmt::AdvisoryLock,
             Stmt::TryAdvisoryLock,
+            Stmt::InsertOnConflictDoUpdate,
         ];
         for status in [KeyStatus::Started, KeyStatus::Done] {
             for on_conflict_do_nothing in [false, true] {
@@ -502,7 +503,7 @@ fn refusal(s: &Statement) -> String {
     let up = text.to_ascii_uppercase();
     let has = |w: &str| up.contains(w);
     let kind = up.split_whitespace().next().unwrap_or("").to_string();
-    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE [NOWAIT | SKIP LOCKED]]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response]; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_[try_]advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
+    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE [NOWAIT | SKIP LOCKED]]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response] or ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING status, response; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_[try_]advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
     let why = match s {
         Statement::Query(_) | Statement::Insert(_) | Statement::Update { .. } => {
             if !has(TABLE.to_ascii_uppercase().as_str()) && !has("PG_") {
@@ -518,7 +519,7 @@ fn refusal(s: &Statement) -> String {
             } else if has("ADVISORY") {
                 "only pg_advisory_xact_lock(hashtext($1)) is modelled: one advisory lock, on the request's key".into()
             } else if has("DO UPDATE") {
-                "ON CONFLICT DO UPDATE is not modelled yet".into()
+                format!("ON CONFLICT DO UPDATE is modelled as VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = {TABLE}.status RETURNING status, response only")
             } else if has("ON CONFLICT") && !has("RETURNING") {
                 "ON CONFLICT DO NOTHING needs RETURNING status, response: without it the handler cannot tell whether it inserted".into()
             } else if has("ON CONFLICT") && !has("ON CONFLICT (KEY)") {

@@ -135,6 +135,10 @@ pub enum Stmt {
     SelectKeyNoWait { policy: LockWaitPolicy },
     /// `SELECT pg_try_advisory_xact_lock(hashtext($1))`: takes the lock, or returns false at once.
     TryAdvisoryLock,
+    /// `INSERT … VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status =
+    /// idempotency_keys.status RETURNING status, response`: inserts the row, or locks and
+    /// rewrites the existing one unchanged, and returns the row either way.
+    InsertOnConflictDoUpdate,
 }
 
 impl Stmt {
@@ -167,6 +171,9 @@ impl Stmt {
             }
             Stmt::AdvisoryLock => "SELECT pg_advisory_xact_lock(hashtext($1))".into(),
             Stmt::TryAdvisoryLock => "SELECT pg_try_advisory_xact_lock(hashtext($1))".into(),
+            Stmt::InsertOnConflictDoUpdate => format!(
+                "INSERT INTO {table} (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = {table}.status RETURNING status, response"
+            ),
             Stmt::Commit => "COMMIT".into(),
             Stmt::Rollback => "ROLLBACK".into(),
         }
@@ -180,7 +187,8 @@ impl Stmt {
             | Stmt::Insert { .. }
             | Stmt::UpdateDone
             | Stmt::AdvisoryLock
-            | Stmt::TryAdvisoryLock => true,
+            | Stmt::TryAdvisoryLock
+            | Stmt::InsertOnConflictDoUpdate => true,
             Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => false,
         }
     }

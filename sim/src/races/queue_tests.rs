@@ -145,3 +145,47 @@ fn try_advisory_lock_returns_false_at_once_while_another_transaction_holds_it() 
     let x = explore(&s, EXPLORE_SCHEDULES_MAX).unwrap();
     assert_eq!(x.double_charges, 0);
 }
+
+#[test]
+fn on_conflict_do_update_returns_the_row_either_way_so_both_requests_charge() {
+    let s = handler_scenario(corpus_text("do-update-returns-either"), 2).unwrap();
+    assert_eq!(s.programs[0].instrs[0], Instr::Sql { stmt: Stmt::InsertOnConflictDoUpdate });
+    // T1 inserts 'started'; T2's DO UPDATE rewrites T1's committed row and
+    // gets 'started' back, the same answer as an insert: both charge.
+    let r = run(&s, &[1, 2, 1, 2]).unwrap();
+    assert_eq!(r.outcome.charges, 2);
+    let x = explore(&s, EXPLORE_SCHEDULES_MAX).unwrap();
+    assert_eq!((x.double_charges, x.total), (18, 20));
+}
+
+#[test]
+fn on_conflict_do_update_waits_for_the_inserter_then_gets_its_committed_row() {
+    let s = handler_scenario(corpus_text("do-update-claim-waits"), 2).unwrap();
+    // T1 inserts inside its transaction; T2's DO UPDATE waits on T1's
+    // transaction id, then gets the row T1 committed ('done').
+    let r = run(&s, &[1, 2]).unwrap();
+    assert_eq!(waits(&r), vec![(2, 1)]);
+    let r = run(&s, &[1, 2, 1, 1, 1, 2]).unwrap();
+    assert_eq!(r.outcome.responses, vec![Some(Response::Created), Some(Response::Replayed { code: 201 })]);
+    assert_eq!(r.outcome.charges, 1);
+}
+
+#[test]
+fn on_conflict_do_update_queues_behind_a_for_update_holder_and_the_next_waiter_behind_it() {
+    let s = handler_scenario(corpus_text("do-update-waits-behind-for-update"), 2).unwrap();
+    let r = run(&s, &[1, 1, 2]).unwrap();
+    assert_eq!(waits(&r), vec![(2, 1)]);
+    // Serializable: a conflicting row the snapshot cannot see is 40001.
+    let ser = handler_scenario(
+        "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT status, response FROM idempotency_keys WHERE key = $1;
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING status, response;
+COMMIT;
+RESPOND 201",
+        2,
+    )
+    .unwrap();
+    let r = run(&ser, &[1, 2, 1, 1, 2]).unwrap();
+    assert_eq!(r.outcome.errors, vec![(1, SqlState::SerializationFailure)]);
+}

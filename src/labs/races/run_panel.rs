@@ -260,6 +260,7 @@ fn lane_word(i: races::Instr) -> &'static str {
             Stmt::UpdateDone => "UPDATE",
             Stmt::AdvisoryLock => "LOCK",
             Stmt::TryAdvisoryLock => "TRY LOCK",
+            Stmt::InsertOnConflictDoUpdate => "INS…DO UPD",
             Stmt::Commit => "COMMIT",
             Stmt::Rollback => "ROLLBACK",
         },

@@ -56,12 +56,13 @@ pub(super) fn execute(client: &mut Client, stmt: Option<Stmt>, sql: &str, key: &
             Ok(row) => Ok(StmtResult::Bool { value: row.get(0) }),
             Err(e) => err(e),
         },
-        Stmt::SelectKey { .. } | Stmt::SelectKeyNoWait { .. } | Stmt::Insert { on_conflict_do_nothing: true, .. } => {
-            match client.query(sql, &[&key]) {
-                Ok(rows) => Ok(StmtResult::Rows { rows: rows.iter().map(row_out).collect::<Result<_, _>>()? }),
-                Err(e) => err(e),
-            }
-        }
+        Stmt::SelectKey { .. }
+        | Stmt::SelectKeyNoWait { .. }
+        | Stmt::InsertOnConflictDoUpdate
+        | Stmt::Insert { on_conflict_do_nothing: true, .. } => match client.query(sql, &[&key]) {
+            Ok(rows) => Ok(StmtResult::Rows { rows: rows.iter().map(row_out).collect::<Result<_, _>>()? }),
+            Err(e) => err(e),
+        },
         Stmt::Insert { on_conflict_do_nothing: false, .. } | Stmt::UpdateDone => match client.execute(sql, &[&key]) {
             Ok(n) => Ok(StmtResult::Count { n: n as u8 }),
             Err(e) => err(e),

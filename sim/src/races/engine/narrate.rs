@@ -24,6 +24,7 @@ pub fn stmt_short(s: Stmt) -> &'static str {
         Stmt::UpdateDone => "UPDATE",
         Stmt::AdvisoryLock => "pg_advisory_xact_lock",
         Stmt::TryAdvisoryLock => "pg_try_advisory_xact_lock",
+        Stmt::InsertOnConflictDoUpdate => "INSERT … ON CONFLICT DO UPDATE",
         Stmt::Commit => "COMMIT",
         Stmt::Rollback => "ROLLBACK",
     }

@@ -294,6 +294,18 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         None | Some(_) => 0,
                     },
                 ),
+                Stmt::InsertOnConflictDoUpdate => (
+                    vec![
+                        "it returns a row (inserted, or the existing one rewritten)",
+                        "it waits for the other transaction",
+                        "it fails with an error",
+                    ],
+                    match result {
+                        None => 1,
+                        Some(StmtResult::Error { .. }) => 2,
+                        Some(_) => 0,
+                    },
+                ),
                 Stmt::TryAdvisoryLock => (
                     vec!["it gets the lock (true)", "it returns false at once", "it waits for the other transaction"],
                     match result {

@@ -65,10 +65,14 @@ fn race_check_prints_the_same_json_as_race_explore_for_a_scenario_text() {
 #[test]
 fn race_check_refuses_a_bad_handler_naming_the_line_and_the_construct() {
     let path = std::env::temp_dir().join(format!("idemlab-bad-{}.sql", std::process::id()));
-    std::fs::write(&path, "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;\nCOMMIT;\nRESPOND 201\n").unwrap();
+    std::fs::write(
+        &path,
+        "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1 FOR SHARE;\nCOMMIT;\nRESPOND 201\n",
+    )
+    .unwrap();
     let (code, _, err) = idemlab(&["race", "check", path.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("line 2") && err.contains("NOWAIT"), "{err}");
+    assert!(err.contains("line 2") && err.contains("FOR SHARE"), "{err}");
     let (code, _, err) = idemlab(&["race", "check", "/nonexistent/handler.sql"]);
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/handler.sql"), "{err}");

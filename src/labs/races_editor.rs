@@ -174,7 +174,7 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
             <h3 id="handler-title">{ "Write your own handler" }</h3>
             <p class="hint">
                 { "SQL on idempotency_keys, one statement per ; (checked by a PostgreSQL SQL parser), plus control lines: " }
-                <code>{ "IF NO ROW | ROW | ERROR [SQLSTATE] | STATUS STARTED GOTO label" }</code>{ ", " }
+                <code>{ "IF NO ROW | ROW | ERROR [SQLSTATE] | STATUS STARTED | NOT LOCKED GOTO label" }</code>{ ", " }
                 <code>{ "label:" }</code>{ ", " }<code>{ "CHARGE" }</code>{ ", " }
                 <code>{ "RESPOND 201 | 409 | 500 | STORED" }</code>{ ", " }<code>{ "RETRY n" }</code>{ ", " }
                 <code>{ "LANE name" }</code>{ ". Anything outside the modelled subset is refused with its line." }

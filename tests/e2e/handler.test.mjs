@@ -163,3 +163,39 @@ test('an embedded link with a handler tells its course page the outcome of the h
     assert.equal(detail.counters.schedules, 252);
   });
 });
+
+test('NOWAIT answers 409 at once, and a handler whose waiters PostgreSQL itself races is refused with the race named', async () => {
+  const nowait = `CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
+BEGIN;
+SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;
+IF ERROR 55P03 GOTO busy
+IF STATUS STARTED GOTO mine
+COMMIT;
+RESPOND STORED
+mine:
+CHARGE
+UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
+COMMIT;
+RESPOND 201
+busy:
+ROLLBACK;
+RESPOND 409`;
+  const q = (text, lanes) => `?area=races&scenario=on-conflict&lanes=${lanes}&handler=${encodeURIComponent(text)}`;
+  await withPage(q(nowait, 2), async (page) => {
+    await page.waitForSelector('#handler-summary');
+    assert.match(await summary(page), /safe in all 76/);
+    assert.match(await page.locator('.handler-classes').innerText(), /409/);
+    await screenshot(page, 'races-handler-nowait');
+  });
+  // The claimant locks the row, then updates it: with 3 lanes two waiters race for the new version.
+  const lockThenUpdate = nowait
+    .replace(' NOWAIT;', ';')
+    .replace('IF ERROR 55P03 GOTO busy\n', '')
+    .replace('\nbusy:\nROLLBACK;\nRESPOND 409', '');
+  await withPage(q(lockThenUpdate, 3), async (page) => {
+    await page.waitForSelector('#handler-error');
+    assert.match(await page.locator('#handler-error').innerText(), /race inside PostgreSQL/);
+    await screenshot(page, 'races-handler-racy');
+  });
+});

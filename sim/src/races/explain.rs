@@ -1,7 +1,7 @@
 //! Why a decisive step came out as it did, in one sentence with its source:
 //! the feedback after a prediction says what happened and why.
 
-use super::{Frame, RaceRecord, RaceRun, SqlState, Stmt, StmtResult, WaitReason};
+use super::{Frame, LockWaitPolicy, RaceRecord, RaceRun, SqlState, Stmt, StmtResult, WaitReason};
 
 fn t(a: u8) -> String {
     format!("T{}", a + 1)
@@ -40,6 +40,23 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<St
                 ),
             })
         }
+        RaceRecord::Ran {
+            stmt: Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip },
+            result: StmtResult::Rows { rows },
+            ..
+        } if rows.is_empty() => Some(
+            match before.iter().find(|v| v.locked_by.is_some() || !v.replaced && v.committed) {
+                Some(_) => "SKIP LOCKED leaves out rows another transaction holds, so the row is skipped: the answer is the same as for an absent key, and the handler cannot tell them apart (docs, SELECT, The Locking Clause).".into(),
+                None => "No committed row holds the key, so there is nothing to lock (docs, SELECT, The Locking Clause).".into(),
+            },
+        ),
+        RaceRecord::Ran { stmt: Stmt::InsertOnConflictDoUpdate, result: StmtResult::Rows { .. }, .. }
+        | RaceRecord::Resumed { stmt: Stmt::InsertOnConflictDoUpdate, result: StmtResult::Rows { .. }, .. } => Some(
+            "ON CONFLICT DO UPDATE … RETURNING returns the row whether it inserted it or rewrote the one already there, so the handler cannot tell from the row that the key is its own (PostgreSQL 15 docs, INSERT).".into(),
+        ),
+        RaceRecord::Ran { stmt: Stmt::TryAdvisoryLock, result: StmtResult::Bool { value: false }, .. } => Some(
+            "Another transaction holds the advisory lock on the key, and pg_try_advisory_xact_lock does not wait: it returns false at once (docs 9.27.10, Advisory Lock Functions).".into(),
+        ),
         RaceRecord::WaitBegan { actor, on, reason, .. } => Some(match reason {
             WaitReason::UncommittedKey => format!(
                 "The unique index already holds the key from {}, which has not ended; {}'s INSERT must wait to learn whether it commits (PostgreSQL 15 docs, INSERT and chapter 13).",
@@ -61,7 +78,11 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<St
                     "The other transaction committed the key, so ON CONFLICT DO NOTHING inserts nothing, and RETURNING returns only rows actually inserted: {} gets no row (PostgreSQL 15 docs, INSERT).",
                     t(*actor)
                 ),
-                StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } | StmtResult::Error { .. } => {
+                StmtResult::Rows { .. }
+                | StmtResult::Ok
+                | StmtResult::Count { .. }
+                | StmtResult::Error { .. }
+                | StmtResult::Bool { .. } => {
                     "The transaction it waited for rolled back, so the key is free and the INSERT goes ahead (PostgreSQL 15 docs, INSERT).".into()
                 }
             })
@@ -102,5 +123,6 @@ fn error_why(state: SqlState) -> String {
         SqlState::SerializationFailure => "No serial order of the two transactions explains what both read, so PostgreSQL fails one with 40001 serialization_failure; the application must retry it (13.2.3).".into(),
         SqlState::InFailedTransaction => "An earlier error aborted this transaction; every later statement fails with 25P02 until ROLLBACK.".into(),
         SqlState::DeadlockDetected => "Each transaction waits for a lock the other holds, so after deadlock_timeout (1 s by default) PostgreSQL aborts one of them with 40P01 deadlock_detected (13.3.4).".into(),
+        SqlState::LockNotAvailable => "Another transaction holds the row (a lock, or an update in flight), and NOWAIT does not wait: PostgreSQL fails the statement at once with 55P03 lock_not_available, which aborts the transaction (docs, SELECT, The Locking Clause).".into(),
     }
 }

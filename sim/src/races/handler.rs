@@ -397,11 +397,12 @@ fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
                 },
                 ["STATUS", "STARTED"] => Cond::StatusStarted,
                 ["MAP", "HIT"] => Cond::MapHit,
+                ["NOT", "LOCKED"] => Cond::NotLocked,
                 other => {
                     return err(
                         n,
                         format!(
-                            "IF {}: test NO ROW, ROW, ERROR, ERROR <SQLSTATE>, STATUS STARTED or MAP HIT",
+                            "IF {}: test NO ROW, ROW, ERROR, ERROR <SQLSTATE>, STATUS STARTED, NOT LOCKED or MAP HIT",
                             other.join(" ")
                         ),
                     )
@@ -430,8 +431,12 @@ impl Templates {
         let mut forms = vec![
             Stmt::SelectKey { for_update: false },
             Stmt::SelectKey { for_update: true },
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Error },
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip },
             Stmt::UpdateDone,
             Stmt::AdvisoryLock,
+            Stmt::TryAdvisoryLock,
+            Stmt::InsertOnConflictDoUpdate,
         ];
         for status in [KeyStatus::Started, KeyStatus::Done] {
             for on_conflict_do_nothing in [false, true] {
@@ -510,25 +515,23 @@ fn refusal(s: &Statement) -> String {
     let up = text.to_ascii_uppercase();
     let has = |w: &str| up.contains(w);
     let kind = up.split_whitespace().next().unwrap_or("").to_string();
-    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response]; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
+    let supported = "supported: SELECT status, response … WHERE key = $1 [FOR UPDATE [NOWAIT | SKIP LOCKED]]; INSERT … (key, status, response) VALUES ($1, 'started', NULL) or ($1, 'done', 201) [ON CONFLICT (key) DO NOTHING RETURNING status, response] or ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING status, response; UPDATE … SET status = 'done', response = 201 WHERE key = $1; SELECT pg_[try_]advisory_xact_lock(hashtext($1)); BEGIN [ISOLATION LEVEL SERIALIZABLE], COMMIT, ROLLBACK";
     let why = match s {
         Statement::Query(_) | Statement::Insert(_) | Statement::Update { .. } => {
             if !has(TABLE.to_ascii_uppercase().as_str()) && !has("PG_") {
                 format!("the model has one table, {TABLE}")
-            } else if has("NOWAIT") {
-                "FOR UPDATE NOWAIT (55P03) is not modelled yet".into()
-            } else if has("SKIP LOCKED") {
-                "SKIP LOCKED is not modelled yet".into()
+            } else if has("NOWAIT") || has("SKIP LOCKED") {
+                "NOWAIT and SKIP LOCKED are modelled on SELECT status, response … WHERE key = $1 FOR UPDATE only".into()
             } else if has("FOR SHARE") || has("FOR NO KEY UPDATE") || has("FOR KEY SHARE") {
                 "only FOR UPDATE row locks are modelled".into()
             } else if has("PG_TRY_ADVISORY") {
-                "pg_try_advisory_xact_lock is not modelled yet".into()
+                "pg_try_advisory_xact_lock is modelled as SELECT pg_try_advisory_xact_lock(hashtext($1)) only".into()
             } else if has("PG_ADVISORY_LOCK") || has("PG_ADVISORY_UNLOCK") {
                 "session-level advisory locks are not modelled: use pg_advisory_xact_lock(hashtext($1))".into()
             } else if has("ADVISORY") {
                 "only pg_advisory_xact_lock(hashtext($1)) is modelled: one advisory lock, on the request's key".into()
             } else if has("DO UPDATE") {
-                "ON CONFLICT DO UPDATE is not modelled yet".into()
+                format!("ON CONFLICT DO UPDATE is modelled as VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = {TABLE}.status RETURNING status, response only")
             } else if has("ON CONFLICT") && !has("RETURNING") {
                 "ON CONFLICT DO NOTHING needs RETURNING status, response: without it the handler cannot tell whether it inserted".into()
             } else if has("ON CONFLICT") && !has("ON CONFLICT (KEY)") {
@@ -556,11 +559,12 @@ fn refusal(s: &Statement) -> String {
 
 impl SqlState {
     /// Every SQLSTATE the model raises.
-    pub const ALL: [SqlState; 4] = [
+    pub const ALL: [SqlState; 5] = [
         SqlState::UniqueViolation,
         SqlState::SerializationFailure,
         SqlState::InFailedTransaction,
         SqlState::DeadlockDetected,
+        SqlState::LockNotAvailable,
     ];
 
     /// The state with this five-character code.

@@ -49,11 +49,25 @@ fn keywords_and_spacing_do_not_matter_but_the_statement_does() {
 }
 
 #[test]
+fn nowait_and_skip_locked_parse_to_a_row_lock_that_never_waits() {
+    let text = |clause: &str| {
+        format!("BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE {clause};\nCOMMIT;\nRESPOND 201")
+    };
+    let s = handler_scenario(&text("NOWAIT"), 2).unwrap();
+    assert_eq!(s.programs[0].instrs[1], Instr::Sql { stmt: Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Error } });
+    let s = handler_scenario(&text("skip locked"), 2).unwrap();
+    assert_eq!(s.programs[0].instrs[1], Instr::Sql { stmt: Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip } });
+    let e = refused("BEGIN;\nIF ERROR 55P04 GOTO x\nx:\nCOMMIT;\nRESPOND 201");
+    assert!(e.message.contains("55P03"), "IF ERROR lists the codes the model raises: {e}");
+}
+
+#[test]
 fn unsupported_sql_is_refused_naming_the_construct_and_the_line() {
     let cases = [
-        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;", "NOWAIT"),
-        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE SKIP LOCKED;", "SKIP LOCKED"),
-        ("SELECT pg_try_advisory_xact_lock(hashtext($1));", "pg_try_advisory_xact_lock"),
+        ("SELECT status FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;", "NOWAIT"),
+        ("SELECT status, response FROM idempotency_keys WHERE key = 'x' FOR UPDATE SKIP LOCKED;", "SKIP LOCKED"),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR SHARE;", "only FOR UPDATE"),
+        ("SELECT pg_try_advisory_xact_lock(42);", "pg_try_advisory_xact_lock is modelled as"),
         ("SELECT pg_advisory_lock(hashtext($1));", "session-level"),
         ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = 'started' RETURNING status, response;", "DO UPDATE"),
         ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING;", "RETURNING"),

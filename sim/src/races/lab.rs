@@ -155,7 +155,8 @@ pub fn counters(r: &RacesRun) -> Vec<Counter> {
         Counter::new("charges", "Charges at the provider", n(o.charges as usize)).bad_if(o.charges > 1),
         Counter::new("double_charges", "Extra charges (double charges)", n(o.charges.saturating_sub(1) as usize))
             .bad_if(o.double_charge()),
-        Counter::new("errors", "Errors (23505, 40001, 25P02)", n(o.errors.len())).bad_if(!o.errors.is_empty()),
+        Counter::new("errors", "Errors (SQLSTATE: 23505, 40001, 25P02, 40P01, 55P03)", n(o.errors.len()))
+            .bad_if(!o.errors.is_empty()),
         Counter::new("waits", "Lock waits", n(waits)),
         Counter::new("rows", "Rows for the key", n(o.final_rows.len())).bad_if(o.final_rows.len() > 1),
     ];

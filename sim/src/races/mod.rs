@@ -87,6 +87,8 @@ pub enum SqlState {
     InFailedTransaction,
     /// 40P01: the transaction was chosen to break a cycle of lock waits.
     DeadlockDetected,
+    /// 55P03: a NOWAIT lock request found the row held by another transaction.
+    LockNotAvailable,
 }
 
 impl SqlState {
@@ -97,8 +99,20 @@ impl SqlState {
             SqlState::SerializationFailure => "40001",
             SqlState::InFailedTransaction => "25P02",
             SqlState::DeadlockDetected => "40P01",
+            SqlState::LockNotAvailable => "55P03",
         }
     }
+}
+
+/// What a row lock does instead of waiting when another transaction holds
+/// the row (PostgreSQL's `LockWaitPolicy`; docs, SELECT, "The Locking Clause").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockWaitPolicy {
+    /// NOWAIT: fail at once with 55P03 lock_not_available.
+    Error,
+    /// SKIP LOCKED: leave the locked row out of the result.
+    Skip,
 }
 
 /// A SQL statement of a handler.
@@ -119,6 +133,16 @@ pub enum Stmt {
     Commit,
     /// `ROLLBACK`.
     Rollback,
+    /// `SELECT status, response … WHERE key = $1 FOR UPDATE NOWAIT` or `… SKIP LOCKED`:
+    /// a row lock that never waits. (New variants go last, so that the ones
+    /// before them keep their places in the golden trace hashes.)
+    SelectKeyNoWait { policy: LockWaitPolicy },
+    /// `SELECT pg_try_advisory_xact_lock(hashtext($1))`: takes the lock, or returns false at once.
+    TryAdvisoryLock,
+    /// `INSERT … VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status =
+    /// idempotency_keys.status RETURNING status, response`: inserts the row, or locks and
+    /// rewrites the existing one unchanged, and returns the row either way.
+    InsertOnConflictDoUpdate,
 }
 
 impl Stmt {
@@ -143,7 +167,17 @@ impl Stmt {
                 )
             }
             Stmt::UpdateDone => format!("UPDATE {table} SET status = 'done', response = 201 WHERE key = $1"),
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Error } => {
+                format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE NOWAIT")
+            }
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip } => {
+                format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE SKIP LOCKED")
+            }
             Stmt::AdvisoryLock => "SELECT pg_advisory_xact_lock(hashtext($1))".into(),
+            Stmt::TryAdvisoryLock => "SELECT pg_try_advisory_xact_lock(hashtext($1))".into(),
+            Stmt::InsertOnConflictDoUpdate => format!(
+                "INSERT INTO {table} (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = {table}.status RETURNING status, response"
+            ),
             Stmt::Commit => "COMMIT".into(),
             Stmt::Rollback => "ROLLBACK".into(),
         }
@@ -152,7 +186,13 @@ impl Stmt {
     /// Whether the statement takes parameter `$1` (the key).
     pub fn takes_key(self) -> bool {
         match self {
-            Stmt::SelectKey { .. } | Stmt::Insert { .. } | Stmt::UpdateDone | Stmt::AdvisoryLock => true,
+            Stmt::SelectKey { .. }
+            | Stmt::SelectKeyNoWait { .. }
+            | Stmt::Insert { .. }
+            | Stmt::UpdateDone
+            | Stmt::AdvisoryLock
+            | Stmt::TryAdvisoryLock
+            | Stmt::InsertOnConflictDoUpdate => true,
             Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => false,
         }
     }
@@ -174,6 +214,8 @@ pub enum Cond {
     StatusStarted,
     /// The last in-memory lookup found the key.
     MapHit,
+    /// The last statement, pg_try_advisory_xact_lock, returned false.
+    NotLocked,
 }
 
 /// What the handler answers.
@@ -264,6 +306,8 @@ pub enum StmtResult {
     Rows { rows: Vec<RowOut> },
     /// An error with its SQLSTATE.
     Error { state: SqlState },
+    /// The one boolean a function returned (pg_try_advisory_xact_lock).
+    Bool { value: bool },
 }
 
 /// What a client got back.
@@ -424,6 +468,8 @@ impl RaceOutcome {
 mod handler_tests;
 #[cfg(all(test, feature = "parser"))]
 mod shipped_tests;
+#[cfg(test)]
+mod queue_tests;
 #[cfg(test)]
 mod tests;
 

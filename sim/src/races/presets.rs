@@ -86,7 +86,7 @@ pub static PRESETS: [Preset; 8] = [
 ];
 
 /// The modelling choices of the Races lab and their sources.
-pub static SOURCES: [Source; 7] = [
+pub static SOURCES: [Source; 10] = [
     Source {
         choice: "Each request runs in its own transaction at READ COMMITTED unless the scenario says otherwise: every statement sees the rows committed before it began, so another transaction's uncommitted row is invisible.",
         reference: "PostgreSQL 15 documentation, chapter 13 (Concurrency Control), 13.2.1 Read Committed Isolation Level.",
@@ -116,6 +116,21 @@ pub static SOURCES: [Source; 7] = [
         choice: "pg_advisory_xact_lock blocks other holders of the same key until the transaction ends.",
         reference: "PostgreSQL 15 documentation, chapter 13, 13.3.5 Advisory Locks.",
         simplification: None,
+    },
+    Source {
+        choice: "A FOR UPDATE, an UPDATE or an ON CONFLICT DO UPDATE that finds the row held by another transaction queues on the row's lock, first come first served, behind the waiter ahead of it; an INSERT whose unique check meets an uncommitted insert or an update in flight waits for that transaction alone, in no queue.",
+        reference: "PostgreSQL 15 documentation, 13.3.2 Row-Level Locks; the server's heap_lock_tuple (a tuple lock, then a wait on the holder's transaction); who waits on whom checked with pg_blocking_pids on PostgreSQL 15.18 by cli/tests/postgres_races.rs.",
+        simplification: Some("Where PostgreSQL itself decides by a race between waiters (two waiters going after a row its holder updated, two INSERTs waiting on a key that is rolled back, an ON CONFLICT DO UPDATE and another waiter going after the same row), the handler is refused, not modelled: 2 lanes avoid it."),
+    },
+    Source {
+        choice: "FOR UPDATE NOWAIT fails at once with 55P03 where FOR UPDATE would wait; FOR UPDATE SKIP LOCKED returns no row there, the same answer as an absent key; pg_try_advisory_xact_lock returns false at once while another transaction holds the lock.",
+        reference: "PostgreSQL 15 documentation, SELECT (The Locking Clause) and 9.27.10 Advisory Lock Functions; checked on PostgreSQL 15.18.",
+        simplification: None,
+    },
+    Source {
+        choice: "INSERT … ON CONFLICT DO UPDATE … RETURNING returns a row whether it inserted it or rewrote the one already there, so the handler cannot tell from it that the key is its own; it waits for a transaction that inserted, updated or locked that row, and at SERIALIZABLE a conflicting row its snapshot cannot see fails with 40001.",
+        reference: "PostgreSQL 15 documentation, INSERT reference (the ON CONFLICT clause); checked on PostgreSQL 15.18.",
+        simplification: Some("One form only: DO UPDATE SET status = idempotency_keys.status, a rewrite that changes nothing."),
     },
     Source {
         choice: "A schedule says who takes the next step; a waiting transaction cannot step and goes on inside the step that released it. Scenarios 7 and 8 are an in-memory or on-disk key store, not SQL.",

@@ -64,7 +64,9 @@ impl Scenario {
                     Instr::Sql { stmt: Stmt::Begin { isolation: Isolation::Serializable } } if !self.unique_index => {
                         return bad("this model runs SERIALIZABLE only on a table with a unique index on key".into());
                     }
-                    Instr::Sql { stmt: Stmt::Insert { on_conflict_do_nothing: true, .. } } if !self.unique_index => {
+                    Instr::Sql {
+                        stmt: Stmt::Insert { on_conflict_do_nothing: true, .. } | Stmt::InsertOnConflictDoUpdate,
+                    } if !self.unique_index => {
                         return bad("ON CONFLICT (key) needs a unique index on key".into());
                     }
                     Instr::Sql { .. }

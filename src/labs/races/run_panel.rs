@@ -114,7 +114,8 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                 <Term word="23505" tip="unique_violation: the unique index already holds this key from a committed transaction, so this INSERT is refused (PostgreSQL 15 docs, INSERT)." />{ " · " }
                 <Term word="40001" tip="serialization_failure: at REPEATABLE READ or SERIALIZABLE, PostgreSQL cannot order the two transactions as if one ran after the other, so it aborts this one; the application must retry the whole transaction (docs 13.2.3)." />{ " · " }
                 <Term word="25P02" tip="in_failed_sql_transaction: an earlier statement failed, so the transaction is aborted and every statement fails until ROLLBACK (or ROLLBACK TO SAVEPOINT)." />{ " · " }
-                <Term word="40P01" tip="deadlock_detected: two transactions each waited for a lock the other held; after deadlock_timeout (1 s by default) PostgreSQL aborts one of them (docs 13.3.4)." />
+                <Term word="40P01" tip="deadlock_detected: two transactions each waited for a lock the other held; after deadlock_timeout (1 s by default) PostgreSQL aborts one of them (docs 13.3.4)." />{ " · " }
+                <Term word="55P03" tip="lock_not_available: FOR UPDATE NOWAIT found the row held by another transaction (a lock or an update in flight) and failed at once instead of waiting; the transaction is aborted (docs, SELECT, The Locking Clause)." />
             </p>
             <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · hatched bar “wait T1”: waiting for T1 · dashed outline: an error or a second charge · thick outline: answered." }</p>
             if !p.compact { <EventLog lines={lines} current={step} /> }
@@ -237,6 +238,7 @@ fn result_short(r: &StmtResult) -> String {
     match r {
         StmtResult::Ok => "✓".into(),
         StmtResult::Count { n } => format!("+{n}"),
+        StmtResult::Bool { value } => if *value { "t" } else { "f" }.into(),
         StmtResult::Rows { rows } if rows.is_empty() => "∅".into(),
         StmtResult::Rows { rows } => format!("{}", rows.len()),
         StmtResult::Error { state } => state.code().into(),
@@ -245,16 +247,20 @@ fn result_short(r: &StmtResult) -> String {
 
 /// The word on a lane block; the event log beside it says the same in full.
 fn lane_word(i: races::Instr) -> &'static str {
-    use races::{Instr, Stmt};
+    use races::{Instr, LockWaitPolicy, Stmt};
     match i {
         Instr::Sql { stmt } => match stmt {
             Stmt::Begin { .. } => "BEGIN",
             Stmt::SelectKey { for_update: false } => "SELECT",
             Stmt::SelectKey { for_update: true } => "SEL…FOR UPD",
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Error } => "SEL…NOWAIT",
+            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip } => "SEL…SKIP",
             Stmt::Insert { on_conflict_do_nothing: false, .. } => "INSERT",
             Stmt::Insert { on_conflict_do_nothing: true, .. } => "INS…ON CONFL",
             Stmt::UpdateDone => "UPDATE",
             Stmt::AdvisoryLock => "LOCK",
+            Stmt::TryAdvisoryLock => "TRY LOCK",
+            Stmt::InsertOnConflictDoUpdate => "INS…DO UPD",
             Stmt::Commit => "COMMIT",
             Stmt::Rollback => "ROLLBACK",
         },

@@ -208,7 +208,7 @@ pub struct OffloadHandle {
 /// nothing), and re-renders the caller with progress and the result. A newer
 /// job replaces a running one; unmounting drops it.
 ///
-/// ```ignore
+/// ```text
 /// let job = Job::StudySweep { clients_max: k.clients_max, runs: k.runs, seed: k.seed };
 /// let sweep = use_offload(Some(job));
 /// match &sweep.state { Offloaded::Done(JobOutput::Sweep(points)) => …, … }

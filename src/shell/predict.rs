@@ -6,7 +6,7 @@
 //!
 //! A lab shows it before its decisive step, for example (Keys):
 //!
-//! ```ignore
+//! ```text
 //! if step + 1 == decisive && !answered {
 //!     html! { <Predict lab="keys" id="retry-after-crash" question="…" choices={vec!["…".into(), "…".into()]}
 //!                      answer={1} explain="…" on_answer={reveal_then_step} /> }

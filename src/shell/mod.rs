@@ -163,6 +163,65 @@ pub fn lock_names<L: Lab>() -> Vec<&'static str> {
     out
 }
 
+/// What a lab's link says, before any run: read once per render by
+/// [`use_lab`], or by a page that makes its run elsewhere (the Retries study
+/// sweeps in a Web Worker) and then calls [`use_lab_outcome`] itself.
+pub struct LabLink<L: Lab> {
+    /// The link, with every warning found while reading it.
+    pub query: Query,
+    /// The preset the link names.
+    pub preset: Option<&'static Preset>,
+    /// The parameters the run uses.
+    pub params: L::Params,
+    /// The step the link asks for (the lab clamps it to its run's steps).
+    pub step: usize,
+    /// The page is an embed (`embed=1`).
+    pub embed: bool,
+    /// The author asked for the outcome from the start (`reveal=1`).
+    pub reveal: bool,
+}
+
+impl<L: Lab> LabLink<L> {
+    /// Reads the link: preset, knobs, step and frame flags, with warnings.
+    pub fn read(q: &Query) -> Self {
+        let mut query = q.clone();
+        lab::warn_unknown_keys::<L>(&mut query);
+        let read = lab::read_link::<L>(&mut query);
+        let step = read_step(&mut query);
+        let embed = query.clone().flag("embed", false);
+        let reveal = query.flag("reveal", false);
+        LabLink { query, preset: read.preset, params: read.params, step, embed, reveal }
+    }
+
+    /// Whether an embedder locked `key`.
+    pub fn locked(&self, key: &str) -> bool {
+        self.query.locked(key)
+    }
+
+    /// The counter id the lesson turns on (starred on screen).
+    pub fn key_counter(&self) -> &'static str {
+        self.preset.or_else(|| L::presets().first()).map_or("", |p| p.key_counter)
+    }
+
+    /// The report of `run` (counters, trace hash, permalink), as `idemlab url` prints it.
+    pub fn report(&self, run: &L::Run) -> Report {
+        let read = lab::LinkRead { preset: self.preset, params: self.params.clone() };
+        lab::report::<L>(&read, run, self.query.warnings.clone())
+    }
+
+    /// The outcome gate (see [`LabCtx::gate`]), with the outcome [`use_lab_outcome`] gave.
+    pub fn gate(&self, outcome: Option<serde_json::Value>, steps: Option<usize>, decisive_step: Option<usize>) -> Gate {
+        Gate {
+            embed: self.embed,
+            up_front: self.reveal,
+            step: self.step,
+            decisive: steps.map(|n| reveal::decisive_of(n, decisive_step)),
+            area: L::SLUG,
+            outcome,
+        }
+    }
+}
+
 /// A lab's state for one render, from [`use_lab`].
 pub struct LabCtx<L: Lab> {
     /// The link, with every warning found while reading it.
@@ -257,43 +316,49 @@ where
     L: Lab + 'static,
     L::Run: 'static,
 {
-    let mut query = props.query.clone();
-    lab::warn_unknown_keys::<L>(&mut query);
-    let read = lab::read_link::<L>(&mut query);
-    let step = read_step(&mut query);
-    let embed = query.clone().flag("embed", false);
-    let reveal = query.flag("reveal", false);
-    let run = use_memo(read.params.clone(), |p| L::run(p));
+    let link = LabLink::<L>::read(&props.query);
+    let run = use_memo(link.params.clone(), |p| L::run(p));
+    let outcome = use_lab_outcome(&link, Some(&run));
+    let dispatch = lab_dispatch::<L>(props);
+    let LabLink { query, preset, params, step, embed, reveal } = link;
+    LabCtx { query, preset, params, run, step, embed, reveal, outcome, dispatch }
+}
 
-    // Tell an embedding page what the run showed, once per run. In an embed
-    // the outcome waits for the learner (see `reveal`): the layout posts it
-    // when the gate opens, unless the author asked for it up front.
-    let preset = read.preset.map_or("custom", |p| p.slug);
-    let outcome = run.as_ref().as_ref().ok().map(|r| {
+/// The `outcome` message's detail for `run` (`None` while there is no
+/// finished run), posted to an embedding page once per run. In an embed the
+/// outcome waits for the learner (see `reveal`): the layout posts it when the
+/// gate opens, unless the author asked for it up front.
+#[hook]
+pub fn use_lab_outcome<L>(link: &LabLink<L>, run: Option<&Result<L::Run, SimError>>) -> Option<serde_json::Value>
+where
+    L: Lab + 'static,
+{
+    let preset = link.preset.map_or("custom", |p| p.slug);
+    let outcome = run.and_then(|r| r.as_ref().ok()).map(|r| {
         let counters = L::counters(r)
             .into_iter()
             .map(|c| (c.id.to_string(), serde_json::json!(c.value)))
             .collect::<serde_json::Map<_, _>>();
         serde_json::json!({ "preset": preset, "counters": counters })
     });
-    {
-        let post_now = !embed || reveal;
-        use_effect_with((outcome.clone(), post_now), |(outcome, post_now)| {
-            if let (Some(detail), true) = (outcome, *post_now) {
-                web::post_event("outcome", L::SLUG, detail.clone());
-            }
-        });
-    }
+    let post_now = !link.embed || link.reveal;
+    use_effect_with((outcome.clone(), post_now), |(outcome, post_now)| {
+        if let (Some(detail), true) = (outcome, *post_now) {
+            web::post_event("outcome", L::SLUG, detail.clone());
+        }
+    });
+    outcome
+}
 
-    let dispatch = {
-        let (q, on_query) = (props.query.clone(), props.on_query.clone());
-        Callback::from(move |a: LabAction| {
-            if let Some(next) = apply::<L>(&q, &a) {
-                on_query.emit(next);
-            }
-        })
-    };
-    LabCtx { query, preset: read.preset, params: read.params, run, step, embed, reveal, outcome, dispatch }
+/// The lab's typed dispatcher: every action goes through [`apply`], which
+/// respects the link's locks, and lands in the URL.
+pub fn lab_dispatch<L: Lab>(props: &LabProps) -> Callback<LabAction> {
+    let (q, on_query) = (props.query.clone(), props.on_query.clone());
+    Callback::from(move |a: LabAction| {
+        if let Some(next) = apply::<L>(&q, &a) {
+            on_query.emit(next);
+        }
+    })
 }
 
 /// Warns about parameters a page outside the lab contract does not read

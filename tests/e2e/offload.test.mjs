@@ -85,17 +85,26 @@ test('a permalink job returns the report idemlab url prints, and a refused one t
   });
 });
 
-test('the worker sweeps exactly the points the core sweeps on the page thread, same seed same points', async () => {
+test('the worker\'s sweep, a client count at a time, agrees with the core\'s study run in one call', async () => {
+  // The reference is the core's own `run_study` (the page used to call it on its
+  // thread), reached through a permalink job: `labs::run_permalink`, as `idemlab url`.
+  // Its counters are each strategy's mean time (exact f64) and rounded writes at
+  // the largest client count, which the sweep reaches last.
+  const IDS = ['none', 'exponential', 'full', 'equal', 'decorrelated'];
   await withPage('?area=keys', async (page) => {
-    await page.waitForFunction(() => typeof window.wasmBindings?.study_sweep_here === 'function');
-    for (const job of [{ StudySweep: { clients_max: 40, runs: 3, seed: 9 } }, { StudySweep: { clients_max: 190, runs: 2, seed: 1 } }]) {
-      const [worker, here] = await page.evaluate(async (job) => [
-        await window.wasmBindings.offload(job, () => {}),
-        window.wasmBindings.study_sweep_here(job),
-      ], job);
-      assert.equal(worker.Sweep.length, (job.StudySweep.clients_max / 10) * 5);
-      // Bit for bit: the numbers cross postMessage as f64 and must not move.
-      assert.deepEqual(worker, here, `worker and page disagree for ${JSON.stringify(job)}`);
+    await page.waitForFunction(() => typeof window.wasmBindings?.offload === 'function');
+    for (const [max, runs, seed] of [[40, 3, 9], [190, 2, 1]]) {
+      const [sweep, report] = await page.evaluate(async ([max, runs, seed]) => [
+        await window.wasmBindings.offload({ StudySweep: { clients_max: max, runs, seed } }, () => {}),
+        JSON.parse((await window.wasmBindings.offload({ Permalink: `?area=retries&mode=study&sn=${max}&sr=${runs}&seed=${seed}` }, () => {})).Report),
+      ], [max, runs, seed]);
+      assert.equal(sweep.Sweep.length, (max / 10) * 5);
+      const last = sweep.Sweep.slice(-5);
+      IDS.forEach((id, i) => {
+        assert.equal(last[i].clients, max);
+        assert.equal(last[i].time_ms_mean, report.counters[`time_${id}`], `time of ${id} at ${max} clients, ${runs} runs, seed ${seed}`);
+        assert.equal(Math.round(last[i].calls_mean), report.counters[`calls_${id}`], `writes of ${id}`);
+      });
     }
   });
 });
@@ -165,7 +174,7 @@ test('the study view cancels between client counts, keeps what it drew, and runs
   });
 });
 
-test('a knob change mid-sweep restarts it, and the result has the trace hash of the same link run on the page thread', async () => {
+test('a knob change mid-sweep restarts it, and the result has the trace hash the core gives the same link in one run', async () => {
   await withPage('?area=retries&mode=study&sr=40&sn=190&wn=40&seed=7', async (page) => {
     await page.waitForFunction(() => /([1-9]\d*) of 95 points/.test(document.querySelector('.retries-study .study-status')?.textContent || ''), null, { timeout: 30000 });
     await setRange(page, '#retries-sr', 3);
@@ -173,7 +182,8 @@ test('a knob change mid-sweep restarts it, and the result has the trace hash of 
     await page.waitForSelector('.retries-study .study-status[data-state="done"]', { timeout: 30000 });
     assert.match(await page.locator('.retries-table caption').innerText(), /mean of 3 runs/);
     const search = await page.evaluate(() => location.search);
-    const expected = JSON.parse(await page.evaluate((s) => window.wasmBindings.retries_report_here(s), search));
+    // The same link run by the core in one call (in the worker, as `idemlab url` runs it).
+    const expected = JSON.parse((await page.evaluate((s) => window.wasmBindings.offload({ Permalink: s }, () => {}), search)).Report);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button.export-csv').click()]);
     const { readFile } = await import('node:fs/promises');
     const csv = await readFile(await download.path(), 'utf8');

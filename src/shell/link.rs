@@ -41,6 +41,12 @@ impl<L: Lab> LabLink<L> {
         self.query.locked(key)
     }
 
+    /// Whether the lab asks for a prediction before each decisive step
+    /// (`predict=`, on by default), and whether the author locked that choice.
+    pub fn predict_first(&self) -> (bool, bool) {
+        (self.query.clone().flag("predict", true), self.locked("predict"))
+    }
+
     /// The counter id the lesson turns on (starred on screen).
     pub fn key_counter(&self) -> &'static str {
         self.preset.or_else(|| L::presets().first()).map_or("", |p| p.key_counter)

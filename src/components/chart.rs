@@ -1,6 +1,7 @@
 //! SVG charts with axes, units and legends. Series differ by dash pattern and
 //! marker shape as well as colour, so they read in greyscale too.
 
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// One line of a [`LineChart`].
@@ -47,6 +48,8 @@ const L: f64 = 58.0;
 const R: f64 = 12.0;
 const T: f64 = 12.0;
 const B: f64 = 42.0;
+/// The `viewBox` of every chart (W × H).
+const VIEW_BOX: &str = "0 0 560 260";
 /// Dash patterns per series index: solid, dashed, dotted, dash-dot, long dash, fine dash.
 pub const DASHES: [&str; 6] = ["", "8 4", "2 3", "8 3 2 3", "14 4", "4 2"];
 
@@ -127,11 +130,56 @@ fn mask(x: Option<f64>, x_max: f64) -> Html {
     let w = W - R - x0;
     html! {
         <g class="chart-mask">
-            <rect x={format!("{x0:.1}")} y={T.to_string()} width={format!("{w:.1}")} height={(H - T - B).to_string()} />
+            <rect x={format!("{x0:.1}")} y={T.to_string()} width={format!("{w:.1}")} height={(H - T - B + 2.0).to_string()} />
             <text x={format!("{:.1}", x0 + w / 2.0)} y={((T + H - B) / 2.0).to_string()} text-anchor="middle">{ "hidden until you predict" }</text>
         </g>
     }
 }
+
+/// Props of [`LinePaths`]: what the lines depend on, and nothing else.
+#[derive(Properties, PartialEq, Clone)]
+struct LinePathsProps {
+    series: Vec<Series>,
+    x_max: f64,
+    y_max: f64,
+}
+
+/// The lines of a [`LineChart`]: their own component, so moving the cursor
+/// (a step) re-renders the cursor line, not every point.
+#[component]
+fn LinePaths(p: &LinePathsProps) -> Html {
+    let (x_max, y_max) = (p.x_max, p.y_max);
+    let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
+    let sy = |y: f64| H - B - (y / y_max).clamp(0.0, 1.0) * (H - T - B);
+    html! {
+        <>{ for p.series.iter().enumerate().map(|(i, s)| {
+            let mut d = String::with_capacity(s.points.len() * 14);
+            for (j, (x, y)) in s.points.iter().enumerate() {
+                use std::fmt::Write;
+                let _ = write!(d, "{}{:.1},{:.1}", if j == 0 { "M" } else { " L" }, sx(*x), sy(*y));
+            }
+            html! { <path d={d} class={SERIES_CLASS[i % 6]} stroke-dasharray={DASHES[i % 6]} fill="none" /> }
+        }) }</>
+    }
+}
+
+/// Props of [`Axes`].
+#[derive(Properties, PartialEq, Clone)]
+struct AxesProps {
+    x_max: f64,
+    y_max: f64,
+    x_label: AttrValue,
+    y_label: AttrValue,
+}
+
+/// The axes of a chart, re-rendered only when their scale or labels change.
+#[component]
+fn Axes(p: &AxesProps) -> Html {
+    axes(p.x_max, p.y_max, &p.x_label, &p.y_label)
+}
+
+/// The class of series `i % 6`, without formatting one per render.
+const SERIES_CLASS: [&str; 6] = ["series s0", "series s1", "series s2", "series s3", "series s4", "series s5"];
 
 /// A line chart.
 #[component]
@@ -140,19 +188,12 @@ pub fn LineChart(p: &LineChartProps) -> Html {
     let x_max =
         p.x_max.filter(|x| *x > 0.0).unwrap_or_else(|| nice_max(all.clone().map(|(x, _)| *x).fold(0.0, f64::max)));
     let y_max = p.y_max.unwrap_or_else(|| nice_max(all.map(|(_, y)| *y).fold(0.0, f64::max)));
-    let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
-    let sy = |y: f64| H - B - (y / y_max).clamp(0.0, 1.0) * (H - T - B);
     html! {
         <figure class="chart" tabindex="0">
-            <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={p.title.clone()}>
+            <svg viewBox={VIEW_BOX} role="img" aria-label={p.title.clone()}>
                 { band(p.band, x_max) }
-                { axes(x_max, y_max, &p.x_label, &p.y_label) }
-                { for p.series.iter().enumerate().map(|(i, s)| {
-                    let d: String = s.points.iter().enumerate()
-                        .map(|(j, (x, y))| format!("{}{:.1},{:.1}", if j == 0 { "M" } else { " L" }, sx(*x), sy(*y)))
-                        .collect();
-                    html! { <path d={d} class={format!("series s{}", i % 6)} stroke-dasharray={DASHES[i % 6]} fill="none" /> }
-                }) }
+                <Axes x_max={x_max} y_max={y_max} x_label={p.x_label.clone()} y_label={p.y_label.clone()} />
+                <LinePaths series={p.series.clone()} x_max={x_max} y_max={y_max} />
                 { mask(p.mask_from, x_max) }
                 { cursor(p.cursor_x, x_max) }
             </svg>
@@ -161,7 +202,7 @@ pub fn LineChart(p: &LineChartProps) -> Html {
                 <ul class="legend">
                     { for p.series.iter().enumerate().map(|(i, s)| html! {
                         <li>
-                            <svg width="34" height="10" aria-hidden="true"><line x1="0" y1="5" x2="34" y2="5" class={format!("series s{}", i % 6)} stroke-dasharray={DASHES[i % 6]} /></svg>
+                            <svg width="34" height="10" aria-hidden="true"><line x1="0" y1="5" x2="34" y2="5" class={SERIES_CLASS[i % 6]} stroke-dasharray={DASHES[i % 6]} /></svg>
                             { s.name.clone() }
                         </li>
                     }) }
@@ -191,8 +232,9 @@ pub struct BarChartProps {
     pub y_label: AttrValue,
     /// Legend names of the stacked segments.
     pub stack_names: Vec<AttrValue>,
-    /// Bars, in x order, evenly spaced.
-    pub bars: Vec<Bar>,
+    /// Bars, in x order, evenly spaced (shared: a step re-renders the chart
+    /// with the same bars, and compares them by pointer first).
+    pub bars: Rc<[Bar]>,
     /// The x value at the right edge.
     pub x_max: f64,
     /// An x (in the units of `x_max`) to mark with a vertical cursor line.
@@ -210,44 +252,68 @@ pub struct BarChartProps {
     pub mask_from: Option<f64>,
 }
 
+/// Props of [`BarRects`]: what the bars depend on, and nothing else.
+#[derive(Properties, PartialEq, Clone)]
+struct BarRectsProps {
+    bars: Rc<[Bar]>,
+    y_max: f64,
+}
+
+/// The bars of a [`BarChart`]: their own component, so moving the cursor
+/// (a step) does not rebuild hundreds of rectangles.
+#[component]
+fn BarRects(p: &BarRectsProps) -> Html {
+    let n = p.bars.len().max(1) as f64;
+    let bw = (W - L - R) / n;
+    let y_max = p.y_max;
+    let sy = |y: f64| (y / y_max).clamp(0.0, 1.0) * (H - T - B);
+    let width: AttrValue = format!("{:.2}", (bw * 0.84).max(0.5)).into();
+    html! {
+        <>{ for p.bars.iter().enumerate().map(|(i, b)| {
+            let x: AttrValue = format!("{:.2}", L + i as f64 * bw + bw * 0.08).into();
+            let mut base = H - B;
+            html! {
+                <g>
+                    { for b.segments.iter().enumerate().map(|(k, v)| {
+                        let h = sy(*v);
+                        base -= h;
+                        html! { <rect x={x.clone()} y={format!("{base:.2}")} width={width.clone()}
+                                      height={format!("{h:.2}")} class={SEG_CLASS[k % 4]} /> }
+                    }) }
+                </g>
+            }
+        }) }</>
+    }
+}
+
+/// The class of stack segment `k % 4`.
+const SEG_CLASS: [&str; 4] = ["seg k0", "seg k1", "seg k2", "seg k3"];
+
 /// A stacked bar chart (also a histogram, with one segment).
 #[component]
 pub fn BarChart(p: &BarChartProps) -> Html {
     let top = p.bars.iter().map(|b| b.segments.iter().sum::<f64>()).fold(0.0, f64::max);
     let y_max = nice_max(top.max(p.hline.as_ref().map_or(0.0, |(y, _)| *y)));
     let n = p.bars.len().max(1) as f64;
-    let bw = (W - L - R) / n;
+    let x_max = if p.x_max > 0.0 { p.x_max } else { n };
     let sy = |y: f64| (y / y_max).clamp(0.0, 1.0) * (H - T - B);
     html! {
         <figure class="chart" tabindex="0">
-            <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={p.title.clone()}>
-                { band(p.band, if p.x_max > 0.0 { p.x_max } else { n }) }
-                { axes(if p.x_max > 0.0 { p.x_max } else { n }, y_max, &p.x_label, &p.y_label) }
-                { for p.bars.iter().enumerate().map(|(i, b)| {
-                    let x = L + i as f64 * bw;
-                    let mut base = H - B;
-                    html! {
-                        <g>
-                            { for b.segments.iter().enumerate().map(|(k, v)| {
-                                let h = sy(*v);
-                                base -= h;
-                                html! { <rect x={format!("{:.2}", x + bw * 0.08)} y={format!("{base:.2}")} width={format!("{:.2}", (bw * 0.84).max(0.5))}
-                                              height={format!("{h:.2}")} class={format!("seg k{}", k % 4)} /> }
-                            }) }
-                        </g>
-                    }
-                }) }
+            <svg viewBox={VIEW_BOX} role="img" aria-label={p.title.clone()}>
+                { band(p.band, x_max) }
+                <Axes x_max={x_max} y_max={y_max} x_label={p.x_label.clone()} y_label={p.y_label.clone()} />
+                <BarRects bars={p.bars.clone()} y_max={y_max} />
                 if let Some((y, _)) = &p.hline {
                     <line class="hline" x1={L.to_string()} x2={(W - R).to_string()} y1={format!("{:.1}", H - B - sy(*y))} y2={format!("{:.1}", H - B - sy(*y))} />
                 }
-                { mask(p.mask_from, if p.x_max > 0.0 { p.x_max } else { n }) }
-                { cursor(p.cursor_x, if p.x_max > 0.0 { p.x_max } else { n }) }
+                { mask(p.mask_from, x_max) }
+                { cursor(p.cursor_x, x_max) }
             </svg>
             <figcaption>
                 <span class="chart-title">{ p.title.clone() }</span>
                 <ul class="legend">
                     { for p.stack_names.iter().enumerate().map(|(k, s)| html! {
-                        <li><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" class={format!("seg k{}", k % 4)} /></svg>{ s.clone() }</li>
+                        <li><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" class={SEG_CLASS[k % 4]} /></svg>{ s.clone() }</li>
                     }) }
                     if let Some((_, name)) = &p.hline {
                         <li><svg width="34" height="10" aria-hidden="true"><line x1="0" y1="5" x2="34" y2="5" class="hline" /></svg>{ name.clone() }</li>
@@ -268,6 +334,11 @@ mod tests {
         assert_eq!(nice_max(7.0), 10.0);
         assert_eq!(nice_max(180.0), 200.0);
         assert_eq!(nice_max(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn the_view_box_is_the_charts_size() {
+        assert_eq!(VIEW_BOX, format!("0 0 {W} {H}"));
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub fn Keys(p: &LabProps) -> Html {
     // Predict first: the retry after a crash waits for the learner's prediction.
     let step_question = step_run.as_ref().as_ref().ok().and_then(|(_, d)| d.question.clone());
     let steps_n = step_run.as_ref().as_ref().map_or(0, |(_, d)| d.lines.len());
-    let predict = use_predict_gate(&lab, lab.step.min(steps_n), step_question, lab.on_step());
+    let predict = use_predict_gate(&lab.link, &lab.dispatch, lab.step.min(steps_n), step_question, lab.on_step());
 
     // In an embed the batch's counters wait until the step-through reaches its decisive step (or its last).
     let gate = lab.gate(

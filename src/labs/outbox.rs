@@ -42,7 +42,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     // Predict first: the second delivery after a relay crash waits for the learner's prediction.
     let relay_q = frames.as_ref().as_ref().and_then(|(_, _, q)| q.clone());
     let steps_n = frames.as_ref().as_ref().map_or(0, |(f, _, _)| f.steps());
-    let predict = use_predict_gate(&lab, lab.step.min(steps_n), relay_q, lab.on_step());
+    let predict = use_predict_gate(&lab.link, &lab.dispatch, lab.step.min(steps_n), relay_q, lab.on_step());
     let hrefs: Vec<String> = OutboxLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
     let presets_bar = html! {
         <PresetBar prefix="outbox" presets={OutboxLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}

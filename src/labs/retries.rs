@@ -7,6 +7,12 @@
 //! A preset keeps the current view, and switching view keeps the preset: the
 //! view is a knob (so a link reproduces the run it shows), and these two
 //! actions write the other one back into the link.
+//!
+//! The fleet and compare views run on the page's thread (about 10 ms). The
+//! study view's sweep (up to 19 client counts × 5 strategies × 100 runs) runs
+//! in the Web Worker (`crate::offload`), a client count at a time; the page
+//! draws the points as they come and assembles the run, with the same points
+//! the core's `run_study` gives, when the sweep has finished.
 
 mod compare;
 mod fleet;
@@ -14,13 +20,16 @@ mod question;
 mod study;
 
 use crate::components::{Counter, Evidence, ExportBar};
+use crate::offload::{use_offload, Job, JobOutput, Offloaded};
 use crate::query::Query;
 use crate::shell::{
-    apply, use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+    apply, use_lab_outcome, use_predict_gate, KnobPanel, LabAction, LabLayout, LabLink, LabProps, PresetBar, RunError,
+    SourcesPanel,
 };
 use idemlab_sim::error::SimError;
 use idemlab_sim::knob::Params;
 use idemlab_sim::lab::Lab;
+use idemlab_sim::retries::lab::study_with_points;
 use idemlab_sim::retries::params::STUDY_KEYS;
 use idemlab_sim::retries::{RetriesLab, RetriesParams, RetriesRun, View};
 use std::rc::Rc;
@@ -65,12 +74,54 @@ pub fn outage(p: &RetriesParams) -> Option<(f64, f64)> {
     (f.outage_to_s > f.outage_from_s).then(|| (f64::from(f.outage_from_s), f64::from(f.outage_to_s)))
 }
 
+/// The study run from the worker's sweep: the core adds the waves.
+fn study_from(p: &RetriesParams, out: &JobOutput) -> Result<RetriesRun, SimError> {
+    match out {
+        JobOutput::Sweep(points) => {
+            study_with_points(p, points.iter().map(Into::into).collect()).map(RetriesRun::Study)
+        }
+        JobOutput::Report(_) | JobOutput::Handler(_) => {
+            Err(SimError::Internal("the worker answered the study sweep with something else"))
+        }
+    }
+}
+
 /// The Retries lab page.
 #[component]
 pub fn Retries(p: &LabProps) -> Html {
-    let lab = use_lab::<RetriesLab>(p);
-    let params = &lab.params;
+    let link = LabLink::<RetriesLab>::read(&p.query);
+    let params = &link.params;
     let view = params.view;
+    // The study sweep runs in the worker, unless the learner asked for it on
+    // this page because the worker did not answer.
+    let on_page = use_state(|| false);
+    let valid = idemlab_sim::knob::validate(params);
+    let job = (view == View::Study && !*on_page && valid.is_ok()).then_some(Job::StudySweep {
+        clients_max: params.study.clients_max,
+        runs: params.study.runs,
+        seed: params.fleet.seed,
+    });
+    let sweep = use_offload(job);
+    let finished = match &sweep.state {
+        Offloaded::Done(out) => Some(out.clone()),
+        Offloaded::Idle
+        | Offloaded::Running { .. }
+        | Offloaded::Failed(_)
+        | Offloaded::Cancelled { .. }
+        | Offloaded::NoAnswer => None,
+    };
+    // `None` while the worker is still sweeping.
+    let run = use_memo((params.clone(), *on_page, finished), |(p, on_page, finished)| match p.view {
+        View::Study if !on_page => match (idemlab_sim::knob::validate(p), finished) {
+            (Err(e), _) => Some(Rc::new(Err(e))),
+            (Ok(()), Some(out)) => Some(Rc::new(study_from(p, out))),
+            (Ok(()), None) => None,
+        },
+        View::Study | View::Fleet | View::Compare => Some(Rc::new(RetriesLab::run(p))),
+    });
+    let run: Option<Rc<Result<RetriesRun, SimError>>> = (*run).clone();
+    let outcome = use_lab_outcome(&link, run.as_deref());
+    let lab = &link;
     let dispatch = {
         let (q, on_query) = (p.query.clone(), p.on_query.clone());
         Callback::from(move |a: LabAction| {
@@ -114,38 +165,50 @@ pub fn Retries(p: &LabProps) -> Html {
         <KnobPanel<RetriesParams> prefix="retries" params={params.clone()} query={lab.query.clone()} dispatch={dispatch.clone()} hide={hide} />
     };
 
-    let run = RunRef(lab.run.clone());
     let band = outage(params);
     // Predict first: the first bucket after the outage waits for the learner's prediction.
-    let wave_q = {
-        let run = run.clone();
-        use_memo(run, |r| match &*r.0 {
-            Ok(RetriesRun::Fleet(f)) => question::question(f),
-            Ok(RetriesRun::Compare { .. } | RetriesRun::Study(_)) | Err(_) => None,
-        })
-    };
+    let wave_q = use_memo(run.clone().map(RunRef), |r| match r.as_ref().map(|r| &*r.0) {
+        Some(Ok(RetriesRun::Fleet(f))) => question::question(f),
+        Some(Ok(RetriesRun::Compare { .. } | RetriesRun::Study(_)) | Err(_)) | None => None,
+    });
     let on_step = dispatch.reform(LabAction::Step);
     let step = lab.step.min(idemlab_sim::retries::fleet::BUCKETS);
-    let predict = use_predict_gate(&lab, step, (*wave_q).clone(), on_step);
+    let predict = use_predict_gate(lab, &dispatch, step, (*wave_q).clone(), on_step);
     // Until the learner predicts, the charts hide what follows the outage.
     let hide_from = band.filter(|_| predict.hiding && wave_q.is_some()).map(|(_, to)| to);
-    let picture = match &*lab.run {
-        Err(e) => html! { <>{ tabs.clone() }<RunError error={e.to_string()} /></> },
-        Ok(RetriesRun::Fleet(_)) => html! {
-            <>{ tabs.clone() }<fleet::FleetView run={run.clone()} step={lab.step} band={band} locked={lab.locked("step")} on_step={predict.on_step.clone()}
-                prompt={predict.prompt.clone()} hide_from={hide_from} /></>
-        },
-        Ok(RetriesRun::Compare { .. }) => html! {
-            <>{ tabs.clone() }<compare::CompareView run={run.clone()} band={band} seed={params.fleet.seed} /></>
-        },
-        Ok(RetriesRun::Study(_)) => html! {
-            <>{ tabs.clone() }<study::StudyView run={run.clone()} runs={params.study.runs} wave_clients={params.study.wave_clients} /></>
+    let study_view = |finished: Option<RunRef>| {
+        let state = sweep.state.clone();
+        let (cancel, rerun) = (sweep.cancel.clone(), sweep.rerun.clone());
+        let here = {
+            let on_page = on_page.clone();
+            Callback::from(move |()| on_page.set(true))
+        };
+        html! {
+            <>{ tabs.clone() }<study::StudyView params={params.clone()} finished={finished} state={state}
+                on_page={*on_page} cancel={cancel} rerun={rerun} here={here} /></>
+        }
+    };
+    let picture = match &run {
+        None => study_view(None),
+        Some(r) => match &**r {
+            Err(e) => html! { <>{ tabs.clone() }<RunError error={e.to_string()} /></> },
+            Ok(RetriesRun::Fleet(_)) => html! {
+                <>{ tabs.clone() }<fleet::FleetView run={RunRef(r.clone())} step={lab.step} band={band} locked={lab.locked("step")}
+                    on_step={predict.on_step.clone()} prompt={predict.prompt.clone()} hide_from={hide_from} /></>
+            },
+            Ok(RetriesRun::Compare { .. }) => html! {
+                <>{ tabs.clone() }<compare::CompareView run={RunRef(r.clone())} band={band} seed={params.fleet.seed} /></>
+            },
+            Ok(RetriesRun::Study(_)) => study_view(Some(RunRef(r.clone()))),
         },
     };
 
-    let evidence = match &*lab.run {
-        Err(e) => html! { <RunError error={e.to_string()} /> },
-        Ok(r) => {
+    let evidence = match run.as_deref() {
+        None => html! {
+            <p class="note" role="status" data-testid="study-evidence-waits">{ "No counters yet: they read the points at the largest client count, which come last in the sweep (its status is above the charts)." }</p>
+        },
+        Some(Err(e)) => html! { <RunError error={e.to_string()} /> },
+        Some(Ok(r)) => {
             let counters = Counter::from_core(&RetriesLab::counters(r), lab.key_counter());
             let f = &params.fleet;
             let belief = match view {
@@ -157,13 +220,14 @@ pub fn Retries(p: &LabProps) -> Html {
                 View::Compare => "jitter makes fewer calls than plain exponential backoff.".to_string(),
                 View::Study => "backoff with jitter removes the cost of contention.".to_string(),
             };
-            let report = lab.report();
+            let report = Some(lab.report(r));
             let trace_json = {
-                let (run, report) = (lab.run.clone(), report.clone());
-                Callback::from(move |_| match &*run {
-                    Ok(r) => serde_json::to_string_pretty(&serde_json::json!({ "report": report, "run": r }))
+                let (run, report) = (run.clone(), report.clone());
+                Callback::from(move |_| match run.as_deref() {
+                    Some(Ok(r)) => serde_json::to_string_pretty(&serde_json::json!({ "report": report, "run": r }))
                         .unwrap_or_default(),
-                    Err(e) => e.to_string(),
+                    Some(Err(e)) => e.to_string(),
+                    None => String::new(),
                 })
             };
             let name = format!("retries-{}-{}", view.slug(), lab.preset.map_or("custom", |p| p.slug));
@@ -191,7 +255,7 @@ pub fn Retries(p: &LabProps) -> Html {
     let sources = html! { <SourcesPanel sources={RetriesLab::sources()} /> };
     html! {
         <LabLayout slug="retries" title="Retries: backoff, jitter, Retry-After and budgets" warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={lab.gate(None, None)} head={predict.switch.clone()} />
+            intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={lab.gate(outcome, None, None)} head={predict.switch.clone()} />
     }
 }
 
@@ -210,6 +274,25 @@ mod tests {
         let read = idemlab_sim::lab::read_link::<RetriesLab>(&mut back);
         assert_eq!(read.preset.map(|p| p.slug), Some("herd"));
         assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+    }
+
+    #[test]
+    fn the_study_from_the_workers_sweep_is_the_cores_run_study() {
+        use crate::offload::{JobRun, Slice};
+        let mut p = RetriesParams::defaults();
+        p.view = View::Study;
+        (p.study.clients_max, p.study.runs, p.study.wave_clients, p.fleet.seed) = (40, 3, 30, 9);
+        let mut job = JobRun::new(Job::StudySweep { clients_max: 40, runs: 3, seed: 9 });
+        let out = loop {
+            match job.step() {
+                Slice::Progress { .. } => {}
+                Slice::Finished(out) => break out.unwrap(),
+            }
+        };
+        let ours = study_from(&p, &out).unwrap();
+        let core = RetriesLab::run(&p).unwrap();
+        assert_eq!(ours, core);
+        assert_eq!(RetriesLab::trace_hash(&ours), RetriesLab::trace_hash(&core));
     }
 
     #[test]

@@ -160,6 +160,17 @@ impl From<&occ::SweepPoint> for SweepPointData {
     }
 }
 
+impl From<&SweepPointData> for occ::SweepPoint {
+    fn from(p: &SweepPointData) -> Self {
+        occ::SweepPoint {
+            clients: p.clients,
+            strategy: p.strategy,
+            calls_mean: p.calls_mean,
+            time_ms_mean: p.time_ms_mean,
+        }
+    }
+}
+
 /// What a job produced (whole, or so far while it runs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum JobOutput {

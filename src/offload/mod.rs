@@ -153,29 +153,58 @@ fn spawn(on_reply: impl Fn(Reply) + 'static) -> WorkerBridge<OffloadWorker> {
     OffloadWorker::spawner().callback(on_reply).spawn_with_loader(WORKER_LOADER)
 }
 
+/// How long the page waits for the worker's first answer before it says
+/// the worker may not have loaded. A `Worker` that fails to load (a missing
+/// file, a Content-Security-Policy that refuses it) fires an `error` event
+/// that gloo-worker does not pass on, so silence is the only sign the page
+/// gets. The first answer comes after the smallest slice, well under a second
+/// once the worker's wasm is compiled; the wait leaves room for a slow laptop.
+pub const ANSWER_WAIT_MS: u32 = 5_000;
+
+/// What the page knows about its current job, shared with the bridge's callback.
+#[derive(Default)]
+struct Current {
+    /// The job's number.
+    id: u32,
+    /// The job itself, so a render can tell whether the state is about the job it asks for.
+    job: Option<Job>,
+    /// Whether the worker has answered about this job.
+    answered: bool,
+    /// The output so far, kept for a cancel.
+    partial: Option<Rc<JobOutput>>,
+}
+
 /// Turns replies for the page's current job into its state; replies for a
 /// job the page has already replaced are dropped.
-fn on_reply(setter: UseStateSetter<Offloaded>, current: Rc<RefCell<u32>>) -> impl Fn(Reply) {
+fn on_reply(setter: UseStateSetter<Offloaded>, current: Rc<RefCell<Current>>) -> impl Fn(Reply) {
     move |r: Reply| {
-        let now = *current.borrow();
+        let mut now = current.borrow_mut();
+        let id = match &r {
+            Reply::Progress { id, .. } | Reply::Done { id, .. } | Reply::Cancelled { id } => *id,
+        };
+        if id != now.id {
+            return;
+        }
+        now.answered = true;
         match r {
-            Reply::Progress { id, done, total, partial } if id == now => {
+            Reply::Progress { done, total, partial, .. } => {
+                let partial = Rc::new(partial);
+                now.partial = Some(partial.clone());
                 setter.set(Offloaded::Running { done, total, partial: Some(partial) })
             }
-            Reply::Done { id, output } if id == now => setter.set(match output {
-                Ok(o) => Offloaded::Done(o),
+            Reply::Done { output, .. } => setter.set(match output {
+                Ok(o) => Offloaded::Done(Rc::new(o)),
                 Err(e) => Offloaded::Failed(e),
             }),
-            Reply::Cancelled { id } if id == now => setter.set(Offloaded::Cancelled),
-            Reply::Progress { .. } | Reply::Done { .. } | Reply::Cancelled { .. } => {}
+            Reply::Cancelled { .. } => setter.set(Offloaded::Cancelled { partial: now.partial.clone() }),
         }
     }
 }
 
-/// What [`use_offload`] shows: the job's state.
+/// What [`use_offload`] shows: the state of the job it was given in this render.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Offloaded {
-    /// No job asked for yet.
+    /// No job asked for.
     #[default]
     Idle,
     /// Running: `done` of `total` slices, with the output so far (`None` before the first slice).
@@ -185,14 +214,20 @@ pub enum Offloaded {
         /// Slices in all (0 until the first reply).
         total: u32,
         /// The output so far.
-        partial: Option<JobOutput>,
+        partial: Option<Rc<JobOutput>>,
     },
     /// Finished with this output.
-    Done(JobOutput),
+    Done(Rc<JobOutput>),
     /// The core refused the job.
     Failed(String),
-    /// The learner cancelled it.
-    Cancelled,
+    /// The learner cancelled it; `partial` is what it had made by then.
+    Cancelled {
+        /// The output when it stopped.
+        partial: Option<Rc<JobOutput>>,
+    },
+    /// The worker has not answered in [`ANSWER_WAIT_MS`]: it may have failed
+    /// to load. The job stays asked for; an answer still replaces this state.
+    NoAnswer,
 }
 
 /// The state of an offloaded job and a way to cancel it.
@@ -202,39 +237,63 @@ pub struct OffloadHandle {
     pub state: Offloaded,
     /// Stops the running job (the worker drops it between slices).
     pub cancel: Callback<()>,
+    /// Runs the same job again from the start (after a cancel).
+    pub rerun: Callback<()>,
 }
 
 /// Runs `job` in the shared worker whenever it changes (`None` runs
 /// nothing), and re-renders the caller with progress and the result. A newer
-/// job replaces a running one; unmounting drops it.
+/// job replaces a running one (the worker drops the old one between slices);
+/// unmounting drops it. The state returned is always about `job`: in the
+/// render where the job changes, before the new one has started, it is
+/// `Running` with nothing done, never the previous job's output.
 ///
 /// ```text
 /// let job = Job::StudySweep { clients_max: k.clients_max, runs: k.runs, seed: k.seed };
 /// let sweep = use_offload(Some(job));
-/// match &sweep.state { Offloaded::Done(JobOutput::Sweep(points)) => …, … }
+/// match &sweep.state { Offloaded::Done(out) => …, … }
 /// ```
 #[hook]
 pub fn use_offload(job: Option<Job>) -> OffloadHandle {
     let state = use_state(Offloaded::default);
     let next_id = use_mut_ref(|| 0u32);
-    let current = use_mut_ref(|| 0u32);
+    let current = use_mut_ref(Current::default);
+    let generation = use_state(|| 0u32);
     // Spawned on the first job, so a page that never offloads loads no worker.
     let bridge = use_mut_ref(|| Option::<WorkerBridge<OffloadWorker>>::None);
+    let watchdog = use_mut_ref(|| Option::<gloo_timers::callback::Timeout>::None);
     {
         let (state, bridge, current) = (state.clone(), bridge.clone(), current.clone());
-        use_effect_with(job, move |job| {
-            if let Some(job) = job.clone() {
-                let id = {
-                    let mut n = next_id.borrow_mut();
-                    *n += 1;
-                    *n
-                };
-                *current.borrow_mut() = id;
-                state.set(Offloaded::Running { done: 0, total: 0, partial: None });
-                let mut b = bridge.borrow_mut();
-                let b = b.get_or_insert_with(|| spawn(on_reply(state.setter(), current.clone())));
-                b.send(Request::Start { id, job });
-            }
+        use_effect_with((job.clone(), *generation), move |(job, _)| {
+            let id = {
+                let mut n = next_id.borrow_mut();
+                *n += 1;
+                *n
+            };
+            let previous = std::mem::replace(
+                &mut *current.borrow_mut(),
+                Current { id, job: job.clone(), answered: false, partial: None },
+            );
+            let Some(job) = job.clone() else {
+                // No job any more: stop the one running, if any.
+                if let Some(b) = bridge.borrow().as_ref() {
+                    b.send(Request::Cancel { id: previous.id });
+                }
+                watchdog.borrow_mut().take();
+                state.set(Offloaded::Idle);
+                return;
+            };
+            state.set(Offloaded::Running { done: 0, total: 0, partial: None });
+            let mut b = bridge.borrow_mut();
+            let b = b.get_or_insert_with(|| spawn(on_reply(state.setter(), current.clone())));
+            b.send(Request::Start { id, job });
+            let (setter, current) = (state.setter(), current.clone());
+            *watchdog.borrow_mut() = Some(gloo_timers::callback::Timeout::new(ANSWER_WAIT_MS, move || {
+                let now = current.borrow();
+                if now.id == id && !now.answered {
+                    setter.set(Offloaded::NoAnswer);
+                }
+            }));
         });
     }
     {
@@ -245,11 +304,22 @@ pub fn use_offload(job: Option<Job>) -> OffloadHandle {
         let (bridge, current) = (bridge.clone(), current.clone());
         Callback::from(move |()| {
             if let Some(b) = bridge.borrow().as_ref() {
-                b.send(Request::Cancel { id: *current.borrow() });
+                b.send(Request::Cancel { id: current.borrow().id });
             }
         })
     };
-    OffloadHandle { state: (*state).clone(), cancel }
+    let rerun = {
+        let generation = generation.clone();
+        Callback::from(move |()| generation.set(*generation + 1))
+    };
+    // Until the effect has started a changed job, the state is the old job's.
+    let fresh = current.borrow().job == job;
+    let state = match (&job, fresh) {
+        (None, _) => Offloaded::Idle,
+        (Some(_), true) => (*state).clone(),
+        (Some(_), false) => Offloaded::Running { done: 0, total: 0, partial: None },
+    };
+    OffloadHandle { state, cancel, rerun }
 }
 
 /// Runs `job` (a JS object in the shape of [`Job`], e.g.

@@ -131,7 +131,9 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
     let mode = use_context::<PageMode>().unwrap_or_default();
     let frame = use_context::<Frame>().unwrap_or_default();
     let full = mode.view == View::Full;
-    let clicked = use_state(|| false);
+    // `use_state_eq`: resetting it for every new run must not render the
+    // whole lab a second time when it was not set.
+    let clicked = use_state_eq(|| false);
     // A new run (another outcome) waits for the learner again.
     {
         let clicked = clicked.clone();

@@ -11,6 +11,7 @@
 
 mod knobs;
 mod layout;
+mod link;
 mod locks;
 mod predict;
 mod predict_gate;
@@ -20,6 +21,7 @@ mod sources;
 
 pub use knobs::KnobPanel;
 pub use layout::{LabLayout, PageMode, View};
+pub use link::LabLink;
 pub use locks::{area_locks, has_predict_first, lock_names_markdown};
 pub use predict::Predict;
 pub use predict_gate::{must_ask, use_predict_gate, PredictGate, Question};
@@ -165,44 +167,32 @@ pub fn lock_names<L: Lab>() -> Vec<&'static str> {
     out
 }
 
-/// A lab's state for one render, from [`use_lab`].
+/// A lab's state for one render, from [`use_lab`]: what the link says
+/// ([`LabLink`], reached through `Deref`: `lab.query`, `lab.params`,
+/// `lab.step`, `lab.locked(..)`), the run, its outcome and the dispatcher.
 pub struct LabCtx<L: Lab> {
-    /// The link, with every warning found while reading it.
-    pub query: Query,
-    /// The preset the link names.
-    pub preset: Option<&'static Preset>,
-    /// The parameters the run uses.
-    pub params: L::Params,
+    /// What the link says.
+    pub link: LabLink<L>,
     /// The run, memoised on the parameters.
     pub run: Rc<Result<L::Run, SimError>>,
-    /// The step the link asks for (the lab clamps it to its run's steps).
-    pub step: usize,
-    /// The page is an embed (`embed=1`).
-    pub embed: bool,
-    /// The author asked for the outcome from the start (`reveal=1`).
-    pub reveal: bool,
     /// The `outcome` message's detail (preset and counters), when the run finished.
     pub outcome: Option<serde_json::Value>,
     /// Sends an action.
     pub dispatch: Callback<LabAction>,
 }
 
+impl<L: Lab> std::ops::Deref for LabCtx<L> {
+    type Target = LabLink<L>;
+    fn deref(&self) -> &LabLink<L> {
+        &self.link
+    }
+}
+
 impl<L: Lab> LabCtx<L> {
-    /// Whether an embedder locked `key`.
-    pub fn locked(&self, key: &str) -> bool {
-        self.query.locked(key)
-    }
-
-    /// The counter id the lesson turns on (starred on screen).
-    pub fn key_counter(&self) -> &'static str {
-        self.preset.or_else(|| L::presets().first()).map_or("", |p| p.key_counter)
-    }
-
     /// The run's report (counters, trace hash, permalink), as `idemlab url` prints it.
     pub fn report(&self) -> Option<Report> {
         let run = self.run.as_ref().as_ref().ok()?;
-        let read = lab::LinkRead { preset: self.preset, params: self.params.clone() };
-        Some(lab::report::<L>(&read, run, self.query.warnings.clone()))
+        Some(self.link.report(run))
     }
 
     /// The outcome gate for [`LabLayout`]: `steps` is the step-through's last
@@ -210,20 +200,7 @@ impl<L: Lab> LabCtx<L> {
     /// the outcome happens (by default the last). In an embed the evidence
     /// and the `outcome` message wait for it.
     pub fn gate(&self, steps: Option<usize>, decisive_step: Option<usize>) -> Gate {
-        Gate {
-            embed: self.embed,
-            up_front: self.reveal,
-            step: self.step,
-            decisive: steps.map(|n| reveal::decisive_of(n, decisive_step)),
-            area: L::SLUG,
-            outcome: self.outcome.clone(),
-        }
-    }
-
-    /// Whether the lab asks for a prediction before each decisive step
-    /// (`predict=`, on by default), and whether the author locked that choice.
-    pub fn predict_first(&self) -> (bool, bool) {
-        (self.query.clone().flag("predict", true), self.locked("predict"))
+        self.link.gate(self.outcome.clone(), steps, decisive_step)
     }
 
     /// A callback that sends `action` when fired.
@@ -241,13 +218,6 @@ impl<L: Lab> LabCtx<L> {
     pub fn on_new_seed(&self) -> Callback<MouseEvent> {
         self.dispatch.reform(|_| LabAction::NewSeed(web::fresh_seed()))
     }
-
-    /// The href of the link after `action` (or the current one when refused),
-    /// which keeps `embed`, `lock` and `origins`, so navigation never escapes
-    /// an embed.
-    pub fn href(&self, action: &LabAction) -> String {
-        apply::<L>(&self.query, action).unwrap_or_else(|| self.query.clone()).to_search()
-    }
 }
 
 /// The one lab hook: reads the link, runs the engine (memoised on the
@@ -259,29 +229,36 @@ where
     L: Lab + 'static,
     L::Run: 'static,
 {
-    let mut query = props.query.clone();
-    lab::warn_unknown_keys::<L>(&mut query);
-    let read = lab::read_link::<L>(&mut query);
-    let step = read_step(&mut query);
-    let embed = query.clone().flag("embed", false);
-    let reveal = query.flag("reveal", false);
-    let run = use_memo(read.params.clone(), |p| L::run(p));
+    let link = LabLink::<L>::read(&props.query);
+    let run = use_memo(link.params.clone(), |p| L::run(p));
+    let outcome = use_lab_outcome(&link, Some(&run));
+    let dispatch = lab_dispatch::<L>(props);
+    LabCtx { link, run, outcome, dispatch }
+}
 
-    // Tell an embedding page what the run showed, once per run. In an embed
-    // the outcome waits for the learner (see `reveal`): the layout posts it
-    // when the gate opens, unless the author asked for it up front.
-    let outcome = run.as_ref().as_ref().ok().map(|r| outcome_of::<L>(read.preset, r));
-    use_post_outcome::<L>(outcome.clone(), !embed || reveal);
+/// The `outcome` message's detail for `run` (`None` while there is no
+/// finished run), posted to an embedding page once per run. In an embed the
+/// outcome waits for the learner (see `reveal`): the layout posts it when the
+/// gate opens, unless the author asked for it up front.
+#[hook]
+pub fn use_lab_outcome<L>(link: &LabLink<L>, run: Option<&Result<L::Run, SimError>>) -> Option<serde_json::Value>
+where
+    L: Lab + 'static,
+{
+    let outcome = run.and_then(|r| r.as_ref().ok()).map(|r| outcome_of::<L>(link.preset, r));
+    use_post_outcome::<L>(outcome.clone(), !link.embed || link.reveal);
+    outcome
+}
 
-    let dispatch = {
-        let (q, on_query) = (props.query.clone(), props.on_query.clone());
-        Callback::from(move |a: LabAction| {
-            if let Some(next) = apply::<L>(&q, &a) {
-                on_query.emit(next);
-            }
-        })
-    };
-    LabCtx { query, preset: read.preset, params: read.params, run, step, embed, reveal, outcome, dispatch }
+/// The lab's typed dispatcher: every action goes through [`apply`], which
+/// respects the link's locks, and lands in the URL.
+pub fn lab_dispatch<L: Lab>(props: &LabProps) -> Callback<LabAction> {
+    let (q, on_query) = (props.query.clone(), props.on_query.clone());
+    Callback::from(move |a: LabAction| {
+        if let Some(next) = apply::<L>(&q, &a) {
+            on_query.emit(next);
+        }
+    })
 }
 
 /// The `outcome` message's detail for a run: the preset (or "custom") and every counter.
@@ -407,23 +384,10 @@ mod tests {
     }
 
     fn ctx(s: &str) -> LabCtx<KeysLab> {
-        let mut q = Query::parse(s);
-        let read = lab::read_link::<KeysLab>(&mut q);
-        let step = read_step(&mut q);
-        let (embed, reveal) = (q.clone().flag("embed", false), q.clone().flag("reveal", false));
-        let run = Rc::new(KeysLab::run(&read.params));
+        let link = LabLink::<KeysLab>::read(&Query::parse(s));
+        let run = Rc::new(KeysLab::run(&link.params));
         let outcome = Some(serde_json::json!({ "preset": "custom" }));
-        LabCtx {
-            query: q,
-            preset: read.preset,
-            params: read.params,
-            run,
-            step,
-            embed,
-            reveal,
-            outcome,
-            dispatch: Callback::noop(),
-        }
+        LabCtx { link, run, outcome, dispatch: Callback::noop() }
     }
 
     #[test]

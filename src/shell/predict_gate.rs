@@ -12,7 +12,7 @@
 //! Each lab computes its [`Question`] from its own run, so the right answer
 //! is what the engine did, never a constant.
 
-use super::{LabAction, LabCtx, PageMode, Predict};
+use super::{LabAction, LabLink, PageMode, Predict};
 use idemlab_sim::lab::Lab;
 use yew::prelude::*;
 
@@ -62,7 +62,8 @@ pub fn must_ask(on: bool, answered: bool, decisive: usize, from: usize, to: usiz
 /// link) has no switch and does not ask: the lesson asks its own questions.
 #[hook]
 pub fn use_predict_gate<L>(
-    lab: &LabCtx<L>,
+    lab: &LabLink<L>,
+    dispatch: &Callback<LabAction>,
     step: usize,
     question: Option<Question>,
     inner: Callback<usize>,
@@ -75,7 +76,7 @@ where
     let mode = use_context::<PageMode>().unwrap_or_default();
     let inline = mode.embed && !lab.embed;
     let on = lab.predict_first().0 && !inline;
-    let switch = if inline { Html::default() } else { lab.predict_switch(question.as_ref().map(|q| q.step)) };
+    let switch = if inline { Html::default() } else { lab.predict_switch(dispatch, question.as_ref().map(|q| q.step)) };
     // The step the learner asked for while the prompt waits for an answer.
     let asking = use_state_eq(|| None::<usize>);
     // The choice made, with the run it was made in.
@@ -143,7 +144,7 @@ where
     PredictGate { switch, on_step, prompt, hiding: picked.is_none() && step < q.step }
 }
 
-impl<L: Lab> LabCtx<L> {
+impl<L: Lab> LabLink<L> {
     /// Names the run for the gate: the link without the cursor and the
     /// switch, so a knob, a preset or a seed makes a new run.
     pub fn run_key(&self) -> String {
@@ -159,13 +160,13 @@ impl<L: Lab> LabCtx<L> {
     /// look in every lab. It is a link (the state lives in `predict=`), and
     /// `lock=predict` makes it inert. `decisive` is the step it guards, when
     /// the run has one.
-    pub fn predict_switch(&self, decisive: Option<usize>) -> Html {
+    pub fn predict_switch(&self, dispatch: &Callback<LabAction>, decisive: Option<usize>) -> Html {
         let (on, _) = self.predict_first();
         let action = LabAction::Extra { key: "predict", value: if on { "0" } else { "1" }.into() };
         let refused = super::apply::<L>(&self.query, &action).is_none();
         let href = self.href(&action);
         let onclick = {
-            let d = self.dispatch.clone();
+            let d = dispatch.clone();
             Callback::from(move |e: MouseEvent| {
                 e.prevent_default();
                 if !refused {

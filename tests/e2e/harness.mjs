@@ -53,7 +53,8 @@ export async function base() {
 /**
  * Opens `search` (e.g. "?area=races") in a fresh page, waits for the app to
  * render, runs `fn(page, errors)`, then fails if the page logged any error.
- * Options: { viewport, reducedMotion, allowErrors: [RegExp], path, ready (selector), expectPanic }.
+ * Options: { viewport, reducedMotion, allowErrors: [RegExp], path, ready (selector), expectPanic,
+ * route: [url glob, handler] (Playwright's page.route, e.g. to make a file missing) }.
  */
 export async function withPage(search, fn, opts = {}) {
   await start();
@@ -71,6 +72,7 @@ export async function withPage(search, fn, opts = {}) {
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
     });
   });
+  if (opts.route) await page.route(...opts.route);
   try {
     await page.goto(`${baseUrl}${opts.path || '/'}${search}`);
     await page.waitForSelector(opts.ready || '#main', { timeout: 15000 });

@@ -104,8 +104,7 @@ impl Lab for RacesLab {
     const SLUG: &'static str = "races";
     type Params = RacesParams;
     type Run = RacesRun;
-    const EXTRA_KEYS: &'static [&'static str] =
-        &["schedule", "mode", "said", "predict", "handler", "lanes", "against"];
+    const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict", "handler", "lanes", "against"];
     const PRESET_CLEARS: &'static [&'static str] = &["handler", "lanes", "against"];
 
     fn presets() -> &'static [Preset] {

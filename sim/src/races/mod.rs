@@ -466,10 +466,10 @@ impl RaceOutcome {
 
 #[cfg(all(test, feature = "parser"))]
 mod handler_tests;
-#[cfg(all(test, feature = "parser"))]
-mod shipped_tests;
 #[cfg(test)]
 mod queue_tests;
+#[cfg(all(test, feature = "parser"))]
+mod shipped_tests;
 #[cfg(test)]
 mod tests;
 

@@ -53,11 +53,28 @@ impl RetriesRun {
     }
 }
 
+/// The base of every run of the study: its runs per point and seed.
+pub fn study_base(p: &RetriesParams) -> OccParams {
+    OccParams { runs: p.study.runs, seed: p.fleet.seed, ..Default::default() }
+}
+
 /// Runs the study sweep and its waves.
 pub fn run_study(p: &RetriesParams) -> Result<StudyRun, SimError> {
-    let base = OccParams { runs: p.study.runs, seed: p.fleet.seed, ..Default::default() };
-    let points = occ::sweep(&base, &p.study_clients(), &occ::STUDY_STRATEGIES)?;
-    let waves = WAVE_STRATEGIES
+    let points = occ::sweep(&study_base(p), &p.study_clients(), &occ::STUDY_STRATEGIES)?;
+    study_with_points(p, points)
+}
+
+/// The study from a sweep made elsewhere (the browser runs it in a Web
+/// Worker, a client count at a time): adds the two one-run waves, which are
+/// quick. Given `occ::sweep`'s points for `p`, this is [`run_study`].
+pub fn study_with_points(p: &RetriesParams, points: Vec<SweepPoint>) -> Result<StudyRun, SimError> {
+    Ok(StudyRun { points, waves: study_waves(p)?, clients_max: p.study.clients_max })
+}
+
+/// The study's waves: one run of `wave_clients` clients per [`WAVE_STRATEGIES`] entry.
+pub fn study_waves(p: &RetriesParams) -> Result<Vec<OccResult>, SimError> {
+    let base = study_base(p);
+    WAVE_STRATEGIES
         .iter()
         .map(|&strategy| {
             occ::run(&OccParams {
@@ -68,8 +85,7 @@ pub fn run_study(p: &RetriesParams) -> Result<StudyRun, SimError> {
                 ..base.clone()
             })
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(StudyRun { points, waves, clients_max: p.study.clients_max })
+        .collect()
 }
 
 /// Runs the fleet under every strategy of [`COMPARE`].

@@ -96,13 +96,19 @@ pub fn use_own_handler(key: Option<(String, u8)>) -> OwnHandler {
     }
     let handle = use_offload((*job).clone());
     let json = match &handle.state {
-        Offloaded::Done(JobOutput::Handler(j)) => Some((j.clone(), true)),
-        Offloaded::Running { partial: Some(JobOutput::Handler(j)), .. } => Some((j.clone(), false)),
+        Offloaded::Done(out) => match &**out {
+            JobOutput::Handler(j) => Some((j.clone(), true)),
+            JobOutput::Report(_) | JobOutput::Sweep(_) => None,
+        },
+        Offloaded::Running { partial: Some(out), .. } => match &**out {
+            JobOutput::Handler(j) => Some((j.clone(), false)),
+            JobOutput::Report(_) | JobOutput::Sweep(_) => None,
+        },
         Offloaded::Idle
-        | Offloaded::Running { .. }
-        | Offloaded::Done(_)
+        | Offloaded::Running { partial: None, .. }
         | Offloaded::Failed(_)
-        | Offloaded::Cancelled => None,
+        | Offloaded::Cancelled { .. }
+        | Offloaded::NoAnswer => None,
     };
     let parsed = use_memo(json.clone(), |j| {
         j.as_ref().map(|(j, done)| HandlerExplored::from_json(j).map(|h| Rc::new(Answer::of(&h, *done))))
@@ -129,7 +135,13 @@ pub fn use_own_handler(key: Option<(String, u8)>) -> OwnHandler {
     }
     match &handle.state {
         Offloaded::Failed(e) => failed = Some(e.clone()),
-        Offloaded::Cancelled => failed = Some("the exploration was cancelled".into()),
+        Offloaded::Cancelled { .. } => failed = Some("the exploration was cancelled".into()),
+        Offloaded::NoAnswer => {
+            failed = Some(
+                "the Web Worker has not answered: its file (idemlab-worker_loader.js) may be missing or refused by the page's Content-Security-Policy"
+                    .into(),
+            )
+        }
         Offloaded::Idle | Offloaded::Running { .. } | Offloaded::Done(_) => {}
     }
     let current = key.as_ref().and_then(|k| latest.borrow().clone().filter(|a| a.is_for(k)));

@@ -7,6 +7,7 @@ use super::RunRef;
 use crate::components::{Bar, BarChart, EventLog, LineChart, Series, StepControls};
 use idemlab_sim::retries::fleet::{self, FleetRun};
 use idemlab_sim::retries::RetriesRun;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Props of [`FleetView`].
@@ -35,12 +36,12 @@ struct FleetData {
     bucket_s: f64,
     x_max: f64,
     capacity: f64,
-    load: Vec<Bar>,
+    load: Rc<[Bar]>,
     outcomes: Vec<Series>,
     amp: Vec<Series>,
     latency: Vec<Series>,
     tokens: Option<Vec<Series>>,
-    delays: Vec<Bar>,
+    delays: Rc<[Bar]>,
     delay_title: String,
     cap_ms: f64,
     lines: Vec<AttrValue>,

@@ -417,7 +417,7 @@ pub fn steps(run: &KeysRun) -> Vec<StepView> {
             }
             KeysRecord::TimedOut { attempt, .. } => {
                 items.push(item(Lane::Client, None, t.saturating_sub(timeout_us), t, String::new(), Shape::Wait));
-                items.push(item(Lane::Client, None, t, t, "⏱".into(), Shape::Bad));
+                items.push(item(Lane::Client, None, t, t, "timed out".into(), Shape::Bad));
                 format!("Attempt {attempt} timed out: the client cannot tell a lost request from a lost response.")
             }
             KeysRecord::LateResponseIgnored { attempt, status, .. } => {

@@ -101,6 +101,8 @@ type Effects = Vec<(SimDuration, Event)>;
 struct OpState {
     key: Option<u32>,
     body: (u32, u32),
+    /// The fingerprint of `body`'s request, computed once: every attempt sends the same bytes.
+    fingerprint: u64,
     twin_of: Option<u32>,
     attempt: u32,
     waiting: bool,
@@ -148,9 +150,11 @@ pub fn run(params: &KeysParams) -> Result<KeysRun, SimError> {
             Some(prev) => ops[prev as usize].body,
             None => body_of(op),
         };
+        let (customer, amount) = body;
         ops.push(OpState {
             key: None,
             body,
+            fingerprint: fingerprint(METHOD, PATH, &canonical_body(customer, amount)),
             twin_of,
             attempt: 0,
             waiting: false,
@@ -179,8 +183,11 @@ pub fn run(params: &KeysParams) -> Result<KeysRun, SimError> {
     for op in 0..params.ops {
         sched.schedule_at(SimTime(OP_SPACING.0 * u64::from(op)), Event::OpStart { op })?;
     }
+    // One buffer for every handler's effects, drained after each event.
+    let mut out = Effects::new();
     while let Some((now, ev)) = sched.pop()? {
-        for (after, next) in e.handle(now, ev) {
+        e.handle(now, ev, &mut out);
+        for (after, next) in out.drain(..) {
             sched.schedule_in(after, next)?;
         }
     }
@@ -200,8 +207,8 @@ impl Engine<'_> {
         self.trace.push(now, r);
     }
 
-    fn handle(&mut self, now: SimTime, ev: Event) -> Effects {
-        let mut out = Effects::new();
+    /// Handles one event, appending what it schedules to `out`.
+    fn handle(&mut self, now: SimTime, ev: Event, out: &mut Effects) {
         match ev {
             Event::OpStart { op } => {
                 let key = match self.p.policy {
@@ -216,11 +223,11 @@ impl Engine<'_> {
                 self.push(now, KeysRecord::OpStarted { op, amount_cents, twin_of });
                 out.push((SimDuration::ZERO, Event::Send { op }));
             }
-            Event::Send { op } => self.send(now, op, &mut out),
-            Event::Arrive { req } => self.arrive(now, req, &mut out),
-            Event::ProviderCall { job } => self.provider_call(now, job, &mut out),
-            Event::ProviderAnswer { job, answer } => self.provider_answer(now, job, answer, &mut out),
-            Event::Finish { job } => self.finish_request(now, job, &mut out),
+            Event::Send { op } => self.send(now, op, out),
+            Event::Arrive { req } => self.arrive(now, req, out),
+            Event::ProviderCall { job } => self.provider_call(now, job, out),
+            Event::ProviderAnswer { job, answer } => self.provider_answer(now, job, answer, out),
+            Event::Finish { job } => self.finish_request(now, job, out),
             Event::Restart => {
                 self.down_until = None;
                 // A volatile store was wiped at the crash. A durable one still
@@ -233,18 +240,17 @@ impl Engine<'_> {
                 }
                 self.push(now, KeysRecord::Restarted);
             }
-            Event::Deliver { op, attempt, reply } => self.deliver(now, op, attempt, reply, &mut out),
+            Event::Deliver { op, attempt, reply } => self.deliver(now, op, attempt, reply, out),
             Event::Timeout { op, attempt } => {
                 let s = &self.ops[op as usize];
                 if s.belief.is_none() && s.waiting && s.attempt == attempt {
                     self.ops[op as usize].waiting = false;
                     self.c.timeouts += 1;
                     self.push(now, KeysRecord::TimedOut { op, attempt });
-                    self.retry_or_give_up(now, op, AttemptResult::Timeout, &mut out);
+                    self.retry_or_give_up(now, op, AttemptResult::Timeout, out);
                 }
             }
         }
-        out
     }
 
     fn new_key(&mut self) -> u32 {
@@ -262,9 +268,8 @@ impl Engine<'_> {
         s.attempt += 1;
         s.waiting = true;
         let attempt = s.attempt;
-        let (customer, amount) = s.body;
+        let fp = s.fingerprint;
         self.c.attempts += 1;
-        let fp = fingerprint(METHOD, PATH, &canonical_body(customer, amount));
         let lost = self.net.chance(self.p.request_loss);
         let hop = self.hop();
         let req = Request { op, attempt, key, fingerprint: fp };

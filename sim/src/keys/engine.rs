@@ -180,15 +180,39 @@ pub fn run(params: &KeysParams) -> Result<KeysRun, SimError> {
         trace: Trace::with_limit(TRACE_LEN_MAX),
         c: KeysCounters { intended: params.ops, ..Default::default() },
     };
-    for op in 0..params.ops {
-        sched.schedule_at(SimTime(OP_SPACING.0 * u64::from(op)), Event::OpStart { op })?;
+    // The operations start on a fixed clock, so their starts stay out of the
+    // queue (which then holds only the events in flight, a few dozen instead
+    // of every operation not yet started). The order is the one a queue
+    // seeded with every start would give: a start was scheduled before any
+    // other event, so it goes first among the events due at its instant. The
+    // queue's limits count the starts as if they were queued.
+    let starts = params.ops;
+    let pending_starts = |next_op: u32| (starts - next_op) as usize;
+    if pending_starts(0) > LIMITS.queue_len_max {
+        return Err(SimError::QueueFull { len_max: LIMITS.queue_len_max });
     }
+    let mut next_op = 0u32;
     // One buffer for every handler's effects, drained after each event.
     let mut out = Effects::new();
-    while let Some((now, ev)) = sched.pop()? {
+    loop {
+        let start_at = (next_op < starts).then(|| SimTime(OP_SPACING.0 * u64::from(next_op)));
+        let (now, ev) = match (start_at, sched.peek_time()) {
+            (None, None) => break,
+            _ if sched.events_popped() + u64::from(next_op) >= LIMITS.events_max => {
+                return Err(SimError::EventBudgetExceeded { events_max: LIMITS.events_max });
+            }
+            (Some(at), queued) if queued.is_none_or(|q| at <= q) => {
+                next_op += 1;
+                (at, Event::OpStart { op: next_op - 1 })
+            }
+            _ => sched.pop()?.ok_or(SimError::Internal("the queue emptied between peek and pop"))?,
+        };
         e.handle(now, ev, &mut out);
         for (after, next) in out.drain(..) {
-            sched.schedule_in(after, next)?;
+            if sched.len() + pending_starts(next_op) >= LIMITS.queue_len_max {
+                return Err(SimError::QueueFull { len_max: LIMITS.queue_len_max });
+            }
+            sched.schedule_at(now + after, next)?;
         }
     }
     Ok(e.finish())

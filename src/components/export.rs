@@ -45,7 +45,8 @@ pub fn ExportBar(p: &ExportBarProps) -> Html {
         Callback::from(move |_| web::download(&format!("{name}-trace.json"), "application/json", &f.emit(())))
     };
     let csv = {
-        let (name, counters, report, make) = (p.name.clone(), p.counters.clone(), p.report.clone(), p.make_report.clone());
+        let (name, counters, report, make) =
+            (p.name.clone(), p.counters.clone(), p.report.clone(), p.make_report.clone());
         Callback::from(move |_| {
             let report = report.clone().or_else(|| make.as_ref().and_then(|f| f.emit(())));
             let text = match &report {

@@ -18,6 +18,10 @@ pub struct ExportBarProps {
     /// permalink), for labs under the engine contract: the CSV then holds it.
     #[prop_or_default]
     pub report: Option<idemlab_sim::lab::Report>,
+    /// Builds the report on demand instead (only when the CSV button is
+    /// pressed), for a page whose report costs a pass over a long trace.
+    #[prop_or_default]
+    pub make_report: Option<Callback<(), Option<idemlab_sim::lab::Report>>>,
     /// The permalink state.
     pub query: Query,
 }
@@ -41,8 +45,10 @@ pub fn ExportBar(p: &ExportBarProps) -> Html {
         Callback::from(move |_| web::download(&format!("{name}-trace.json"), "application/json", &f.emit(())))
     };
     let csv = {
-        let (name, counters, report) = (p.name.clone(), p.counters.clone(), p.report.clone());
+        let (name, counters, report, make) =
+            (p.name.clone(), p.counters.clone(), p.report.clone(), p.make_report.clone());
         Callback::from(move |_| {
+            let report = report.clone().or_else(|| make.as_ref().and_then(|f| f.emit(())));
             let text = match &report {
                 Some(r) => idemlab_sim::labs::csv_for(r),
                 None => counters_csv(&counters),

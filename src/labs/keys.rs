@@ -200,12 +200,23 @@ pub fn Keys(p: &LabProps) -> Html {
                 "the client believes {} of {} operations were charged once; the provider made {} charges.",
                 c.believed_charged, c.intended, c.charges
             );
-            let report = lab.report();
+            // The report's trace hash is a pass over the whole trace (about as
+            // long as the run itself), so it is built when an export asks, not
+            // on every render.
+            let make_report = {
+                let read = idemlab_sim::lab::LinkRead { preset: lab.link.preset, params: lab.link.params.clone() };
+                let (run, warnings) = (lab.run.clone(), lab.link.query.warnings.clone());
+                Callback::from(move |()| {
+                    run.as_ref().as_ref().ok().map(|r| idemlab_sim::lab::report::<KeysLab>(&read, r, warnings.clone()))
+                })
+            };
             let trace_json = {
-                let (run, report) = (lab.run.clone(), report.clone());
+                let (run, make_report) = (lab.run.clone(), make_report.clone());
                 Callback::from(move |_| match &*run {
-                    Ok(r) => serde_json::to_string_pretty(&serde_json::json!({ "report": report, "trace": r.trace }))
-                        .unwrap_or_default(),
+                    Ok(r) => serde_json::to_string_pretty(
+                        &serde_json::json!({ "report": make_report.emit(()), "trace": r.trace }),
+                    )
+                    .unwrap_or_default(),
                     Err(e) => e.to_string(),
                 })
             };
@@ -214,7 +225,7 @@ pub fn Keys(p: &LabProps) -> Html {
                 <section class="keys-batch" aria-label="Batch">
                     <h3>{ format!("A batch of {} operations, same seed", c.intended) }</h3>
                     <Evidence title="Evidence for the whole batch: what an operator's dashboard would show" belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
-                    <ExportBar name={name} trace_json={trace_json} counters={counters} report={report} query={lab.query.clone()} />
+                    <ExportBar name={name} trace_json={trace_json} counters={counters} make_report={make_report} query={lab.query.clone()} />
                 </section>
             }
         }

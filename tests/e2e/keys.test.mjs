@@ -189,3 +189,24 @@ test('a hostile keys link warns and falls back', async () => {
     assert.equal(await counter(page, 'intended'), 1);
   });
 });
+
+test('the exports build their report when asked: after a knob change the CSV and JSON carry the new run\'s trace hash, the one the core gives the link', async () => {
+  await withPage('?area=keys&preset=correct&ops=200&predict=0', async (page) => {
+    await page.waitForSelector('.export-csv');
+    await setRange(page, '#keys-ops', 300);
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('ops') === '300');
+    const search = await page.evaluate(() => location.search);
+    // The same link run by the core in one call, as `idemlab url` runs it.
+    const expected = JSON.parse((await page.evaluate((s) => window.wasmBindings.offload({ Permalink: s }, () => {}), search)).Report);
+    assert.match(expected.trace_hash, /^[0-9a-f]{16}$/);
+    const read = async (download) => (await (await download.createReadStream()).toArray().then((b) => Buffer.concat(b).toString()));
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('.export-csv')]);
+    const text = await read(csv);
+    assert.ok(text.includes(expected.trace_hash), `the CSV lacks trace hash ${expected.trace_hash}:\n${text}`);
+    const [trace] = await Promise.all([page.waitForEvent('download'), page.click('.export-trace')]);
+    const json = JSON.parse(await read(trace));
+    assert.equal(json.report.trace_hash, expected.trace_hash);
+    assert.deepEqual(json.report.counters, expected.counters);
+    assert.equal(await counter(page, 'intended'), 300);
+  });
+});

@@ -31,10 +31,12 @@ pub struct Scheduler<E> {
     next_seq: u64,
     popped: u64,
     limits: RunLimits,
-    heap: BinaryHeap<Reverse<(SimTime, u64)>>,
-    // Payloads live beside the heap, keyed by sequence number, so that `E`
-    // needs no ordering of its own.
-    payloads: std::collections::HashMap<u64, E>,
+    heap: BinaryHeap<Reverse<(SimTime, u64, u32)>>,
+    // Payloads live beside the heap in reusable slots (the heap's third
+    // field names the slot), so that `E` needs no ordering of its own and the
+    // heap moves small entries.
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
 }
 
 impl<E> Scheduler<E> {
@@ -46,7 +48,8 @@ impl<E> Scheduler<E> {
             popped: 0,
             limits,
             heap: BinaryHeap::new(),
-            payloads: std::collections::HashMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
         }
     }
 
@@ -58,6 +61,21 @@ impl<E> Scheduler<E> {
     /// How many events have been popped so far.
     pub fn events_popped(&self) -> u64 {
         self.popped
+    }
+
+    /// The time of the next event, without popping it; `None` when the queue is empty.
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|Reverse((at, _, _))| *at)
+    }
+
+    /// How many events wait in the queue.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether the queue is empty.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
     }
 
     /// Schedules `event` at the absolute time `at`.
@@ -72,8 +90,17 @@ impl<E> Scheduler<E> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Reverse((at, seq)));
-        self.payloads.insert(seq, event);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.heap.push(Reverse((at, seq, slot)));
         Ok(())
     }
 
@@ -86,7 +113,7 @@ impl<E> Scheduler<E> {
     /// Pops the next event and advances time to it; `Ok(None)` when the queue
     /// is empty, and an error once the run's event budget is spent.
     pub fn pop(&mut self) -> Result<Option<(SimTime, E)>, SimError> {
-        let Some(Reverse((at, seq))) = self.heap.pop() else {
+        let Some(Reverse((at, _, slot))) = self.heap.pop() else {
             return Ok(None);
         };
         if self.popped >= self.limits.events_max {
@@ -94,7 +121,8 @@ impl<E> Scheduler<E> {
         }
         self.popped += 1;
         self.now = at;
-        let event = self.payloads.remove(&seq).ok_or(SimError::Internal("event payload missing"))?;
+        let event = self.slots[slot as usize].take().ok_or(SimError::Internal("event payload missing"))?;
+        self.free.push(slot);
         Ok(Some((at, event)))
     }
 }
@@ -123,6 +151,17 @@ mod tests {
         }
         let order: Vec<_> = std::iter::from_fn(|| s.pop().unwrap()).map(|(_, e)| e).collect();
         assert_eq!(order, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn peek_names_the_next_time_and_len_counts_the_waiting_events() {
+        let mut s = Scheduler::new(RunLimits::default());
+        assert_eq!((s.peek_time(), s.len(), s.is_empty()), (None, 0, true));
+        s.schedule_at(SimTime(30), "c").unwrap();
+        s.schedule_at(SimTime(10), "a").unwrap();
+        assert_eq!((s.peek_time(), s.len(), s.is_empty()), (Some(SimTime(10)), 2, false));
+        assert_eq!(s.pop().unwrap(), Some((SimTime(10), "a")));
+        assert_eq!((s.peek_time(), s.len()), (Some(SimTime(30)), 1));
     }
 
     #[test]

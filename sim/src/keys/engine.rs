@@ -101,6 +101,8 @@ type Effects = Vec<(SimDuration, Event)>;
 struct OpState {
     key: Option<u32>,
     body: (u32, u32),
+    /// The fingerprint of `body`'s request, computed once: every attempt sends the same bytes.
+    fingerprint: u64,
     twin_of: Option<u32>,
     attempt: u32,
     waiting: bool,
@@ -148,9 +150,11 @@ pub fn run(params: &KeysParams) -> Result<KeysRun, SimError> {
             Some(prev) => ops[prev as usize].body,
             None => body_of(op),
         };
+        let (customer, amount) = body;
         ops.push(OpState {
             key: None,
             body,
+            fingerprint: fingerprint(METHOD, PATH, &canonical_body(customer, amount)),
             twin_of,
             attempt: 0,
             waiting: false,
@@ -176,12 +180,39 @@ pub fn run(params: &KeysParams) -> Result<KeysRun, SimError> {
         trace: Trace::with_limit(TRACE_LEN_MAX),
         c: KeysCounters { intended: params.ops, ..Default::default() },
     };
-    for op in 0..params.ops {
-        sched.schedule_at(SimTime(OP_SPACING.0 * u64::from(op)), Event::OpStart { op })?;
+    // The operations start on a fixed clock, so their starts stay out of the
+    // queue (which then holds only the events in flight, a few dozen instead
+    // of every operation not yet started). The order is the one a queue
+    // seeded with every start would give: a start was scheduled before any
+    // other event, so it goes first among the events due at its instant. The
+    // queue's limits count the starts as if they were queued.
+    let starts = params.ops;
+    let pending_starts = |next_op: u32| (starts - next_op) as usize;
+    if pending_starts(0) > LIMITS.queue_len_max {
+        return Err(SimError::QueueFull { len_max: LIMITS.queue_len_max });
     }
-    while let Some((now, ev)) = sched.pop()? {
-        for (after, next) in e.handle(now, ev) {
-            sched.schedule_in(after, next)?;
+    let mut next_op = 0u32;
+    // One buffer for every handler's effects, drained after each event.
+    let mut out = Effects::new();
+    loop {
+        let start_at = (next_op < starts).then(|| SimTime(OP_SPACING.0 * u64::from(next_op)));
+        let (now, ev) = match (start_at, sched.peek_time()) {
+            (None, None) => break,
+            _ if sched.events_popped() + u64::from(next_op) >= LIMITS.events_max => {
+                return Err(SimError::EventBudgetExceeded { events_max: LIMITS.events_max });
+            }
+            (Some(at), queued) if queued.is_none_or(|q| at <= q) => {
+                next_op += 1;
+                (at, Event::OpStart { op: next_op - 1 })
+            }
+            _ => sched.pop()?.ok_or(SimError::Internal("the queue emptied between peek and pop"))?,
+        };
+        e.handle(now, ev, &mut out);
+        for (after, next) in out.drain(..) {
+            if sched.len() + pending_starts(next_op) >= LIMITS.queue_len_max {
+                return Err(SimError::QueueFull { len_max: LIMITS.queue_len_max });
+            }
+            sched.schedule_at(now + after, next)?;
         }
     }
     Ok(e.finish())
@@ -200,8 +231,8 @@ impl Engine<'_> {
         self.trace.push(now, r);
     }
 
-    fn handle(&mut self, now: SimTime, ev: Event) -> Effects {
-        let mut out = Effects::new();
+    /// Handles one event, appending what it schedules to `out`.
+    fn handle(&mut self, now: SimTime, ev: Event, out: &mut Effects) {
         match ev {
             Event::OpStart { op } => {
                 let key = match self.p.policy {
@@ -216,11 +247,11 @@ impl Engine<'_> {
                 self.push(now, KeysRecord::OpStarted { op, amount_cents, twin_of });
                 out.push((SimDuration::ZERO, Event::Send { op }));
             }
-            Event::Send { op } => self.send(now, op, &mut out),
-            Event::Arrive { req } => self.arrive(now, req, &mut out),
-            Event::ProviderCall { job } => self.provider_call(now, job, &mut out),
-            Event::ProviderAnswer { job, answer } => self.provider_answer(now, job, answer, &mut out),
-            Event::Finish { job } => self.finish_request(now, job, &mut out),
+            Event::Send { op } => self.send(now, op, out),
+            Event::Arrive { req } => self.arrive(now, req, out),
+            Event::ProviderCall { job } => self.provider_call(now, job, out),
+            Event::ProviderAnswer { job, answer } => self.provider_answer(now, job, answer, out),
+            Event::Finish { job } => self.finish_request(now, job, out),
             Event::Restart => {
                 self.down_until = None;
                 // A volatile store was wiped at the crash. A durable one still
@@ -233,18 +264,17 @@ impl Engine<'_> {
                 }
                 self.push(now, KeysRecord::Restarted);
             }
-            Event::Deliver { op, attempt, reply } => self.deliver(now, op, attempt, reply, &mut out),
+            Event::Deliver { op, attempt, reply } => self.deliver(now, op, attempt, reply, out),
             Event::Timeout { op, attempt } => {
                 let s = &self.ops[op as usize];
                 if s.belief.is_none() && s.waiting && s.attempt == attempt {
                     self.ops[op as usize].waiting = false;
                     self.c.timeouts += 1;
                     self.push(now, KeysRecord::TimedOut { op, attempt });
-                    self.retry_or_give_up(now, op, AttemptResult::Timeout, &mut out);
+                    self.retry_or_give_up(now, op, AttemptResult::Timeout, out);
                 }
             }
         }
-        out
     }
 
     fn new_key(&mut self) -> u32 {
@@ -262,9 +292,8 @@ impl Engine<'_> {
         s.attempt += 1;
         s.waiting = true;
         let attempt = s.attempt;
-        let (customer, amount) = s.body;
+        let fp = s.fingerprint;
         self.c.attempts += 1;
-        let fp = fingerprint(METHOD, PATH, &canonical_body(customer, amount));
         let lost = self.net.chance(self.p.request_loss);
         let hop = self.hop();
         let req = Request { op, attempt, key, fingerprint: fp };

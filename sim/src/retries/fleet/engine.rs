@@ -118,6 +118,8 @@ struct Engine<'a> {
     tokens_milli: u64,
     tokens_milli_max: u64,
     budget_sampled: usize,
+    /// The earliest time at which `sample_budget` has a bucket to close.
+    sample_next_us: u64,
     /// When the budget's minRetriesPerSec floor last refilled it.
     refill_us: u64,
     th: Throttles,
@@ -155,6 +157,7 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
         tokens_milli: u64::from(p.budget_burst) * 1_000,
         tokens_milli_max: u64::from(p.budget_burst) * 1_000,
         budget_sampled: 0,
+        sample_next_us: bucket_us,
         refill_us: 0,
         th: Throttles::new(p),
         b: FleetBuckets {
@@ -207,16 +210,37 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
 }
 
 impl Engine<'_> {
+    #[inline]
     fn bucket(&self, at_us: u64) -> usize {
-        ((at_us / self.bucket_us) as usize).min(BUCKETS - 1)
+        // The same quotient; a 32-bit division is the cheaper instruction,
+        // and times within the run (at most 2^32 µs) fit in 32 bits.
+        let q = match (u32::try_from(at_us), u32::try_from(self.bucket_us)) {
+            (Ok(at), Ok(width)) => (at / width) as usize,
+            _ => (at_us / self.bucket_us) as usize,
+        };
+        q.min(BUCKETS - 1)
     }
 
+    /// Records the budget's tokens for every bucket that ended by `now`.
+    #[inline]
     fn sample_budget(&mut self, now: u64) {
+        // Nearly every event falls in a bucket already sampled up to.
+        if now < self.sample_next_us {
+            return;
+        }
         let b = if now >= self.end_us { BUCKETS } else { self.bucket(now) };
         while self.budget_sampled < b {
             self.b.budget_tokens[self.budget_sampled] = (self.tokens_milli / 1_000) as u32;
             self.budget_sampled += 1;
         }
+        // Below this time, `b` is at most `budget_sampled`: before the last
+        // bucket, the next bucket's start (never past `end_us`); in the last
+        // one, the end of the run; after it, never.
+        self.sample_next_us = match self.budget_sampled {
+            n if n + 1 < BUCKETS => (n as u64 + 1) * self.bucket_us,
+            n if n + 1 == BUCKETS => self.end_us,
+            _ => u64::MAX,
+        };
     }
 
     fn on_arrival(&mut self, now: u64, client: u32) -> Result<(), SimError> {
@@ -250,9 +274,8 @@ impl Engine<'_> {
         self.queue.schedule_at(now + hop, Event::AtServer { slot })
     }
 
-    /// One server call at `at`: its outcome and when that outcome is known.
-    fn serve(&mut self, at: u64) -> (Outcome, u64) {
-        let bk = self.bucket(at);
+    /// One server call at `at`, in bucket `bk`: its outcome and when that outcome is known.
+    fn serve(&mut self, at: u64, bk: usize) -> (Outcome, u64) {
         let in_outage =
             at >= u64::from(self.p.outage_from_s) * 1_000_000 && at < u64::from(self.p.outage_to_s) * 1_000_000;
         let waiting = self.last_finish_us.saturating_sub(at) / self.svc_us;
@@ -318,7 +341,7 @@ impl Engine<'_> {
                 self.b.layer_calls[bk] += 1;
             }
             self.trace.push(SimTime(at), FleetRecord::AtServer { req: id, attempt, call });
-            let (outcome, known) = self.serve(at);
+            let (outcome, known) = self.serve(at, bk);
             let served = !matches!(outcome, Outcome::Overload | Outcome::Outage);
             if served && deadline.is_some_and(|d| known + hop > d) {
                 // The client will have stopped waiting: this work is wasted.

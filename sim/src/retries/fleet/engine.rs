@@ -189,7 +189,8 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
     // matters for the queue's speed at a thousand clients.
     let mean_gap_us = 1e6 / f64::from(p.rate_rps);
     let mut arrivals = SimRng::stream(p.seed, ARRIVALS_ENTITY);
-    e.queue.schedule_at(arrivals.exponential(mean_gap_us) as u64, Event::Arrival)?;
+    // The next arrival waits beside the queue's heap, in the same order.
+    e.queue.schedule_side_at(arrivals.exponential(mean_gap_us) as u64, Event::Arrival)?;
     while let Some((now, ev)) = e.queue.pop()? {
         e.sample_budget(now);
         match ev {
@@ -197,7 +198,7 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
                 let client = arrivals.between_u64(0, u64::from(p.clients) - 1) as u32;
                 let next = now + arrivals.exponential(mean_gap_us) as u64;
                 if next < end_us {
-                    e.queue.schedule_at(next, Event::Arrival)?;
+                    e.queue.schedule_side_at(next, Event::Arrival)?;
                 }
                 e.on_arrival(now, client)?
             }

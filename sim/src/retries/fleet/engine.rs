@@ -129,6 +129,10 @@ struct Engine<'a> {
     delay_hist: Vec<u32>,
     delay_bin_us: u64,
     trace: Trace<FleetRecord>,
+    /// Records the trace still keeps; past them, records are only counted.
+    trace_room: usize,
+    /// Records counted past the trace's bound, added to it at the end.
+    trace_dropped: u64,
 }
 
 /// Runs the fleet.
@@ -179,6 +183,8 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
         delay_hist: vec![0; DELAY_BINS],
         delay_bin_us: (p.cap_ms * 1_000 / DELAY_BINS as u64).max(1),
         trace: Trace::with_limit(TRACE_LEN_MAX),
+        trace_room: TRACE_LEN_MAX,
+        trace_dropped: 0,
     };
     for i in 0..p.clients {
         e.clients.push(NormalStream::new(SimRng::stream(p.seed, entity::CLIENT_BASE + u64::from(i))));
@@ -211,6 +217,18 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
 }
 
 impl Engine<'_> {
+    /// Appends a record to the trace, or counts it once the trace is full
+    /// (most of a run's records), without a call into the trace.
+    #[inline(always)]
+    fn record(&mut self, at: SimTime, record: FleetRecord) {
+        if self.trace_room > 0 {
+            self.trace_room -= 1;
+            self.trace.push(at, record);
+        } else {
+            self.trace_dropped += 1;
+        }
+    }
+
     #[inline]
     fn bucket(&self, at_us: u64) -> usize {
         // The same quotient; a 32-bit division is the cheaper instruction,
@@ -262,7 +280,7 @@ impl Engine<'_> {
             }
         };
         self.t.requests += 1;
-        self.trace.push(SimTime(now), FleetRecord::Started { req: id, client });
+        self.record(SimTime(now), FleetRecord::Started { req: id, client });
         if self.p.budget_pct > 0 {
             // Each request earns budget_pct % of a retry.
             self.tokens_milli = (self.tokens_milli + u64::from(self.p.budget_pct) * 10).min(self.tokens_milli_max);
@@ -341,7 +359,7 @@ impl Engine<'_> {
                 self.t.layer_calls += 1;
                 self.b.layer_calls[bk] += 1;
             }
-            self.trace.push(SimTime(at), FleetRecord::AtServer { req: id, attempt, call });
+            self.record(SimTime(at), FleetRecord::AtServer { req: id, attempt, call });
             let (outcome, known) = self.serve(at, bk);
             let served = !matches!(outcome, Outcome::Overload | Outcome::Outage);
             if served && deadline.is_some_and(|d| known + hop > d) {
@@ -389,15 +407,15 @@ impl Engine<'_> {
         self.t.successes += 1;
         self.b.successes[bk] += 1;
         self.lat[bk * LAT_BINS + lat_bin(latency_us)] += 1;
-        self.trace.push(SimTime(at), FleetRecord::Answered { req: id, attempt, code: 200 });
-        self.trace.push(SimTime(at), FleetRecord::Succeeded { req: id, latency_us });
+        self.record(SimTime(at), FleetRecord::Answered { req: id, attempt, code: 200 });
+        self.record(SimTime(at), FleetRecord::Succeeded { req: id, latency_us });
         self.free.push(slot);
     }
 
     fn on_answer(&mut self, now: u64, slot: u32, outcome: Outcome) -> Result<(), SimError> {
         let r = &self.slots[slot as usize];
         let (id, client, attempt) = (r.id, r.client, r.attempt);
-        self.trace.push(SimTime(now), FleetRecord::Answered { req: id, attempt, code: outcome.code() });
+        self.record(SimTime(now), FleetRecord::Answered { req: id, attempt, code: outcome.code() });
         if outcome == Outcome::Ok {
             self.succeed(now, slot);
             return Ok(());
@@ -441,7 +459,7 @@ impl Engine<'_> {
         let hop = hop_us(draws);
         let bin = ((delay.as_us() / self.delay_bin_us) as usize).min(DELAY_BINS - 1);
         self.delay_hist[bin] += 1;
-        self.trace.push(SimTime(now), FleetRecord::RetryScheduled { req: id, attempt: next_attempt, wait_us: wait });
+        self.record(SimTime(now), FleetRecord::RetryScheduled { req: id, attempt: next_attempt, wait_us: wait });
         self.queue.schedule_at(now + wait + hop, Event::AtServer { slot })
     }
 
@@ -461,7 +479,7 @@ impl Engine<'_> {
         self.t.failures += 1;
         self.b.failures[bk] += 1;
         let id = self.slots[slot as usize].id;
-        self.trace.push(SimTime(now), FleetRecord::GaveUp { req: id, why });
+        self.record(SimTime(now), FleetRecord::GaveUp { req: id, why });
         self.free.push(slot);
     }
 
@@ -482,6 +500,7 @@ impl Engine<'_> {
     fn finish(mut self) -> FleetRun {
         self.t.unfinished = (self.slots.len() - self.free.len()) as u64;
         self.t.events = self.queue.popped();
+        self.trace.count_dropped(self.trace_dropped);
         let mut all = vec![0u32; LAT_BINS];
         for bk in 0..BUCKETS {
             let h = &self.lat[bk * LAT_BINS..(bk + 1) * LAT_BINS];

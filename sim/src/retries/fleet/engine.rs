@@ -2,10 +2,11 @@
 
 use super::latency::{lat_bin, percentile_ms, LAT_BINS};
 use super::model::{FleetBuckets, FleetRecord, FleetRun, FleetTotals, GiveUp};
+use super::outcome::Outcome;
 use super::params::{FleetParams, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};
 use super::throttle::Throttles;
 use crate::backoff::Strategy;
-use crate::backoff::{is_retryable, next_wait, AttemptResult, Backoff};
+use crate::backoff::{is_retryable, next_wait, Backoff};
 use crate::error::SimError;
 use crate::retries::normal::NormalStream;
 use crate::retries::queue::FastQueue;
@@ -17,49 +18,6 @@ use crate::trace::Trace;
 /// The stream of the fleet's arrivals (which client, and when). It is not in
 /// `rng::entity` because only this engine uses it.
 const ARRIVALS_ENTITY: u64 = 0x5245_5452; // "RETR"
-
-/// What a call came back with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    /// 200.
-    Ok,
-    /// 503 because the queue was full, maybe with Retry-After.
-    Overload,
-    /// 503 during the outage.
-    Outage,
-    /// 500.
-    ServerError,
-    /// 400.
-    ClientError,
-    /// The client stopped waiting.
-    Timeout,
-}
-
-impl Outcome {
-    fn as_result(self, retry_after_ms: u64) -> AttemptResult {
-        let status = |code| AttemptResult::Status { code, retry_after_ms: None };
-        match self {
-            Outcome::Ok => status(200),
-            Outcome::Overload => {
-                AttemptResult::Status { code: 503, retry_after_ms: (retry_after_ms > 0).then_some(retry_after_ms) }
-            }
-            Outcome::Outage => status(503),
-            Outcome::ServerError => status(500),
-            Outcome::ClientError => status(400),
-            Outcome::Timeout => AttemptResult::Timeout,
-        }
-    }
-
-    fn code(self) -> u16 {
-        match self {
-            Outcome::Ok => 200,
-            Outcome::Overload | Outcome::Outage => 503,
-            Outcome::ServerError => 500,
-            Outcome::ClientError => 400,
-            Outcome::Timeout => 0,
-        }
-    }
-}
 
 /// The fleet's events. Each live request has exactly one event pending, so
 /// an event needs only the request's slot; the request's state is there.

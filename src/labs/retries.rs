@@ -203,6 +203,13 @@ pub fn Retries(p: &LabProps) -> Html {
         },
     };
 
+    // The report (trace hash, permalink, counters) once per run, preset and
+    // link warnings, not at every render: a step of the fleet view or a
+    // predict click re-renders the page with the same run.
+    let report = use_memo(
+        (run.clone().map(RunRef), lab.preset.map(|p| p.slug), lab.query.warnings.clone()),
+        |(r, _, _)| r.as_ref().and_then(|r| r.0.as_ref().as_ref().ok().map(|run| lab.report(run))),
+    );
     let evidence = match run.as_deref() {
         None => html! {
             <p class="note" role="status" data-testid="study-evidence-waits">{ "No counters yet: they read the points at the largest client count, which come last in the sweep (its status is above the charts)." }</p>
@@ -220,7 +227,7 @@ pub fn Retries(p: &LabProps) -> Html {
                 View::Compare => "jitter makes fewer calls than plain exponential backoff.".to_string(),
                 View::Study => "backoff with jitter removes the cost of contention.".to_string(),
             };
-            let report = Some(lab.report(r));
+            let report = (*report).clone();
             let trace_json = {
                 let (run, report) = (run.clone(), report.clone());
                 Callback::from(move |_| match run.as_deref() {

@@ -94,6 +94,13 @@ impl<R> Trace<R> {
         }
     }
 
+    /// Counts `n` more records as dropped, for an engine that stops
+    /// building records once it knows the trace is full: the same trace as
+    /// pushing them one by one.
+    pub fn count_dropped(&mut self, n: u64) {
+        self.dropped += n;
+    }
+
     /// The kept records.
     pub fn records(&self) -> &[Stamped<R>] {
         &self.records

@@ -2,10 +2,11 @@
 
 use super::latency::{lat_bin, percentile_ms, LAT_BINS};
 use super::model::{FleetBuckets, FleetRecord, FleetRun, FleetTotals, GiveUp};
+use super::outcome::Outcome;
 use super::params::{FleetParams, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};
 use super::throttle::Throttles;
 use crate::backoff::Strategy;
-use crate::backoff::{is_retryable, next_wait, AttemptResult, Backoff};
+use crate::backoff::{is_retryable, next_wait, Backoff};
 use crate::error::SimError;
 use crate::retries::normal::NormalStream;
 use crate::retries::queue::FastQueue;
@@ -17,49 +18,6 @@ use crate::trace::Trace;
 /// The stream of the fleet's arrivals (which client, and when). It is not in
 /// `rng::entity` because only this engine uses it.
 const ARRIVALS_ENTITY: u64 = 0x5245_5452; // "RETR"
-
-/// What a call came back with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    /// 200.
-    Ok,
-    /// 503 because the queue was full, maybe with Retry-After.
-    Overload,
-    /// 503 during the outage.
-    Outage,
-    /// 500.
-    ServerError,
-    /// 400.
-    ClientError,
-    /// The client stopped waiting.
-    Timeout,
-}
-
-impl Outcome {
-    fn as_result(self, retry_after_ms: u64) -> AttemptResult {
-        let status = |code| AttemptResult::Status { code, retry_after_ms: None };
-        match self {
-            Outcome::Ok => status(200),
-            Outcome::Overload => {
-                AttemptResult::Status { code: 503, retry_after_ms: (retry_after_ms > 0).then_some(retry_after_ms) }
-            }
-            Outcome::Outage => status(503),
-            Outcome::ServerError => status(500),
-            Outcome::ClientError => status(400),
-            Outcome::Timeout => AttemptResult::Timeout,
-        }
-    }
-
-    fn code(self) -> u16 {
-        match self {
-            Outcome::Ok => 200,
-            Outcome::Overload | Outcome::Outage => 503,
-            Outcome::ServerError => 500,
-            Outcome::ClientError => 400,
-            Outcome::Timeout => 0,
-        }
-    }
-}
 
 /// The fleet's events. Each live request has exactly one event pending, so
 /// an event needs only the request's slot; the request's state is there.
@@ -118,6 +76,8 @@ struct Engine<'a> {
     tokens_milli: u64,
     tokens_milli_max: u64,
     budget_sampled: usize,
+    /// The earliest time at which `sample_budget` has a bucket to close.
+    sample_next_us: u64,
     /// When the budget's minRetriesPerSec floor last refilled it.
     refill_us: u64,
     th: Throttles,
@@ -127,6 +87,10 @@ struct Engine<'a> {
     delay_hist: Vec<u32>,
     delay_bin_us: u64,
     trace: Trace<FleetRecord>,
+    /// Records the trace still keeps; past them, records are only counted.
+    trace_room: usize,
+    /// Records counted past the trace's bound, added to it at the end.
+    trace_dropped: u64,
 }
 
 /// Runs the fleet.
@@ -155,6 +119,7 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
         tokens_milli: u64::from(p.budget_burst) * 1_000,
         tokens_milli_max: u64::from(p.budget_burst) * 1_000,
         budget_sampled: 0,
+        sample_next_us: bucket_us,
         refill_us: 0,
         th: Throttles::new(p),
         b: FleetBuckets {
@@ -176,6 +141,8 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
         delay_hist: vec![0; DELAY_BINS],
         delay_bin_us: (p.cap_ms * 1_000 / DELAY_BINS as u64).max(1),
         trace: Trace::with_limit(TRACE_LEN_MAX),
+        trace_room: TRACE_LEN_MAX,
+        trace_dropped: 0,
     };
     for i in 0..p.clients {
         e.clients.push(NormalStream::new(SimRng::stream(p.seed, entity::CLIENT_BASE + u64::from(i))));
@@ -186,7 +153,8 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
     // matters for the queue's speed at a thousand clients.
     let mean_gap_us = 1e6 / f64::from(p.rate_rps);
     let mut arrivals = SimRng::stream(p.seed, ARRIVALS_ENTITY);
-    e.queue.schedule_at(arrivals.exponential(mean_gap_us) as u64, Event::Arrival)?;
+    // The next arrival waits beside the queue's heap, in the same order.
+    e.queue.schedule_side_at(arrivals.exponential(mean_gap_us) as u64, Event::Arrival)?;
     while let Some((now, ev)) = e.queue.pop()? {
         e.sample_budget(now);
         match ev {
@@ -194,7 +162,7 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
                 let client = arrivals.between_u64(0, u64::from(p.clients) - 1) as u32;
                 let next = now + arrivals.exponential(mean_gap_us) as u64;
                 if next < end_us {
-                    e.queue.schedule_at(next, Event::Arrival)?;
+                    e.queue.schedule_side_at(next, Event::Arrival)?;
                 }
                 e.on_arrival(now, client)?
             }
@@ -207,16 +175,49 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
 }
 
 impl Engine<'_> {
-    fn bucket(&self, at_us: u64) -> usize {
-        ((at_us / self.bucket_us) as usize).min(BUCKETS - 1)
+    /// Appends a record to the trace, or counts it once the trace is full
+    /// (most of a run's records), without a call into the trace.
+    #[inline(always)]
+    fn record(&mut self, at: SimTime, record: FleetRecord) {
+        if self.trace_room > 0 {
+            self.trace_room -= 1;
+            self.trace.push(at, record);
+        } else {
+            self.trace_dropped += 1;
+        }
     }
 
+    #[inline]
+    fn bucket(&self, at_us: u64) -> usize {
+        // The same quotient; a 32-bit division is the cheaper instruction,
+        // and times within the run (at most 2^32 µs) fit in 32 bits.
+        let q = match (u32::try_from(at_us), u32::try_from(self.bucket_us)) {
+            (Ok(at), Ok(width)) => (at / width) as usize,
+            _ => (at_us / self.bucket_us) as usize,
+        };
+        q.min(BUCKETS - 1)
+    }
+
+    /// Records the budget's tokens for every bucket that ended by `now`.
+    #[inline]
     fn sample_budget(&mut self, now: u64) {
+        // Nearly every event falls in a bucket already sampled up to.
+        if now < self.sample_next_us {
+            return;
+        }
         let b = if now >= self.end_us { BUCKETS } else { self.bucket(now) };
         while self.budget_sampled < b {
             self.b.budget_tokens[self.budget_sampled] = (self.tokens_milli / 1_000) as u32;
             self.budget_sampled += 1;
         }
+        // Below this time, `b` is at most `budget_sampled`: before the last
+        // bucket, the next bucket's start (never past `end_us`); in the last
+        // one, the end of the run; after it, never.
+        self.sample_next_us = match self.budget_sampled {
+            n if n + 1 < BUCKETS => (n as u64 + 1) * self.bucket_us,
+            n if n + 1 == BUCKETS => self.end_us,
+            _ => u64::MAX,
+        };
     }
 
     fn on_arrival(&mut self, now: u64, client: u32) -> Result<(), SimError> {
@@ -237,7 +238,7 @@ impl Engine<'_> {
             }
         };
         self.t.requests += 1;
-        self.trace.push(SimTime(now), FleetRecord::Started { req: id, client });
+        self.record(SimTime(now), FleetRecord::Started { req: id, client });
         if self.p.budget_pct > 0 {
             // Each request earns budget_pct % of a retry.
             self.tokens_milli = (self.tokens_milli + u64::from(self.p.budget_pct) * 10).min(self.tokens_milli_max);
@@ -250,9 +251,8 @@ impl Engine<'_> {
         self.queue.schedule_at(now + hop, Event::AtServer { slot })
     }
 
-    /// One server call at `at`: its outcome and when that outcome is known.
-    fn serve(&mut self, at: u64) -> (Outcome, u64) {
-        let bk = self.bucket(at);
+    /// One server call at `at`, in bucket `bk`: its outcome and when that outcome is known.
+    fn serve(&mut self, at: u64, bk: usize) -> (Outcome, u64) {
         let in_outage =
             at >= u64::from(self.p.outage_from_s) * 1_000_000 && at < u64::from(self.p.outage_to_s) * 1_000_000;
         let waiting = self.last_finish_us.saturating_sub(at) / self.svc_us;
@@ -317,8 +317,8 @@ impl Engine<'_> {
                 self.t.layer_calls += 1;
                 self.b.layer_calls[bk] += 1;
             }
-            self.trace.push(SimTime(at), FleetRecord::AtServer { req: id, attempt, call });
-            let (outcome, known) = self.serve(at);
+            self.record(SimTime(at), FleetRecord::AtServer { req: id, attempt, call });
+            let (outcome, known) = self.serve(at, bk);
             let served = !matches!(outcome, Outcome::Overload | Outcome::Outage);
             if served && deadline.is_some_and(|d| known + hop > d) {
                 // The client will have stopped waiting: this work is wasted.
@@ -365,15 +365,15 @@ impl Engine<'_> {
         self.t.successes += 1;
         self.b.successes[bk] += 1;
         self.lat[bk * LAT_BINS + lat_bin(latency_us)] += 1;
-        self.trace.push(SimTime(at), FleetRecord::Answered { req: id, attempt, code: 200 });
-        self.trace.push(SimTime(at), FleetRecord::Succeeded { req: id, latency_us });
+        self.record(SimTime(at), FleetRecord::Answered { req: id, attempt, code: 200 });
+        self.record(SimTime(at), FleetRecord::Succeeded { req: id, latency_us });
         self.free.push(slot);
     }
 
     fn on_answer(&mut self, now: u64, slot: u32, outcome: Outcome) -> Result<(), SimError> {
         let r = &self.slots[slot as usize];
         let (id, client, attempt) = (r.id, r.client, r.attempt);
-        self.trace.push(SimTime(now), FleetRecord::Answered { req: id, attempt, code: outcome.code() });
+        self.record(SimTime(now), FleetRecord::Answered { req: id, attempt, code: outcome.code() });
         if outcome == Outcome::Ok {
             self.succeed(now, slot);
             return Ok(());
@@ -417,7 +417,7 @@ impl Engine<'_> {
         let hop = hop_us(draws);
         let bin = ((delay.as_us() / self.delay_bin_us) as usize).min(DELAY_BINS - 1);
         self.delay_hist[bin] += 1;
-        self.trace.push(SimTime(now), FleetRecord::RetryScheduled { req: id, attempt: next_attempt, wait_us: wait });
+        self.record(SimTime(now), FleetRecord::RetryScheduled { req: id, attempt: next_attempt, wait_us: wait });
         self.queue.schedule_at(now + wait + hop, Event::AtServer { slot })
     }
 
@@ -437,7 +437,7 @@ impl Engine<'_> {
         self.t.failures += 1;
         self.b.failures[bk] += 1;
         let id = self.slots[slot as usize].id;
-        self.trace.push(SimTime(now), FleetRecord::GaveUp { req: id, why });
+        self.record(SimTime(now), FleetRecord::GaveUp { req: id, why });
         self.free.push(slot);
     }
 
@@ -458,6 +458,7 @@ impl Engine<'_> {
     fn finish(mut self) -> FleetRun {
         self.t.unfinished = (self.slots.len() - self.free.len()) as u64;
         self.t.events = self.queue.popped();
+        self.trace.count_dropped(self.trace_dropped);
         let mut all = vec![0u32; LAT_BINS];
         for bk in 0..BUCKETS {
             let h = &self.lat[bk * LAT_BINS..(bk + 1) * LAT_BINS];

@@ -32,6 +32,7 @@
 mod engine;
 mod latency;
 mod model;
+mod outcome;
 mod params;
 #[cfg(test)]
 mod tests;

@@ -79,13 +79,15 @@ pub fn App() -> Html {
         }
     });
 
+    // A lab's action sets the new link; the address bar follows after the
+    // render, in the same task as the components' effects (the step keys'
+    // listener among them), so nothing that reads the URL, a learner or a
+    // script, ever sees a step the page has not drawn yet.
     let on_query = {
         let search = search.clone();
-        Callback::from(move |q: Query| {
-            web::write_url(&q, false);
-            search.set(q.to_search());
-        })
+        Callback::from(move |q: Query| search.set(q.to_search()))
     };
+    use_effect_with((*search).clone(), |s| web::replace_search(s));
     // Moving to another area keeps the frame (embed, lock, origins, reveal).
     let go = {
         let (search, current) = (search.clone(), query.clone());

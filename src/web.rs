@@ -14,10 +14,20 @@ pub fn current_search() -> String {
 /// change of area); otherwise the entry is replaced (for a slider move), so
 /// the back button does not replay every drag.
 pub fn write_url(query: &Query, push: bool) {
+    write_search(&query.to_search(), push);
+}
+
+/// Replaces the address bar's query string with `search` (from
+/// `Query::to_search`), unless it is already there.
+pub fn replace_search(search: &str) {
+    write_search(search, false);
+}
+
+fn write_search(search: &str, push: bool) {
     let Some(window) = web_sys::window() else { return };
     let Ok(history) = window.history() else { return };
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
-    let url = format!("{path}{}", query.to_search());
+    let url = format!("{path}{search}");
     let current = format!("{path}{}", current_search());
     if url == current {
         return;

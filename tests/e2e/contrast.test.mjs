@@ -33,6 +33,9 @@ function contrastOf(el) {
   for (const l of layers.reverse()) bg = over(l, bg);
   const style = getComputedStyle(el);
   let fg = parse(style.color);
+  // No colour to read (an element the page replaced under the pointer, whose
+  // style is empty): say so, and the caller reads the control again.
+  if (!fg) return { unread: `color ${JSON.stringify(style.color)}, connected ${el.isConnected}` };
   fg = over({ ...fg, a: fg.a * Number(style.opacity) }, bg);
   const lum = ({ r, g, b }) => {
     const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
@@ -61,7 +64,12 @@ for (const area of AREAS) {
           if (state === 'hover') await el.hover();
           if (state === 'focus') { await page.mouse.move(0, 0); await el.focus(); }
           if (state === 'active') { await el.hover(); await page.mouse.down(); }
-          const c = await el.evaluate(contrastOf);
+          let c = await el.evaluate(contrastOf);
+          for (let tries = 0; c.unread && tries < 3; tries++) {
+            await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+            c = await el.evaluate(contrastOf);
+          }
+          assert.ok(!c.unread, `${area}: the text colour of a control could not be read in state ${state}: ${c.unread}`);
           if (state === 'active') await page.mouse.up().then(() => page.keyboard.press('Escape'));
           if (c.ratio < 4.5) bad.push({ state, ...c, ratio: c.ratio.toFixed(2) });
         }

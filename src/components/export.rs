@@ -14,14 +14,11 @@ pub struct ExportBarProps {
     pub trace_json: Callback<(), String>,
     /// The counters shown, exported as CSV.
     pub counters: Vec<Counter>,
-    /// The run's report (counters as numbers, parameters, seed, trace hash,
-    /// permalink), for labs under the engine contract: the CSV then holds it.
-    #[prop_or_default]
-    pub report: Option<idemlab_sim::lab::Report>,
-    /// Builds the report on demand instead (only when the CSV button is
-    /// pressed), for a page whose report costs a pass over a long trace.
-    #[prop_or_default]
-    pub make_report: Option<Callback<(), Option<idemlab_sim::lab::Report>>>,
+    /// Builds the run's report (counters as numbers, parameters, seed, trace
+    /// hash, permalink) when the CSV button is pressed: the trace hash is a
+    /// pass over the whole trace, so no render pays for it. `None` (no run)
+    /// exports the counters as shown. Labs get it from `LabLink::report_maker`.
+    pub make_report: Callback<(), Option<idemlab_sim::lab::Report>>,
     /// The permalink state.
     pub query: Query,
 }
@@ -45,11 +42,9 @@ pub fn ExportBar(p: &ExportBarProps) -> Html {
         Callback::from(move |_| web::download(&format!("{name}-trace.json"), "application/json", &f.emit(())))
     };
     let csv = {
-        let (name, counters, report, make) =
-            (p.name.clone(), p.counters.clone(), p.report.clone(), p.make_report.clone());
+        let (name, counters, make) = (p.name.clone(), p.counters.clone(), p.make_report.clone());
         Callback::from(move |_| {
-            let report = report.clone().or_else(|| make.as_ref().and_then(|f| f.emit(())));
-            let text = match &report {
+            let text = match &make.emit(()) {
                 Some(r) => idemlab_sim::labs::csv_for(r),
                 None => counters_csv(&counters),
             };

@@ -31,7 +31,7 @@ pub fn About(p: &LabProps) -> Html {
             let counters = Counter::from_core(&DeliveryLab::counters(run), lab.key_counter());
             let belief =
                 format!("the sender thinks {} of {} messages were delivered once.", c.sender_confirmed, c.intended);
-            let report = lab.report();
+            let make_report = lab.make_report();
             let trace_json = {
                 let run = lab.run.clone();
                 Callback::from(move |()| match &*run {
@@ -45,7 +45,7 @@ pub fn About(p: &LabProps) -> Html {
                 html! {
                     <>
                         <Evidence title="Belief versus evidence, for the whole run" belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
-                        <ExportBar name="about-delivery" trace_json={trace_json} counters={counters} report={report} query={lab.query.clone()} />
+                        <ExportBar name="about-delivery" trace_json={trace_json} counters={counters} make_report={make_report} query={lab.query.clone()} />
                     </>
                 },
             )

@@ -203,13 +203,7 @@ pub fn Keys(p: &LabProps) -> Html {
             // The report's trace hash is a pass over the whole trace (about as
             // long as the run itself), so it is built when an export asks, not
             // on every render.
-            let make_report = {
-                let read = idemlab_sim::lab::LinkRead { preset: lab.link.preset, params: lab.link.params.clone() };
-                let (run, warnings) = (lab.run.clone(), lab.link.query.warnings.clone());
-                Callback::from(move |()| {
-                    run.as_ref().as_ref().ok().map(|r| idemlab_sim::lab::report::<KeysLab>(&read, r, warnings.clone()))
-                })
-            };
+            let make_report = lab.make_report();
             let trace_json = {
                 let (run, make_report) = (lab.run.clone(), make_report.clone());
                 Callback::from(move |_| match &*run {

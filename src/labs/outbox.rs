@@ -77,21 +77,18 @@ pub fn OutboxPage(p: &LabProps) -> Html {
         // The frames are built from the same run, so they exist whenever it does.
         (Ok(_), None) => html! {},
     };
-    // The report hashes the whole trace: once per run and link, not per step.
-    let report = {
-        let key = (params.clone(), lab.preset.map(|p| p.slug), lab.query.warnings.clone());
-        use_memo(key, |_| lab.report())
-    };
     let evidence = match &*lab.run {
         Err(e) => html! { <RunError error={e.to_string()} /> },
         Ok(run) => {
             let counters = Counter::from_core(&OutboxLab::counters(run), lab.key_counter());
-            let report = (*report).clone();
+            let make_report = lab.make_report();
             let trace_json = {
-                let (run, report) = (lab.run.clone(), report.clone());
+                let (run, make_report) = (lab.run.clone(), make_report.clone());
                 Callback::from(move |_| match &*run {
-                    Ok(r) => serde_json::to_string_pretty(&serde_json::json!({ "report": report, "trace": r.trace }))
-                        .unwrap_or_default(),
+                    Ok(r) => serde_json::to_string_pretty(
+                        &serde_json::json!({ "report": make_report.emit(()), "trace": r.trace }),
+                    )
+                    .unwrap_or_default(),
                     Err(e) => e.to_string(),
                 })
             };
@@ -100,7 +97,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
                 <>
                     <Evidence title="Evidence for the whole run (every record, not only up to the current step)"
                         belief={Some(AttrValue::from(belief_of(run)))} counters={counters.clone()} />
-                    <ExportBar name={name} trace_json={trace_json} counters={counters} report={report} query={lab.query.clone()} />
+                    <ExportBar name={name} trace_json={trace_json} counters={counters} make_report={make_report} query={lab.query.clone()} />
                 </>
             }
         }

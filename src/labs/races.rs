@@ -410,17 +410,17 @@ fn evidence_of(lab: &crate::shell::LabCtx<RacesLab>, r: &RacesRun, run: &Rc<Race
             format!("Evidence for the whole run (all {} steps, whichever step is shown)", run.frames.len())
         }
     };
-    let report = lab.report();
+    let make_report = lab.make_report();
     let trace_json = {
-        let (run, report) = (run.clone(), report.clone());
+        let (run, make_report) = (run.clone(), make_report.clone());
         Callback::from(move |_| {
-            serde_json::to_string_pretty(&serde_json::json!({ "report": report, "schedule": run.schedule, "trace": run.trace, "outcome": run.outcome })).unwrap_or_default()
+            serde_json::to_string_pretty(&serde_json::json!({ "report": make_report.emit(()), "schedule": run.schedule, "trace": run.trace, "outcome": run.outcome })).unwrap_or_default()
         })
     };
     html! {
         <>
             <Evidence title={title} belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
-            <ExportBar name={format!("races-{}", r.scenario.id)} trace_json={trace_json} counters={counters} report={report} query={lab.query.clone()} />
+            <ExportBar name={format!("races-{}", r.scenario.id)} trace_json={trace_json} counters={counters} make_report={make_report} query={lab.query.clone()} />
         </>
     }
 }

@@ -203,13 +203,6 @@ pub fn Retries(p: &LabProps) -> Html {
         },
     };
 
-    // The report (trace hash, permalink, counters) once per run, preset and
-    // link warnings, not at every render: a step of the fleet view or a
-    // predict click re-renders the page with the same run.
-    let report = use_memo(
-        (run.clone().map(RunRef), lab.preset.map(|p| p.slug), lab.query.warnings.clone()),
-        |(r, _, _)| r.as_ref().and_then(|r| r.0.as_ref().as_ref().ok().map(|run| lab.report(run))),
-    );
     let evidence = match run.as_deref() {
         None => html! {
             <p class="note" role="status" data-testid="study-evidence-waits">{ "No counters yet: they read the points at the largest client count, which come last in the sweep (its status is above the charts)." }</p>
@@ -227,12 +220,14 @@ pub fn Retries(p: &LabProps) -> Html {
                 View::Compare => "jitter makes fewer calls than plain exponential backoff.".to_string(),
                 View::Study => "backoff with jitter removes the cost of contention.".to_string(),
             };
-            let report = (*report).clone();
+            let make_report = lab.report_maker(run.clone());
             let trace_json = {
-                let (run, report) = (run.clone(), report.clone());
+                let (run, make_report) = (run.clone(), make_report.clone());
                 Callback::from(move |_| match run.as_deref() {
-                    Some(Ok(r)) => serde_json::to_string_pretty(&serde_json::json!({ "report": report, "run": r }))
-                        .unwrap_or_default(),
+                    Some(Ok(r)) => {
+                        serde_json::to_string_pretty(&serde_json::json!({ "report": make_report.emit(()), "run": r }))
+                            .unwrap_or_default()
+                    }
                     Some(Err(e)) => e.to_string(),
                     None => String::new(),
                 })
@@ -241,7 +236,7 @@ pub fn Retries(p: &LabProps) -> Html {
             html! {
                 <>
                     <Evidence title="Evidence for the whole run: what an operator's dashboard would show" belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
-                    <ExportBar name={name} trace_json={trace_json} counters={counters} report={report} query={lab.query.clone()} />
+                    <ExportBar name={name} trace_json={trace_json} counters={counters} make_report={make_report} query={lab.query.clone()} />
                 </>
             }
         }

@@ -4,7 +4,10 @@
 
 use super::{apply, read_step, reveal, Gate, LabAction};
 use crate::query::Query;
+use idemlab_sim::error::SimError;
 use idemlab_sim::lab::{self, Lab, Preset, Report};
+use std::rc::Rc;
+use yew::Callback;
 
 /// What a lab's link says, before any run: read once per render by
 /// `use_lab`, or by a page that makes its run elsewhere (the Retries study
@@ -52,17 +55,25 @@ impl<L: Lab> LabLink<L> {
         self.preset.or_else(|| L::presets().first()).map_or("", |p| p.key_counter)
     }
 
-    /// The report of `run` (counters, trace hash, permalink), as `idemlab url` prints it.
-    pub fn report(&self, run: &L::Run) -> Report {
-        let read = lab::LinkRead { preset: self.preset, params: self.params.clone() };
-        lab::report::<L>(&read, run, self.query.warnings.clone())
-    }
-
     /// The href of the link after `action` (or the current one when refused),
     /// which keeps `embed`, `lock` and `origins`, so navigation never escapes
     /// an embed.
     pub fn href(&self, action: &LabAction) -> String {
         apply::<L>(&self.query, action).unwrap_or_else(|| self.query.clone()).to_search()
+    }
+
+    /// Builds `run`'s report when called (for `ExportBar` and the trace
+    /// download), so the trace hash is computed on an export, never per render.
+    pub fn report_maker(&self, run: Option<Rc<Result<L::Run, SimError>>>) -> Callback<(), Option<Report>>
+    where
+        L: 'static,
+    {
+        let read = lab::LinkRead { preset: self.preset, params: self.params.clone() };
+        let warnings = self.query.warnings.clone();
+        Callback::from(move |()| {
+            let run = run.as_deref()?.as_ref().ok()?;
+            Some(lab::report::<L>(&read, run, warnings.clone()))
+        })
     }
 
     /// The outcome gate (see `LabCtx::gate`), with the outcome `use_lab_outcome` gave.

@@ -189,10 +189,13 @@ impl<L: Lab> std::ops::Deref for LabCtx<L> {
 }
 
 impl<L: Lab> LabCtx<L> {
-    /// The run's report (counters, trace hash, permalink), as `idemlab url` prints it.
-    pub fn report(&self) -> Option<Report> {
-        let run = self.run.as_ref().as_ref().ok()?;
-        Some(self.link.report(run))
+    /// Builds the run's report (counters, trace hash, permalink), as
+    /// `idemlab url` prints it, when an export asks for it.
+    pub fn make_report(&self) -> Callback<(), Option<Report>>
+    where
+        L: 'static,
+    {
+        self.link.report_maker(Some(self.run.clone()))
     }
 
     /// The outcome gate for [`LabLayout`]: `steps` is the step-through's last

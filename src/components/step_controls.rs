@@ -64,25 +64,35 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
         });
     }
 
-    // Keyboard shortcuts, unless the learner is typing in a field.
+    // Keyboard shortcuts, unless the learner is typing in a field. Keys
+    // pressed faster than the page renders count from the last step asked
+    // for, not from the step last drawn: j, j is two steps.
+    let cursor = use_mut_ref(|| step);
+    *cursor.borrow_mut() = step;
     {
         let (playing, on_step, keyboard) = (playing.clone(), p.on_step.clone(), p.keyboard && !p.disabled);
+        let cursor = cursor.clone();
         let help = help.clone();
-        use_effect_with((step, steps, keyboard, *playing, *help), move |(step, steps, keyboard, is_playing, shown)| {
-            let (step, steps, is_playing, shown) = (*step, *steps, *is_playing, *shown);
+        use_effect_with((step, steps, keyboard, *playing, *help), move |(_, steps, keyboard, is_playing, shown)| {
+            let (steps, is_playing, shown) = (*steps, *is_playing, *shown);
             let guard = (*keyboard).then(|| web_sys::window().and_then(|w| w.document())).flatten().map(|doc| {
                 web::listen(&doc, "keydown", move |e: web_sys::Event| {
                     let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                     if k.ctrl_key() || k.meta_key() || k.alt_key() || typing_in_field(&e) {
                         return;
                     }
+                    let at = *cursor.borrow();
+                    let go = |to: usize| {
+                        *cursor.borrow_mut() = to;
+                        on_step.emit(to);
+                    };
                     match k.key().as_str() {
-                        "ArrowRight" | "j" => on_step.emit((step + 1).min(steps)),
-                        "ArrowLeft" | "k" => on_step.emit(step.saturating_sub(1)),
+                        "ArrowRight" | "j" => go((at + 1).min(steps)),
+                        "ArrowLeft" | "k" => go(at.saturating_sub(1)),
                         " " => playing.set(!is_playing),
                         "r" => {
                             playing.set(false);
-                            on_step.emit(0);
+                            go(0);
                         }
                         "?" => help.set(!shown),
                         "Escape" if shown => help.set(false),

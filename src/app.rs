@@ -44,7 +44,12 @@ pub fn App() -> Html {
             let origins = origins.clone();
             let guards = web_sys::window().map(|w| {
                 let s1 = search.clone();
-                let pop = web::listen(&w, "popstate", move |_| s1.set(web::current_search()));
+                let pop = web::listen(&w, "popstate", move |_| {
+                    web::cancel_pending_url();
+                    s1.set(web::current_search());
+                });
+                // A change still waiting for the address bar is written before the page goes.
+                let hide = web::listen(&w, "pagehide", |_| web::flush_pending_url());
                 let msg = web::listen(&w, "message", move |e| {
                     let Some(params) = web::host_message(&e, &origins) else { return };
                     let mut q = Query::parse(&latest.borrow());
@@ -57,7 +62,7 @@ pub fn App() -> Html {
                     web::write_url(&q, false);
                     search.set(q.to_search());
                 });
-                (pop, msg)
+                (pop, hide, msg)
             });
             move || drop(guards)
         });
@@ -79,15 +84,17 @@ pub fn App() -> Html {
         }
     });
 
-    // A lab's action sets the new link; the address bar follows after the
-    // render, in the same task as the components' effects (the step keys'
-    // listener among them), so nothing that reads the URL, a learner or a
-    // script, ever sees a step the page has not drawn yet.
+    // A lab's action sets the new link; the page renders it at once and the
+    // address bar follows once the changes pause (`web::URL_DELAY_MS`), so a
+    // history write never sits in the frame of an input and a drag cannot
+    // reach the browsers' limit on history changes. The address bar lags
+    // behind the page, never ahead: nothing that reads it sees a step the
+    // page has not drawn yet.
     let on_query = {
         let search = search.clone();
         Callback::from(move |q: Query| search.set(q.to_search()))
     };
-    use_effect_with((*search).clone(), |s| web::replace_search(s));
+    use_effect_with((*search).clone(), |s| web::replace_search_soon(s));
     // Moving to another area keeps the frame (embed, lock, origins, reveal).
     let go = {
         let (search, current) = (search.clone(), query.clone());

@@ -10,17 +10,80 @@ pub fn current_search() -> String {
     web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
-/// Writes `query` into the address bar. `push` adds a history entry (for a
-/// change of area); otherwise the entry is replaced (for a slider move), so
-/// the back button does not replay every drag.
+/// Writes `query` into the address bar now, dropping any write still
+/// waiting ([`replace_search_soon`]). `push` adds a history entry (for a
+/// change of area); otherwise the entry is replaced, so the back button does
+/// not replay every drag.
 pub fn write_url(query: &Query, push: bool) {
+    cancel_pending_url();
     write_search(&query.to_search(), push);
 }
 
+/// How long the address bar waits after the last change before it follows,
+/// in milliseconds (issue 13).
+///
+/// A history write is not free: in Chromium, `history.replaceState` costs
+/// 2 to 3 ms and makes the browser load the page's icon again, 5 to 8 ms
+/// in all per change, inside the frame the learner is waiting for. And
+/// browsers cap history changes: Chromium ignores them past 200 in 10 s,
+/// Firefox throws past 200 and Safari past 100 (whatwg/html issue 11844),
+/// which a slider dragged for a few seconds, one write per input, would pass.
+/// So the address bar follows once the learner pauses: a drag writes once,
+/// no input's frame carries a write, and even steps held at 9 a second stay
+/// under Safari's cap. While a write waits, `<html>` carries
+/// `data-url-pending` (outside `<body>`, for scripts that read the address
+/// bar: the end-to-end tests wait for it to go).
+pub const URL_DELAY_MS: u32 = 100;
+
+thread_local! {
+    static PENDING: std::cell::RefCell<Option<(String, gloo_timers::callback::Timeout)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn mark_pending(on: bool) {
+    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+    let _ = if on { root.set_attribute("data-url-pending", "") } else { root.remove_attribute("data-url-pending") };
+}
+
 /// Replaces the address bar's query string with `search` (from
-/// `Query::to_search`), unless it is already there.
-pub fn replace_search(search: &str) {
-    write_search(search, false);
+/// `Query::to_search`) [`URL_DELAY_MS`] after the last call, unless it is
+/// already there. The address bar lags behind the page, never ahead of it.
+pub fn replace_search_soon(search: &str) {
+    if search == current_search() {
+        // Back where the address bar already is: nothing to write.
+        cancel_pending_url();
+        return;
+    }
+    let search = search.to_string();
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        // Dropping the previous timeout cancels it.
+        let later = search.clone();
+        let timer = gloo_timers::callback::Timeout::new(URL_DELAY_MS, move || {
+            PENDING.with(|p| p.borrow_mut().take());
+            mark_pending(false);
+            write_search(&later, false);
+        });
+        if p.replace((search, timer)).is_none() {
+            mark_pending(true);
+        }
+    });
+}
+
+/// Writes a waiting address-bar change now (the page is being hidden or left).
+pub fn flush_pending_url() {
+    if let Some((search, _timer)) = PENDING.with(|p| p.borrow_mut().take()) {
+        mark_pending(false);
+        write_search(&search, false);
+    }
+}
+
+/// Drops a waiting address-bar change (the back button changed the address
+/// bar, which is now the truth).
+pub fn cancel_pending_url() {
+    if PENDING.with(|p| p.borrow_mut().take()).is_some() {
+        mark_pending(false);
+    }
 }
 
 fn write_search(search: &str, push: bool) {

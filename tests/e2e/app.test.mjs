@@ -2,7 +2,7 @@
 // survives hostile links.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange, counter, foreignRequests } from './harness.mjs';
+import { withPage, screenshot, setRange, counter, foreignRequests, settledUrl } from './harness.mjs';
 
 const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
 
@@ -19,7 +19,7 @@ test('navigation reaches every area and each is a permalink', async () => {
     for (const area of AREAS) {
       await page.click(`nav a[data-area="${area}"]`);
       await page.waitForSelector(`[data-lab="${area}"]`);
-      assert.equal(new URL(page.url()).searchParams.get('area'), area);
+      assert.equal(new URL(await settledUrl(page)).searchParams.get('area'), area);
       assert.equal(await page.locator(`nav a[data-area="${area}"]`).getAttribute('aria-current'), 'page');
     }
     // The back button returns to the previous area.
@@ -35,7 +35,7 @@ test('a slider change lands in the URL and survives a reload', async () => {
     await page.click('#about-dedup');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('aloss') === '55');
     const before = await counter(page, 'attempts');
-    const url = page.url();
+    const url = await settledUrl(page);
     assert.match(url, /dedup=1/);
     await page.reload();
     await page.waitForSelector('[data-counter="attempts"]');

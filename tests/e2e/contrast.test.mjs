@@ -5,7 +5,7 @@
 // near-white hover background on the current preset and the primary button.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage } from './harness.mjs';
+import { withPage, settledUrl } from './harness.mjs';
 
 const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
 const CONTROLS = 'button, a.preset, header.site nav a, .presets a, summary';
@@ -74,8 +74,8 @@ for (const area of AREAS) {
           if (c.ratio < 4.5) bad.push({ state, ...c, ratio: c.ratio.toFixed(2) });
         }
         // A press may have navigated or opened something: go back to the page under test.
-        if (new URL(page.url()).searchParams.get('area') !== area) {
-          await page.goto(page.url().replace(/\?.*$/, `?area=${area}`));
+        if (new URL(await settledUrl(page)).searchParams.get('area') !== area) {
+          await page.goto((await settledUrl(page)).replace(/\?.*$/, `?area=${area}`));
           await page.waitForSelector(`[data-lab="${area}"]`);
         }
       }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { withPage, screenshot, base } from './harness.mjs';
+import { withPage, screenshot, base, settledUrl } from './harness.mjs';
 
 const ORIGIN = 'https://course.invalid';
 // Every page of the app. A page that does not render fails its test: none is skipped.
@@ -14,7 +14,7 @@ const AREAS = (process.env.IDEMLAB_EMBED_AREAS || 'about,keys,retries,outbox,rac
 
 /** The frame the author chose must survive: still an embed, same locks and origins. */
 async function assertFrame(page, lock, what, area) {
-  const u = new URL(page.url());
+  const u = new URL(await settledUrl(page));
   assert.equal(u.searchParams.get('embed'), '1', `${what}: embed= was dropped (${u.search})`);
   assert.equal(u.searchParams.get('lock'), lock, `${what}: lock= changed (${u.search})`);
   assert.equal(u.searchParams.get('origins'), ORIGIN, `${what}: origins= changed (${u.search})`);
@@ -43,7 +43,7 @@ for (const area of AREAS) {
       await page.waitForSelector(`[data-lab="${area}"]`, { timeout: 15000 });
       await page.evaluate(() => document.querySelectorAll('#main details').forEach((d) => { d.open = true; }));
       await assertFrame(page, lock, `${area} on load`, area);
-      const origin = new URL(page.url()).origin;
+      const origin = new URL(await settledUrl(page)).origin;
       let clicked = 0;
       for (let i = 0; i < 300; i++) {
         const els = page.locator('#main a[href], #main button');
@@ -60,7 +60,7 @@ for (const area of AREAS) {
         await assertFrame(page, lock, `${area}: after clicking ${info.tag} "${info.text}"`, area);
         clicked += 1;
         // A link to another page (a Recall proof) was followed and checked; come back for the rest.
-        if (new URL(page.url()).searchParams.get('area') !== area) {
+        if (new URL(await settledUrl(page)).searchParams.get('area') !== area) {
           await page.goto(`${origin}/${start}`);
           await page.waitForSelector(`[data-lab="${area}"]`, { timeout: 15000 });
           await page.evaluate(() => document.querySelectorAll('#main details').forEach((d) => { d.open = true; }));
@@ -104,7 +104,7 @@ test('an embed of Keys hides the counters until the last step, and the Reveal bu
 
 /** Opens the example course page and adds a Keys frame that lists the page's origin. */
 async function hostWithKeysFrame(page, query) {
-  const origin = new URL(page.url()).origin;
+  const origin = new URL(await settledUrl(page)).origin;
   await page.evaluate(({ origin, query }) => {
     window.labMessages = [];
     window.addEventListener('message', (e) => {

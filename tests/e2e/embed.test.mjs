@@ -2,7 +2,7 @@
 // events to the parent, and only listed origins may drive it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot } from './harness.mjs';
+import { withPage, screenshot, settledUrl } from './harness.mjs';
 
 test('embed mode renders the lab without the site chrome', async () => {
   await withPage('?area=about&embed=1', async (page) => {
@@ -57,6 +57,6 @@ test('messages from an origin the embedder did not list are ignored', async () =
     // Same-origin message, but this origin is not in the list.
     await page.evaluate(() => window.postMessage({ source: 'idemlab-host', type: 'set', params: { aloss: '77' } }, '*'));
     await page.waitForTimeout(300);
-    assert.notEqual(new URL(page.url()).searchParams.get('aloss'), '77');
+    assert.notEqual(new URL(await settledUrl(page)).searchParams.get('aloss'), '77');
   });
 });

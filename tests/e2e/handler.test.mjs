@@ -2,7 +2,7 @@
 // learner types, keeps it in the link, and refuses what it cannot model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot } from './harness.mjs';
+import { withPage, screenshot, settledUrl } from './harness.mjs';
 
 // The verdict without the timing, which changes from run to run.
 const summary = async (page) => (await page.locator('#handler-summary strong').innerText()).trim();
@@ -10,7 +10,7 @@ const summary = async (page) => (await page.locator('#handler-summary strong').i
 const settled = (page) => page.waitForFunction(() =>
   !document.querySelector('#handler-exploring') && !document.querySelector('#races-loading'));
 const ledger = async (page) => Number(await page.locator('.races-ledger').first().getAttribute('data-charges'));
-const stepParam = (page) => Number(new URL(page.url()).searchParams.get('step') || '0');
+const stepParam = async (page) => Number(new URL(await settledUrl(page)).searchParams.get('step') || '0');
 
 test('the shipped SELECT-then-INSERT text double charges in 68 of 70 interleavings, and the fix is safe', async () => {
   await withPage('?area=races&scenario=select-then-insert', async (page) => {
@@ -34,7 +34,7 @@ test('an edited handler is explored at once, kept in the link, and read back fro
     const three = await summary(page);
     assert.match(three, /safe in all \d+/);
     assert.notEqual(Number(await page.locator('#handler-summary').getAttribute('data-total')), 32);
-    const link = page.url();
+    const link = await settledUrl(page);
     assert.ok(new URL(link).searchParams.get('handler') === text, 'the link carries the handler text');
     await screenshot(page, 'races-handler-3-lanes');
     await page.goto(link);
@@ -86,8 +86,8 @@ test('a pasted racy handler: its count, its counterexample stepped to the double
     assert.match(await page.locator('.races-sql').innerText(), /IF ROW GOTO replay/);
     await page.click('#handler-open-counterexample');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('schedule'));
-    const schedule = new URL(page.url()).searchParams.get('schedule');
-    assert.equal(stepParam(page), 0, 'the counterexample opens at step 0, its run drawn ahead');
+    const schedule = new URL(await settledUrl(page)).searchParams.get('schedule');
+    assert.equal((await stepParam(page)), 0, 'the counterexample opens at step 0, its run drawn ahead');
     assert.equal(await ledger(page), 0);
     const forward = page.locator('.step-controls button.forward');
     let charges = 0;
@@ -96,15 +96,15 @@ test('a pasted racy handler: its count, its counterexample stepped to the double
       charges = await ledger(page);
     }
     assert.equal(charges, 2, 'stepping the counterexample reaches the double charge');
-    const at = stepParam(page);
+    const at = (await stepParam(page));
     assert.ok(at > 0);
     await screenshot(page, 'races-handler-counterexample');
-    const link = page.url();
+    const link = await settledUrl(page);
     await page.goto(link);
     await page.waitForSelector('.races-ledger');
     await settled(page);
-    assert.equal(new URL(page.url()).searchParams.get('schedule'), schedule);
-    assert.equal(stepParam(page), at, 'the link keeps the step');
+    assert.equal(new URL(await settledUrl(page)).searchParams.get('schedule'), schedule);
+    assert.equal((await stepParam(page)), at, 'the link keeps the step');
     assert.equal(await ledger(page), 2, 'and shows the same double charge after a reload');
     assert.equal(await summary(page), verdict);
     await screenshot(page, 'races-handler-reloaded');

@@ -113,3 +113,14 @@ export async function counter(page, id) {
   const text = await page.locator(`[data-counter="${id}"] dd`).innerText();
   return Number(text.replace(/[^0-9.-]/g, ''));
 }
+
+/**
+ * The page's (or frame's) address once it has written its latest change: the
+ * app updates the address bar after changes pause (`web::URL_DELAY_MS`) and
+ * marks `<html data-url-pending>` meanwhile, so a read right after an action
+ * would see the link before it.
+ */
+export async function settledUrl(pageOrFrame) {
+  await pageOrFrame.waitForFunction(() => !document.documentElement.hasAttribute('data-url-pending'));
+  return pageOrFrame.evaluate(() => location.href);
+}

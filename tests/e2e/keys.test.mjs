@@ -3,7 +3,7 @@
 // correct setup), step controls and keyboard, permalinks and a hostile link.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange, counter, openMore } from './harness.mjs';
+import { withPage, screenshot, setRange, counter, openMore, settledUrl } from './harness.mjs';
 
 async function keyCounter(page) {
   return page.locator('.counter.key').getAttribute('data-counter');
@@ -54,7 +54,7 @@ test('step controls walk the key through its states with the keyboard', async ()
     for (const state of ['absent', 'in-progress', 'charge-recorded', 'forgotten', 'completed']) {
       assert.ok(seen.has(state), `badge never showed ${state}: ${[...seen]}`);
     }
-    const step = Number(new URL(page.url()).searchParams.get('step'));
+    const step = Number(new URL(await settledUrl(page)).searchParams.get('step'));
     assert.ok(step > 10, `the step is in the URL (${step})`);
     await screenshot(page, 'keys-volatile-crash');
     await page.keyboard.press('r');

@@ -4,10 +4,10 @@
 // real preset; a whole lesson embeds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, base } from './harness.mjs';
+import { withPage, screenshot, base, settledUrl } from './harness.mjs';
 
 const LESSONS = ['effectively-once', 'four-outcomes', 'fingerprint', 'jitter-and-budgets', 'outbox', 'race'];
-const stopOf = (page) => new URL(page.url()).searchParams.get('stop');
+const stopOf = async (page) => new URL(await settledUrl(page)).searchParams.get('stop');
 
 test('the Recall page links each prompt to its lesson', async () => {
   await withPage('?area=recall', async (page) => {
@@ -16,7 +16,7 @@ test('the Recall page links each prompt to its lesson', async () => {
     assert.deepEqual(links, LESSONS);
     await page.locator('#recall-race a.lesson-link').click();
     await page.waitForSelector('[data-lab="lessons"][data-lesson="race"]');
-    assert.equal(stopOf(page), null, 'the lesson opens at its first stop');
+    assert.equal((await stopOf(page)), null, 'the lesson opens at its first stop');
     assert.equal(await page.locator('[data-lab="lessons"]').getAttribute('data-stop'), '1');
   });
 });
@@ -38,11 +38,11 @@ test('a lesson walks its stops with a question, a reveal and next, and keeps pro
     assert.equal(await page.locator('.predict-reveal').getAttribute('data-correct'), 'true');
     await page.reload();
     await page.waitForSelector('.predict-reveal');
-    assert.equal(stopOf(page), '2', 'the stop is in the link');
+    assert.equal((await stopOf(page)), '2', 'the stop is in the link');
     assert.match(await page.locator('.lesson-progress').innerText(), /2 of 3 answered/);
     await page.locator('a.lesson-prev').click();
     await page.waitForSelector('.predict-reveal[data-correct="false"]');
-    await page.goto(page.url().replace(/\?.*$/, '?area=recall'));
+    await page.goto((await settledUrl(page)).replace(/\?.*$/, '?area=recall'));
     await page.waitForSelector('#recall-fingerprint a.lesson-link');
     assert.match(await page.locator('#recall-fingerprint a.lesson-link').innerText(), /3 stops \(2 answered\)/);
   });
@@ -74,7 +74,7 @@ test('a whole lesson embeds: no site chrome, and its stops move inside the frame
     assert.equal(await page.locator('header.site').count(), 0);
     await page.locator('a.lesson-next').click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('stop') === '2');
-    assert.equal(new URL(page.url()).searchParams.get('embed'), '1');
+    assert.equal(new URL(await settledUrl(page)).searchParams.get('embed'), '1');
   }, { viewport: { width: 640, height: 560 } });
 });
 

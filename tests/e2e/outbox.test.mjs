@@ -3,7 +3,7 @@
 // on the decisive record, and the keyboard drives the steps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange, counter } from './harness.mjs';
+import { withPage, screenshot, setRange, counter, settledUrl } from './harness.mjs';
 
 const PRESETS = [
   { slug: 'inbox', mode: '4', key: 'duplicate_effects', expect: (v) => v === 0 },
@@ -81,7 +81,7 @@ test('stepping fills the tables row by row and marks crashes where they strike',
       crashed = (await page.locator('[data-actor="service"].crashed').count()) === 1;
     }
     assert.ok(crashed, 'no service crash was reached by stepping');
-    const step = Number(new URL(page.url()).searchParams.get('step'));
+    const step = Number(new URL(await settledUrl(page)).searchParams.get('step'));
     assert.ok(step > 0);
     assert.match(await page.locator('.event-log li.current').innerText(), /CRASHES/);
     assert.ok(Number(await page.locator('[data-table="orders"]').getAttribute('data-rows')) > 0);
@@ -101,8 +101,8 @@ test('a knob change lands in the URL, restarts at record 0 and turns the inbox d
     assert.ok(dups > 0);
     await page.selectOption('#outbox-mode', '4');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('mode') === '4');
-    assert.equal(new URL(page.url()).searchParams.get('step'), '0');
-    assert.equal(new URL(page.url()).searchParams.get('preset'), null);
+    assert.equal(new URL(await settledUrl(page)).searchParams.get('step'), '0');
+    assert.equal(new URL(await settledUrl(page)).searchParams.get('preset'), null);
     assert.equal(await counter(page, 'duplicate_effects'), 0);
     assert.equal(await counter(page, 'dedup_hits'), dups, 'each duplicate becomes a dedup hit');
     await page.locator('.controls-more summary').click();

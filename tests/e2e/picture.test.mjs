@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withPage, screenshot } from './harness.mjs';
+import { withPage, screenshot, settledUrl } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LABS = ['keys', 'outbox', 'races', 'retries', 'about'];
@@ -151,7 +151,7 @@ test('the steppers are labelled in words, and j, k, space and ? work', async () 
     for (const name of ['Start', 'Previous', 'Play', 'Next step', 'Last step']) {
       assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);
     }
-    const step = () => new URL(page.url()).searchParams.get('step') || '0';
+    const step = async () => new URL(await settledUrl(page)).searchParams.get('step') || '0';
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('j');
     await page.keyboard.press('j');
@@ -168,7 +168,7 @@ test('the steppers are labelled in words, and j, k, space and ? work', async () 
     await page.keyboard.press(' ');
     assert.equal(await page.getByRole('button', { name: 'Play', exact: true }).count(), 1, 'paused again');
     await page.getByRole('button', { name: 'Last step', exact: true }).click();
-    const last = Number(step());
+    const last = Number(await step());
     assert.ok(last > 5 && await page.locator('.step-controls .forward').isDisabled());
   });
 });

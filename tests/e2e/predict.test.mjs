@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { withPage, screenshot, base } from './harness.mjs';
+import { withPage, screenshot, base, settledUrl } from './harness.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -59,7 +59,7 @@ async function embedded(lab, fn) {
     const frame = page.frameLocator('#f');
     await frame.locator('#predict-switch').waitFor();
     const inner = () => page.frames().find((f) => f !== page.mainFrame() && f.url().includes(`area=${lab.area}`));
-    await fn(page, frame, decisive, () => inner().url(), inner);
+    await fn(page, frame, decisive, () => settledUrl(inner()), inner);
   }, { ready: 'body' });
 }
 
@@ -70,7 +70,7 @@ for (const lab of LABS) {
         await frame.locator('.step-controls button.forward').click();
         const gate = frame.locator('.predict-gate[data-state="asking"]');
         await gate.waitFor();
-        assert.equal(stepOf(url()), decisive - 1, 'the step waits for the prediction');
+        assert.equal(stepOf(await url()), decisive - 1, 'the step waits for the prediction');
         assert.equal(Number(await gate.getAttribute('data-step')), decisive);
         assert.match(await gate.locator('.predict-question').innerText(), /What/);
         assert.equal(await gate.locator('.predict-choice').count() >= 3, true);
@@ -92,7 +92,7 @@ for (const lab of LABS) {
         assert.equal(msg.detail.answer, answer.replace(/^[✓✗] /, ''));
         // Then the step happens.
         await inner().waitForFunction((d) => new URL(location.href).searchParams.get('step') === String(d), decisive);
-        assert.equal(stepOf(url()), decisive, 'the answer lets the step happen');
+        assert.equal(stepOf(await url()), decisive, 'the answer lets the step happen');
         if (pick === 'right') await screenshot(page, `predict-${lab.area}-${lab.search.split('&')[0].replace('preset=', '')}-revealed`);
         assert.equal(await page.evaluate(() => window.seen.filter((m) => m.type === 'prediction').length), 1, 'one event per answer');
       });
@@ -109,7 +109,7 @@ test('the keyboard reaches the prompt: j asks and focuses it, k steps back, Tab 
     await page.keyboard.press('j');
     await page.locator('.predict-gate[data-state="asking"]').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement.classList.contains('predict-gate')), true, 'focus lands on the prompt');
-    assert.equal(stepOf(page.url()), d - 1);
+    assert.equal(stepOf(await settledUrl(page)), d - 1);
     await page.keyboard.press('k');
     await page.waitForFunction((s) => new URL(location.href).searchParams.get('step') === String(s), d - 2);
     assert.equal(await page.locator('.predict-gate').count(), 0, 'stepping back closes the prompt');
@@ -138,14 +138,14 @@ test('a new run asks again: another preset after an answer brings the prompt bac
     await page.locator('.predict-gate[data-state="asking"]').waitFor();
     await page.locator('.predict-choice[data-choice="1"]').click();
     await page.locator('.predict-gate[data-state="revealed"]').waitFor();
-    assert.ok(stepOf(page.url()) > d, '"Last step" goes on to the last step after the answer');
+    assert.ok(stepOf(await settledUrl(page)) > d, '"Last step" goes on to the last step after the answer');
     // Another preset is another run: step 0, and the question is open again.
     await page.locator('.presets a[data-preset="duplicates"]').click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('preset') === 'duplicates');
     const d2 = await decisiveOf(page);
     await page.locator('.step-controls button.last').click();
     await page.locator('.predict-gate[data-state="asking"]').waitFor();
-    assert.equal(stepOf(page.url()), 0, 'the new run waits at its start');
+    assert.equal(stepOf(await settledUrl(page)), 0, 'the new run waits at its start');
     assert.ok(d2 > 0);
   });
 });
@@ -163,7 +163,7 @@ test('the switch turns predict-first off (predict=0): the decisive step comes wi
       const d = await decisiveOf(page);
       await page.locator('.step-controls button.last').click();
       await page.waitForFunction(() => Number(new URL(location.href).searchParams.get('step')) > 0);
-      assert.ok(stepOf(page.url()) >= d, `${area}: the step moved past the decisive step`);
+      assert.ok(stepOf(await settledUrl(page)) >= d, `${area}: the step moved past the decisive step`);
       assert.equal(await page.locator('.predict-gate').count(), 0, `${area}: no prompt when the switch is off`);
       assert.equal(await page.locator('.chart-mask').count(), 0, `${area}: nothing hidden when the switch is off`);
     });
@@ -191,7 +191,7 @@ test('lock=predict keeps the switch where the author set it', async () => {
       assert.equal(await sw.getAttribute('aria-disabled'), 'true', area);
       await sw.click({ force: true });
       await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
-      assert.equal(new URL(page.url()).searchParams.get('predict'), '1', `${area}: the locked switch did not move`);
+      assert.equal(new URL(await settledUrl(page)).searchParams.get('predict'), '1', `${area}: the locked switch did not move`);
       assert.equal(await sw.getAttribute('aria-checked'), 'true');
     });
   }

@@ -2,10 +2,10 @@
 // side, the explorer, keyboard stepping, the scheduler and a hostile link.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot } from './harness.mjs';
+import { withPage, screenshot, settledUrl } from './harness.mjs';
 
 const ledger = async (page) => Number(await page.locator('.races-ledger').first().getAttribute('data-charges'));
-const stepParam = (page) => Number(new URL(page.url()).searchParams.get('step') || '0');
+const stepParam = async (page) => Number(new URL(await settledUrl(page)).searchParams.get('step') || '0');
 
 test('stepping SELECT-then-INSERT to the end shows two charges in the ledger', async () => {
   await withPage('?area=races&scenario=select-then-insert&predict=0', async (page) => {
@@ -51,7 +51,7 @@ test('the explorer counts the double charges and its jump lands on the second ch
     assert.ok(decisive > 0, 'the jump names a step after the start');
     await page.click('#races-first-counterexample');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('schedule') === '1,1,1,2,1,2,2,2');
-    assert.equal(stepParam(page), decisive, 'the jump lands on the decisive step');
+    assert.equal((await stepParam(page)), decisive, 'the jump lands on the decisive step');
     assert.equal(await ledger(page), 2, 'the step-through shows the second charge');
     assert.match(await page.locator('#races-narration').innerText(), /ledger has 2 charges/);
     await screenshot(page, 'races-explorer');
@@ -75,7 +75,7 @@ test('the keyboard steps forward and back, and r resets', async () => {
     assert.match(await page.locator('#races-narration').innerText(), /Step 1: T1 BEGIN|Step 1: T1 SELECT/);
     await page.keyboard.press('r');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '0');
-    assert.equal(stepParam(page), 0);
+    assert.equal((await stepParam(page)), 0);
   });
 });
 
@@ -86,11 +86,11 @@ test('predict-first asks before the decisive step and records the answer before 
     const prompt = page.locator('#races-prompt');
     await prompt.waitFor();
     assert.match(await prompt.innerText(), /T2 runs INSERT/);
-    assert.equal(stepParam(page), 1, 'the result is not revealed before the answer');
+    assert.equal((await stepParam(page)), 1, 'the result is not revealed before the answer');
     await screenshot(page, 'races-predict');
     await page.click('#races-prompt button[data-option="2"]');
     await page.waitForSelector('#races-feedback');
-    assert.equal(stepParam(page), 2);
+    assert.equal((await stepParam(page)), 2);
     assert.match(await page.locator('#races-feedback').innerText(), /You predicted it/);
   });
 });
@@ -129,7 +129,7 @@ test('the lesson says what is true under the default schedule: the row is invisi
 test('at step 0 the evidence says it counts the whole run while the ledger has no charge yet', async () => {
   await withPage('?area=races&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="charges"]');
-    assert.equal(stepParam(page), 0);
+    assert.equal((await stepParam(page)), 0);
     assert.match(await page.locator('.races-ledger-box').innerText(), /no charge yet/);
     assert.match(await page.locator('.evidence h3').innerText(), /whole run/);
     assert.match(await page.locator('[data-counter="double_charge_schedules"] dd').innerText(), /68 of 70/);
@@ -159,7 +159,7 @@ test('in an embed the explorer links keep embed, lock and origins, and a locked 
     await page.waitForSelector('#races-first-counterexample');
     await page.click('#races-first-counterexample');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('schedule') === '1,1,1,2,1,2,2,2');
-    const q = new URL(page.url()).searchParams;
+    const q = new URL(await settledUrl(page)).searchParams;
     assert.equal(q.get('embed'), '1');
     assert.equal(q.get('lock'), 'scenario,preset');
     assert.equal(q.get('origins'), 'https://course.example');
@@ -167,7 +167,7 @@ test('in an embed the explorer links keep embed, lock and origins, and a locked 
     assert.equal(await preset.getAttribute('aria-disabled'), 'true', 'a locked preset says so');
     await preset.click({ force: true });
     await page.waitForTimeout(200);
-    assert.equal(new URL(page.url()).searchParams.get('scenario'), 'select-then-insert', 'the locked scenario did not change');
+    assert.equal(new URL(await settledUrl(page)).searchParams.get('scenario'), 'select-then-insert', 'the locked scenario did not change');
     assert.equal(await page.locator('.lesson').getAttribute('data-lesson'), 'select-then-insert');
   });
 });

@@ -4,7 +4,7 @@
 // the step controls scrub simulated time, and the page fits a phone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange, counter, openMore } from './harness.mjs';
+import { withPage, screenshot, setRange, counter, openMore, settledUrl } from './harness.mjs';
 
 const PRESETS = ['outage', 'herd', 'wave', 'wave-jitter', 'cap', 'budget', 'ra-ignored', 'ra-honoured'];
 const LAB = '[data-lab="retries"]';
@@ -83,10 +83,10 @@ test('compare mode runs one seed under several strategies, and a preset keeps th
     await screenshot(page, 'retries-compare');
     await page.locator('a[data-preset="wave"]').click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('preset') === 'wave');
-    assert.equal(new URL(page.url()).searchParams.get('mode'), 'compare');
+    assert.equal(new URL(await settledUrl(page)).searchParams.get('mode'), 'compare');
     await page.locator('a[data-mode="fleet"]').click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('mode') === 'fleet');
-    assert.equal(new URL(page.url()).searchParams.get('preset'), 'wave');
+    assert.equal(new URL(await settledUrl(page)).searchParams.get('preset'), 'wave');
     await page.waitForSelector('.retries-fleet');
   });
 });

@@ -3,9 +3,9 @@
 // custom); picking a preset starts at step 0 too; a step moves only the step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, setRange, openMore } from './harness.mjs';
+import { withPage, setRange, openMore, settledUrl } from './harness.mjs';
 
-const param = (page, k) => new URL(page.url()).searchParams.get(k);
+const param = async (page, k) => new URL(await settledUrl(page)).searchParams.get(k);
 
 for (const area of ['about', 'keys', 'retries', 'outbox']) {
   test(`${area}: a knob change restarts at step 0 and makes the setup custom`, async () => {
@@ -16,13 +16,13 @@ for (const area of ['about', 'keys', 'retries', 'outbox']) {
       const slug = await second.getAttribute('data-preset');
       await second.click();
       await page.waitForFunction((s) => new URL(location.href).searchParams.get('preset') === s, slug);
-      assert.equal(param(page, 'step'), '0');
+      assert.equal(await param(page, 'step'), '0');
       // Move the step where the lab has a step-through.
       const next = page.locator('.step-controls button.forward');
       if (await next.count()) {
         await next.click();
         await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '1');
-        assert.equal(param(page, 'preset'), slug, 'a step keeps the preset');
+        assert.equal(await param(page, 'preset'), slug, 'a step keeps the preset');
       }
       // A knob change: the first slider of the panel, to its other end.
       await openMore(page);
@@ -31,7 +31,7 @@ for (const area of ['about', 'keys', 'retries', 'outbox']) {
       const [min, max, now] = await slider.evaluate((el) => [el.min, el.max, el.value]);
       await setRange(page, `#${id}`, now === max ? min : max);
       await page.waitForFunction(() => !new URL(location.href).searchParams.has('preset'));
-      assert.equal(param(page, 'step'), '0', `${area}: the knob change did not restart at step 0`);
+      assert.equal(await param(page, 'step'), '0', `${area}: the knob change did not restart at step 0`);
     });
   });
 }
@@ -41,9 +41,9 @@ test('races: picking a scenario starts at step 0, a step moves only the step', a
     await page.waitForSelector('[data-lab="races"] a.preset');
     await page.locator('a.preset[data-preset="on-conflict"]').click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('preset') === 'on-conflict');
-    assert.equal(param(page, 'step'), '0');
+    assert.equal(await param(page, 'step'), '0');
     await page.locator('.step-controls button.forward').click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '1');
-    assert.equal(param(page, 'preset'), 'on-conflict');
+    assert.equal(await param(page, 'preset'), 'on-conflict');
   });
 });

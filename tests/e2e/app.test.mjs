@@ -46,6 +46,32 @@ test('a slider change lands in the URL and survives a reload', async () => {
   });
 });
 
+test('a dragged slider writes the address bar once, after the drag, with where it stopped', async () => {
+  await withPage('?area=about', async (page) => {
+    const slider = page.locator('#about-aloss');
+    await slider.waitFor();
+    await page.evaluate(() => {
+      window.__writes = [];
+      const orig = history.replaceState.bind(history);
+      history.replaceState = (s, t, url) => { window.__writes.push(String(url)); return orig(s, t, url); };
+    });
+    await slider.scrollIntoViewIfNeeded();
+    const box = await slider.boundingBox();
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + 2, y);
+    await page.mouse.down();
+    for (let k = 1; k <= 30; k++) await page.mouse.move(box.x + 2 + ((box.width - 4) * k) / 60, y);
+    await page.mouse.up();
+    // While the page draws each move, the address bar has not moved yet.
+    const shown = await slider.inputValue();
+    const url = new URL(await settledUrl(page));
+    assert.equal(url.searchParams.get('aloss'), shown, 'the address bar ends where the slider stopped');
+    const writes = await page.evaluate(() => window.__writes);
+    assert.ok(writes.length >= 1, 'the address bar was written');
+    assert.ok(writes.length <= 10, `a 30-move drag wrote the address bar ${writes.length} times, not once per move`);
+  });
+});
+
 test('a malformed permalink shows its message and falls back to defaults', async () => {
   const hostile = '?area=%3Cscript%3Ealert(1)%3C/script%3E&seed=banana&msgs=99999999999&mloss=-4&%ZZ=1';
   await withPage(hostile, async (page) => {

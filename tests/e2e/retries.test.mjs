@@ -17,7 +17,7 @@ test('each preset renders its charts and evidence, and is a permalink', async ()
       assert.equal(await page.locator(`a[data-preset="${preset}"]`).getAttribute('aria-current'), 'true');
       // Every chart has drawn something: bars or a line with points.
       const empty = await page.locator(`${LAB} figure.chart > svg`).evaluateAll((svgs) =>
-        svgs.filter((s) => !s.querySelector('rect.seg[height]:not([height="0.00"]), path.series[d*="L"]')).length);
+        svgs.filter((s) => !s.querySelector('path.seg[d*="h"], path.series[d*="L"]')).length);
       assert.equal(empty, 0, `${preset}: an empty chart`);
       assert.ok(await counter(page, 'requests') > 10000);
       // The starred counter is the one the preset's lesson turns on.

@@ -45,9 +45,23 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
     let help = use_state(|| false);
     let (step, steps) = (p.step.min(p.steps), p.steps);
 
+    // The listeners below outlive the render that registered them, so they
+    // call the latest `on_step`: the one a render before a knob change held
+    // would write the link as it was before the change (pressing j right
+    // after moving a slider undid the move).
+    let latest_on_step = use_mut_ref(|| p.on_step.clone());
+    *latest_on_step.borrow_mut() = p.on_step.clone();
+    let call_latest = {
+        let latest = latest_on_step.clone();
+        Callback::from(move |to: usize| {
+            let on_step = latest.borrow().clone();
+            on_step.emit(to);
+        })
+    };
+
     // While playing, a timer asks for the next step; it stops at the end.
     {
-        let (playing, on_step) = (playing.clone(), p.on_step.clone());
+        let (playing, on_step) = (playing.clone(), call_latest.clone());
         let delay = SPEEDS_MS[(*speed).min(SPEEDS_MS.len() - 1)];
         use_effect_with((*playing, step, steps, delay), move |(is_playing, step, steps, delay)| {
             let (step, steps) = (*step, *steps);
@@ -70,10 +84,10 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
     let cursor = use_mut_ref(|| step);
     *cursor.borrow_mut() = step;
     {
-        let (playing, on_step, keyboard) = (playing.clone(), p.on_step.clone(), p.keyboard && !p.disabled);
+        let (playing, on_step, keyboard) = (playing.clone(), call_latest.clone(), p.keyboard && !p.disabled);
         let cursor = cursor.clone();
         let help = help.clone();
-        use_effect_with((step, steps, keyboard, *playing, *help), move |(_, steps, keyboard, is_playing, shown)| {
+        use_effect_with((steps, keyboard, *playing, *help), move |(steps, keyboard, is_playing, shown)| {
             let (steps, is_playing, shown) = (*steps, *is_playing, *shown);
             let guard = (*keyboard).then(|| web_sys::window().and_then(|w| w.document())).flatten().map(|doc| {
                 web::listen(&doc, "keydown", move |e: web_sys::Event| {

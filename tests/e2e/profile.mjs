@@ -22,7 +22,7 @@ const events = [];
 cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
 const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
 if (process.env.CPU) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 50 }); await cdp.send('Profiler.start'); }
-await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink,blink.user_timing', transferMode: 'ReportEvents' });
+await cdp.send('Tracing.start', { categories: process.env.LIGHT ? 'devtools.timeline' : 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink,blink.user_timing', transferMode: 'ReportEvents' });
 const times = await page.evaluate(async ([id, n]) => {
   const el = document.getElementById(id);
   const out = [];
@@ -57,8 +57,15 @@ for (const e of mine) {
   stack.push(e);
 }
 for (const e of mine) self.set(e.name, (self.get(e.name) || 0) + (e.dur - (e.child || 0)));
+// Main-thread CPU time (the tasks' thread time, which other processes' load moves far less than wall time).
+let cpuTime = 0;
+let end = -1;
+for (const e of mine) {
+  if (e.ts >= end) { cpuTime += e.tdur ?? e.dur; end = e.ts + e.dur; }
+}
 const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 18);
 console.log(`${area} ${id}: sync dispatch ms`, times.map((t) => t[0].toFixed(1)).join(' '), '| total', times.map((t) => t[1].toFixed(1)).join(' '));
+console.log(`  main-thread CPU ${(cpuTime / 1000 / Number(n)).toFixed(2)} ms/change (thread time of its top-level tasks)`);
 for (const [k, v] of rows) console.log(`  ${(v / 1000 / Number(n)).toFixed(2).padStart(7)} ms/change  ${k}`);
 if (cpu) {
   // Self time per function from the sampling profile (samples x interval).
@@ -70,6 +77,41 @@ if (cpu) {
     const name = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}`;
     selfT.set(name, (selfT.get(name) || 0) + (dts[i + 1] ?? 0));
   });
+  const group = (k) => {
+    if (k.startsWith('(')) return k.split(' ')[0];
+    if (k.includes('_bg.wasm')) {
+      if (k.includes('idemlab_sim')) return 'wasm: the core (idemlab_sim)';
+      if (k.includes('idemlab_web')) return 'wasm: the app (idemlab_web)';
+      if (k.includes('yew')) return 'wasm: yew';
+      if (/fmt|float_to_decimal/.test(k)) return 'wasm: formatting';
+      if (/dlmalloc|alloc::|__rust_(de)?alloc|drop_in_place|memcpy|memcmp|memset/.test(k)) return 'wasm: allocation, copies, drops';
+      if (/rand|libm|chacha/.test(k)) return 'wasm: rng, libm';
+      return 'wasm: other';
+    }
+    if (k.endsWith('.js')) return 'js: wasm-bindgen glue';
+    return 'browser APIs called from js (DOM and others)';
+  };
+  // Inclusive time of the app's and the core's own functions (every name on the sampled stack).
+  const parent = new Map();
+  for (const nd of cpu.nodes) for (const c of nd.children || []) parent.set(c, nd.id);
+  const incl = new Map();
+  cpu.samples.forEach((id, i) => {
+    const seen = new Set();
+    for (let cur = id; cur != null; cur = parent.get(cur)) {
+      const f = byId.get(cur).callFrame.functionName;
+      if (!/idemlab_(web|sim)/.test(f) || seen.has(f)) continue;
+      seen.add(f);
+      incl.set(f, (incl.get(f) || 0) + (dts[i + 1] ?? 0));
+    }
+  });
+  if (process.env.INCL) {
+    console.log('  inclusive, the app and the core:');
+    for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.INCL))) console.log(`  ${(v / 1000 / Number(n)).toFixed(2).padStart(7)} ms/change  ${k.slice(0, 150)}`);
+  }
+  const groups = new Map();
+  for (const [k, v] of selfT) groups.set(group(k), (groups.get(group(k)) || 0) + v);
+  console.log('  by group:');
+  for (const [k, v] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`  ${(v / 1000 / Number(n)).toFixed(2).padStart(7)} ms/change  ${k}`);
   const total = [...selfT].filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)')).reduce((a, [, v]) => a + v, 0);
   console.log(`  cpu profile: ${(total / 1000 / Number(n)).toFixed(2)} ms/change in JS and wasm (excluding idle/program)`);
   for (const [k, v] of [...selfT].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.CPU) || 30)) console.log(`  ${(v / 1000 / Number(n)).toFixed(2).padStart(7)} ms/change  ${k.slice(0, 140)}`);

@@ -47,3 +47,28 @@ test('races: picking a scenario starts at step 0, a step moves only the step', a
     assert.equal(await param(page, 'preset'), 'on-conflict');
   });
 });
+
+// The step keys are listened for on the document, outside any one render:
+// pressing j right after a knob change (the cursor still at step 0) once
+// stepped the link from before the change, undoing the change.
+for (const area of ['keys', 'retries', 'outbox']) {
+  test(`${area}: j right after a knob change steps the new run and keeps the change`, async () => {
+    await withPage(`?area=${area}&predict=0`, async (page) => {
+      await page.waitForSelector('.step-controls');
+      await openMore(page);
+      const slider = page.locator('.controls input[type=range]:not([disabled])').first();
+      const id = await slider.getAttribute('id');
+      const key = id.replace(`${area}-`, '');
+      const [min, max, now] = await slider.evaluate((el) => [el.min, el.max, el.value]);
+      const to = now === max ? min : max;
+      await setRange(page, `#${id}`, to);
+      assert.equal(await param(page, key), to, `${area}: the knob change reached the link`);
+      assert.equal(await param(page, 'step'), '0');
+      await page.locator('body').click({ position: { x: 5, y: 5 } });
+      await page.keyboard.press('j');
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '1');
+      assert.equal(await param(page, key), to, `${area}: j undid the knob change`);
+      assert.equal(await page.locator(`#${id}`).inputValue(), to);
+    });
+  });
+}

@@ -172,6 +172,14 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
         let open = open.clone();
         Callback::from(move |_| open.set(!*open))
     };
+    let button = html! {
+        <button type="button" class="embed-button" aria-expanded={open.to_string()} onclick={toggle}>{ "Embed this screen" }</button>
+    };
+    // Closed, the panel is its button: the snippet (an absolute link read
+    // from the browser) is built only while someone looks at it.
+    if !*open {
+        return html! { <section class="embed-panel">{ button }</section> };
+    }
     let mut q = host::embed_query(&p.query, &choice);
     q.remove("view");
     if *view != View::Full {
@@ -227,9 +235,8 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
     };
     html! {
         <section class="embed-panel">
-            <button type="button" class="embed-button" aria-expanded={open.to_string()} onclick={toggle}>{ "Embed this screen" }</button>
-            if *open {
-                <div class="embed-snippet">
+            { button }
+            <div class="embed-snippet">
                     <label for="embed-view">{ "What the frame shows (view=)" }</label>
                     <select id="embed-view" onchange={pick}>
                         { for View::ALL.iter().map(|v| html! {
@@ -259,8 +266,7 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
                     <label for="embed-code">{ "Paste this into your course page: the frame, and a script that sizes it from the lab's height messages." }</label>
                     <textarea id="embed-code" readonly=true rows="12" value={snippet} />
                     <button type="button" onclick={copy}>{ "Copy snippet" }</button>
-                </div>
-            }
+            </div>
         </section>
     }
 }

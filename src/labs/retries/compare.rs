@@ -207,8 +207,8 @@ fn status(p: &CompareProps, stale_rows: usize) -> Html {
         },
         CompareState::Computing => html! {
             <p class="note compare-status" role="status" data-state="running">
-                { format!("Running the fleets in a Web Worker, the page stays responsive: {done} of {n} strategies.") }
-                if stale_rows > 0 { { format!(" The {stale_rows} rows and lines marked \u{201c}previous knobs\u{201d} are from before your change.") } }
+                { format!("Running the fleets in a Web Worker, the page stays responsive: {done} of {n} strategies") }
+                { if stale_rows > 0 { "; rows and lines marked \u{201c}previous knobs\u{201d} are from before your change." } else { "." } }
             </p>
         },
         CompareState::Stopped => html! {

@@ -185,7 +185,9 @@ fn the_workers_compare_replies_read_back_in_the_page_and_their_decoding_is_timed
         }
     }
     assert_eq!(replies.len(), 6);
-    let Some(Reply::Done { output: Ok(JobOutput::Compare(figures)), .. }) = replies.last() else { panic!("no figures") };
+    let Some(Reply::Done { output: Ok(JobOutput::Compare(figures)), .. }) = replies.last() else {
+        panic!("no figures")
+    };
     assert_eq!(figures.len(), 6);
     let encoded: Vec<wasm_bindgen::JsValue> = replies.iter().map(|r| Bincode::encode(r.clone())).collect();
     let bytes: u32 = encoded.iter().map(|e| e.clone().unchecked_into::<js_sys::Uint8Array>().length()).sum();
@@ -200,5 +202,7 @@ fn the_workers_compare_replies_read_back_in_the_page_and_their_decoding_is_timed
         }
     }
     let per = (web::now_ms() - t0) / f64::from(rounds);
-    console_log!("BENCH wasm retries/compare-replies-decode: {per:.3} ms for the 6 replies of one knob change ({bytes} bytes)");
+    console_log!(
+        "BENCH wasm retries/compare-replies-decode: {per:.3} ms for the 6 replies of one knob change ({bytes} bytes)"
+    );
 }

@@ -28,8 +28,8 @@ use crate::components::{Counter, Evidence, ExportBar};
 use crate::offload::{use_offload, Job, JobOutput, Offloaded};
 use crate::query::Query;
 use crate::shell::{
-    apply, outcome_of, outcome_of_counters, use_post_outcome, use_predict_gate, KnobPanel, LabAction, LabLayout, LabLink, LabProps, PresetBar, RunError,
-    SourcesPanel,
+    apply, outcome_of, outcome_of_counters, use_post_outcome, use_predict_gate, KnobPanel, LabAction, LabLayout,
+    LabLink, LabProps, PresetBar, RunError, SourcesPanel,
 };
 use idemlab_sim::error::SimError;
 use idemlab_sim::knob::Params;
@@ -418,7 +418,10 @@ mod tests {
         let said = compare::verdict(&figures);
         let (full, exp) = (runs[3].recovery(), runs[2].recovery());
         assert_eq!((runs[3].params.strategy, runs[2].params.strategy), (Strategy::FullJitter, Strategy::Exponential));
-        assert!(said.contains(&format!("peaked at {:.2}× capacity against {:.2}×", full.peak_ratio, exp.peak_ratio)), "{said}");
+        assert!(
+            said.contains(&format!("peaked at {:.2}× capacity against {:.2}×", full.peak_ratio, exp.peak_ratio)),
+            "{said}"
+        );
         assert!(said.contains(&format!("{:.2} server calls per request", runs[3].totals.amplification())), "{said}");
         // The export builds the whole run for the link: the core's, with its trace hash.
         let rebuilt = RetriesLab::run(&p).unwrap();

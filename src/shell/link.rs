@@ -74,7 +74,10 @@ impl<L: Lab> LabLink<L> {
     /// Like [`Self::report_maker`], for a run that `run` gives only when an
     /// export asks (the Retries compare view draws the worker's figures and
     /// builds its whole run for an export).
-    pub fn report_maker_with(&self, run: Callback<(), Option<Rc<Result<L::Run, SimError>>>>) -> Callback<(), Option<Report>>
+    pub fn report_maker_with(
+        &self,
+        run: Callback<(), Option<Rc<Result<L::Run, SimError>>>>,
+    ) -> Callback<(), Option<Report>>
     where
         L: 'static,
     {

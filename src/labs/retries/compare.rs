@@ -78,7 +78,9 @@ pub fn use_compare_figures(run: Option<RunRef>, state: &Offloaded) -> CompareFig
         (None, Offloaded::Idle | Offloaded::Running { partial: None, .. }) => (Rc::default(), CompareState::Computing),
         (None, Offloaded::Running { partial: Some(out), .. }) => (of(out), CompareState::Computing),
         (None, Offloaded::Done(out)) => (of(out), CompareState::Done { on_page: false }),
-        (None, Offloaded::Cancelled { partial }) => (partial.as_deref().map(of).unwrap_or_default(), CompareState::Stopped),
+        (None, Offloaded::Cancelled { partial }) => {
+            (partial.as_deref().map(of).unwrap_or_default(), CompareState::Stopped)
+        }
         (None, Offloaded::NoAnswer) => (Rc::default(), CompareState::NoAnswer),
         (None, Offloaded::Failed(e)) => (Rc::default(), CompareState::Failed(e.clone())),
     };
@@ -170,7 +172,9 @@ fn derive(f: &CompareFigures) -> CompareData {
         } else {
             run.strategy.title().to_string()
         });
-        let per_s = |v: &[u32]| v.iter().take(fleet::BUCKETS).enumerate().map(|(i, c)| (xs(i), f64::from(*c) / bucket_s)).collect();
+        let per_s = |v: &[u32]| {
+            v.iter().take(fleet::BUCKETS).enumerate().map(|(i, c)| (xs(i), f64::from(*c) / bucket_s)).collect()
+        };
         load.push(Series { name: name.clone(), points: per_s(&run.offered) });
         ok.push(Series { name, points: per_s(&run.successes) });
         let (t, rec) = (&run.totals, &run.recovery);
@@ -189,7 +193,8 @@ fn derive(f: &CompareFigures) -> CompareData {
             stale,
         });
     }
-    let x_max = f.fresh.first().or(f.previous.as_ref().and_then(|p| p.first())).map_or(1.0, |r| f64::from(r.duration_s));
+    let x_max =
+        f.fresh.first().or(f.previous.as_ref().and_then(|p| p.first())).map_or(1.0, |r| f64::from(r.duration_s));
     CompareData { rows, load, ok, x_max }
 }
 

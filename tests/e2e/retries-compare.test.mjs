@@ -147,6 +147,38 @@ test('a slider drag in the compare view: long tasks are counted, and the rows of
   });
 });
 
+test('the compare view\'s exports are the core\'s: the counters shown, the CSV\'s trace hash and the trace are those of the link run in one call', async () => {
+  await withPage('?area=retries&preset=wave&mode=compare&seed=11', async (page) => {
+    await page.waitForSelector(DONE, { timeout: 30000 });
+    await page.locator('#retries-att').evaluate((el) => {
+      el.value = '4';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('att') === '4');
+    await page.waitForSelector(DONE, { timeout: 30000 });
+    const search = await page.evaluate(() => location.search);
+    // The same link run by the core in one call (in the worker, as `idemlab url` runs it).
+    const expected = JSON.parse((await page.evaluate((s) => window.wasmBindings.offload({ Permalink: s }, () => {}), search)).Report);
+    const ids = Object.keys(expected.counters);
+    assert.equal(ids.length, 18, 'three counters for each of six strategies');
+    for (const id of ids) {
+      const shown = await counter(page, id);
+      // Shown rounded: ratios to 0.01, durations in whole ms.
+      assert.ok(Math.abs(shown - expected.counters[id]) <= 0.0051, `${id}: shown ${shown}, the core ${expected.counters[id]}`);
+    }
+    const { readFile } = await import('node:fs/promises');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('button.export-csv').click()]);
+    const text = await readFile(await csv.path(), 'utf8');
+    assert.ok(text.includes(expected.trace_hash), `the CSV lacks trace hash ${expected.trace_hash}:\n${text}`);
+    const [trace] = await Promise.all([page.waitForEvent('download'), page.locator('button.export-trace').click()]);
+    const json = JSON.parse(await readFile(await trace.path(), 'utf8'));
+    assert.equal(json.report.trace_hash, expected.trace_hash);
+    assert.equal(json.run.view, 'compare');
+    assert.deepEqual(json.run.runs.map((r) => r.params.attempts_max), [4, 4, 4, 4, 4, 4]);
+  });
+});
+
 test('a hostile compare link warns, falls back and still compares six strategies', async () => {
   await withPage('?area=retries&mode=compare&preset=nope&s=warp&att=-3&n=99999999', async (page) => {
     await page.waitForSelector('.link-warning');

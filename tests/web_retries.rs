@@ -162,3 +162,47 @@ async fn every_fleet_slider_from_input_to_the_end_of_the_render() {
     console_log!("BENCH wasm retries/slider-worst: {:.1} ms ({})", worst.0, worst.1);
     root.remove();
 }
+
+/// The compare view's six fleets come from the Web Worker as figures: this
+/// reads the worker's replies back as the page does (gloo-worker's codec),
+/// checks they are unchanged, and prints what decoding them costs the page.
+#[wasm_bindgen_test]
+fn the_workers_compare_replies_read_back_in_the_page_and_their_decoding_is_timed() {
+    use gloo_worker::{Bincode, Codec};
+    use idemlab_web::offload::{JobOutput, JobRun, Reply, Slice};
+    let mut q = Query::parse("area=retries&preset=herd&mode=compare");
+    let p = idemlab_sim::lab::read_link::<RetriesLab>(&mut q).params;
+    let mut job = JobRun::new(idemlab_web::labs::retries::compare_job(&p.fleet));
+    // Every reply the page gets for one knob change: five progress replies and the last.
+    let mut replies = Vec::new();
+    loop {
+        match job.step() {
+            Slice::Progress { done, total, partial } => replies.push(Reply::Progress { id: 1, done, total, partial }),
+            Slice::Finished(output) => {
+                replies.push(Reply::Done { id: 1, output });
+                break;
+            }
+        }
+    }
+    assert_eq!(replies.len(), 6);
+    let Some(Reply::Done { output: Ok(JobOutput::Compare(figures)), .. }) = replies.last() else {
+        panic!("no figures")
+    };
+    assert_eq!(figures.len(), 6);
+    let encoded: Vec<wasm_bindgen::JsValue> = replies.iter().map(|r| Bincode::encode(r.clone())).collect();
+    let bytes: u32 = encoded.iter().map(|e| e.clone().unchecked_into::<js_sys::Uint8Array>().length()).sum();
+    for (e, r) in encoded.iter().zip(&replies) {
+        assert_eq!(&Bincode::decode::<Reply>(e.clone()), r);
+    }
+    let rounds = 50;
+    let t0 = web::now_ms();
+    for _ in 0..rounds {
+        for e in &encoded {
+            std::hint::black_box(Bincode::decode::<Reply>(e.clone()));
+        }
+    }
+    let per = (web::now_ms() - t0) / f64::from(rounds);
+    console_log!(
+        "BENCH wasm retries/compare-replies-decode: {per:.3} ms for the 6 replies of one knob change ({bytes} bytes)"
+    );
+}

@@ -8,11 +8,16 @@
 //! view is a knob (so a link reproduces the run it shows), and these two
 //! actions write the other one back into the link.
 //!
-//! The fleet and compare views run on the page's thread (about 10 ms). The
-//! study view's sweep (up to 19 client counts × 5 strategies × 100 runs) runs
-//! in the Web Worker (`crate::offload`), a client count at a time; the page
-//! draws the points as they come and assembles the run, with the same points
-//! the core's `run_study` gives, when the sweep has finished.
+//! The fleet view runs on the page's thread (about 10 ms). The compare view's
+//! six fleets (60 to 100 ms together) run in the Web Worker
+//! (`crate::offload`), a strategy at a time, and the page draws each
+//! strategy's figures as they come (`retries/compare.rs`); its counters come
+//! from those figures through the core's own function, and an export builds
+//! the whole run when it is asked for. The study view's sweep (up to 19
+//! client counts × 5 strategies × 100 runs) runs in the worker too, a client
+//! count at a time; the page draws the points as they come and assembles the
+//! run, with the same points the core's `run_study` gives, when the sweep has
+//! finished.
 
 mod compare;
 mod fleet;
@@ -23,15 +28,16 @@ use crate::components::{Counter, Evidence, ExportBar};
 use crate::offload::{use_offload, Job, JobOutput, Offloaded};
 use crate::query::Query;
 use crate::shell::{
-    apply, use_lab_outcome, use_predict_gate, KnobPanel, LabAction, LabLayout, LabLink, LabProps, PresetBar, RunError,
-    SourcesPanel,
+    apply, outcome_of, outcome_of_counters, use_post_outcome, use_predict_gate, KnobPanel, LabAction, LabLayout,
+    LabLink, LabProps, PresetBar, RunError, SourcesPanel,
 };
 use idemlab_sim::error::SimError;
 use idemlab_sim::knob::Params;
 use idemlab_sim::lab::Lab;
-use idemlab_sim::retries::lab::study_with_points;
+use idemlab_sim::retries::fleet::FleetParams;
+use idemlab_sim::retries::lab::{compare_counters_of, study_with_points};
 use idemlab_sim::retries::params::STUDY_KEYS;
-use idemlab_sim::retries::{RetriesLab, RetriesParams, RetriesRun, View};
+use idemlab_sim::retries::{RetriesLab, RetriesParams, RetriesRun, View, COMPARE};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -80,10 +86,17 @@ fn study_from(p: &RetriesParams, out: &JobOutput) -> Result<RetriesRun, SimError
         JobOutput::Sweep(points) => {
             study_with_points(p, points.iter().map(Into::into).collect()).map(RetriesRun::Study)
         }
-        JobOutput::Report(_) | JobOutput::Handler(_) => {
+        JobOutput::Report(_) | JobOutput::Handler(_) | JobOutput::Compare(_) => {
             Err(SimError::Internal("the worker answered the study sweep with something else"))
         }
     }
+}
+
+/// The worker's job for the compare view: the fleet under every compared
+/// strategy. The fleet's own strategy does not change the comparison, so the
+/// job leaves it out: changing it in the compare view reruns nothing.
+pub fn compare_job(fleet: &FleetParams) -> Job {
+    Job::CompareStrategies { fleet: FleetParams { strategy: COMPARE[0], ..fleet.clone() } }
 }
 
 /// The Retries lab page.
@@ -92,27 +105,34 @@ pub fn Retries(p: &LabProps) -> Html {
     let link = LabLink::<RetriesLab>::read(&p.query);
     let params = &link.params;
     let view = params.view;
-    // The study sweep runs in the worker, unless the learner asked for it on
-    // this page because the worker did not answer.
+    // The study sweep and the compare view's fleets run in the worker, unless
+    // the learner asked for them on this page because the worker did not answer.
     let on_page = use_state(|| false);
     let valid = idemlab_sim::knob::validate(params);
-    let job = (view == View::Study && !*on_page && valid.is_ok()).then_some(Job::StudySweep {
-        clients_max: params.study.clients_max,
-        runs: params.study.runs,
-        seed: params.fleet.seed,
-    });
-    let sweep = use_offload(job);
-    let finished = match &sweep.state {
-        Offloaded::Done(out) => Some(out.clone()),
-        Offloaded::Idle
+    let job = match view {
+        _ if *on_page || valid.is_err() => None,
+        View::Fleet => None,
+        View::Study => Some(Job::StudySweep {
+            clients_max: params.study.clients_max,
+            runs: params.study.runs,
+            seed: params.fleet.seed,
+        }),
+        View::Compare => Some(compare_job(&params.fleet)),
+    };
+    let work = use_offload(job);
+    let finished = match &work.state {
+        Offloaded::Done(out) if view == View::Study => Some(out.clone()),
+        Offloaded::Done(_)
+        | Offloaded::Idle
         | Offloaded::Running { .. }
         | Offloaded::Failed(_)
         | Offloaded::Cancelled { .. }
         | Offloaded::NoAnswer => None,
     };
-    // `None` while the worker is still sweeping.
+    // `None` while the worker is still sweeping, and in the compare view
+    // while the worker runs the fleets: that view draws the worker's figures.
     let run = use_memo((params.clone(), *on_page, finished), |(p, on_page, finished)| match p.view {
-        View::Study if !on_page => match (idemlab_sim::knob::validate(p), finished) {
+        View::Study | View::Compare if !on_page => match (idemlab_sim::knob::validate(p), finished) {
             (Err(e), _) => Some(Rc::new(Err(e))),
             (Ok(()), Some(out)) => Some(Rc::new(study_from(p, out))),
             (Ok(()), None) => None,
@@ -120,7 +140,40 @@ pub fn Retries(p: &LabProps) -> Html {
         View::Study | View::Fleet | View::Compare => Some(Rc::new(RetriesLab::run(p))),
     });
     let run: Option<Rc<Result<RetriesRun, SimError>>> = (*run).clone();
-    let outcome = use_lab_outcome(&link, run.as_deref());
+    let compared = compare::use_compare_figures(run.clone().map(RunRef), &work.state);
+    // The outcome an embedding page hears: the run's counters, or in the
+    // compare view the counters of the worker's whole comparison, never of
+    // a partial or previous one.
+    let outcome = match (run.as_deref(), view) {
+        (Some(Ok(r)), _) => Some(outcome_of::<RetriesLab>(link.preset, r)),
+        (None, View::Compare) => compared.whole().map(|f| outcome_of_counters(link.preset, &compare_counters_of(f))),
+        (Some(Err(_)) | None, _) => None,
+    };
+    use_post_outcome::<RetriesLab>(outcome.clone(), !link.embed || link.reveal);
+    // The whole run for an export, built when one asks: in the compare view
+    // the page holds only the worker's figures, and the report's trace hash
+    // and the trace download need the runs (the last one built is kept).
+    let built = use_mut_ref(|| None::<(RetriesParams, Rc<Result<RetriesRun, SimError>>)>);
+    let whole_run = {
+        let (run, params) = (run.clone(), params.clone());
+        Callback::from(move |()| -> Option<Rc<Result<RetriesRun, SimError>>> {
+            if let Some(r) = &run {
+                return Some(r.clone());
+            }
+            if params.view != View::Compare {
+                return None;
+            }
+            let mut b = built.borrow_mut();
+            match &*b {
+                Some((p, r)) if *p == params => Some(r.clone()),
+                Some(_) | None => {
+                    let r = Rc::new(RetriesLab::run(&params));
+                    *b = Some((params.clone(), r.clone()));
+                    Some(r)
+                }
+            }
+        })
+    };
     let lab = &link;
     let dispatch = {
         let (q, on_query) = (p.query.clone(), p.on_query.clone());
@@ -177,8 +230,8 @@ pub fn Retries(p: &LabProps) -> Html {
     // Until the learner predicts, the charts hide what follows the outage.
     let hide_from = band.filter(|_| predict.hiding && wave_q.is_some()).map(|(_, to)| to);
     let study_view = |finished: Option<RunRef>| {
-        let state = sweep.state.clone();
-        let (cancel, rerun) = (sweep.cancel.clone(), sweep.rerun.clone());
+        let state = work.state.clone();
+        let (cancel, rerun) = (work.cancel.clone(), work.rerun.clone());
         let here = {
             let on_page = on_page.clone();
             Callback::from(move |()| on_page.set(true))
@@ -188,7 +241,18 @@ pub fn Retries(p: &LabProps) -> Html {
                 on_page={*on_page} cancel={cancel} rerun={rerun} here={here} /></>
         }
     };
+    let compare_view = {
+        let here = {
+            let on_page = on_page.clone();
+            Callback::from(move |()| on_page.set(true))
+        };
+        html! {
+            <>{ tabs.clone() }<compare::CompareView figures={compared.clone()} band={band} seed={params.fleet.seed}
+                here={here} rerun={work.rerun.clone()} /></>
+        }
+    };
     let picture = match &run {
+        None if view == View::Compare => compare_view.clone(),
         None => study_view(None),
         Some(r) => match &**r {
             Err(e) => html! { <>{ tabs.clone() }<RunError error={e.to_string()} /></> },
@@ -196,20 +260,33 @@ pub fn Retries(p: &LabProps) -> Html {
                 <>{ tabs.clone() }<fleet::FleetView run={RunRef(r.clone())} step={lab.step} band={band} locked={lab.locked("step")}
                     on_step={predict.on_step.clone()} prompt={predict.prompt.clone()} hide_from={hide_from} /></>
             },
-            Ok(RetriesRun::Compare { .. }) => html! {
-                <>{ tabs.clone() }<compare::CompareView run={RunRef(r.clone())} band={band} seed={params.fleet.seed} /></>
-            },
+            Ok(RetriesRun::Compare { .. }) => compare_view.clone(),
             Ok(RetriesRun::Study(_)) => study_view(Some(RunRef(r.clone()))),
         },
     };
 
-    let evidence = match run.as_deref() {
-        None => html! {
-            <p class="note" role="status" data-testid="study-evidence-waits">{ "No counters yet: they read the points at the largest client count, which come last in the sweep (its status is above the charts)." }</p>
+    // The counters shown: the run's, or the compare view's whole comparison
+    // from the worker; while a newer one computes, the previous knobs'
+    // counters stay, under a title that says so.
+    let key = lab.key_counter();
+    let counters: Result<(Vec<Counter>, bool), Html> = match (run.as_deref(), view) {
+        (Some(Err(e)), _) => Err(html! { <RunError error={e.to_string()} /> }),
+        (Some(Ok(r)), _) => Ok((Counter::from_core(&RetriesLab::counters(r), key), false)),
+        (None, View::Compare) => match (compared.whole(), &compared.previous, &compared.state) {
+            (Some(f), _, _) => Ok((Counter::from_core(&compare_counters_of(f), key), false)),
+            (None, _, compare::CompareState::Failed(e)) => Err(html! { <RunError error={e.clone()} /> }),
+            (None, Some(prev), _) => Ok((Counter::from_core(&compare_counters_of(prev), key), true)),
+            (None, None, _) => Err(html! {
+                <p class="note" role="status" data-testid="compare-evidence-waits">{ "No counters yet: they come with the last of the six strategies (its status is above the table)." }</p>
+            }),
         },
-        Some(Err(e)) => html! { <RunError error={e.to_string()} /> },
-        Some(Ok(r)) => {
-            let counters = Counter::from_core(&RetriesLab::counters(r), lab.key_counter());
+        (None, View::Fleet | View::Study) => Err(html! {
+            <p class="note" role="status" data-testid="study-evidence-waits">{ "No counters yet: they read the points at the largest client count, which come last in the sweep (its status is above the charts)." }</p>
+        }),
+    };
+    let evidence = match counters {
+        Err(note) => note,
+        Ok((counters, stale)) => {
             let f = &params.fleet;
             let belief = match view {
                 View::Fleet => format!(
@@ -220,10 +297,19 @@ pub fn Retries(p: &LabProps) -> Html {
                 View::Compare => "jitter makes fewer calls than plain exponential backoff.".to_string(),
                 View::Study => "backoff with jitter removes the cost of contention.".to_string(),
             };
-            let make_report = lab.report_maker(run.clone());
+            let title = if stale {
+                format!(
+                    "Evidence for the previous knobs: the fleets of your change are still running ({} of {} strategies)",
+                    compared.fresh.len(),
+                    COMPARE.len()
+                )
+            } else {
+                "Evidence for the whole run: what an operator's dashboard would show".to_string()
+            };
+            let make_report = lab.report_maker_with(whole_run.clone());
             let trace_json = {
-                let (run, make_report) = (run.clone(), make_report.clone());
-                Callback::from(move |_| match run.as_deref() {
+                let (whole_run, make_report) = (whole_run.clone(), make_report.clone());
+                Callback::from(move |_| match whole_run.emit(()).as_deref() {
                     Some(Ok(r)) => {
                         serde_json::to_string_pretty(&serde_json::json!({ "report": make_report.emit(()), "run": r }))
                             .unwrap_or_default()
@@ -234,10 +320,10 @@ pub fn Retries(p: &LabProps) -> Html {
             };
             let name = format!("retries-{}-{}", view.slug(), lab.preset.map_or("custom", |p| p.slug));
             html! {
-                <>
-                    <Evidence title="Evidence for the whole run: what an operator's dashboard would show" belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
+                <div class={classes!("retries-evidence", stale.then_some("stale"))} data-stale={stale.to_string()}>
+                    <Evidence title={title} belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
                     <ExportBar name={name} trace_json={trace_json} counters={counters} make_report={make_report} query={lab.query.clone()} />
-                </>
+                </div>
             }
         }
     };
@@ -264,6 +350,7 @@ pub fn Retries(p: &LabProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use idemlab_sim::backoff::Strategy;
 
     #[test]
     fn a_preset_keeps_the_view_and_a_view_keeps_the_preset() {
@@ -295,6 +382,62 @@ mod tests {
         let core = RetriesLab::run(&p).unwrap();
         assert_eq!(ours, core);
         assert_eq!(RetriesLab::trace_hash(&ours), RetriesLab::trace_hash(&core));
+    }
+
+    #[test]
+    fn the_comparison_from_the_workers_figures_is_the_cores_run_compare() {
+        use crate::offload::{JobRun, Reply, Slice};
+        use idemlab_sim::retries::compare::StrategyFigures;
+        use idemlab_sim::retries::fleet::FleetRun;
+        let mut q = Query::parse("area=retries&preset=herd&mode=compare&seed=4");
+        let p = idemlab_sim::lab::read_link::<RetriesLab>(&mut q).params;
+        assert_eq!(p.view, View::Compare);
+        let mut job = JobRun::new(compare_job(&p.fleet));
+        let mut progress = Vec::new();
+        let out = loop {
+            match job.step() {
+                Slice::Progress { done, total, partial: JobOutput::Compare(f) } => {
+                    assert_eq!(f.len(), done as usize, "each slice posts the strategies so far");
+                    progress.push((done, total));
+                }
+                Slice::Progress { partial, .. } => panic!("not figures: {partial:?}"),
+                Slice::Finished(out) => break out.unwrap(),
+            }
+        };
+        assert_eq!(progress, [(1, 6), (2, 6), (3, 6), (4, 6), (5, 6)], "one strategy per slice");
+        // What the page reads is what gloo-worker's codec gives back.
+        let reply = Reply::Done { id: 3, output: Ok(out) };
+        let read: Reply = bincode::deserialize(&bincode::serialize(&reply).unwrap()).unwrap();
+        assert_eq!(read, reply);
+        let Reply::Done { output: Ok(JobOutput::Compare(figures)), .. } = read else { panic!("{read:?}") };
+        let core = RetriesLab::run(&p).unwrap();
+        let RetriesRun::Compare { runs } = &core else { panic!("not a comparison") };
+        let core_figures: Vec<StrategyFigures> = runs.iter().map(FleetRun::figures).collect();
+        assert_eq!(figures, core_figures);
+        assert_eq!(compare_counters_of(&figures), RetriesLab::counters(&core), "the evidence is the core's");
+        let said = compare::verdict(&figures);
+        let (full, exp) = (runs[3].recovery(), runs[2].recovery());
+        assert_eq!((runs[3].params.strategy, runs[2].params.strategy), (Strategy::FullJitter, Strategy::Exponential));
+        assert!(
+            said.contains(&format!("peaked at {:.2}× capacity against {:.2}×", full.peak_ratio, exp.peak_ratio)),
+            "{said}"
+        );
+        assert!(said.contains(&format!("{:.2} server calls per request", runs[3].totals.amplification())), "{said}");
+        // The export builds the whole run for the link: the core's, with its trace hash.
+        let rebuilt = RetriesLab::run(&p).unwrap();
+        assert_eq!(RetriesLab::trace_hash(&rebuilt), RetriesLab::trace_hash(&core));
+        // The fleet's own strategy is not part of the job.
+        let other = FleetParams { strategy: Strategy::Constant, ..p.fleet.clone() };
+        assert_eq!(compare_job(&other), compare_job(&p.fleet));
+    }
+
+    #[test]
+    fn a_compare_job_with_a_bad_knob_finishes_with_the_cores_reason() {
+        use crate::offload::{JobRun, Slice};
+        let fleet = FleetParams { capacity_rps: 0, ..FleetParams::default() };
+        let expected = idemlab_sim::retries::fleet::run(&fleet).unwrap_err().to_string();
+        let Slice::Finished(Err(e)) = JobRun::new(compare_job(&fleet)).step() else { panic!("a bad knob ran") };
+        assert_eq!(e, expected);
     }
 
     #[test]

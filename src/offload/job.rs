@@ -5,7 +5,10 @@
 
 use idemlab_sim::backoff::Strategy;
 use idemlab_sim::races::{self, Compiled, Exploration, HandlerError, OutcomeClass, EXPLORE_SCHEDULES_MAX};
+use idemlab_sim::retries::compare::StrategyFigures;
+use idemlab_sim::retries::fleet::{self, FleetParams};
 use idemlab_sim::retries::occ::{self, OccParams};
+use idemlab_sim::retries::COMPARE;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -23,6 +26,12 @@ pub enum Job {
         runs: u32,
         /// The seed.
         seed: u64,
+    },
+    /// The Retries compare view: this fleet under every strategy of
+    /// [`COMPARE`] (its own strategy is ignored), one strategy per slice.
+    CompareStrategies {
+        /// The fleet's knobs and seed.
+        fleet: FleetParams,
     },
     /// Compiles a learner's handler text for `lanes` requests (2 or 3) and
     /// explores every schedule of it (the Races page's editor and a link
@@ -180,6 +189,9 @@ pub enum JobOutput {
     Sweep(Vec<SweepPointData>),
     /// A handler, compiled and explored: [`HandlerExplored`] as JSON.
     Handler(String),
+    /// The compare view's figures, one per strategy in [`COMPARE`] order
+    /// (so far: a prefix of it).
+    Compare(Vec<StrategyFigures>),
 }
 
 /// Where a job stands after one slice.
@@ -219,6 +231,13 @@ pub enum JobRun {
         /// Points so far.
         points: Vec<SweepPointData>,
     },
+    /// The compare view's fleets, one strategy per slice.
+    Compare {
+        /// The fleet's knobs and seed.
+        fleet: FleetParams,
+        /// Figures so far, in [`COMPARE`] order.
+        figures: Vec<StrategyFigures>,
+    },
     /// A handler: one slice compiles it (and says so in a progress reply),
     /// the next explores it, so a cancel or a newer text is read in between.
     Explore {
@@ -245,6 +264,7 @@ impl JobRun {
                 }
             }
             Job::Explore { text, lanes } => JobRun::Explore { text: Some((text, lanes)), found: None },
+            Job::CompareStrategies { fleet } => JobRun::Compare { fleet, figures: Vec::new() },
         }
     }
 
@@ -282,6 +302,25 @@ impl JobRun {
                 });
                 h.explored = Some(x.map(|x| ExplorationData::of(&x)));
                 Slice::Finished(json(h).map(JobOutput::Handler))
+            }
+            JobRun::Compare { fleet, figures } => {
+                let Some(&strategy) = COMPARE.get(figures.len()) else {
+                    return Slice::Finished(Ok(JobOutput::Compare(figures.clone())));
+                };
+                // The fleet validates its knobs: a bad one is the core's refusal, not a panic.
+                match fleet::run(&FleetParams { strategy, ..fleet.clone() }) {
+                    Err(e) => return Slice::Finished(Err(e.to_string())),
+                    Ok(run) => figures.push(run.figures()),
+                }
+                if figures.len() == COMPARE.len() {
+                    Slice::Finished(Ok(JobOutput::Compare(figures.clone())))
+                } else {
+                    Slice::Progress {
+                        done: figures.len() as u32,
+                        total: COMPARE.len() as u32,
+                        partial: JobOutput::Compare(figures.clone()),
+                    }
+                }
             }
             JobRun::Sweep { base, clients, next, points } => {
                 let Some(&n) = clients.get(*next) else {

@@ -1,7 +1,7 @@
 //! Heavy work off the main thread, for every lab.
 //!
-//! A lab describes a job as data ([`Job`]: a permalink, or the Retries study
-//! sweep) and calls [`use_offload`]. The job runs in a Web Worker
+//! A lab describes a job as data ([`Job`]: a permalink, the Retries study
+//! sweep or compare view, a handler text) and calls [`use_offload`]. The job runs in a Web Worker
 //! ([`OffloadWorker`], built by Trunk from `src/bin/idemlab-worker.rs` with
 //! gloo-worker), one slice at a time: after each slice the worker posts
 //! progress with the output so far, then yields to its event loop, so a

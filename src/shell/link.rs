@@ -68,10 +68,24 @@ impl<L: Lab> LabLink<L> {
     where
         L: 'static,
     {
+        self.report_maker_with(Callback::from(move |()| run.clone()))
+    }
+
+    /// Like [`Self::report_maker`], for a run that `run` gives only when an
+    /// export asks (the Retries compare view draws the worker's figures and
+    /// builds its whole run for an export).
+    pub fn report_maker_with(
+        &self,
+        run: Callback<(), Option<Rc<Result<L::Run, SimError>>>>,
+    ) -> Callback<(), Option<Report>>
+    where
+        L: 'static,
+    {
         let read = lab::LinkRead { preset: self.preset, params: self.params.clone() };
         let warnings = self.query.warnings.clone();
         Callback::from(move |()| {
-            let run = run.as_deref()?.as_ref().ok()?;
+            let run = run.emit(())?;
+            let run = run.as_ref().as_ref().ok()?;
             Some(lab::report::<L>(&read, run, warnings.clone()))
         })
     }

@@ -266,10 +266,14 @@ pub fn lab_dispatch<L: Lab>(props: &LabProps) -> Callback<LabAction> {
 
 /// The `outcome` message's detail for a run: the preset (or "custom") and every counter.
 pub fn outcome_of<L: Lab>(preset: Option<&'static Preset>, run: &L::Run) -> serde_json::Value {
-    let counters = L::counters(run)
-        .into_iter()
-        .map(|c| (c.id.to_string(), serde_json::json!(c.value)))
-        .collect::<serde_json::Map<_, _>>();
+    outcome_of_counters(preset, &L::counters(run))
+}
+
+/// The `outcome` message's detail from the core's counters, for a page that
+/// has them without a run (the Retries compare view, from the worker's figures).
+pub fn outcome_of_counters(preset: Option<&'static Preset>, counters: &[lab::Counter]) -> serde_json::Value {
+    let counters =
+        counters.iter().map(|c| (c.id.to_string(), serde_json::json!(c.value))).collect::<serde_json::Map<_, _>>();
     serde_json::json!({ "preset": preset.map_or("custom", |p| p.slug), "counters": counters })
 }
 

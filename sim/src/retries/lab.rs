@@ -4,10 +4,12 @@
 //! hash covers every one of those runs; the study view runs the AWS study's
 //! sweep and the two one-run waves it draws.
 
+use super::compare::StrategyFigures;
 use super::fleet::{self, FleetRun};
 use super::occ::{self, OccParams, OccResult, SweepPoint};
 use super::params::{RetriesParams, View, COMPARE};
 use super::presets::PRESETS;
+use super::recovery::Recovery;
 use crate::backoff::Strategy;
 use crate::error::SimError;
 use crate::lab::{Counter, Figure, Lab, Preset, Source};
@@ -213,12 +215,23 @@ const COMPARE_IDS: [[(&str, &str); 3]; 6] = [
 /// The compare view's counters: per strategy, its peak after the outage,
 /// how long the overload lasted, and its amplification.
 pub fn compare_counters(runs: &[FleetRun]) -> Vec<Counter> {
+    counters_of_recoveries(runs.iter().map(|r| (r.recovery(), r.totals.amplification())))
+}
+
+/// The same counters from the compare view's figures (the browser's Web
+/// Worker sends figures, not runs): equal to [`compare_counters`] of the runs
+/// they were read from.
+pub fn compare_counters_of(figures: &[StrategyFigures]) -> Vec<Counter> {
+    counters_of_recoveries(figures.iter().map(|f| (f.recovery, f.totals.amplification())))
+}
+
+/// The compare counters from each strategy's recovery and amplification, in [`COMPARE`] order.
+fn counters_of_recoveries(per_strategy: impl Iterator<Item = (Recovery, f64)>) -> Vec<Counter> {
     let mut out = Vec::new();
-    for (run, ids) in runs.iter().zip(COMPARE_IDS.iter()) {
-        let rec = run.recovery();
+    for ((rec, amplification), ids) in per_strategy.zip(COMPARE_IDS.iter()) {
         out.push(Counter::new(ids[0].0, ids[0].1, Figure::Ratio(rec.peak_ratio)).bad_if(rec.peak_ratio > 1.0));
         out.push(Counter::new(ids[1].0, ids[1].1, Figure::Ms(rec.overload_ms)).bad_if(!rec.recovered));
-        out.push(Counter::new(ids[2].0, ids[2].1, Figure::Ratio(run.totals.amplification())));
+        out.push(Counter::new(ids[2].0, ids[2].1, Figure::Ratio(amplification)));
     }
     out
 }

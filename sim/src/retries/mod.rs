@@ -1,8 +1,10 @@
 //! The Retries lab: the study's optimistic-concurrency workload (`occ`), a
 //! steady fleet against a server with finite capacity (`fleet`), the lab's
-//! knob schema (`params`), presets, the engine contract (`lab`) and what the
+//! knob schema (`params`), presets, the compare view's figures per strategy
+//! (`compare`), the engine contract (`lab`) and what the
 //! fleet looks like after its outage (`recovery`).
 
+pub mod compare;
 pub mod fleet;
 pub mod lab;
 pub mod normal;

@@ -3,10 +3,10 @@
 //! (half a second each at the default 60 s), so it costs nothing extra.
 
 use super::fleet::{FleetRun, BUCKETS};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The fleet after its outage ends (after the start of the run when there is none).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Recovery {
     /// The first bucket that starts at or after the outage's end.
     pub from_bucket: usize,

@@ -1,23 +1,118 @@
 //! The compare view: one fleet and seed under every strategy, side by side.
 //! The sentence under the table is computed from the runs, so it says what
 //! this run shows, including when jitter makes more calls, not fewer.
+//!
+//! The six fleets run in the Web Worker (`crate::offload`,
+//! `Job::CompareStrategies`), one strategy at a time, and the worker sends
+//! each strategy's figures (`StrategyFigures`), not its run: the table and
+//! the charts fill in as they come. Until every strategy of a knob change is
+//! in, the strategies not yet run again keep the previous knobs' rows and
+//! lines, marked "previous knobs", so the picture never empties while a
+//! slider is dragged; the sentence and the counters wait for the whole set.
 
 use super::RunRef;
 use crate::components::{LineChart, Series};
+use crate::offload::{JobOutput, Offloaded, ANSWER_WAIT_MS};
+use crate::shell::RunError;
 use idemlab_sim::backoff::Strategy;
+use idemlab_sim::retries::compare::{is_whole, StrategyFigures};
 use idemlab_sim::retries::fleet::{self, FleetRun};
-use idemlab_sim::retries::RetriesRun;
+use idemlab_sim::retries::{RetriesRun, COMPARE};
+use std::cell::RefCell;
+use std::rc::Rc;
 use yew::prelude::*;
+
+/// Where the compare view's figures stand.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CompareState {
+    /// The worker is running the fleets (or about to).
+    Computing,
+    /// Every strategy is in; `on_page` when this page ran them itself.
+    Done {
+        /// The learner asked for the fleets on this page.
+        on_page: bool,
+    },
+    /// The worker has not answered in [`ANSWER_WAIT_MS`].
+    NoAnswer,
+    /// The worker stopped before the last strategy (a cancel).
+    Stopped,
+    /// The core refused the run, with its reason.
+    Failed(String),
+}
+
+/// What the compare view draws now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareFigures {
+    /// This link's figures so far, in [`COMPARE`] order.
+    pub fresh: Rc<Vec<StrategyFigures>>,
+    /// The last whole comparison shown, of other knobs: it stands in, marked,
+    /// for the strategies not yet in `fresh`. `None` once `fresh` is whole.
+    pub previous: Option<Rc<Vec<StrategyFigures>>>,
+    /// Where the run stands.
+    pub state: CompareState,
+}
+
+impl CompareFigures {
+    /// The whole comparison of this link's knobs, once every strategy is in.
+    pub fn whole(&self) -> Option<&[StrategyFigures]> {
+        is_whole(&self.fresh).then_some(&self.fresh[..])
+    }
+}
+
+/// The compare view's figures: from the page's own run (after the learner
+/// asked for it on this page) or from the worker's replies, with the last
+/// whole comparison kept to stand in while a newer one computes.
+#[hook]
+pub fn use_compare_figures(run: Option<RunRef>, state: &Offloaded) -> CompareFigures {
+    let here = use_memo(run, |r| match r.as_ref().map(|r| &*r.0) {
+        Some(Ok(RetriesRun::Compare { runs })) => Some(Rc::new(runs.iter().map(FleetRun::figures).collect::<Vec<_>>())),
+        Some(Ok(RetriesRun::Fleet(_) | RetriesRun::Study(_)) | Err(_)) | None => None,
+    });
+    let last_whole = use_mut_ref(|| None::<Rc<Vec<StrategyFigures>>>);
+    let of = |out: &JobOutput| match out {
+        JobOutput::Compare(f) => Rc::new(f.clone()),
+        JobOutput::Report(_) | JobOutput::Sweep(_) | JobOutput::Handler(_) => Rc::new(Vec::new()),
+    };
+    let (fresh, state) = match (&*here, state) {
+        (Some(f), _) => (f.clone(), CompareState::Done { on_page: true }),
+        (None, Offloaded::Idle | Offloaded::Running { partial: None, .. }) => (Rc::default(), CompareState::Computing),
+        (None, Offloaded::Running { partial: Some(out), .. }) => (of(out), CompareState::Computing),
+        (None, Offloaded::Done(out)) => (of(out), CompareState::Done { on_page: false }),
+        (None, Offloaded::Cancelled { partial }) => {
+            (partial.as_deref().map(of).unwrap_or_default(), CompareState::Stopped)
+        }
+        (None, Offloaded::NoAnswer) => (Rc::default(), CompareState::NoAnswer),
+        (None, Offloaded::Failed(e)) => (Rc::default(), CompareState::Failed(e.clone())),
+    };
+    keep_whole(&last_whole, fresh, state)
+}
+
+/// Remembers `fresh` when it is whole; otherwise lets the last whole one stand in.
+fn keep_whole(
+    last_whole: &RefCell<Option<Rc<Vec<StrategyFigures>>>>,
+    fresh: Rc<Vec<StrategyFigures>>,
+    state: CompareState,
+) -> CompareFigures {
+    if is_whole(&fresh) {
+        *last_whole.borrow_mut() = Some(fresh.clone());
+        return CompareFigures { fresh, previous: None, state };
+    }
+    CompareFigures { fresh, previous: last_whole.borrow().clone(), state }
+}
 
 /// Props of [`CompareView`].
 #[derive(Properties, PartialEq, Clone)]
 pub struct CompareProps {
-    /// The lab's run (a compare run).
-    pub run: RunRef,
+    /// The figures to draw and where their run stands.
+    pub figures: CompareFigures,
     /// The outage window to shade, in seconds.
     pub band: Option<(f64, f64)>,
     /// The seed every strategy shares.
     pub seed: u64,
+    /// Runs the fleets on this page instead (the worker did not answer).
+    pub here: Callback<()>,
+    /// Runs the fleets again in the worker (after a stop).
+    pub rerun: Callback<()>,
 }
 
 #[derive(PartialEq)]
@@ -25,6 +120,8 @@ struct Row {
     slug: &'static str,
     title: &'static str,
     cells: [String; 7],
+    /// Of the previous knobs, standing in until this strategy runs again.
+    stale: bool,
 }
 
 #[derive(PartialEq)]
@@ -33,16 +130,15 @@ struct CompareData {
     load: Vec<Series>,
     ok: Vec<Series>,
     x_max: f64,
-    verdict: String,
 }
 
 /// What full jitter changed against exponential backoff without jitter, in one sentence.
-pub fn verdict(runs: &[FleetRun]) -> String {
-    let find = |s: Strategy| runs.iter().find(|r| r.params.strategy == s);
+pub fn verdict(figures: &[StrategyFigures]) -> String {
+    let find = |s: Strategy| figures.iter().find(|f| f.strategy == s);
     let (Some(full), Some(exp)) = (find(Strategy::FullJitter), find(Strategy::Exponential)) else {
         return String::new();
     };
-    let (rf, re) = (full.recovery(), exp.recovery());
+    let (rf, re) = (&full.recovery, &exp.recovery);
     let (af, ae) = (full.totals.amplification(), exp.totals.amplification());
     format!(
         "After the outage, full jitter's offered load peaked at {:.2}× capacity against {:.2}× for exponential backoff without jitter ({}), and the server turned calls away for {:.1} s against {:.1} s. Over the whole run full jitter made {:.2} server calls per request against {:.2}: {}",
@@ -61,28 +157,30 @@ pub fn verdict(runs: &[FleetRun]) -> String {
     )
 }
 
-fn derive(runs: &[FleetRun]) -> CompareData {
+/// The rows and lines drawn: this link's strategies so far, then the
+/// previous knobs' for the strategies still to come, marked stale.
+fn derive(f: &CompareFigures) -> CompareData {
+    let fresh = f.fresh.iter().map(|x| (x, false));
+    let standing_in = f.previous.iter().flat_map(|p| p.iter().skip(f.fresh.len())).map(|x| (x, true));
     let mut rows = Vec::new();
     let (mut load, mut ok) = (Vec::new(), Vec::new());
-    for run in runs {
-        let b = &run.buckets;
-        let bucket_s = b.bucket_us as f64 / 1e6;
+    for (run, stale) in fresh.chain(standing_in) {
+        let bucket_s = run.bucket_us as f64 / 1e6;
         let xs = |i: usize| (i as f64 + 0.5) * bucket_s;
-        let name = AttrValue::from(run.params.strategy.title());
-        load.push(Series {
-            name: name.clone(),
-            points: (0..fleet::BUCKETS)
-                .map(|i| (xs(i), f64::from(b.first_tries[i] + b.retries[i] + b.layer_calls[i]) / bucket_s))
-                .collect(),
+        let name = AttrValue::from(if stale {
+            format!("{} (previous knobs)", run.strategy.title())
+        } else {
+            run.strategy.title().to_string()
         });
-        ok.push(Series {
-            name,
-            points: (0..fleet::BUCKETS).map(|i| (xs(i), f64::from(b.successes[i]) / bucket_s)).collect(),
-        });
-        let (t, rec) = (&run.totals, run.recovery());
+        let per_s = |v: &[u32]| {
+            v.iter().take(fleet::BUCKETS).enumerate().map(|(i, c)| (xs(i), f64::from(*c) / bucket_s)).collect()
+        };
+        load.push(Series { name: name.clone(), points: per_s(&run.offered) });
+        ok.push(Series { name, points: per_s(&run.successes) });
+        let (t, rec) = (&run.totals, &run.recovery);
         rows.push(Row {
-            slug: run.params.strategy.slug(),
-            title: run.params.strategy.title(),
+            slug: run.strategy.slug(),
+            title: run.strategy.title(),
             cells: [
                 format!("{:.2}×", rec.peak_ratio),
                 if rec.recovered { format!("{:.1} s", rec.overload_ms / 1000.0) } else { "until the end".to_string() },
@@ -92,20 +190,61 @@ fn derive(runs: &[FleetRun]) -> CompareData {
                 t.wasted.to_string(),
                 format!("{} ms", t.latency_ms_p99),
             ],
+            stale,
         });
     }
-    let x_max = runs.first().map_or(1.0, |r| f64::from(r.params.duration_s));
-    CompareData { rows, load, ok, x_max, verdict: verdict(runs) }
+    let x_max =
+        f.fresh.first().or(f.previous.as_ref().and_then(|p| p.first())).map_or(1.0, |r| f64::from(r.duration_s));
+    CompareData { rows, load, ok, x_max }
+}
+
+/// The status line: how many strategies are in, or why none are.
+fn status(p: &CompareProps, stale_rows: usize) -> Html {
+    let n = COMPARE.len();
+    let done = p.figures.fresh.len();
+    let button = |label: &'static str, testid: &'static str, cb: &Callback<()>| {
+        let cb = cb.clone();
+        html! { <button type="button" data-testid={testid} onclick={Callback::from(move |_| cb.emit(()))}>{ label }</button> }
+    };
+    match &p.figures.state {
+        CompareState::Done { on_page } => html! {
+            <p class="note compare-status" role="status" data-state="done">{ format!("All {n} strategies computed {}.", if *on_page { "on this page" } else { "in a Web Worker" }) }</p>
+        },
+        CompareState::Computing => html! {
+            <p class="note compare-status" role="status" data-state="running">
+                { format!("Running the fleets in a Web Worker, the page stays responsive: {done} of {n} strategies") }
+                { if stale_rows > 0 { "; rows and lines marked \u{201c}previous knobs\u{201d} are from before your change." } else { "." } }
+            </p>
+        },
+        CompareState::Stopped => html! {
+            <p class="note compare-status" role="status" data-state="cancelled">
+                { format!("Stopped at {done} of {n} strategies. ") }{ button("Run them again", "compare-rerun", &p.rerun) }
+            </p>
+        },
+        CompareState::Failed(e) => html! { <RunError error={e.clone()} /> },
+        CompareState::NoAnswer => html! {
+            <div class="error" role="alert" data-state="no-answer" data-testid="compare-no-worker">
+                <p>{ format!(
+                    "The Web Worker that runs the fleets has not answered in {} s. It may not have loaded: the file idemlab-worker_loader.js may be missing next to the page, or a Content-Security-Policy without worker-src 'self' may refuse it (the browser's console says which). If it starts, the comparison will still appear.",
+                    ANSWER_WAIT_MS / 1000
+                ) }</p>
+                <p>{ "Or run the six fleets on this page: each knob change will then block it for a moment. " }{ button("Run it on this page", "compare-here", &p.here) }</p>
+            </div>
+        },
+    }
 }
 
 /// One seed, several strategies side by side.
 #[component]
 pub fn CompareView(p: &CompareProps) -> Html {
-    let data = use_memo(p.run.clone(), |r| match &*r.0 {
-        Ok(RetriesRun::Compare { runs }) => Some(derive(runs)),
-        Ok(RetriesRun::Fleet(_) | RetriesRun::Study(_)) | Err(_) => None,
+    let data = use_memo(p.figures.clone(), derive);
+    // The sentence reads the whole set: this link's, else the previous one, marked.
+    let said = use_memo(p.figures.clone(), |f| match (f.whole(), &f.previous) {
+        (Some(w), _) => Some((verdict(w), false)),
+        (None, Some(prev)) => Some((verdict(prev), true)),
+        (None, None) => None,
     });
-    let Some(d) = &*data else { return Html::default() };
+    let stale_rows = data.rows.iter().filter(|r| r.stale).count();
     let head = [
         "Peak after the outage (× capacity)",
         "Turning calls away after it",
@@ -115,23 +254,67 @@ pub fn CompareView(p: &CompareProps) -> Html {
         "Wasted",
         "p99",
     ];
+    let state = match &p.figures.state {
+        CompareState::Done { .. } => "done",
+        CompareState::Computing | CompareState::NoAnswer | CompareState::Stopped | CompareState::Failed(_) => "pending",
+    };
     html! {
-        <section class="retries-compare" aria-label="Strategies side by side">
-            <p>{ format!("The same fleet, seed {}, under {} strategies; every other knob is the one set below.", p.seed, d.rows.len()) }</p>
-            <p class="retries-verdict" data-testid="compare-verdict">{ d.verdict.clone() }</p>
-            <div class="table-scroll">
-                <table class="retries-table">
-                    <caption>{ "Per strategy: the operator's view" }</caption>
-                    <thead><tr><th scope="col">{ "Strategy" }</th>{ for head.iter().map(|h| html! { <th scope="col">{ *h }</th> }) }</tr></thead>
-                    <tbody>{ for d.rows.iter().map(|r| html! {
-                        <tr data-strategy={r.slug}><th scope="row">{ r.title }</th>{ for r.cells.iter().map(|c| html! { <td>{ c.clone() }</td> }) }</tr>
-                    }) }</tbody>
-                </table>
-            </div>
-            <div class="retries-charts">
-                <LineChart title="Offered load at the server per strategy (all calls)" x_label="time (s)" y_label="calls per second" series={d.load.clone()} x_max={Some(d.x_max)} band={p.band} />
-                <LineChart title="Successes per second per strategy" x_label="time (s)" y_label="requests per second" series={d.ok.clone()} x_max={Some(d.x_max)} band={p.band} />
-            </div>
+        <section class="retries-compare" aria-label="Strategies side by side" data-state={state} aria-busy={(state != "done").then_some("true")}>
+            <p>{ format!("The same fleet, seed {}, under {} strategies; every other knob is the one set below.", p.seed, COMPARE.len()) }</p>
+            { status(p, stale_rows) }
+            if let Some((text, stale)) = &*said {
+                <p class={classes!("retries-verdict", stale.then_some("stale"))} data-testid="compare-verdict" data-stale={stale.to_string()}>
+                    if *stale { <strong>{ "Previous knobs: " }</strong> }{ text.clone() }
+                </p>
+            }
+            if !data.rows.is_empty() {
+                <div class="table-scroll">
+                    <table class="retries-table">
+                        <caption>{ "Per strategy: the operator's view" }</caption>
+                        <thead><tr><th scope="col">{ "Strategy" }</th>{ for head.iter().map(|h| html! { <th scope="col">{ *h }</th> }) }</tr></thead>
+                        <tbody>{ for data.rows.iter().map(|r| html! {
+                            <tr data-strategy={r.slug} data-stale={r.stale.to_string()} class={classes!(r.stale.then_some("stale"))}>
+                                <th scope="row">{ r.title }if r.stale { <span class="stale-tag">{ " (previous knobs)" }</span> }</th>
+                                { for r.cells.iter().map(|c| html! { <td>{ c.clone() }</td> }) }
+                            </tr>
+                        }) }</tbody>
+                    </table>
+                </div>
+                <div class="retries-charts">
+                    <LineChart title="Offered load at the server per strategy (all calls)" x_label="time (s)" y_label="calls per second" series={data.load.clone()} x_max={Some(data.x_max)} band={p.band} />
+                    <LineChart title="Successes per second per strategy" x_label="time (s)" y_label="requests per second" series={data.ok.clone()} x_max={Some(data.x_max)} band={p.band} />
+                </div>
+            }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idemlab_sim::retries::lab::run_compare;
+
+    fn figures(seed: u64) -> Vec<StrategyFigures> {
+        let p = fleet::FleetParams { duration_s: 30, outage_from_s: 10, outage_to_s: 14, seed, ..Default::default() };
+        run_compare(&p).unwrap().iter().map(FleetRun::figures).collect()
+    }
+
+    #[test]
+    fn a_partial_comparison_keeps_the_last_whole_one_standing_in_marked_stale() {
+        let cell = RefCell::new(None);
+        let (old, new) = (figures(1), figures(2));
+        let first = keep_whole(&cell, Rc::new(old.clone()), CompareState::Done { on_page: false });
+        assert_eq!((first.whole().is_some(), first.previous.is_none()), (true, true));
+        let partial = keep_whole(&cell, Rc::new(new[..2].to_vec()), CompareState::Computing);
+        assert!(partial.whole().is_none(), "two of six is not whole");
+        let d = derive(&partial);
+        assert_eq!(d.rows.len(), COMPARE.len(), "every strategy has a row");
+        assert_eq!(d.rows.iter().map(|r| r.stale).collect::<Vec<_>>(), [false, false, true, true, true, true]);
+        assert_eq!(d.rows.iter().map(|r| r.slug).collect::<Vec<_>>(), COMPARE.map(Strategy::slug));
+        assert!(d.load[2].name.ends_with("(previous knobs)") && !d.load[1].name.ends_with(")"));
+        assert_eq!(d.rows[2].cells[3], format!("{:.2}×", old[2].totals.amplification()));
+        let done = keep_whole(&cell, Rc::new(new.clone()), CompareState::Done { on_page: false });
+        assert!(done.previous.is_none() && derive(&done).rows.iter().all(|r| !r.stale));
+        assert_eq!(cell.borrow().as_deref(), Some(&new), "the newest whole one is kept");
     }
 }

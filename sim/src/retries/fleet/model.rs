@@ -2,7 +2,7 @@
 
 use super::FleetParams;
 use crate::trace::Trace;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a logical request ended without success.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -68,7 +68,7 @@ pub struct FleetBuckets {
 }
 
 /// Whole-run counters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FleetTotals {
     /// Logical requests started.
     pub requests: u64,

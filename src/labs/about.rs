@@ -3,7 +3,9 @@
 //! shell: its knobs, presets, counters and sources come from there.
 
 use crate::components::{Counter, Evidence, ExportBar};
-use crate::shell::{use_lab, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{
+    preset_href, use_lab, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+};
 use idemlab_sim::delivery::{DeliveryLab, DeliveryParams, DeliveryRecord, Leg};
 use idemlab_sim::lab::Lab;
 use yew::prelude::*;
@@ -12,7 +14,7 @@ use yew::prelude::*;
 #[component]
 pub fn About(p: &LabProps) -> Html {
     let lab = use_lab::<DeliveryLab>(p);
-    let hrefs: Vec<String> = DeliveryLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
+    let hrefs = use_preset_hrefs(&lab.link, &[], preset_href::<DeliveryLab>);
     // A link without preset= that sets a preset's knobs shows that preset's lesson.
     let current = lab.preset.map(|p| p.slug).or_else(|| {
         DeliveryLab::presets().iter().find(|pr| DeliveryLab::preset_params(pr) == lab.params).map(|pr| pr.slug)

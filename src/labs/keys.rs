@@ -8,7 +8,8 @@ mod question;
 
 use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Term, Timeline, TimelineItem};
 use crate::shell::{
-    use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+    preset_href, use_lab, use_predict_gate, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError,
+    SourcesPanel,
 };
 use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape, Tone};
 use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
@@ -107,7 +108,7 @@ pub fn Keys(p: &LabProps) -> Html {
         step_run.as_ref().as_ref().ok().map(|(_, d)| d.lines.len()),
         step_run.as_ref().as_ref().ok().and_then(|(_, d)| d.decisive),
     );
-    let hrefs: Vec<String> = KeysLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
+    let hrefs = use_preset_hrefs(&lab.link, &[], preset_href::<KeysLab>);
     let presets_bar = html! {
         <PresetBar prefix="keys" presets={KeysLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
             locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />

@@ -9,7 +9,8 @@ mod question;
 use crate::components::Term;
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
 use crate::shell::{
-    use_lab, use_predict_gate, KnobPanel, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+    preset_href, use_lab, use_predict_gate, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError,
+    SourcesPanel,
 };
 use idemlab_sim::lab::Lab;
 use idemlab_sim::outbox::{decisive_step, Frames, OutboxLab, OutboxParams, OutboxRun};
@@ -43,7 +44,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     let relay_q = frames.as_ref().as_ref().and_then(|(_, _, q)| q.clone());
     let steps_n = frames.as_ref().as_ref().map_or(0, |(f, _, _)| f.steps());
     let predict = use_predict_gate(&lab.link, &lab.dispatch, lab.step.min(steps_n), relay_q, lab.on_step());
-    let hrefs: Vec<String> = OutboxLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
+    let hrefs = use_preset_hrefs(&lab.link, &[], preset_href::<OutboxLab>);
     let presets_bar = html! {
         <PresetBar prefix="outbox" presets={OutboxLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
             locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />

@@ -12,7 +12,8 @@ mod run_panel;
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
 use crate::labs::races_editor::{HandlerEditor, Verdict};
 use crate::shell::{
-    outcome_of, use_lab, use_post_outcome, LabAction, LabCtx, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+    outcome_of, preset_href, use_lab, use_post_outcome, use_preset_hrefs, LabAction, LabCtx, LabLayout, LabProps,
+    PresetBar, RunError, SourcesPanel,
 };
 use crate::web;
 use explorer::{nav, Explorer};
@@ -140,7 +141,7 @@ pub fn Races(p: &LabProps) -> Html {
     };
     // A learner's handler is none of the presets: no preset is marked, and no preset's lesson is shown.
     let current = lab.params.handler.is_none().then(|| lab.params.scenario_id());
-    let hrefs: Vec<String> = RacesLab::presets().iter().map(|pr| lab.href(&LabAction::Preset(pr.slug))).collect();
+    let hrefs = use_preset_hrefs(&lab.link, &[], preset_href::<RacesLab>);
     let presets = html! {
         <PresetBar prefix="races" presets={RacesLab::presets()} current={current} hrefs={hrefs}
             locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />

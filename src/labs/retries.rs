@@ -28,8 +28,8 @@ use crate::components::{Counter, Evidence, ExportBar};
 use crate::offload::{use_offload, Job, JobOutput, Offloaded};
 use crate::query::Query;
 use crate::shell::{
-    apply, outcome_of, outcome_of_counters, use_post_outcome, use_predict_gate, KnobPanel, LabAction, LabLayout,
-    LabLink, LabProps, PresetBar, RunError, SourcesPanel,
+    apply, outcome_of, outcome_of_counters, use_post_outcome, use_predict_gate, use_preset_hrefs, KnobPanel, LabAction,
+    LabLayout, LabLink, LabProps, PresetBar, RunError, SourcesPanel,
 };
 use idemlab_sim::error::SimError;
 use idemlab_sim::knob::Params;
@@ -185,7 +185,8 @@ pub fn Retries(p: &LabProps) -> Html {
     };
     let href = |a: &LabAction| next_link(&p.query, a).unwrap_or_else(|| lab.query.clone()).to_search();
 
-    let hrefs: Vec<String> = RetriesLab::presets().iter().map(|pr| href(&LabAction::Preset(pr.slug))).collect();
+    // A preset's link keeps the view (`mode`), so that knob stays in what the links depend on.
+    let hrefs = use_preset_hrefs(lab, &["mode"], |q, a| next_link(q, a).unwrap_or_else(|| q.clone()).to_search());
     let presets_bar = html! {
         <PresetBar prefix="retries" presets={RetriesLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
             locked={lab.locked("preset")} dispatch={dispatch.clone()} />

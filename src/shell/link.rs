@@ -62,6 +62,28 @@ impl<L: Lab> LabLink<L> {
         apply::<L>(&self.query, action).unwrap_or_else(|| self.query.clone()).to_search()
     }
 
+    /// The part of the link a preset's link depends on (see
+    /// [`use_preset_hrefs`]): the link without the knobs' values, the step
+    /// and the preset, which a preset writes afresh (every knob, step 0), and
+    /// with `keep`, knobs a lab's own preset links carry over (the Retries
+    /// view). A link with locks is taken whole: a lock refuses a preset that
+    /// would change a locked knob, which depends on the knob's value.
+    pub fn preset_links_key(&self, keep: &[&str]) -> Query {
+        let mut q = self.query.clone();
+        q.warnings.clear();
+        if q.get("lock").is_some() {
+            return q;
+        }
+        for k in <L::Params as idemlab_sim::knob::Params>::knobs() {
+            if !keep.contains(&k.key) {
+                q.remove(k.key);
+            }
+        }
+        q.remove("step");
+        q.remove("preset");
+        q
+    }
+
     /// Builds `run`'s report when called (for `ExportBar` and the trace
     /// download), so the trace hash is computed on an export, never per render.
     pub fn report_maker(&self, run: Option<Rc<Result<L::Run, SimError>>>) -> Callback<(), Option<Report>>
@@ -101,4 +123,28 @@ impl<L: Lab> LabLink<L> {
             outcome,
         }
     }
+}
+
+/// The preset buttons' links (`href(q, preset)` for each of the lab's
+/// presets), computed from [`LabLink::preset_links_key`] and kept until that
+/// changes. A preset's link does not depend on the knobs' current values, so
+/// a knob change (the render a learner waits for) reuses them: building a
+/// dozen links means reading and writing every knob a dozen times, about a
+/// millisecond per render (issue 13).
+#[yew::hook]
+pub fn use_preset_hrefs<L, F>(link: &LabLink<L>, keep: &'static [&'static str], href: F) -> Vec<String>
+where
+    L: Lab + 'static,
+    F: Fn(&Query, &LabAction) -> String + 'static,
+{
+    let key = link.preset_links_key(keep);
+    let hrefs = yew::use_memo(key, move |q| {
+        L::presets().iter().map(|pr| href(q, &LabAction::Preset(pr.slug))).collect::<Vec<_>>()
+    });
+    (*hrefs).clone()
+}
+
+/// A preset's href by the shared [`apply`], for [`use_preset_hrefs`].
+pub fn preset_href<L: Lab>(q: &Query, action: &LabAction) -> String {
+    apply::<L>(q, action).unwrap_or_else(|| q.clone()).to_search()
 }

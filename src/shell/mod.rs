@@ -21,7 +21,7 @@ mod sources;
 
 pub use knobs::KnobPanel;
 pub use layout::{LabLayout, PageMode, View};
-pub use link::LabLink;
+pub use link::{preset_href, use_preset_hrefs, LabLink};
 pub use locks::{area_locks, has_predict_first, lock_names_markdown};
 pub use predict::Predict;
 pub use predict_gate::{must_ask, use_predict_gate, PredictGate, Question};
@@ -463,5 +463,68 @@ mod tests {
         let names = lock_names::<KeysLab>();
         assert!(names.contains(&"seed") && names.contains(&"step") && names.contains(&"preset"));
         assert!(names.contains(&"rsloss"));
+    }
+
+    /// A preset's link is the same whether built from the whole link or from
+    /// the part `use_preset_hrefs` keys its memo on, after any knob change,
+    /// at any step, from a preset or not, with a stray key or a lock.
+    fn preset_links_depend_only_on_their_key<L: Lab>(keep: &[&str], href: impl Fn(&Query, &LabAction) -> String) {
+        let slug = L::SLUG;
+        let mut links = vec![
+            Query::parse(&format!("area={slug}")),
+            Query::parse(&format!("area={slug}&step=5&embed=1&typo=1")),
+            Query::parse(&format!("area={slug}&lock={}", L::Params::knobs()[0].key)),
+        ];
+        if let Some(pr) = L::presets().last() {
+            links.push(Query::parse(&format!("area={slug}&preset={}&step=2", pr.slug)));
+        }
+        for k in L::Params::knobs() {
+            let (min, max) = k.kind.bounds();
+            let value = if k.default == min { max } else { min };
+            for base in links.clone().iter().take(2) {
+                if let Some(next) = apply::<L>(base, &LabAction::SetKnob { key: k.key, value }) {
+                    // The same knob locked at its new value: presets that would move it are refused.
+                    let mut locked = next.clone();
+                    locked.set("lock", k.key);
+                    links.push(locked);
+                    links.push(next);
+                }
+            }
+        }
+        for q in &links {
+            let link = LabLink::<L>::read(q);
+            let key = link.preset_links_key(keep);
+            for pr in L::presets() {
+                let a = LabAction::Preset(pr.slug);
+                assert_eq!(href(&link.query, &a), href(&key, &a), "{slug}: {} from {}", pr.slug, q.to_search());
+            }
+        }
+    }
+
+    #[test]
+    fn every_labs_preset_links_depend_only_on_what_their_memo_is_keyed_on() {
+        preset_links_depend_only_on_their_key::<KeysLab>(&[], preset_href::<KeysLab>);
+        preset_links_depend_only_on_their_key::<idemlab_sim::outbox::OutboxLab>(
+            &[],
+            preset_href::<idemlab_sim::outbox::OutboxLab>,
+        );
+        preset_links_depend_only_on_their_key::<idemlab_sim::races::RacesLab>(
+            &[],
+            preset_href::<idemlab_sim::races::RacesLab>,
+        );
+        preset_links_depend_only_on_their_key::<idemlab_sim::delivery::DeliveryLab>(
+            &[],
+            preset_href::<idemlab_sim::delivery::DeliveryLab>,
+        );
+        preset_links_depend_only_on_their_key::<idemlab_sim::retries::RetriesLab>(&["mode"], |q, a| {
+            crate::labs::retries::next_link(q, a).unwrap_or_else(|| q.clone()).to_search()
+        });
+        // Leaving the view out of the Retries key would be wrong: its preset links keep the view.
+        let q = Query::parse("area=retries&mode=compare");
+        let link = LabLink::<idemlab_sim::retries::RetriesLab>::read(&q);
+        let a = LabAction::Preset("wave");
+        let whole = crate::labs::retries::next_link(&link.query, &a).unwrap().to_search();
+        let without_view = crate::labs::retries::next_link(&link.preset_links_key(&[]), &a).unwrap().to_search();
+        assert_ne!(whole, without_view);
     }
 }

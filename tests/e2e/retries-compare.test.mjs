@@ -9,7 +9,7 @@
 //   BENCH retries-compare drag-longtasks <n> max <ms> over 24 moves of <id>
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, counter } from './harness.mjs';
+import { withPage, screenshot, counter, settledUrl } from './harness.mjs';
 
 const DONE = '.retries-compare[data-state="done"]';
 const ROWS = '.retries-compare tr[data-strategy]';
@@ -56,7 +56,7 @@ test('a knob change in the compare view keeps the previous rows, marked, until e
     await page.waitForSelector(DONE, { timeout: 90000 });
     await screenshot(page, 'retries-compare-after-update');
     const seen = await page.evaluate(() => window.__seen);
-    assert.equal(new URL(page.url()).searchParams.get('att'), '5');
+    assert.equal(new URL(await settledUrl(page)).searchParams.get('att'), '5');
     assert.equal(await freshRows(page), 6, 'every strategy of the new knobs is in');
     assert.equal(await page.locator(`${ROWS}.stale`).count(), 0);
     assert.match(await page.locator('.compare-status').innerText(), /All 6 strategies computed in a Web Worker/);
@@ -107,7 +107,7 @@ test('a knob change at the default duration: time to the first row and to all si
         el.dispatchEvent(new Event('input', { bubbles: true }));
         el.dispatchEvent(new Event('change', { bubbles: true }));
       }), att);
-      assert.equal(new URL(page.url()).searchParams.get('att'), att);
+      assert.equal(new URL(await settledUrl(page)).searchParams.get('att'), att);
       figures.push(r);
     }
     assert.equal(await freshRows(page), 6);
@@ -141,7 +141,7 @@ test('a slider drag in the compare view: long tasks are counted, and the rows of
     // The rows shown are of the knobs the link ends with.
     const key = id.replace(/^retries-/, '');
     const value = await slider.inputValue();
-    assert.equal(new URL(page.url()).searchParams.get(key), value);
+    assert.equal(new URL(await settledUrl(page)).searchParams.get(key), value);
     assert.equal(await freshRows(page), 6);
     assert.equal(await page.locator('.retries-evidence[data-stale="false"] [data-counter="amp_full"]').count(), 1);
   });

@@ -35,9 +35,20 @@ pub fn write_url(query: &Query, push: bool) {
 /// bar: the end-to-end tests wait for it to go).
 pub const URL_DELAY_MS: u32 = 100;
 
+/// The address-bar change waiting to be written.
+struct Pending {
+    search: String,
+    /// When the last change came, by the page's clock.
+    changed_at: f64,
+    /// One timer per pause, not per change: a change while it runs only
+    /// moves `changed_at`, and the timer, when it fires early, waits out the
+    /// rest (re-arming a browser timer on every input costs more than the
+    /// check).
+    _timer: gloo_timers::callback::Timeout,
+}
+
 thread_local! {
-    static PENDING: std::cell::RefCell<Option<(String, gloo_timers::callback::Timeout)>> =
-        const { std::cell::RefCell::new(None) };
+    static PENDING: std::cell::RefCell<Option<Pending>> = const { std::cell::RefCell::new(None) };
 }
 
 fn mark_pending(on: bool) {
@@ -45,36 +56,58 @@ fn mark_pending(on: bool) {
     let _ = if on { root.set_attribute("data-url-pending", "") } else { root.remove_attribute("data-url-pending") };
 }
 
+fn arm(delay_ms: u32) -> gloo_timers::callback::Timeout {
+    gloo_timers::callback::Timeout::new(delay_ms, || {
+        let due = PENDING.with(|p| {
+            let mut p = p.borrow_mut();
+            let rest = p.as_ref().map(|x| f64::from(URL_DELAY_MS) - (now_ms() - x.changed_at))?;
+            if rest >= 1.0 {
+                // A change came since the timer was set: wait out the rest of its pause.
+                if let Some(x) = p.as_mut() {
+                    x._timer = arm(rest.ceil() as u32);
+                }
+                return None;
+            }
+            p.take().map(|x| x.search)
+        });
+        if let Some(search) = due {
+            mark_pending(false);
+            write_search(&search, false);
+        }
+    })
+}
+
 /// Replaces the address bar's query string with `search` (from
-/// `Query::to_search`) [`URL_DELAY_MS`] after the last call, unless it is
-/// already there. The address bar lags behind the page, never ahead of it.
+/// `Query::to_search`) once [`URL_DELAY_MS`] have passed without another
+/// call, unless it is already there. The address bar lags behind the page,
+/// never ahead of it.
 pub fn replace_search_soon(search: &str) {
     if search == current_search() {
         // Back where the address bar already is: nothing to write.
         cancel_pending_url();
         return;
     }
-    let search = search.to_string();
+    let now = now_ms();
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
-        // Dropping the previous timeout cancels it.
-        let later = search.clone();
-        let timer = gloo_timers::callback::Timeout::new(URL_DELAY_MS, move || {
-            PENDING.with(|p| p.borrow_mut().take());
-            mark_pending(false);
-            write_search(&later, false);
-        });
-        if p.replace((search, timer)).is_none() {
-            mark_pending(true);
+        match p.as_mut() {
+            Some(x) => {
+                x.search = search.to_string();
+                x.changed_at = now;
+            }
+            None => {
+                *p = Some(Pending { search: search.to_string(), changed_at: now, _timer: arm(URL_DELAY_MS) });
+                mark_pending(true);
+            }
         }
     });
 }
 
 /// Writes a waiting address-bar change now (the page is being hidden or left).
 pub fn flush_pending_url() {
-    if let Some((search, _timer)) = PENDING.with(|p| p.borrow_mut().take()) {
+    if let Some(x) = PENDING.with(|p| p.borrow_mut().take()) {
         mark_pending(false);
-        write_search(&search, false);
+        write_search(&x.search, false);
     }
 }
 

@@ -30,6 +30,9 @@ use worker::{connect, row_out, spawn_worker, Worker};
 pub const PG_SCHEDULES_MAX: usize = 5_000;
 /// How long a statement may run before it must be either answered or blocked.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a wait on a lane whose transaction a failed statement aborted is
+/// looked at again before it is recorded (see `Server::drain`).
+const ABORTED_LOCKS_WAIT: Duration = Duration::from_secs(2);
 /// Most disagreements printed.
 const SHOWN_MAX: usize = 20;
 /// Most replays of one schedule that stalled past deadlock_timeout (see `check`).

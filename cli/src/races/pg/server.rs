@@ -261,6 +261,22 @@ impl Server<'_> {
             let blocked: Vec<u8> =
                 (0..self.lanes.len() as u8).filter(|&w| self.lanes[w as usize].pending.is_some()).collect();
             let cycle = blocked.iter().any(|&w| reaches(&self.lanes, w, w));
+            // A lane whose statement just failed is in an aborted transaction,
+            // and PostgreSQL releases its locks only after it has sent the
+            // error (the error report comes before the abort's cleanup), so a
+            // wait on it is about to end. Read as it stands, a loaded machine
+            // once saw T1 still waiting on the deadlock's victim. Look again,
+            // for a bounded time, before recording who waits on whom.
+            let on_aborted = blocked.iter().any(|&w| {
+                self.lanes[w as usize].blockers.iter().any(|&b| {
+                    let l = &self.lanes[b as usize];
+                    l.in_txn && l.pending.is_none() && matches!(l.last, Some(StmtResult::Error { .. }))
+                })
+            });
+            if !cycle && on_aborted && start.elapsed() < ABORTED_LOCKS_WAIT {
+                thread::sleep(Duration::from_millis(2));
+                continue;
+            }
             if !cycle {
                 // Who waits on whom once the step is over.
                 for w in blocked {

@@ -2,7 +2,12 @@
 // timeline categories and prints self time per trace event name on the main thread.
 // Usage: node tests/e2e/profile.mjs <area> <control-id> [changes] [extra query]
 // Env: DIST=<dir> serves another build; CPU=<n> also samples a CPU profile and
-// prints the n functions with the most self time (build with names for wasm ones).
+// prints the n functions with the most self time; INCL=n adds the n app and core
+// functions with the most inclusive time. wasm functions have names only in a build
+// that keeps them: after `trunk build --release --dist /tmp/d`, run wasm-bindgen
+// --keep-debug --target web on target/wasm32-unknown-unknown/wasm-release/idemlab-web.wasm,
+// `wasm-opt -Oz -g` its output, copy the .js and .wasm over the hashed names in /tmp/d,
+// run scripts/postbuild.mjs /tmp/d and drop its integrity attributes, then DIST=/tmp/d.
 import { chromium } from 'playwright-core';
 import { serveDir } from '../../scripts/static-server.mjs';
 import { join, dirname } from 'node:path';

@@ -183,7 +183,7 @@ pub fn fresh_seed() -> u64 {
 }
 
 /// Milliseconds from the page's performance clock, for the in-browser
-/// benchmarks only (never inside the simulation).
+/// benchmarks and the address bar's pause (never inside the simulation).
 pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }

@@ -2,7 +2,7 @@
 // survives hostile links.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange, counter, foreignRequests, settledUrl } from './harness.mjs';
+import { withPage, screenshot, setRange, counter, foreignRequests, settledUrl, dragSlider } from './harness.mjs';
 
 const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
 
@@ -55,13 +55,7 @@ test('a dragged slider writes the address bar once, after the drag, with where i
       const orig = history.replaceState.bind(history);
       history.replaceState = (s, t, url) => { window.__writes.push(String(url)); return orig(s, t, url); };
     });
-    await slider.scrollIntoViewIfNeeded();
-    const box = await slider.boundingBox();
-    const y = box.y + box.height / 2;
-    await page.mouse.move(box.x + 2, y);
-    await page.mouse.down();
-    for (let k = 1; k <= 30; k++) await page.mouse.move(box.x + 2 + ((box.width - 4) * k) / 60, y);
-    await page.mouse.up();
+    await dragSlider(page, slider, 30, 0.5);
     // While the page draws each move, the address bar has not moved yet.
     const shown = await slider.inputValue();
     const url = new URL(await settledUrl(page));

@@ -27,7 +27,7 @@
 // browser context per load (no cache) on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, openMore, screenshot } from './harness.mjs';
+import { withPage, openMore, screenshot, watchLongTasks, longTasks, dragSlider } from './harness.mjs';
 
 const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
 /** Pages that are labs with controls; Recall is a quiz with none. */
@@ -158,22 +158,12 @@ async function benchDrag(area) {
       console.log(`BENCH ${area} drag-longtasks none (no slider)`);
       return;
     }
-    await slider.scrollIntoViewIfNeeded();
     const id = await slider.getAttribute('id');
-    await page.evaluate(() => {
-      window.__long = [];
-      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
-        .observe({ type: 'longtask' });
-    });
-    const box = await slider.boundingBox();
-    const y = box.y + box.height / 2;
+    await watchLongTasks(page);
     const moves = 24;
-    await page.mouse.move(box.x + 2, y);
-    await page.mouse.down();
-    for (let k = 1; k <= moves; k++) await page.mouse.move(box.x + 2 + ((box.width - 4) * k) / moves, y);
-    await page.mouse.up();
+    await dragSlider(page, slider, moves);
     await page.waitForTimeout(300);
-    const long = await page.evaluate(() => window.__long);
+    const long = await longTasks(page);
     const max = long.length ? Math.max(...long) : 0;
     console.log(`BENCH ${area} drag-longtasks ${long.length} max ${fmt(max)} over ${moves} moves of ${id}`);
   });

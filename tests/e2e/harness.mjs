@@ -124,3 +124,31 @@ export async function settledUrl(pageOrFrame) {
   await pageOrFrame.waitForFunction(() => !document.documentElement.hasAttribute('data-url-pending'));
   return pageOrFrame.evaluate(() => location.href);
 }
+
+/** Starts counting long tasks (the Long Tasks API); `longTasks(page)` reads their durations. */
+export async function watchLongTasks(page) {
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+      .observe({ type: 'longtask' });
+  });
+}
+
+/** The durations of the long tasks seen since `watchLongTasks`. */
+export async function longTasks(page) {
+  return page.evaluate(() => window.__long);
+}
+
+/**
+ * Drags `slider` (a locator) with the mouse from its left end across
+ * `fraction` of its width in `moves` moves, as a learner would.
+ */
+export async function dragSlider(page, slider, moves = 24, fraction = 1) {
+  await slider.scrollIntoViewIfNeeded();
+  const box = await slider.boundingBox();
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + 2, y);
+  await page.mouse.down();
+  for (let k = 1; k <= moves; k++) await page.mouse.move(box.x + 2 + ((box.width - 4) * fraction * k) / moves, y);
+  await page.mouse.up();
+}

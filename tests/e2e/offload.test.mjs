@@ -8,7 +8,7 @@
 // figures are whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange } from './harness.mjs';
+import { withPage, screenshot, setRange, watchLongTasks, longTasks } from './harness.mjs';
 
 const STUDY = { StudySweep: { clients_max: 190, runs: 100, seed: 1 } };
 
@@ -120,11 +120,7 @@ test('the study view at 100 runs per point draws progressively from the worker w
     // (a new seed). Until the page has re-rendered, the finished sweep's headline is
     // still there, so a curve counts only once it has gone.
     await page.waitForSelector('.retries-study .study-status[data-state="done"]', { timeout: 60000 });
-    await page.evaluate(() => {
-      window.__long = [];
-      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
-        .observe({ type: 'longtask' });
-    });
+    await watchLongTasks(page);
     const r = await page.evaluate(() => new Promise((done) => {
       const t0 = performance.now();
       let first = null;
@@ -147,7 +143,7 @@ test('the study view at 100 runs per point draws progressively from the worker w
       seed.click();
       requestAnimationFrame(look);
     }));
-    const long = await page.evaluate(() => window.__long);
+    const long = await longTasks(page);
     console.log(`BENCH offload study-view-100-runs first curve ${r.first?.toFixed(0)} ms, whole sweep ${r.total.toFixed(0)} ms, ${long.length} long tasks max ${Math.max(0, ...long).toFixed(0)} ms`);
     assert.ok(r.first !== null, 'a curve was drawn before the sweep finished');
     assert.ok(r.progress.some((n) => n > 0 && n < 95), `progress between the first and last points: ${r.progress}`);

@@ -9,7 +9,7 @@
 //   BENCH retries-compare drag-longtasks <n> max <ms> over 24 moves of <id>
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, counter, settledUrl } from './harness.mjs';
+import { withPage, screenshot, counter, settledUrl, watchLongTasks, longTasks, dragSlider } from './harness.mjs';
 
 const DONE = '.retries-compare[data-state="done"]';
 const ROWS = '.retries-compare tr[data-strategy]';
@@ -120,23 +120,13 @@ test('a slider drag in the compare view: long tasks are counted, and the rows of
   await withPage('?area=retries&preset=herd&mode=compare', async (page) => {
     await page.waitForSelector(DONE, { timeout: 30000 });
     const slider = page.locator('.controls input[type=range]:not([disabled])').first();
-    await slider.scrollIntoViewIfNeeded();
     const id = await slider.getAttribute('id');
-    await page.evaluate(() => {
-      window.__long = [];
-      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
-        .observe({ type: 'longtask' });
-    });
-    const box = await slider.boundingBox();
-    const y = box.y + box.height / 2;
+    await watchLongTasks(page);
     const moves = 24;
-    await page.mouse.move(box.x + 2, y);
-    await page.mouse.down();
-    for (let k = 1; k <= moves; k++) await page.mouse.move(box.x + 2 + ((box.width - 4) * k) / moves, y);
-    await page.mouse.up();
+    await dragSlider(page, slider, moves);
     await page.waitForSelector(DONE, { timeout: 30000 });
     await page.waitForTimeout(300);
-    const long = await page.evaluate(() => window.__long);
+    const long = await longTasks(page);
     console.log(`BENCH retries-compare drag-longtasks ${long.length} max ${(long.length ? Math.max(...long) : 0).toFixed(1)} over ${moves} moves of ${id}`);
     // The rows shown are of the knobs the link ends with.
     const key = id.replace(/^retries-/, '');

@@ -23,6 +23,7 @@ mod compare;
 mod fleet;
 mod question;
 mod study;
+mod worker_status;
 
 use crate::components::{Counter, Evidence, ExportBar};
 use crate::offload::{use_offload, Job, JobOutput, Offloaded};

@@ -10,9 +10,10 @@
 //! lines, marked "previous knobs", so the picture never empties while a
 //! slider is dragged; the sentence and the counters wait for the whole set.
 
+use super::worker_status::{button, no_answer};
 use super::RunRef;
 use crate::components::{LineChart, Series};
-use crate::offload::{JobOutput, Offloaded, ANSWER_WAIT_MS};
+use crate::offload::{JobOutput, Offloaded};
 use crate::shell::RunError;
 use idemlab_sim::backoff::Strategy;
 use idemlab_sim::retries::compare::{is_whole, StrategyFigures};
@@ -32,7 +33,7 @@ pub enum CompareState {
         /// The learner asked for the fleets on this page.
         on_page: bool,
     },
-    /// The worker has not answered in [`ANSWER_WAIT_MS`].
+    /// The worker has not answered in [`crate::offload::ANSWER_WAIT_MS`].
     NoAnswer,
     /// The worker stopped before the last strategy (a cancel).
     Stopped,
@@ -202,10 +203,6 @@ fn derive(f: &CompareFigures) -> CompareData {
 fn status(p: &CompareProps, stale_rows: usize) -> Html {
     let n = COMPARE.len();
     let done = p.figures.fresh.len();
-    let button = |label: &'static str, testid: &'static str, cb: &Callback<()>| {
-        let cb = cb.clone();
-        html! { <button type="button" data-testid={testid} onclick={Callback::from(move |_| cb.emit(()))}>{ label }</button> }
-    };
     match &p.figures.state {
         CompareState::Done { on_page } => html! {
             <p class="note compare-status" role="status" data-state="done">{ format!("All {n} strategies computed {}.", if *on_page { "on this page" } else { "in a Web Worker" }) }</p>
@@ -222,15 +219,14 @@ fn status(p: &CompareProps, stale_rows: usize) -> Html {
             </p>
         },
         CompareState::Failed(e) => html! { <RunError error={e.clone()} /> },
-        CompareState::NoAnswer => html! {
-            <div class="error" role="alert" data-state="no-answer" data-testid="compare-no-worker">
-                <p>{ format!(
-                    "The Web Worker that runs the fleets has not answered in {} s. It may not have loaded: the file idemlab-worker_loader.js may be missing next to the page, or a Content-Security-Policy without worker-src 'self' may refuse it (the browser's console says which). If it starts, the comparison will still appear.",
-                    ANSWER_WAIT_MS / 1000
-                ) }</p>
-                <p>{ "Or run the six fleets on this page: each knob change will then block it for a moment. " }{ button("Run it on this page", "compare-here", &p.here) }</p>
-            </div>
-        },
+        CompareState::NoAnswer => no_answer(
+            "compare-no-worker",
+            "the fleets",
+            "the comparison",
+            "Or run the six fleets on this page: each knob change will then block it for a moment. ".to_string(),
+            "compare-here",
+            &p.here,
+        ),
     }
 }
 

@@ -8,9 +8,10 @@
 //! read the largest client count, which comes last. The waves are two single
 //! runs, quick enough to draw on the page's thread at once.
 
+use super::worker_status::{button, no_answer};
 use super::RunRef;
 use crate::components::{LineChart, Series};
-use crate::offload::{JobOutput, Offloaded, ANSWER_WAIT_MS};
+use crate::offload::{JobOutput, Offloaded};
 use idemlab_sim::backoff::Strategy;
 use idemlab_sim::retries::lab::{study_waves, WAVE_STRATEGIES};
 use idemlab_sim::retries::occ::{self, SweepPoint};
@@ -104,10 +105,6 @@ fn points_now(finished: Option<&RunRef>, state: &Offloaded) -> Rc<Vec<SweepPoint
 /// The status line of the sweep: progress and Cancel, or why it stopped.
 fn status(p: &StudyProps, drawn: usize) -> Html {
     let total = p.params.study_clients().len() * occ::STUDY_STRATEGIES.len();
-    let button = |label: &'static str, testid: &'static str, cb: &Callback<()>| {
-        let cb = cb.clone();
-        html! { <button type="button" data-testid={testid} onclick={Callback::from(move |_| cb.emit(()))}>{ label }</button> }
-    };
     if p.finished.is_some() {
         let wher = if p.on_page { "on this page" } else { "in a Web Worker" };
         return html! {
@@ -130,18 +127,17 @@ fn status(p: &StudyProps, drawn: usize) -> Html {
         Offloaded::Failed(e) => html! {
             <p class="error" role="alert" data-state="failed">{ format!("The sweep could not run: {e}") }</p>
         },
-        Offloaded::NoAnswer => html! {
-            <div class="error" role="alert" data-state="no-answer" data-testid="study-no-worker">
-                <p>{ format!(
-                    "The Web Worker that runs the sweep has not answered in {} s. It may not have loaded: the file idemlab-worker_loader.js may be missing next to the page, or a Content-Security-Policy without worker-src 'self' may refuse it (the browser's console says which). If it starts, the figure will still appear.",
-                    ANSWER_WAIT_MS / 1000
-                ) }</p>
-                <p>
-                    { format!("Or run the sweep on this page: it will not respond for a while ({} runs per point). ", p.params.study.runs) }
-                    { button("Run it on this page", "study-here", &p.here) }
-                </p>
-            </div>
-        },
+        Offloaded::NoAnswer => no_answer(
+            "study-no-worker",
+            "the sweep",
+            "the figure",
+            format!(
+                "Or run the sweep on this page: it will not respond for a while ({} runs per point). ",
+                p.params.study.runs
+            ),
+            "study-here",
+            &p.here,
+        ),
     }
 }
 

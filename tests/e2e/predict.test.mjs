@@ -100,6 +100,17 @@ for (const lab of LABS) {
   }
 }
 
+/**
+ * Waits (up to 2 s) for focus to land on the prompt. The focus is moved by an
+ * effect that runs after the render, and Yew 0.23's scheduler may hand the
+ * browser a turn between a long render and its effects, so the prompt can be
+ * in the DOM a moment before it has focus. Fails if focus never lands.
+ */
+async function promptFocused(page) {
+  await page.waitForFunction(() => document.activeElement?.classList.contains('predict-gate'), null, { timeout: 2000 })
+    .catch(() => assert.fail('focus lands on the prompt'));
+}
+
 test('the keyboard reaches the prompt: j asks and focuses it, k steps back, Tab and Enter answer', async () => {
   await withPage('?area=keys&preset=crash-window', async (page) => {
     const d = await decisiveOf(page);
@@ -108,7 +119,7 @@ test('the keyboard reaches the prompt: j asks and focuses it, k steps back, Tab 
     await page.evaluate(() => document.activeElement?.blur());
     await page.keyboard.press('j');
     await page.locator('.predict-gate[data-state="asking"]').waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement.classList.contains('predict-gate')), true, 'focus lands on the prompt');
+    await promptFocused(page);
     assert.equal(stepOf(await settledUrl(page)), d - 1);
     await page.keyboard.press('k');
     await page.waitForFunction((s) => new URL(location.href).searchParams.get('step') === String(s), d - 2);
@@ -117,6 +128,7 @@ test('the keyboard reaches the prompt: j asks and focuses it, k steps back, Tab 
     await page.waitForFunction((s) => new URL(location.href).searchParams.get('step') === String(s), d - 1);
     await page.keyboard.press('j');
     await page.locator('.predict-gate[data-state="asking"]').waitFor();
+    await promptFocused(page);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.dataset.choice), '0', 'Tab reaches the first choice');
     await page.keyboard.press('Enter');

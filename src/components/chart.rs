@@ -1,6 +1,7 @@
 //! SVG charts with axes, units and legends. Series differ by dash pattern and
 //! marker shape as well as colour, so they read in greyscale too.
 
+use super::num::{fixed, push_fixed};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -111,7 +112,7 @@ fn axes(x_max: f64, y_max: f64, x_label: &AttrValue, y_label: &AttrValue) -> Htm
 fn cursor(x: Option<f64>, x_max: f64) -> Html {
     let Some(x) = x.filter(|x| x.is_finite()) else { return Html::default() };
     let cx = L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
-    html! { <line class="cursor" x1={format!("{cx:.1}")} x2={format!("{cx:.1}")} y1={T.to_string()} y2={(H - B).to_string()} /> }
+    html! { <line class="cursor" x1={fixed(cx, 1)} x2={fixed(cx, 1)} y1={T.to_string()} y2={(H - B).to_string()} /> }
 }
 
 /// A shaded x range from `x0` to `x1`, when there is one.
@@ -120,7 +121,7 @@ fn band(range: Option<(f64, f64)>, x_max: f64) -> Html {
         return Html::default();
     };
     let sx = |x: f64| L + (x / x_max).clamp(0.0, 1.0) * (W - L - R);
-    html! { <rect class="band" x={format!("{:.1}", sx(x0))} y={T.to_string()} width={format!("{:.1}", sx(x1) - sx(x0))} height={(H - T - B).to_string()} /> }
+    html! { <rect class="band" x={fixed(sx(x0), 1)} y={T.to_string()} width={fixed(sx(x1) - sx(x0), 1)} height={(H - T - B).to_string()} /> }
 }
 
 /// Covers the plot from `x` to its right edge, when there is an `x`.
@@ -130,8 +131,8 @@ fn mask(x: Option<f64>, x_max: f64) -> Html {
     let w = W - R - x0;
     html! {
         <g class="chart-mask">
-            <rect x={format!("{x0:.1}")} y={T.to_string()} width={format!("{w:.1}")} height={(H - T - B + 2.0).to_string()} />
-            <text x={format!("{:.1}", x0 + w / 2.0)} y={((T + H - B) / 2.0).to_string()} text-anchor="middle">{ "hidden until you predict" }</text>
+            <rect x={fixed(x0, 1)} y={T.to_string()} width={fixed(w, 1)} height={(H - T - B + 2.0).to_string()} />
+            <text x={fixed(x0 + w / 2.0, 1)} y={((T + H - B) / 2.0).to_string()} text-anchor="middle">{ "hidden until you predict" }</text>
         </g>
     }
 }
@@ -155,8 +156,10 @@ fn LinePaths(p: &LinePathsProps) -> Html {
         <>{ for p.series.iter().enumerate().map(|(i, s)| {
             let mut d = String::with_capacity(s.points.len() * 14);
             for (j, (x, y)) in s.points.iter().enumerate() {
-                use std::fmt::Write;
-                let _ = write!(d, "{}{:.1},{:.1}", if j == 0 { "M" } else { " L" }, sx(*x), sy(*y));
+                d.push_str(if j == 0 { "M" } else { " L" });
+                push_fixed(&mut d, sx(*x), 1);
+                d.push(',');
+                push_fixed(&mut d, sy(*y), 1);
             }
             html! { <path d={d} class={SERIES_CLASS[i % 6]} stroke-dasharray={DASHES[i % 6]} fill="none" /> }
         }) }</>
@@ -267,12 +270,11 @@ struct BarRectsProps {
 /// DOM (issue 13).
 #[component]
 fn BarRects(p: &BarRectsProps) -> Html {
-    use std::fmt::Write;
     let n = p.bars.len().max(1) as f64;
     let bw = (W - L - R) / n;
     let y_max = p.y_max;
     let sy = |y: f64| (y / y_max).clamp(0.0, 1.0) * (H - T - B);
-    let width = (bw * 0.84).max(0.5);
+    let w = fixed((bw * 0.84).max(0.5), 2);
     let levels = p.bars.iter().map(|b| b.segments.len()).max().unwrap_or(0);
     let mut paths = vec![String::new(); levels];
     for (i, b) in p.bars.iter().enumerate() {
@@ -282,7 +284,18 @@ fn BarRects(p: &BarRectsProps) -> Html {
             let h = sy(*v);
             base -= h;
             if h > 0.0 {
-                let _ = write!(paths[k], "M{x:.2} {base:.2}h{width:.2}v{h:.2}h-{width:.2}Z");
+                let d = &mut paths[k];
+                d.push('M');
+                push_fixed(d, x, 2);
+                d.push(' ');
+                push_fixed(d, base, 2);
+                d.push('h');
+                d.push_str(&w);
+                d.push('v');
+                push_fixed(d, h, 2);
+                d.push_str("h-");
+                d.push_str(&w);
+                d.push('Z');
             }
         }
     }
@@ -311,7 +324,7 @@ pub fn BarChart(p: &BarChartProps) -> Html {
                 <Axes x_max={x_max} y_max={y_max} x_label={p.x_label.clone()} y_label={p.y_label.clone()} />
                 <BarRects bars={p.bars.clone()} y_max={y_max} />
                 if let Some((y, _)) = &p.hline {
-                    <line class="hline" x1={L.to_string()} x2={(W - R).to_string()} y1={format!("{:.1}", H - B - sy(*y))} y2={format!("{:.1}", H - B - sy(*y))} />
+                    <line class="hline" x1={L.to_string()} x2={(W - R).to_string()} y1={fixed(H - B - sy(*y), 1)} y2={fixed(H - B - sy(*y), 1)} />
                 }
                 { mask(p.mask_from, x_max) }
                 { cursor(p.cursor_x, x_max) }

@@ -4,6 +4,7 @@ pub mod chart;
 pub mod controls;
 pub mod evidence;
 pub mod export;
+pub mod num;
 pub mod step_controls;
 pub mod term;
 pub mod timeline;

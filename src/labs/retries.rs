@@ -8,7 +8,9 @@
 //! view is a knob (so a link reproduces the run it shows), and these two
 //! actions write the other one back into the link.
 //!
-//! The fleet view runs on the page's thread (about 10 ms). The compare view's
+//! The fleet view's first run, and its first knob change, run on the page's
+//! thread (about 10 ms); later changes run in the Web Worker while the
+//! previous run stays on screen, marked busy (`retries/fleet_runs.rs`). The compare view's
 //! six fleets (60 to 100 ms together) run in the Web Worker
 //! (`crate::offload`), a strategy at a time, and the page draws each
 //! strategy's figures as they come (`retries/compare.rs`); its counters come
@@ -21,6 +23,7 @@
 
 mod compare;
 mod fleet;
+mod fleet_runs;
 mod question;
 mod study;
 mod worker_status;
@@ -87,7 +90,7 @@ fn study_from(p: &RetriesParams, out: &JobOutput) -> Result<RetriesRun, SimError
         JobOutput::Sweep(points) => {
             study_with_points(p, points.iter().map(Into::into).collect()).map(RetriesRun::Study)
         }
-        JobOutput::Report(_) | JobOutput::Handler(_) | JobOutput::Compare(_) => {
+        JobOutput::Report(_) | JobOutput::Handler(_) | JobOutput::Compare(_) | JobOutput::Fleet(_) => {
             Err(SimError::Internal("the worker answered the study sweep with something else"))
         }
     }
@@ -110,9 +113,13 @@ pub fn Retries(p: &LabProps) -> Html {
     // the learner asked for them on this page because the worker did not answer.
     let on_page = use_state(|| false);
     let valid = idemlab_sim::knob::validate(params);
+    // The fleet view's runs: on this page at first, then in the worker (`retries/fleet_runs.rs`).
+    let fleet_runs = use_mut_ref(fleet_runs::FleetRuns::default);
+    let fleet_want = (view == View::Fleet && valid.is_ok()).then(|| params.fleet.clone());
+    let fleet_job = fleet_runs.borrow_mut().job(fleet_want.as_ref());
     let job = match view {
+        View::Fleet => fleet_job,
         _ if *on_page || valid.is_err() => None,
-        View::Fleet => None,
         View::Study => Some(Job::StudySweep {
             clients_max: params.study.clients_max,
             runs: params.study.runs,
@@ -138,14 +145,23 @@ pub fn Retries(p: &LabProps) -> Html {
             (Ok(()), Some(out)) => Some(Rc::new(study_from(p, out))),
             (Ok(()), None) => None,
         },
+        // A fleet with valid knobs comes from `fleet_runs` below.
+        View::Fleet if idemlab_sim::knob::validate(p).is_ok() => None,
         View::Study | View::Fleet | View::Compare => Some(Rc::new(RetriesLab::run(p))),
     });
-    let run: Option<Rc<Result<RetriesRun, SimError>>> = (*run).clone();
+    let fleet_shown = fleet_want.as_ref().map(|f| fleet_runs.borrow_mut().shown(f, &work.state));
+    let run: Option<Rc<Result<RetriesRun, SimError>>> = match &fleet_shown {
+        Some(s) => Some(s.run.clone()),
+        None => (*run).clone(),
+    };
+    // While the worker runs the fleet of a knob change, the previous run stays on screen.
+    let fleet_stale = fleet_shown.as_ref().is_some_and(|s| s.stale);
     let compared = compare::use_compare_figures(run.clone().map(RunRef), &work.state);
     // The outcome an embedding page hears: the run's counters, or in the
     // compare view the counters of the worker's whole comparison, never of
     // a partial or previous one.
     let outcome = match (run.as_deref(), view) {
+        (Some(Ok(_)), _) if fleet_stale => None,
         (Some(Ok(r)), _) => Some(outcome_of::<RetriesLab>(link.preset, r)),
         (None, View::Compare) => compared.whole().map(|f| outcome_of_counters(link.preset, &compare_counters_of(f))),
         (Some(Err(_)) | None, _) => None,
@@ -156,12 +172,18 @@ pub fn Retries(p: &LabProps) -> Html {
     // and the trace download need the runs (the last one built is kept).
     let built = use_mut_ref(|| None::<(RetriesParams, Rc<Result<RetriesRun, SimError>>)>);
     let whole_run = {
-        let (run, params) = (run.clone(), params.clone());
+        let (run, params, fleet_runs) = (run.clone(), params.clone(), fleet_runs.clone());
         Callback::from(move |()| -> Option<Rc<Result<RetriesRun, SimError>>> {
-            if let Some(r) = &run {
+            // A fleet drawn from the worker (or still computing there) has no records here.
+            let fleet_here = params.view == View::Fleet && idemlab_sim::knob::validate(&params).is_ok();
+            if fleet_here {
+                if let Some(r) = fleet_runs.borrow().whole(&params.fleet) {
+                    return Some(r);
+                }
+            } else if let Some(r) = &run {
                 return Some(r.clone());
             }
-            if params.view != View::Compare {
+            if params.view == View::Study {
                 return None;
             }
             let mut b = built.borrow_mut();
@@ -260,6 +282,7 @@ pub fn Retries(p: &LabProps) -> Html {
             Err(e) => html! { <>{ tabs.clone() }<RunError error={e.to_string()} /></> },
             Ok(RetriesRun::Fleet(_)) => html! {
                 <>{ tabs.clone() }<fleet::FleetView run={RunRef(r.clone())} step={lab.step} band={band} locked={lab.locked("step")}
+                    stale={fleet_stale} source={AttrValue::Static(fleet_shown.as_ref().map_or("page", |s| s.source))}
                     on_step={predict.on_step.clone()} prompt={predict.prompt.clone()} hide_from={hide_from} /></>
             },
             Ok(RetriesRun::Compare { .. }) => compare_view.clone(),
@@ -322,7 +345,12 @@ pub fn Retries(p: &LabProps) -> Html {
             };
             let name = format!("retries-{}-{}", view.slug(), lab.preset.map_or("custom", |p| p.slug));
             html! {
-                <div class={classes!("retries-evidence", stale.then_some("stale"))} data-stale={stale.to_string()}>
+                <div class={classes!("retries-evidence", stale.then_some("stale"), fleet_stale.then_some("busy"))}
+                     data-stale={(stale || fleet_stale).to_string()} aria-busy={fleet_stale.then_some("true")}>
+                    if fleet_stale {
+                        // Shown only if the worker takes a while (the style sheet waits 0.15 s), so a drag does not flicker.
+                        <p class="busy-note" role="status">{ "These are the previous knobs' figures: the run of your change is computing in a Web Worker." }</p>
+                    }
                     <Evidence title={title} belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
                     <ExportBar name={name} trace_json={trace_json} counters={counters} make_report={make_report} query={lab.query.clone()} />
                 </div>

@@ -6,7 +6,7 @@
 use idemlab_sim::backoff::Strategy;
 use idemlab_sim::races::{self, Compiled, Exploration, HandlerError, OutcomeClass, EXPLORE_SCHEDULES_MAX};
 use idemlab_sim::retries::compare::StrategyFigures;
-use idemlab_sim::retries::fleet::{self, FleetParams};
+use idemlab_sim::retries::fleet::{self, FleetDrawn, FleetParams};
 use idemlab_sim::retries::occ::{self, OccParams};
 use idemlab_sim::retries::COMPARE;
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,13 @@ pub enum Job {
         runs: u32,
         /// The seed.
         seed: u64,
+    },
+    /// The Retries fleet view after a knob change: one fleet run, sent back
+    /// without its records ([`FleetDrawn`]), so the page's thread draws it
+    /// instead of running it.
+    Fleet {
+        /// The fleet's knobs and seed.
+        fleet: FleetParams,
     },
     /// The Retries compare view: this fleet under every strategy of
     /// [`COMPARE`] (its own strategy is ignored), one strategy per slice.
@@ -192,6 +199,8 @@ pub enum JobOutput {
     /// The compare view's figures, one per strategy in [`COMPARE`] order
     /// (so far: a prefix of it).
     Compare(Vec<StrategyFigures>),
+    /// The fleet view's run, without its records.
+    Fleet(Box<FleetDrawn>),
 }
 
 /// Where a job stands after one slice.
@@ -231,6 +240,8 @@ pub enum JobRun {
         /// Points so far.
         points: Vec<SweepPointData>,
     },
+    /// One fleet run, in one slice.
+    Fleet(Option<FleetParams>),
     /// The compare view's fleets, one strategy per slice.
     Compare {
         /// The fleet's knobs and seed.
@@ -265,6 +276,7 @@ impl JobRun {
             }
             Job::Explore { text, lanes } => JobRun::Explore { text: Some((text, lanes)), found: None },
             Job::CompareStrategies { fleet } => JobRun::Compare { fleet, figures: Vec::new() },
+            Job::Fleet { fleet } => JobRun::Fleet(Some(fleet)),
         }
     }
 
@@ -302,6 +314,15 @@ impl JobRun {
                 });
                 h.explored = Some(x.map(|x| ExplorationData::of(&x)));
                 Slice::Finished(json(h).map(JobOutput::Handler))
+            }
+            JobRun::Fleet(fleet) => {
+                let Some(fleet) = fleet.take() else {
+                    return Slice::Finished(Err("this job has already finished".into()));
+                };
+                // The fleet validates its knobs: a bad one is the core's refusal, not a panic.
+                Slice::Finished(
+                    fleet::run(&fleet).map(|run| JobOutput::Fleet(Box::new(run.drawn()))).map_err(|e| e.to_string()),
+                )
             }
             JobRun::Compare { fleet, figures } => {
                 let Some(&strategy) = COMPARE.get(figures.len()) else {

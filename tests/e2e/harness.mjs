@@ -110,6 +110,7 @@ export async function setRange(page, selector, value) {
 
 /** The numeric text of an evidence counter (`data-counter=id`). */
 export async function counter(page, id) {
+  await runDrawn(page);
   const text = await page.locator(`[data-counter="${id}"] dd`).innerText();
   return Number(text.replace(/[^0-9.-]/g, ''));
 }
@@ -122,7 +123,18 @@ export async function counter(page, id) {
  */
 export async function settledUrl(pageOrFrame) {
   await pageOrFrame.waitForFunction(() => !document.documentElement.hasAttribute('data-url-pending'));
+  await runDrawn(pageOrFrame);
   return pageOrFrame.evaluate(() => location.href);
+}
+
+/**
+ * Waits until the Retries fleet view is not busy: after a knob change, once
+ * the Web Worker has answered before, the page keeps the previous run on
+ * screen (`aria-busy="true"`) until the worker's run for the new knobs lands
+ * (src/labs/retries/fleet_runs.rs). Other pages are never busy this way.
+ */
+export async function runDrawn(pageOrFrame) {
+  await pageOrFrame.waitForFunction(() => !document.querySelector('.retries-fleet[aria-busy="true"], .retries-evidence[aria-busy="true"]'));
 }
 
 /** Starts counting long tasks (the Long Tasks API); `longTasks(page)` reads their durations. */

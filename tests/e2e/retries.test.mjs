@@ -72,7 +72,8 @@ test('the cap preset collapses and a budget slider change re-runs it, lands in t
 
 test('compare mode runs one seed under several strategies, and a preset keeps the view', async () => {
   await withPage('?area=retries&preset=herd&mode=compare', async (page) => {
-    await page.waitForSelector('.retries-compare tr[data-strategy]');
+    // The worker sends a strategy at a time: count the rows once all have come.
+    await page.waitForSelector('.retries-compare[data-state="done"] tr[data-strategy]');
     const rows = await page.locator('.retries-compare tr[data-strategy]').count();
     assert.ok(rows >= 5, `only ${rows} strategies`);
     for (const s of ['exponential', 'full', 'decorrelated']) {
@@ -140,4 +141,58 @@ test('on a 390 px phone the page does not scroll sideways and slider values are 
       await screenshot(page, `retries-390-${mode}`);
     }, { viewport: { width: 390, height: 844 } });
   }
+});
+
+test('after the first knob change the fleet runs in the Web Worker: the previous run stays busy meanwhile, and what lands is what the core gives the link, exports included', async () => {
+  await withPage('?area=retries&preset=wave&predict=0', async (page) => {
+    await page.waitForSelector('.retries-fleet');
+    assert.equal(await page.locator('.retries-fleet').getAttribute('data-run'), 'page', 'the first run is drawn from the page');
+    await openMore(page);
+    // The first change runs here and wakes the worker; once it has answered, changes go to it.
+    let n = 1000;
+    let busySeen = false;
+    for (let i = 0; i < 12; i++) {
+      n += 50;
+      busySeen = (await page.evaluate((n) => {
+        const el = document.getElementById('retries-n');
+        el.value = String(n);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+        return Promise.resolve().then(() => new Promise((ok) => setTimeout(ok, 0)))
+          .then(() => document.querySelector('.retries-fleet').getAttribute('aria-busy') === 'true');
+      }, n)) || busySeen;
+      await settledUrl(page);
+      if (await page.locator('.retries-fleet').getAttribute('data-run') === 'worker') break;
+      await page.waitForTimeout(300);
+    }
+    assert.equal(await page.locator('.retries-fleet').getAttribute('data-run'), 'worker', 'later runs come from the worker');
+    assert.ok(busySeen, 'while the worker ran, the page said so (aria-busy) instead of blocking');
+    assert.equal(await page.locator('.retries-fleet[aria-busy], .retries-evidence[aria-busy]').count(), 0);
+    const url = await settledUrl(page);
+    assert.equal(new URL(url).searchParams.get('n'), String(n));
+    // What the worker's run drew is what the core gives the same link in one call.
+    const expected = JSON.parse((await page.evaluate((s) => window.wasmBindings.offload({ Permalink: s }, () => {}), new URL(url).search)).Report);
+    const shown = await page.locator('[data-counter]').evaluateAll((els) => els.length);
+    assert.ok(shown >= 8, `only ${shown} counters`);
+    for (const [id, value] of Object.entries(expected.counters)) {
+      if (typeof value !== 'number' || !Number.isInteger(value)) continue;
+      if (!(await page.locator(`[data-counter="${id}"]`).count())) continue;
+      assert.equal(await counter(page, id), value, `counter ${id}`);
+    }
+    const summary = await page.locator('.retries-summary').innerText();
+    assert.match(summary, new RegExp(`^${expected.counters.requests} requests`));
+    // The exports need the run's records, which stay in the worker: the page builds the whole run.
+    const read = async (download) => (await (await download.createReadStream()).toArray().then((b) => Buffer.concat(b).toString()));
+    const [trace] = await Promise.all([page.waitForEvent('download'), page.click('.export-trace')]);
+    const json = JSON.parse(await read(trace));
+    assert.equal(json.report.trace_hash, expected.trace_hash, 'the export carries the trace hash of the whole run');
+    assert.equal(json.run.view, "fleet");
+    assert.ok(json.run.trace.records.length > 0, 'the download has the records');
+    // A fresh load of the same link (run on the page) draws the same picture.
+    const bars = await page.locator(`${LAB} figure.chart path.seg`).evaluateAll((ps) => ps.map((p) => p.getAttribute('d')));
+    await page.goto(url);
+    await page.waitForSelector('.retries-fleet[data-run="page"]');
+    assert.deepEqual(await page.locator(`${LAB} figure.chart path.seg`).evaluateAll((ps) => ps.map((p) => p.getAttribute('d'))), bars);
+    await screenshot(page, 'retries-fleet-after-worker-runs');
+  });
 });

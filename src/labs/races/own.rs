@@ -98,11 +98,11 @@ pub fn use_own_handler(key: Option<(String, u8)>) -> OwnHandler {
     let json = match &handle.state {
         Offloaded::Done(out) => match &**out {
             JobOutput::Handler(j) => Some((j.clone(), true)),
-            JobOutput::Report(_) | JobOutput::Sweep(_) | JobOutput::Compare(_) => None,
+            JobOutput::Report(_) | JobOutput::Sweep(_) | JobOutput::Compare(_) | JobOutput::Fleet(_) => None,
         },
         Offloaded::Running { partial: Some(out), .. } => match &**out {
             JobOutput::Handler(j) => Some((j.clone(), false)),
-            JobOutput::Report(_) | JobOutput::Sweep(_) | JobOutput::Compare(_) => None,
+            JobOutput::Report(_) | JobOutput::Sweep(_) | JobOutput::Compare(_) | JobOutput::Fleet(_) => None,
         },
         Offloaded::Idle
         | Offloaded::Running { partial: None, .. }

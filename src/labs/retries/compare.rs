@@ -72,7 +72,7 @@ pub fn use_compare_figures(run: Option<RunRef>, state: &Offloaded) -> CompareFig
     let last_whole = use_mut_ref(|| None::<Rc<Vec<StrategyFigures>>>);
     let of = |out: &JobOutput| match out {
         JobOutput::Compare(f) => Rc::new(f.clone()),
-        JobOutput::Report(_) | JobOutput::Sweep(_) | JobOutput::Handler(_) => Rc::new(Vec::new()),
+        JobOutput::Report(_) | JobOutput::Sweep(_) | JobOutput::Handler(_) | JobOutput::Fleet(_) => Rc::new(Vec::new()),
     };
     let (fresh, state) = match (&*here, state) {
         (Some(f), _) => (f.clone(), CompareState::Done { on_page: true }),

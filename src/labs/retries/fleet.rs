@@ -4,6 +4,7 @@
 //! derived once per run; a step only moves the cursor.
 
 use super::RunRef;
+use crate::components::num::fixed;
 use crate::components::{Bar, BarChart, EventLog, LineChart, Series, StepControls};
 use idemlab_sim::retries::fleet::{self, FleetRun};
 use idemlab_sim::retries::RetriesRun;
@@ -28,6 +29,12 @@ pub struct FleetViewProps {
     /// Until the learner predicts: the time (s) from which the charts and
     /// the summary hide the run.
     pub hide_from: Option<f64>,
+    /// Whether `run` is the previous knobs' while the worker runs the new ones.
+    #[prop_or_default]
+    pub stale: bool,
+    /// Where `run` was computed: "page" or "worker".
+    #[prop_or(AttrValue::Static("page"))]
+    pub source: AttrValue,
 }
 
 /// Everything the fleet view draws, derived once per run.
@@ -91,9 +98,9 @@ fn derive(run: &FleetRun) -> FleetData {
     let lines = (0..fleet::BUCKETS)
         .map(|i| {
             AttrValue::from(format!(
-                "{:.1}–{:.1} s: {} first tries, {} retries, {} layer calls, {} answered 503, {} succeeded, {} failed, {} budget refusals, {} wasted",
-                i as f64 * bucket_s,
-                (i + 1) as f64 * bucket_s,
+                "{}–{} s: {} first tries, {} retries, {} layer calls, {} answered 503, {} succeeded, {} failed, {} budget refusals, {} wasted",
+                fixed(i as f64 * bucket_s, 1),
+                fixed((i + 1) as f64 * bucket_s, 1),
                 b.first_tries[i],
                 b.retries[i],
                 b.layer_calls[i],
@@ -154,7 +161,7 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
     let cursor = (step > 0).then_some(step as f64 * d.bucket_s);
     let mask = p.hide_from;
     html! {
-        <section class="retries-fleet" aria-label="The fleet over time">
+        <section class="retries-fleet" aria-label="The fleet over time" aria-busy={p.stale.then_some("true")} data-run={p.source.clone()}>
             <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket" />
             { p.prompt.clone() }
             <p class="retries-readout" aria-live="polite">{

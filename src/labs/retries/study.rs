@@ -98,7 +98,9 @@ fn points_now(finished: Option<&RunRef>, state: &Offloaded) -> Rc<Vec<SweepPoint
     };
     match partial {
         Some(JobOutput::Sweep(points)) => Rc::new(points.iter().map(Into::into).collect()),
-        Some(JobOutput::Report(_) | JobOutput::Handler(_) | JobOutput::Compare(_)) | None => Rc::new(Vec::new()),
+        Some(JobOutput::Report(_) | JobOutput::Handler(_) | JobOutput::Compare(_) | JobOutput::Fleet(_)) | None => {
+            Rc::new(Vec::new())
+        }
     }
 }
 

@@ -39,5 +39,5 @@ mod tests;
 mod throttle;
 
 pub use engine::run;
-pub use model::{FleetBuckets, FleetRecord, FleetRun, FleetTotals, GiveUp};
+pub use model::{FleetBuckets, FleetDrawn, FleetRecord, FleetRun, FleetTotals, GiveUp};
 pub use params::{FleetParams, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};

@@ -39,7 +39,7 @@ pub enum FleetRecord {
 }
 
 /// Per-bucket series, each `BUCKETS` long.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FleetBuckets {
     /// Width of a bucket, in microseconds.
     pub bucket_us: u64,
@@ -162,5 +162,53 @@ impl FleetRun {
     /// The stable hash of everything the run reports.
     pub fn stable_hash(&self) -> u64 {
         crate::trace::stable_hash(&(self.trace.stable_hash(), &self.buckets, &self.totals, &self.delay_hist))
+    }
+}
+
+/// A fleet run without its records: everything the page draws and counts
+/// (the charts, the summary, the predict-first question and the evidence), a
+/// few KB, so the Web Worker can send one on every knob change. The records
+/// stay behind: a report's trace hash and the trace download need the whole
+/// run, which the page builds again when an export asks for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FleetDrawn {
+    /// The knobs it ran with.
+    pub params: FleetParams,
+    /// The per-bucket series.
+    pub buckets: FleetBuckets,
+    /// The whole-run counters.
+    pub totals: FleetTotals,
+    /// The strategy's chosen delays, as in [`FleetRun::delay_hist`].
+    pub delay_hist: Vec<u32>,
+    /// Width of a delay bin, in microseconds.
+    pub delay_bin_us: u64,
+}
+
+impl FleetRun {
+    /// The run without its records.
+    pub fn drawn(&self) -> FleetDrawn {
+        FleetDrawn {
+            params: self.params.clone(),
+            buckets: self.buckets.clone(),
+            totals: self.totals.clone(),
+            delay_hist: self.delay_hist.clone(),
+            delay_bin_us: self.delay_bin_us,
+        }
+    }
+}
+
+impl FleetDrawn {
+    /// A run to draw from: the same figures, with an empty trace. Its
+    /// [`FleetRun::stable_hash`] is not the run's; only what is drawn and
+    /// counted may be read from it.
+    pub fn into_run_without_trace(self) -> FleetRun {
+        FleetRun {
+            params: self.params,
+            buckets: self.buckets,
+            totals: self.totals,
+            delay_hist: self.delay_hist,
+            delay_bin_us: self.delay_bin_us,
+            trace: Trace::with_limit(0),
+        }
     }
 }

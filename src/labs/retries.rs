@@ -116,7 +116,9 @@ pub fn Retries(p: &LabProps) -> Html {
     // The fleet view's runs: on this page at first, then in the worker (`retries/fleet_runs.rs`).
     let fleet_runs = use_mut_ref(fleet_runs::FleetRuns::default);
     let fleet_want = (view == View::Fleet && valid.is_ok()).then(|| params.fleet.clone());
-    let fleet_job = fleet_runs.borrow_mut().job(fleet_want.as_ref());
+    // Set when the learner reaches for the controls: the worker wakes before the first change.
+    let reached = use_state_eq(|| false);
+    let fleet_job = fleet_runs.borrow_mut().job(fleet_want.as_ref(), *reached);
     let job = match view {
         View::Fleet => fleet_job,
         _ if *on_page || valid.is_err() => None,
@@ -238,8 +240,14 @@ pub fn Retries(p: &LabProps) -> Html {
             RetriesParams::knobs().iter().map(|k| k.key).filter(|k| !STUDY_KEYS.contains(k) && *k != "seed").collect()
         }
     };
+    let reach = {
+        let reached = reached.setter();
+        Callback::from(move |_: Event| reached.set(true))
+    };
     let controls = html! {
-        <KnobPanel<RetriesParams> prefix="retries" params={params.clone()} query={lab.query.clone()} dispatch={dispatch.clone()} hide={hide} />
+        <div class="retries-controls-reach" onpointerdown={reach.reform(Event::from)} onfocusin={reach.reform(Event::from)}>
+            <KnobPanel<RetriesParams> prefix="retries" params={params.clone()} query={lab.query.clone()} dispatch={dispatch.clone()} hide={hide} />
+        </div>
     };
 
     let band = outage(params);
@@ -283,6 +291,7 @@ pub fn Retries(p: &LabProps) -> Html {
             Ok(RetriesRun::Fleet(_)) => html! {
                 <>{ tabs.clone() }<fleet::FleetView run={RunRef(r.clone())} step={lab.step} band={band} locked={lab.locked("step")}
                     stale={fleet_stale} source={AttrValue::Static(fleet_shown.as_ref().map_or("page", |s| s.source))}
+                    worker_ready={fleet_shown.as_ref().is_some_and(|s| s.worker_ready)}
                     on_step={predict.on_step.clone()} prompt={predict.prompt.clone()} hide_from={hide_from} /></>
             },
             Ok(RetriesRun::Compare { .. }) => compare_view.clone(),

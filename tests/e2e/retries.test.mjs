@@ -196,3 +196,26 @@ test('after the first knob change the fleet runs in the Web Worker: the previous
     await screenshot(page, 'retries-fleet-after-worker-runs');
   });
 });
+
+test('reaching for the controls wakes the worker, so even the first knob change runs there and the page stays with the previous run meanwhile', async () => {
+  await withPage('?area=retries&preset=herd&predict=0', async (page) => {
+    await page.waitForSelector('.retries-fleet[data-worker="cold"]');
+    // Looking loads no worker.
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('.retries-fleet').getAttribute('data-worker'), 'cold', 'a page only looked at wakes nothing');
+    await page.locator('#retries-att').focus();
+    await page.waitForSelector('.retries-fleet[data-worker="ready"]', { timeout: 10000 });
+    assert.equal(await page.locator('.retries-fleet').getAttribute('data-run'), 'page', 'waking does not replace the run drawn');
+    const busy = await page.evaluate(() => {
+      const el = document.getElementById('retries-att');
+      el.value = String(Number(el.value) + 1);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      return new Promise((ok) => setTimeout(ok, 0)).then(() => document.querySelector('.retries-fleet').getAttribute('aria-busy'));
+    });
+    assert.equal(busy, 'true', 'the first change waited for the worker');
+    await settledUrl(page);
+    assert.equal(await page.locator('.retries-fleet').getAttribute('data-run'), 'worker');
+    assert.equal(await page.locator('.retries-fleet[aria-busy]').count(), 0);
+  });
+});

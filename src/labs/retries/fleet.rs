@@ -35,6 +35,9 @@ pub struct FleetViewProps {
     /// Where `run` was computed: "page" or "worker".
     #[prop_or(AttrValue::Static("page"))]
     pub source: AttrValue,
+    /// Whether the Web Worker has answered (later changes run there).
+    #[prop_or_default]
+    pub worker_ready: bool,
 }
 
 /// Everything the fleet view draws, derived once per run.
@@ -161,7 +164,8 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
     let cursor = (step > 0).then_some(step as f64 * d.bucket_s);
     let mask = p.hide_from;
     html! {
-        <section class="retries-fleet" aria-label="The fleet over time" aria-busy={p.stale.then_some("true")} data-run={p.source.clone()}>
+        <section class="retries-fleet" aria-label="The fleet over time" aria-busy={p.stale.then_some("true")} data-run={p.source.clone()}
+            data-worker={if p.worker_ready { "ready" } else { "cold" }}>
             <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket" />
             { p.prompt.clone() }
             <p class="retries-readout" aria-live="polite">{

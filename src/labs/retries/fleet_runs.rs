@@ -3,8 +3,10 @@
 //!
 //! A fleet run is about 11 ms of the page's wasm (more on a loaded laptop),
 //! most of a knob change's time (issue 13). The first run a page draws is
-//! computed on its thread, so the page shows a run at once; the first knob
-//! change is computed there too and also starts the worker. Once the worker
+//! computed on its thread, so the page shows a run at once. The worker is
+//! started when the learner reaches for the controls (a pointer or the
+//! keyboard's focus inside them), or at the latest by the first knob change,
+//! which is computed on the page while the worker loads. Once the worker
 //! has answered, each knob change goes to it: the page redraws the controls
 //! at once and keeps the previous run on screen, marked busy, until the
 //! worker's run for the new knobs arrives (a newer change replaces an older
@@ -37,6 +39,8 @@ pub struct FleetShown {
     pub stale: bool,
     /// "page" or "worker": where the run shown was computed.
     pub source: &'static str,
+    /// Whether the worker has answered, so the next change will wait for it.
+    pub worker_ready: bool,
 }
 
 /// The page's fleet runs across renders (one per Retries page).
@@ -45,20 +49,23 @@ pub struct FleetRuns {
     drawn: Option<Drawn>,
     /// The worker has answered a fleet job: later changes wait for it.
     warm: bool,
-    /// A knob has changed since the first run: from then on the worker gets every fleet.
-    changed: bool,
+    /// The worker is in use (a knob has changed, or the learner reached for
+    /// the controls): from then on it gets every fleet.
+    started: bool,
 }
 
 impl FleetRuns {
     /// The worker's job for this render: `want` is the fleet the link asks
-    /// for (`None` outside the fleet view or with a refused knob). Nothing
-    /// until a knob has changed, so a page that is only looked at loads no worker.
-    pub fn job(&mut self, want: Option<&FleetParams>) -> Option<Job> {
+    /// for (`None` outside the fleet view or with a refused knob); `reached`
+    /// whether the learner has reached for the controls. Nothing until then
+    /// or until a knob has changed, so a page that is only looked at loads
+    /// no worker. The first job for a run already drawn only wakes the worker.
+    pub fn job(&mut self, want: Option<&FleetParams>, reached: bool) -> Option<Job> {
         let want = want?;
-        if self.drawn.as_ref().is_some_and(|d| d.params != *want) {
-            self.changed = true;
+        if reached || self.drawn.as_ref().is_some_and(|d| d.params != *want) {
+            self.started = true;
         }
-        self.changed.then(|| Job::Fleet { fleet: want.clone() })
+        self.started.then(|| Job::Fleet { fleet: want.clone() })
     }
 
     /// The run to draw for `want`, given the worker's state for this render's job.
@@ -79,14 +86,16 @@ impl FleetRuns {
             Offloaded::NoAnswer => self.warm = false,
             Offloaded::Idle | Offloaded::Running { .. } | Offloaded::Failed(_) | Offloaded::Cancelled { .. } => {}
         }
-        let waiting = self.warm && matches!(state, Offloaded::Running { .. });
+        let (waiting, worker_ready) = (self.warm && matches!(state, Offloaded::Running { .. }), self.warm);
         match &self.drawn {
-            Some(d) if d.params == *want => FleetShown { run: d.run.clone(), stale: false, source: source(d) },
-            Some(d) if waiting => FleetShown { run: d.run.clone(), stale: true, source: source(d) },
+            Some(d) if d.params == *want => {
+                FleetShown { run: d.run.clone(), stale: false, source: source(d), worker_ready }
+            }
+            Some(d) if waiting => FleetShown { run: d.run.clone(), stale: true, source: source(d), worker_ready },
             Some(_) | None => {
                 let run = Rc::new(fleet::run(want).map(RetriesRun::Fleet));
                 self.drawn = Some(Drawn { params: want.clone(), run: run.clone(), whole: true });
-                FleetShown { run, stale: false, source: "page" }
+                FleetShown { run, stale: false, source: "page", worker_ready }
             }
         }
     }
@@ -161,12 +170,12 @@ mod tests {
         let c = FleetParams { clients: 500, ..a.clone() };
         let mut runs = FleetRuns::default();
         // First render: no job, the page runs it.
-        assert_eq!(runs.job(Some(&a)), None, "looking loads no worker");
+        assert_eq!(runs.job(Some(&a), false), None, "looking loads no worker");
         let s = runs.shown(&a, &Offloaded::Idle);
         assert!(!s.stale && s.source == "page");
         assert!(runs.whole(&a).is_some());
         // First change: the worker is cold, so the page runs it, and the worker starts.
-        assert_eq!(runs.job(Some(&b)), Some(Job::Fleet { fleet: b.clone() }));
+        assert_eq!(runs.job(Some(&b), false), Some(Job::Fleet { fleet: b.clone() }));
         let s = runs.shown(&b, &running());
         assert!(!s.stale && s.source == "page", "a cold worker is not waited for");
         let first_b = s.run.clone();
@@ -174,7 +183,7 @@ mod tests {
         let s = runs.shown(&b, &answer(&b));
         assert!(Rc::ptr_eq(&s.run, &first_b) && s.source == "page");
         // Second change: the worker is warm, so the previous run stays, busy.
-        assert_eq!(runs.job(Some(&c)), Some(Job::Fleet { fleet: c.clone() }));
+        assert_eq!(runs.job(Some(&c), false), Some(Job::Fleet { fleet: c.clone() }));
         let s = runs.shown(&c, &running());
         assert!(s.stale && Rc::ptr_eq(&s.run, &first_b), "the previous knobs' run stays on screen");
         assert!(runs.whole(&c).is_none(), "no whole run of the new knobs yet");
@@ -192,20 +201,40 @@ mod tests {
     }
 
     #[test]
+    fn reaching_for_the_controls_wakes_the_worker_so_the_first_change_goes_to_it() {
+        let a = FleetParams::default();
+        let b = FleetParams { clients: 400, ..a.clone() };
+        let mut runs = FleetRuns::default();
+        assert_eq!(runs.job(Some(&a), false), None);
+        runs.shown(&a, &Offloaded::Idle);
+        // A pointer on the controls: the worker runs the fleet already drawn, to wake up.
+        assert_eq!(runs.job(Some(&a), true), Some(Job::Fleet { fleet: a.clone() }));
+        let first = runs.shown(&a, &running());
+        assert!(!first.stale);
+        let s = runs.shown(&a, &answer(&a));
+        assert!(Rc::ptr_eq(&s.run, &first.run) && s.source == "page", "the page's whole run stays");
+        // The first change now waits for the worker.
+        assert_eq!(runs.job(Some(&b), true), Some(Job::Fleet { fleet: b.clone() }));
+        assert!(runs.shown(&b, &running()).stale);
+        assert!(!runs.shown(&b, &answer(&b)).stale);
+        assert_eq!(runs.job(None, true), None, "outside the fleet view there is no fleet job");
+    }
+
+    #[test]
     fn a_silent_worker_hands_the_runs_back_to_the_page() {
         let a = FleetParams::default();
         let b = FleetParams { clients: 400, ..a.clone() };
         let c = FleetParams { clients: 500, ..a.clone() };
         let mut runs = FleetRuns::default();
         runs.shown(&a, &Offloaded::Idle);
-        runs.job(Some(&b));
+        runs.job(Some(&b), false);
         runs.shown(&b, &answer(&b));
-        runs.job(Some(&c));
+        runs.job(Some(&c), false);
         assert!(runs.shown(&c, &running()).stale);
         let s = runs.shown(&c, &Offloaded::NoAnswer);
         assert!(!s.stale && s.source == "page", "after the wait the page runs it");
         let d = FleetParams { clients: 600, ..a.clone() };
-        runs.job(Some(&d));
+        runs.job(Some(&d), false);
         assert!(!runs.shown(&d, &running()).stale, "and keeps running them until the worker answers again");
     }
 

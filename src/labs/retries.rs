@@ -358,7 +358,7 @@ pub fn Retries(p: &LabProps) -> Html {
                      data-stale={(stale || fleet_stale).to_string()} aria-busy={fleet_stale.then_some("true")}>
                     if fleet_stale {
                         // Shown only if the worker takes a while (the style sheet waits 0.15 s), so a drag does not flicker.
-                        <p class="busy-note" role="status">{ "These are the previous knobs' figures: the run of your change is computing in a Web Worker." }</p>
+                        <p class="busy-note" role="status">{ "Evidence for the previous knobs: the run of your change is still computing in a Web Worker." }</p>
                     }
                     <Evidence title={title} belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
                     <ExportBar name={name} trace_json={trace_json} counters={counters} make_report={make_report} query={lab.query.clone()} />

@@ -68,6 +68,13 @@ pub fn App() -> Html {
         });
     }
 
+    // The page has drawn and every component's first effects (its keyboard
+    // and message listeners) have run: a parent's effects run after its
+    // children's, and this is the root. `<html data-app-ready>` says so, for
+    // scripts and tests that press keys as soon as the page is there (Yew may
+    // give the browser a turn between a long first render and its effects).
+    use_effect_with((), |_| web::mark_app_ready());
+
     // Tell an embedding page about step changes (a number, as the host
     // sends it) and our height.
     {

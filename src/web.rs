@@ -51,6 +51,13 @@ thread_local! {
     static PENDING: std::cell::RefCell<Option<Pending>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Marks `<html data-app-ready>`: the app has drawn its first page and its listeners are in place.
+pub fn mark_app_ready() {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-app-ready", "");
+    }
+}
+
 fn mark_pending(on: bool) {
     let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
     let _ = if on { root.set_attribute("data-url-pending", "") } else { root.remove_attribute("data-url-pending") };

@@ -76,6 +76,8 @@ export async function withPage(search, fn, opts = {}) {
   try {
     await page.goto(`${baseUrl}${opts.path || '/'}${search}`);
     await page.waitForSelector(opts.ready || '#main', { timeout: 15000 });
+    // The app's own pages (not a host page such as the embed example, nor a page made to panic).
+    if (!opts.expectPanic && !opts.path) await appReady(page);
     await fn(page, errors);
     const unexpected = errors.filter((e) => !(opts.allowErrors || []).some((re) => re.test(e)));
     assert.deepEqual(unexpected, [], 'the page logged errors');
@@ -125,6 +127,16 @@ export async function settledUrl(pageOrFrame) {
   await pageOrFrame.waitForFunction(() => !document.documentElement.hasAttribute('data-url-pending'));
   await runDrawn(pageOrFrame);
   return pageOrFrame.evaluate(() => location.href);
+}
+
+/**
+ * Waits until the app has drawn and its listeners are in place
+ * (`<html data-app-ready>`, set by the root component's first effect, which
+ * runs after every child's): a key pressed earlier could reach the page
+ * before the step controls listen for it.
+ */
+export async function appReady(pageOrFrame) {
+  await pageOrFrame.waitForSelector('html[data-app-ready]', { state: 'attached', timeout: 15000 });
 }
 
 /**

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { withPage, screenshot, base, settledUrl } from './harness.mjs';
+import { withPage, screenshot, base, settledUrl, appReady } from './harness.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -116,6 +116,7 @@ test('the keyboard reaches the prompt: j asks and focuses it, k steps back, Tab 
     const d = await decisiveOf(page);
     await page.goto(`${await base()}/?area=keys&preset=crash-window&step=${d - 1}`);
     await page.locator('#predict-switch').waitFor();
+    await appReady(page);
     await page.evaluate(() => document.activeElement?.blur());
     await page.keyboard.press('j');
     await page.locator('.predict-gate[data-state="asking"]').waitFor();

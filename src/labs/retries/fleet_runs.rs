@@ -139,6 +139,12 @@ mod tests {
         Offloaded::Done(Rc::new(out))
     }
 
+    /// The default fleet and two knob changes away from it (more clients each time).
+    fn fleets() -> [FleetParams; 3] {
+        let a = FleetParams::default();
+        [a.clone(), FleetParams { clients: 400, ..a.clone() }, FleetParams { clients: 500, ..a }]
+    }
+
     fn running() -> Offloaded {
         Offloaded::Running { done: 0, total: 0, partial: None }
     }
@@ -165,9 +171,7 @@ mod tests {
 
     #[test]
     fn the_first_run_and_the_first_change_run_on_the_page_then_the_worker_takes_over() {
-        let a = FleetParams::default();
-        let b = FleetParams { clients: 400, ..a.clone() };
-        let c = FleetParams { clients: 500, ..a.clone() };
+        let [a, b, c] = fleets();
         let mut runs = FleetRuns::default();
         // First render: no job, the page runs it.
         assert_eq!(runs.job(Some(&a), false), None, "looking loads no worker");
@@ -202,8 +206,7 @@ mod tests {
 
     #[test]
     fn reaching_for_the_controls_wakes_the_worker_so_the_first_change_goes_to_it() {
-        let a = FleetParams::default();
-        let b = FleetParams { clients: 400, ..a.clone() };
+        let [a, b, _] = fleets();
         let mut runs = FleetRuns::default();
         assert_eq!(runs.job(Some(&a), false), None);
         runs.shown(&a, &Offloaded::Idle);
@@ -222,9 +225,7 @@ mod tests {
 
     #[test]
     fn a_silent_worker_hands_the_runs_back_to_the_page() {
-        let a = FleetParams::default();
-        let b = FleetParams { clients: 400, ..a.clone() };
-        let c = FleetParams { clients: 500, ..a.clone() };
+        let [a, b, c] = fleets();
         let mut runs = FleetRuns::default();
         runs.shown(&a, &Offloaded::Idle);
         runs.job(Some(&b), false);
@@ -233,7 +234,7 @@ mod tests {
         assert!(runs.shown(&c, &running()).stale);
         let s = runs.shown(&c, &Offloaded::NoAnswer);
         assert!(!s.stale && s.source == "page", "after the wait the page runs it");
-        let d = FleetParams { clients: 600, ..a.clone() };
+        let d = FleetParams { clients: 600, ..a };
         runs.job(Some(&d), false);
         assert!(!runs.shown(&d, &running()).stale, "and keeps running them until the worker answers again");
     }

@@ -36,6 +36,14 @@ fn said_of(q: &crate::query::Query) -> Option<(usize, usize)> {
 }
 
 /// The races lab page.
+impl super::LabPage for idemlab_sim::races::RacesLab {
+    const PREDICTS_FIRST: bool = true;
+    const SUMMARY: &'static str = "SELECT-then-INSERT charging twice, beside the atomic INSERT … ON CONFLICT fix.";
+    fn page(props: LabProps) -> Html {
+        html! { <Races ..props /> }
+    }
+}
+
 #[component]
 pub fn Races(p: &LabProps) -> Html {
     let lab = use_lab::<RacesLab>(p);

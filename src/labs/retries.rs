@@ -104,6 +104,18 @@ pub fn compare_job(fleet: &FleetParams) -> Job {
 }
 
 /// The Retries lab page.
+impl super::LabPage for idemlab_sim::retries::RetriesLab {
+    const PREDICTS_FIRST: bool = true;
+    const SUMMARY: &'static str = "full-jitter backoff, Retry-After, what to retry, and a retry budget for the fleet.";
+    const PRESET_KEEPS: &'static [&'static str] = &["mode"];
+    fn next_link(q: &Query, action: &LabAction) -> Option<Query> {
+        next_link(q, action)
+    }
+    fn page(props: LabProps) -> Html {
+        html! { <Retries ..props /> }
+    }
+}
+
 #[component]
 pub fn Retries(p: &LabProps) -> Html {
     let link = LabLink::<RetriesLab>::read(&p.query);

@@ -22,7 +22,7 @@ mod sources;
 pub use knobs::KnobPanel;
 pub use layout::{LabLayout, PageMode, View};
 pub use link::{preset_href, use_preset_hrefs, LabLink};
-pub use locks::{area_locks, has_predict_first, lock_names_markdown};
+pub use locks::{area_locks, lock_names_markdown};
 pub use predict::Predict;
 pub use predict_gate::{must_ask, use_predict_gate, PredictGate, Question};
 pub use presets::PresetBar;

@@ -111,10 +111,15 @@ impl Counter {
     }
 }
 
-/// The engine contract.
-pub trait Lab {
-    /// The lab's `area=` slug and JSON `lab` name.
+/// A lab's name in the registry (`crate::labs`), which implements this for
+/// every engine from its one line there: the kernel knows no lab by name.
+pub trait Registered {
+    /// The lab's `area=` slug, CLI subcommand and JSON `lab` name.
     const SLUG: &'static str;
+}
+
+/// The engine contract. Only an engine in the registry is a lab.
+pub trait Lab: Registered {
     /// The engine's parameters, with their schema.
     type Params: Params;
     /// A finished run.

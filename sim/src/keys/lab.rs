@@ -84,7 +84,6 @@ pub static SOURCES: [Source; 13] = [
 pub struct KeysLab;
 
 impl Lab for KeysLab {
-    const SLUG: &'static str = "keys";
     type Params = KeysParams;
     type Run = KeysRun;
     /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.

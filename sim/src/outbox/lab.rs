@@ -9,7 +9,6 @@ use crate::lab::{Counter, Figure, Lab, Preset, Source};
 pub struct OutboxLab;
 
 impl Lab for OutboxLab {
-    const SLUG: &'static str = "outbox";
     type Params = OutboxParams;
     type Run = OutboxRun;
     /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.

@@ -101,7 +101,6 @@ pub fn run_schedule(s: &Scenario, schedule: &[u8], complete: bool) -> Result<(Ra
 }
 
 impl Lab for RacesLab {
-    const SLUG: &'static str = "races";
     type Params = RacesParams;
     type Run = RacesRun;
     const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict", "handler", "lanes", "against"];

@@ -99,7 +99,6 @@ pub fn run_compare(p: &fleet::FleetParams) -> Result<Vec<FleetRun>, SimError> {
 pub struct RetriesLab;
 
 impl Lab for RetriesLab {
-    const SLUG: &'static str = "retries";
     type Params = RetriesParams;
     type Run = RetriesRun;
     /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.

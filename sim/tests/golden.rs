@@ -49,7 +49,7 @@ fn kept_narrations() -> Vec<String> {
 }
 
 #[test]
-fn every_presets_narrated_run_matches_its_kept_file() {
+fn golden_narration_of_every_preset_matches_its_kept_file() {
     let now = narrate::all();
     if std::env::var_os("IDEMLAB_BLESS").is_some() {
         std::fs::create_dir_all(NARRATED_DIR).expect("create golden/narrated");
@@ -84,7 +84,7 @@ fn every_presets_narrated_run_matches_its_kept_file() {
 }
 
 #[test]
-fn a_narration_difference_names_its_first_differing_line() {
+fn a_golden_narration_difference_names_its_first_differing_line() {
     assert_eq!(narrate::first_difference("a\nb\n", "a\nb\n"), None);
     assert_eq!(narrate::first_difference("a\nb\nc\n", "a\nB\nc\n"), Some("line 2\n  kept: b\n  now:  B".to_string()));
     assert_eq!(
@@ -94,7 +94,7 @@ fn a_narration_difference_names_its_first_differing_line() {
 }
 
 #[test]
-fn every_preset_of_every_lab_has_a_bounded_narration() {
+fn every_preset_of_every_lab_has_a_bounded_golden_narration() {
     let all = narrate::all();
     let presets = idemlab_sim::delivery::DeliveryLab::presets().len()
         + idemlab_sim::keys::KeysLab::presets().len()

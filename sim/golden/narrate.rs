@@ -41,16 +41,53 @@ struct Told {
     after: Vec<String>,
 }
 
-/// Every narrated file, in a fixed order: About, Keys, Retries, Outbox, Races.
-pub fn all() -> Vec<Narrated> {
-    let mut out = Vec::new();
-    each::<delivery::DeliveryLab>(&mut out, |_, r| tell_delivery(r));
-    each::<keys::KeysLab>(&mut out, tell_keys);
-    each::<retries::RetriesLab>(&mut out, |_, r| tell_retries(r));
-    each::<outbox::OutboxLab>(&mut out, |_, r| tell_outbox(r));
-    each::<races::RacesLab>(&mut out, |_, r| tell_races(r));
-    out
+/// How each lab's run is told in words: one implementation per lab, found
+/// through the registry.
+trait Tell: Lab {
+    fn tell(params: &Self::Params, run: &Self::Run) -> Told;
 }
+
+impl Tell for delivery::DeliveryLab {
+    fn tell(_: &Self::Params, r: &Self::Run) -> Told {
+        tell_delivery(r)
+    }
+}
+
+impl Tell for keys::KeysLab {
+    fn tell(p: &Self::Params, r: &Self::Run) -> Told {
+        tell_keys(p, r)
+    }
+}
+
+impl Tell for retries::RetriesLab {
+    fn tell(_: &Self::Params, r: &Self::Run) -> Told {
+        tell_retries(r)
+    }
+}
+
+impl Tell for outbox::OutboxLab {
+    fn tell(_: &Self::Params, r: &Self::Run) -> Told {
+        tell_outbox(r)
+    }
+}
+
+impl Tell for races::RacesLab {
+    fn tell(_: &Self::Params, r: &Self::Run) -> Told {
+        tell_races(r)
+    }
+}
+
+macro_rules! tell_every_lab {
+    ($($var:ident $slug:literal $title:literal $ty:path [$($alias:literal),*],)*) => {
+        /// Every narrated file, in the registry's order.
+        pub fn all() -> Vec<Narrated> {
+            let mut out = Vec::new();
+            $(each::<$ty>(&mut out, <$ty as Tell>::tell);)*
+            out
+        }
+    };
+}
+idemlab_sim::with_labs!(tell_every_lab);
 
 /// Runs every preset of `L` and writes its file: header, preset, step lines
 /// (bounded), then the counters. A run the engine refuses is written as its

@@ -96,11 +96,14 @@ fn a_golden_narration_difference_names_its_first_differing_line() {
 #[test]
 fn every_preset_of_every_lab_has_a_bounded_golden_narration() {
     let all = narrate::all();
-    let presets = idemlab_sim::delivery::DeliveryLab::presets().len()
-        + idemlab_sim::keys::KeysLab::presets().len()
-        + idemlab_sim::retries::RetriesLab::presets().len()
-        + idemlab_sim::outbox::OutboxLab::presets().len()
-        + idemlab_sim::races::RacesLab::presets().len();
+    struct Presets;
+    impl idemlab_sim::labs::LabVisitor for Presets {
+        type Out = usize;
+        fn lab<L: Lab + 'static>(self) -> usize {
+            L::presets().len()
+        }
+    }
+    let presets: usize = idemlab_sim::labs::Area::LABS.iter().filter_map(|a| a.visit(Presets)).sum();
     assert_eq!(all.len(), presets);
     for n in &all {
         let lines = n.text.lines().count();

@@ -7,7 +7,7 @@
 use super::fleet::FleetParams;
 use crate::backoff::Strategy;
 use crate::error::SimError;
-use crate::knob::{Group, Knob, KnobKind, Params, Unit};
+use crate::knob::{frac_of, pct_of, Group, Knob, KnobKind, Params, Unit};
 
 crate::choice_enum! {
     /// Which run the page shows, and so which run a permalink reproduces.
@@ -51,14 +51,6 @@ pub struct RetriesParams {
     pub fleet: FleetParams,
     /// The study sweep.
     pub study: StudyParams,
-}
-
-fn pct_of(f: f64) -> u64 {
-    (f * 100.0).round() as u64
-}
-
-fn frac_of(v: u64) -> f64 {
-    v as f64 / 100.0
 }
 
 /// A whole-number knob of the fleet, reading and writing `p.fleet.$field`.

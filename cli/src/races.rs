@@ -110,8 +110,13 @@ fn run(a: &Args, csv: bool) -> Result<Output, String> {
     if csv {
         return Ok(Output::Csv(idemlab_sim::labs::csv_for(&report)));
     }
-    let narration: Vec<String> =
-        run.trace.iter().map(|r| format!("{}: {}", r.step, races::narrate(&r.record))).collect();
+    // Step 0 (before the first step) has no frame; its records (a BEGIN) are said plainly.
+    let words = races::frame_narration(&run);
+    let mut narration: Vec<String> =
+        run.trace.iter().filter(|r| r.step == 0).map(|r| format!("0: {}", races::narrate(&r.record))).collect();
+    for (i, w) in words.iter().enumerate() {
+        narration.extend(w.iter().map(|line| format!("{}: {line}", i + 1)));
+    }
     let mut out = serde_json::to_value(&report).map_err(|e| e.to_string())?;
     out["scenario"] = serde_json::json!(s.id);
     out["schedule"] = serde_json::json!(run.schedule);

@@ -126,11 +126,11 @@ RESPOND 500",
         3,
         "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
 INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
-IF NO ROW GOTO check
+IF NO ROW GOTO look
 CHARGE
 UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
 RESPOND 201
-check:
+look:
 BEGIN;
 SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE;
 IF STATUS STARTED GOTO busy

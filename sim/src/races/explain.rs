@@ -121,7 +121,7 @@ fn error_why(state: SqlState) -> String {
     match state {
         SqlState::UniqueViolation => "The other transaction committed the same key, so the unique index refuses this one: 23505 unique_violation (PostgreSQL 15 docs, INSERT and chapter 13).".into(),
         SqlState::SerializationFailure => "No serial order of the two transactions explains what both read, so PostgreSQL fails one with 40001 serialization_failure; the application must retry it (13.2.3).".into(),
-        SqlState::InFailedTransaction => "An earlier error aborted this transaction; every later statement fails with 25P02 until ROLLBACK.".into(),
+        SqlState::InFailedTransaction => "An earlier error aborted this transaction: every later statement fails with 25P02 in_failed_sql_transaction, and the transaction ends only with ROLLBACK, or with COMMIT, which then rolls it back and answers ROLLBACK (PostgreSQL 15 docs, COMMIT and 13.2).".into(),
         SqlState::DeadlockDetected => "Each transaction waits for a lock the other holds, so after deadlock_timeout (1 s by default) PostgreSQL aborts one of them with 40P01 deadlock_detected (13.3.4).".into(),
         SqlState::LockNotAvailable => "Another transaction holds the row (a lock, or an update in flight), and NOWAIT does not wait: PostgreSQL fails the statement at once with 55P03 lock_not_available, which aborts the transaction (docs, SELECT, The Locking Clause).".into(),
     }

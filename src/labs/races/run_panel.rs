@@ -3,7 +3,7 @@
 //! run is never replayed here.
 
 use crate::components::{EventLog, ItemKind, Term, Timeline, TimelineItem};
-use idemlab_sim::races::{self, instr_short, narrate, Frame, RaceRecord, RaceRun, Response, Scenario, StmtResult};
+use idemlab_sim::races::{self, instr_short, Frame, RaceRecord, RaceRun, Response, Scenario, StmtResult};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -30,14 +30,12 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
     // The whole run, so the lanes never open empty: the Timeline draws what lies
     // ahead of the cursor faintly.
     let items = timeline_items(run, run.frames.len());
-    let lines: Vec<AttrValue> = run
-        .frames
-        .iter()
-        .map(|f| AttrValue::from(f.records.iter().map(narrate).collect::<Vec<_>>().join("; ")))
-        .collect();
-    let narration = match frame {
+    // In words with their context (a COMMIT of a failed transaction answers ROLLBACK).
+    let words = races::frame_narration(run);
+    let lines: Vec<AttrValue> = words.iter().map(|w| AttrValue::from(w.join("; "))).collect();
+    let narration = match step.checked_sub(1).and_then(|i| words.get(i)) {
         None => "Before the first step: nothing has run yet.".to_string(),
-        Some(f) => f.records.iter().map(narrate).collect::<Vec<_>>().join(". "),
+        Some(w) => w.join(". "),
     };
     let charges: Vec<(u16, u8, u8)> = run
         .trace

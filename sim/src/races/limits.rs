@@ -9,6 +9,7 @@
 //! reserves is refused as a keyword, by name.
 
 use super::handler::HandlerError;
+use super::{Instr, Stmt};
 use crate::error::SimError;
 
 /// Longest handler text accepted, in bytes (UTF-8).
@@ -220,6 +221,46 @@ pub fn refusal_words(e: &SimError) -> String {
         | SimError::ScheduledInPast { .. }
         | SimError::Internal(_) => e.to_string(),
     }
+}
+
+/// The first instruction that answers the client (or starts the handler
+/// again) while a path to it may still have a transaction open, or None.
+///
+/// A real handler that answers with its transaction open leaves the
+/// connection idle in transaction, holding its locks and hiding its rows
+/// until something ends it; the lab does not model that wait, so such a
+/// handler is refused with this reason instead of being shown ending well.
+pub fn answers_in_open_transaction(instrs: &[Instr]) -> Option<usize> {
+    // Bit 0: reachable with no transaction open; bit 1: with one open.
+    let mut state = vec![0u8; instrs.len()];
+    if let Some(s) = state.first_mut() {
+        *s = 1;
+    }
+    for i in 0..instrs.len() {
+        let here = state[i];
+        if here == 0 {
+            continue;
+        }
+        let after = match instrs[i] {
+            Instr::Sql { stmt: Stmt::Begin { .. } } => 2,
+            Instr::Sql { stmt: Stmt::Commit | Stmt::Rollback } => 1,
+            Instr::Respond { .. } | Instr::SendResponse { .. } | Instr::Retry { .. } if here & 2 != 0 => {
+                return Some(i)
+            }
+            Instr::Respond { .. } | Instr::SendResponse { .. } | Instr::Retry { .. } | Instr::Crash => continue,
+            Instr::JumpIf { to, .. } => {
+                if let Some(s) = state.get_mut(to as usize) {
+                    *s |= here;
+                }
+                here
+            }
+            Instr::Sql { .. } | Instr::Charge | Instr::MapGet | Instr::MapPut | Instr::AwaitUnanswered { .. } => here,
+        };
+        if let Some(s) = state.get_mut(i + 1) {
+            *s |= after;
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -223,6 +223,11 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
             }
         }
     }
+    for (p, lines) in &out {
+        if let Some(i) = limits::answers_in_open_transaction(&p.instrs) {
+            return err(lines[i], limits::OPEN_TRANSACTION_AT_ANSWER);
+        }
+    }
     let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
     if is_sql && durable_store {
         return err(0, "STORE DURABLE is about the in-memory key map; a handler with SQL keeps its keys in the table");

@@ -299,3 +299,16 @@ fn a_label_may_be_any_identifier_postgresql_accepts() {
     let text = "CHARGE\nIF ERROR GOTO prisé\nRESPOND 201\nprisé:\nRESPOND 500";
     assert!(parse_handler(text, 2).is_ok());
 }
+
+#[test]
+fn answering_with_the_transaction_open_is_refused_as_idle_in_transaction() {
+    let open = "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nRESPOND 201";
+    let e = refused(open);
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("idle in transaction"), "{e}");
+    // Only one path leaves it open: still refused, at that RESPOND.
+    let one_path = "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nIF NO ROW GOTO fresh\nRESPOND STORED\nfresh:\nCOMMIT;\nRESPOND 201";
+    assert_eq!(refused(one_path).line, 4);
+    let closed = "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nCOMMIT;\nRESPOND 201";
+    assert!(parse_handler(closed, 2).is_ok());
+}

@@ -172,3 +172,14 @@ fn handler_lanes_and_the_side_by_side_scenario_read_back_from_the_link_they_writ
     assert_eq!(read.params.against, None);
     assert!(q.warnings.iter().any(|w| w.contains("nope")), "{:?}", q.warnings);
 }
+
+#[cfg(feature = "parser")]
+#[test]
+fn an_emptied_editor_is_refused_as_empty_not_replaced_by_the_first_preset() {
+    let mut q = Query::parse("?area=races&scenario=select-then-insert&handler=");
+    let read = read_link::<RacesLab>(&mut q);
+    assert_eq!(read.params.handler.as_deref(), Some(""));
+    let Err(e) = RacesLab::run(&read.params) else { panic!("an empty handler ran") };
+    let words = crate::races::limits::refusal_words(&e);
+    assert!(words.contains("the handler is empty") && !words.contains("parameter"), "{words}");
+}

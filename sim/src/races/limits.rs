@@ -223,6 +223,9 @@ pub fn refusal_words(e: &SimError) -> String {
     }
 }
 
+/// Why a handler that answers with its transaction open is refused.
+pub const OPEN_TRANSACTION_AT_ANSWER: &str = "this line answers (or starts the handler again) while a path to it leaves its transaction open: on PostgreSQL the connection would sit idle in transaction, holding its row and advisory locks and hiding its rows until something ended it. End the transaction with COMMIT or ROLLBACK first";
+
 /// The first instruction that answers the client (or starts the handler
 /// again) while a path to it may still have a transaction open, or None.
 ///

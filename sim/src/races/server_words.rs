@@ -3,7 +3,7 @@
 //! how a server check (`idemlab race check --pg`) says what it checked. The
 //! page and the CLI both call these, so they say the same thing.
 
-use super::{narrate, Actor, RaceRecord, RaceRun, Stmt, StmtResult};
+use super::{narrate, Actor, RaceRecord, RaceRun, SqlState, Stmt, StmtResult};
 
 /// Most schedules one server check replays. Past it, the check replays a
 /// seeded sample of this many schedules and says so.
@@ -108,6 +108,26 @@ pub fn frame_narration(run: &RaceRun) -> Vec<Vec<String>> {
         out[i].push(line);
     });
     out
+}
+
+/// What an error code means on PostgreSQL 15, for the legend's tooltips.
+pub fn sqlstate_tip(state: SqlState) -> &'static str {
+    match state {
+        SqlState::UniqueViolation => "unique_violation: the unique index already holds this key from a committed transaction, so this INSERT is refused (PostgreSQL 15 docs, INSERT).",
+        SqlState::SerializationFailure => "serialization_failure, whose meaning depends on the isolation level. At SERIALIZABLE: no serial order of the transactions explains what each read and wrote, so PostgreSQL aborts one (docs 13.2.3). At REPEATABLE READ: \"could not serialize access due to concurrent update\", the row this transaction went to change or lock was changed by a transaction that committed after its snapshot: the first updater wins (docs 13.2.2). Either way the application retries the whole transaction.",
+        SqlState::InFailedTransaction => "in_failed_sql_transaction: an earlier statement failed, so the transaction is aborted and every statement fails with 25P02, except ROLLBACK (or ROLLBACK TO SAVEPOINT) and COMMIT, which does not fail: it rolls the transaction back and answers ROLLBACK.",
+        SqlState::DeadlockDetected => "deadlock_detected: two transactions each waited for a lock the other held. A waiting backend checks for a cycle once its wait has lasted deadlock_timeout (1 s by default), and the one whose check finds it aborts itself (docs 13.3.4). The lab picks the transaction that began waiting first: the one whose check fires first when the cycle closes within deadlock_timeout.",
+        SqlState::LockNotAvailable => "lock_not_available: FOR UPDATE NOWAIT found the row held by another transaction (a lock or an update in flight) and failed at once instead of waiting; the transaction is aborted (docs, SELECT, The Locking Clause).",
+    }
+}
+
+/// The page's sentence on the server check, with its cap: the same words as `race check --help`.
+pub fn server_check_hint() -> String {
+    let cap = thousands(PG_SCHEDULES_MAX);
+    format!(
+        "idemlab race check FILE --pg CONNINFO runs each statement of this text as written on a real PostgreSQL 15 and compares every step with the engine: every schedule the server allows, up to {cap}; past that, a seeded sample of {cap} chosen to cover the engine's transitions. It says what it checked, e.g. \"{}\".",
+        server_check_words(CheckCount { checked: PG_SCHEDULES_MAX, total: Some(14_016), disagreeing: 0, sampled: true })
+    )
 }
 
 /// What a server check covered, for [`server_check_words`].

@@ -188,12 +188,17 @@ fn json_main(a: &Args) -> Result<serde_json::Value, String> {
                 Some(v) => v.parse().map_err(|_| format!("--lanes: {v:?} is not 2 or 3"))?,
             };
             let s = handler_scenario(&text, lanes).map_err(|e| format!("{file}: {e}"))?;
-            let explored = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| races::limits::refusal_words(&e));
-            let Some(conninfo) = a.value("--pg") else { return explore_json(&explored?, a.has("--all")) };
+            let explored = explore(&s, races::EXPLORE_SCHEDULES_MAX);
+            let Some(conninfo) = a.value("--pg") else {
+                return explore_json(&explored.map_err(|e| races::limits::refusal_words(&e))?, a.has("--all"));
+            };
             let mut out = match &explored {
                 Ok(x) => explore_json(x, a.has("--all"))?,
-                // Past the explorer's bound the server still judges a sample.
-                Err(why) => serde_json::json!({ "scenario": s.id, "total": null, "explorer": why }),
+                // Past the explorer's bound the server still judges a sample; any other refusal stands.
+                Err(e @ idemlab_sim::SimError::InvalidParameter { name: "schedules_max", .. }) => {
+                    serde_json::json!({ "scenario": s.id, "total": null, "explorer": races::limits::refusal_words(e) })
+                }
+                Err(e) => return Err(format!("{file}: {}", races::limits::refusal_words(e))),
             };
             let h = races::parse_handler(&text, lanes).map_err(|e| format!("{file}: {e}"))?;
             let src = pg::Source::of(&text, &h);

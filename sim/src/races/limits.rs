@@ -14,6 +14,9 @@ use crate::error::SimError;
 
 /// Longest handler text accepted, in bytes (UTF-8).
 pub const HANDLER_TEXT_MAX: usize = 20_000;
+// A link carries any text the parser accepts, even with every byte percent-encoded.
+const _: () = assert!(crate::permalink::QUERY_LEN_MAX >= 3 * HANDLER_TEXT_MAX + 4_096);
+
 /// Most lines in a handler text.
 pub const HANDLER_LINES_MAX: usize = 1_000;
 /// Longest lane name (`LANE name`), in characters: the page shows it whole on a lane's header.

@@ -20,14 +20,14 @@ pub fn why(run: &RaceRun, step: usize) -> Option<String> {
         run.trace
             .iter()
             .filter(|t| t.step <= f.step)
-            .filter_map(|t| {
+            .rev()
+            .find_map(|t| {
                 if let RaceRecord::Began { actor, isolation } = t.record {
                     (actor == a).then_some(isolation)
                 } else {
                     None
                 }
             })
-            .last()
             .unwrap_or(Isolation::ReadCommitted)
     };
     for r in &f.records {
@@ -54,14 +54,14 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView], iso: Isolati
             let other_uncommitted = before.iter().find(|v| v.written_by != *actor && !v.committed);
             Some(match (rows.is_empty(), other_uncommitted) {
                 (true, Some(v)) => format!(
-                    "{} has inserted the key but not committed. A snapshot sees only rows committed before it was taken ({}), so that row is invisible to {}.",
+                    "{} has inserted the key but not committed. A snapshot sees only rows committed before it was taken, and {}, so that row is invisible to {}.",
                     t(v.written_by),
                     snapshot_origin(iso),
                     t(*actor)
                 ),
                 (true, None) => "No transaction has committed a row for the key yet, so there is nothing to see.".into(),
                 (false, _) => format!(
-                    "The row was committed before {}'s snapshot was taken ({}), so the SELECT sees it.",
+                    "The row was committed before {}'s snapshot was taken, and {}, so the SELECT sees it.",
                     t(*actor),
                     snapshot_origin(iso)
                 ),

@@ -104,15 +104,7 @@ pub fn check(
     server_can_run(s)?;
     let max = max.clamp(1, PG_SCHEDULES_MAX);
     let started = Instant::now();
-    let mut admin = worker::connect(conninfo)?;
-    let version: String = admin.query_one("SHOW server_version", &[]).map_err(|e| e.to_string())?.get(0);
-    if !version.starts_with("15.") {
-        return Err(format!("the races model follows PostgreSQL 15; the server is {version}"));
-    }
-    let deadlock_timeout_ms: i32 = admin
-        .query_one("SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout'", &[])
-        .map_err(|e| e.to_string())?
-        .get(0);
+    let (version, deadlock_timeout_ms) = server_settings(conninfo)?;
     let deadlock_timeout = Duration::from_millis(deadlock_timeout_ms.max(1) as u64);
     let explored = races::explore(s, races::EXPLORE_SCHEDULES_MAX).ok();
     let engine: Option<Vec<Vec<u8>>> = explored.as_ref().map(|x| x.schedules.iter().map(|(p, _)| p.clone()).collect());
@@ -129,33 +121,10 @@ pub fn check(
     // A walker per SCHEDULES_PER_WALKER schedules: a small handler is not worth the logins.
     let planned = if sampled { todo.len() } else { total.unwrap_or(usize::MAX) };
     let walkers = walkers.clamp(1, WALKERS_MAX).min(planned.div_ceil(SCHEDULES_PER_WALKER).max(1));
-    // Logins are slow (SCRAM), so the walkers open side by side.
-    let opened: Vec<Result<Walker, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            (0..walkers).map(|w| scope.spawn(move || Walker::open(conninfo, s, src, w, deadlock_timeout))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a walker panicked".into()))).collect()
-    });
-    let mut pool = Vec::new();
-    for w in opened {
-        pool.push(w?);
-    }
-    let work = Arc::new((Mutex::new(Work { todo, extend: !sampled, max, ..Work::default() }), Condvar::new()));
+    let pool = open_pool(conninfo, s, src, walkers, deadlock_timeout)?;
     let replays = Instant::now();
-    std::thread::scope(|scope| {
-        for w in pool.iter_mut() {
-            let work = Arc::clone(&work);
-            scope.spawn(move || walk_on(s, w, &work));
-        }
-    });
-    for w in pool {
-        w.close();
-    }
+    let work = run_walkers(s, pool, Work { todo, extend: !sampled, max, ..Work::default() })?;
     let replay_seconds = replays.elapsed().as_secs_f64();
-    let (lock, _) = &*work;
-    let work = std::mem::take(&mut *lock.lock().map_err(|_| "a walker panicked".to_string())?);
-    if let Some(f) = work.failure {
-        return Err(f);
-    }
     let engine_set: BTreeSet<Vec<u8>> = engine.unwrap_or_default().into_iter().collect();
     let server: BTreeSet<Vec<u8>> = work.schedules.iter().cloned().collect();
     let only_pg: Vec<&Vec<u8>> =
@@ -166,7 +135,6 @@ pub fn check(
     let checked = work.schedules.len();
     let count =
         CheckCount { checked, total, disagreeing: work.disagreeing + only_pg.len() + only_engine.len(), sampled };
-    let _ = admin.close();
     Ok(json!({
         "server_version": version,
         "summary": races::server_check_words(count),
@@ -194,6 +162,65 @@ pub fn check(
         "seconds": started.elapsed().as_secs_f64(),
         "ms_per_schedule": if checked > 0 { replay_seconds * 1000.0 / checked as f64 } else { 0.0 },
     }))
+}
+
+/// The server's version (15 or refused) and its deadlock_timeout in ms.
+fn server_settings(conninfo: &str) -> Result<(String, i32), String> {
+    let mut admin = worker::connect(conninfo)?;
+    let version: String = admin.query_one("SHOW server_version", &[]).map_err(|e| e.to_string())?.get(0);
+    if !version.starts_with("15.") {
+        return Err(format!("the races model follows PostgreSQL 15; the server is {version}"));
+    }
+    let ms: i32 = admin
+        .query_one("SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout'", &[])
+        .map_err(|e| e.to_string())?
+        .get(0);
+    let _ = admin.close();
+    Ok((version, ms))
+}
+
+/// Opens `walkers` walkers side by side (logins are slow: SCRAM).
+fn open_pool(
+    conninfo: &str,
+    s: &Scenario,
+    src: &Source,
+    walkers: usize,
+    deadlock_timeout: Duration,
+) -> Result<Vec<Walker>, String> {
+    let opened: Vec<Result<Walker, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            (0..walkers).map(|w| scope.spawn(move || Walker::open(conninfo, s, src, w, deadlock_timeout))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a walker panicked".into()))).collect()
+    });
+    let mut pool = Vec::new();
+    for w in opened {
+        match w {
+            Ok(w) => pool.push(w),
+            Err(e) => {
+                pool.into_iter().for_each(Walker::close);
+                return Err(e);
+            }
+        }
+    }
+    Ok(pool)
+}
+
+/// Runs every walker of `pool` over `work` until it is done, then closes them.
+fn run_walkers(s: &Scenario, mut pool: Vec<Walker>, work: Work) -> Result<Work, String> {
+    let work = Arc::new((Mutex::new(work), Condvar::new()));
+    std::thread::scope(|scope| {
+        for w in pool.iter_mut() {
+            let work = Arc::clone(&work);
+            scope.spawn(move || walk_on(s, w, &work));
+        }
+    });
+    pool.into_iter().for_each(Walker::close);
+    let (lock, _) = &*work;
+    let work = std::mem::take(&mut *lock.lock().map_err(|_| "a walker panicked".to_string())?);
+    match work.failure {
+        Some(f) => Err(f),
+        None => Ok(work),
+    }
 }
 
 /// One walker's loop: takes a prefix, replays it, hands back what it found.

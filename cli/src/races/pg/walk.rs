@@ -26,11 +26,31 @@ impl Walker {
     ) -> Result<Walker, String> {
         let mut admin = worker::connect(conninfo)?;
         let schema = format!("idemlab_check_{}_{w}", std::process::id());
+        admin
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+            .map_err(|e| e.to_string())?;
+        match Walker::fill(&mut admin, conninfo, s, src, &schema) {
+            Ok((workers, texts)) => Ok(Walker { admin, workers, schema, texts, deadlock_timeout }),
+            Err(e) => {
+                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                Err(e)
+            }
+        }
+    }
+
+    /// The table, the learner's setup lines, and a prepared session per lane.
+    #[allow(clippy::type_complexity)]
+    fn fill(
+        admin: &mut Client,
+        conninfo: &str,
+        s: &Scenario,
+        src: &Source,
+        schema: &str,
+    ) -> Result<(Vec<Worker>, Vec<Vec<Option<String>>>), String> {
         let sql = |admin: &mut Client, q: &str| admin.batch_execute(q).map_err(|e| e.to_string());
-        sql(&mut admin, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))?;
-        sql(&mut admin, &format!("SET search_path = {schema}"))?;
+        sql(admin, &format!("SET search_path = {schema}"))?;
         let ddl = s.ddl(races::TABLE);
-        sql(&mut admin, &ddl[0])?;
+        sql(admin, &ddl[0])?;
         for (line, text) in &src.setup {
             admin.batch_execute(text).map_err(|e| {
                 let r = worker::Refused {
@@ -44,7 +64,7 @@ impl Walker {
         }
         if src.setup.is_empty() {
             for d in &ddl[1..] {
-                sql(&mut admin, d)?;
+                sql(admin, d)?;
             }
         }
         let all: Vec<(u32, String)> = src.lanes.iter().flatten().flatten().cloned().collect();
@@ -57,16 +77,13 @@ impl Walker {
         let texts: Vec<String> = distinct.iter().map(|(_, t)| t.clone()).collect();
         let mut workers = Vec::new();
         for _ in &s.programs {
-            match spawn_worker(conninfo, &schema, &schema, &texts)? {
+            match spawn_worker(conninfo, schema, schema, &texts)? {
                 Ok(wk) => workers.push(wk),
-                Err((i, r)) => {
-                    let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-                    return Err(refused_at(src, &distinct, i, r));
-                }
+                Err((i, r)) => return Err(refused_at(src, &distinct, i, r)),
             }
         }
         let texts = src.lanes.iter().map(|l| l.iter().map(|t| t.as_ref().map(|(_, x)| x.clone())).collect()).collect();
-        Ok(Walker { admin, workers, schema, texts, deadlock_timeout })
+        Ok((workers, texts))
     }
 
     pub(super) fn close(mut self) {

@@ -31,14 +31,8 @@ mod sql;
 use sql::{sql_statement, Parsed, Templates};
 use std::fmt;
 
-pub use super::limits::HANDLER_TEXT_MAX;
 use super::limits::{self, CONTROL_WORDS};
-/// Most instructions in one lane's handler (the engine's limit).
-pub const HANDLER_INSTRS_MAX: usize = 64;
-/// Most lanes a handler may run in.
-pub const HANDLER_LANES_MAX: u8 = 3;
-/// Most attempts `RETRY` may ask for.
-pub const RETRY_ATTEMPTS_MAX: u8 = 5;
+pub use super::limits::{HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX};
 
 /// The table every handler works on.
 pub const TABLE: &str = "idempotency_keys";

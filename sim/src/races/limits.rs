@@ -17,6 +17,12 @@ pub const HANDLER_TEXT_MAX: usize = 20_000;
 // A link carries any text the parser accepts, even with every byte percent-encoded.
 const _: () = assert!(crate::permalink::QUERY_LEN_MAX >= 3 * HANDLER_TEXT_MAX + 4_096);
 
+/// Most instructions in one lane's handler (the engine's limit).
+pub const HANDLER_INSTRS_MAX: usize = 64;
+/// Most lanes a handler without `LANE` sections runs in (the page's lane choice and `--lanes`).
+pub const HANDLER_LANES_MAX: u8 = 3;
+/// Most attempts `RETRY` may ask for.
+pub const RETRY_ATTEMPTS_MAX: u8 = 5;
 /// Most lines in a handler text.
 pub const HANDLER_LINES_MAX: usize = 1_000;
 /// Longest lane name (`LANE name`), in characters: the page shows it whole on a lane's header.

@@ -48,8 +48,8 @@ impl Scenario {
             return bad(format!("a scenario needs 1 to {ACTORS_MAX} handlers"));
         }
         for p in &self.programs {
-            if p.instrs.is_empty() || p.instrs.len() > 64 {
-                return bad(format!("{}: a handler needs 1 to 64 instructions", p.name));
+            if p.instrs.is_empty() || p.instrs.len() > super::HANDLER_INSTRS_MAX {
+                return bad(format!("{}: a handler needs 1 to {} instructions", p.name, super::HANDLER_INSTRS_MAX));
             }
             for i in &p.instrs {
                 match *i {

@@ -115,7 +115,7 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                 <Term word="40P01" tip={races::sqlstate_tip(races::SqlState::DeadlockDetected)} />{ " · " }
                 <Term word="55P03" tip={races::sqlstate_tip(races::SqlState::LockNotAvailable)} />
             </p>
-            <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · hatched bar “wait T1”: waiting for T1 · dashed outline: an error or a second charge · thick outline: answered." }</p>
+            <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · hatched bar “wait T1”: waiting for T1 · dashed outline: an error, a COMMIT that rolled back, or a second charge · thick outline: answered." }</p>
             if !p.compact { <EventLog lines={lines} current={step} /> }
         </div>
     }
@@ -131,14 +131,19 @@ fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
             waiting[actor as usize] = Some((1, on));
         }
     }
-    for f in run.frames.iter().take(step) {
+    let tags = races::frame_tags(run);
+    for (i, f) in run.frames.iter().enumerate().take(step) {
         let x0 = f.step as f64 - 1.0;
+        // A COMMIT of a failed transaction answers ROLLBACK: the block says so.
+        let rolled_back = matches!(f.instr, races::Instr::Sql { stmt: races::Stmt::Commit })
+            && tags.get(i).is_some_and(|t| t.iter().any(|(a, tag)| *a == f.actor && tag == "ROLLBACK"));
         let mine: Vec<&RaceRecord> = f.records.iter().filter(|r| r.actor() == f.actor).collect();
-        let bad = mine.iter().any(|r| {
-            matches!(r, RaceRecord::Ran { result: StmtResult::Error { .. }, .. })
-                || matches!(r, RaceRecord::Charged { total, .. } if *total > 1)
-                || matches!(r, RaceRecord::Responded { response: Response::ServerError | Response::NoResponse, .. })
-        });
+        let bad = rolled_back
+            || mine.iter().any(|r| {
+                matches!(r, RaceRecord::Ran { result: StmtResult::Error { .. }, .. })
+                    || matches!(r, RaceRecord::Charged { total, .. } if *total > 1)
+                    || matches!(r, RaceRecord::Responded { response: Response::ServerError | Response::NoResponse, .. })
+            });
         let good = mine.iter().any(|r| {
             matches!(
                 r,
@@ -157,6 +162,7 @@ fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
                 None
             }
         }) {
+            Some(_) if rolled_back => format!("{} → ROLLBACK", lane_word(f.instr)),
             Some(res) => format!("{} {res}", lane_word(f.instr)),
             None => lane_word(f.instr).to_string(),
         };

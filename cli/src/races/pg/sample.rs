@@ -9,9 +9,10 @@
 //! taken while each adds a transition no earlier pick covered, up to the cap;
 //! room left is filled with the rest, in the shuffled order.
 //!
-//! This state is finer than the engine's own (two histories that leave a lane
-//! at the same place count as two states), so the fraction of transitions
-//! covered errs low, never high. Past the explorer's bound the transitions
+//! This state is mostly finer than the engine's own (two histories that leave
+//! a lane at the same place count as two states), which makes the fraction
+//! covered err low; it leaves out when a SERIALIZABLE transaction took its
+//! snapshot, which can merge two states and make it err high. Past the explorer's bound the transitions
 //! known are those of the walks, not of the whole graph (the report says so:
 //! `all_transitions_known` is false).
 

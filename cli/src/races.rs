@@ -86,7 +86,7 @@ pub fn main(words: &[String]) -> Result<Output, String> {
     match a.positional.first().map(String::as_str) {
         Some("explore") if csv => {
             let s = scenario_of(a.positional.get(1))?;
-            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string())?;
+            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| races::limits::refusal_words(&e))?;
             return Ok(Output::Csv(explore_csv(&x)));
         }
         Some("run") => return run(&a, csv),
@@ -113,9 +113,9 @@ fn run(a: &Args, csv: bool) -> Result<Output, String> {
             .collect::<Result<_, _>>()?,
     };
     let (run, notes) = if a.has("--lenient") {
-        races::run_lenient(&s, &schedule).map_err(|e| e.to_string())?
+        races::run_lenient(&s, &schedule).map_err(|e| races::limits::refusal_words(&e))?
     } else {
-        (races::run(&s, &schedule).map_err(|e| e.to_string())?, Vec::new())
+        (races::run(&s, &schedule).map_err(|e| races::limits::refusal_words(&e))?, Vec::new())
     };
     // The page's "Play scheduler" mode runs exactly the schedule given, as this command does.
     let text: Vec<String> = run.schedule.iter().map(u8::to_string).collect();

@@ -10,7 +10,7 @@ pub const HELP: &str = "idemlab race list
 idemlab race run SCENARIO --schedule 1,2,2,1,... [--lenient]
 idemlab race explore SCENARIO [--all]
 idemlab race check FILE [--lanes 2|3] [--pg CONNINFO [--max N] [--walkers N] [--seed N]] [--all]
-idemlab race text SCENARIO|CORPUS-HANDLER
+idemlab race text SCENARIO|CORPUS-HANDLER|stuck-key
   Two requests with the same Idempotency-Key, each in its own transaction (PostgreSQL 15
   semantics). `list` prints every scenario as an object {id, number, title, sql}; `run` steps
   the schedule (1 = T1 steps next, 2 = T2; volatile-store and durable-store have three lanes:
@@ -158,6 +158,12 @@ fn json_main(a: &Args) -> Result<serde_json::Value, String> {
             let name = a.positional.get(1).ok_or("name a scenario or a corpus handler")?;
             if let Some(s) = scenario(name) {
                 return Ok(serde_json::json!({ "name": s.id, "lanes": 2, "text": s.sql }));
+            }
+            if name == "stuck-key" {
+                let what = "preset 4's claim with a crash before the UPDATE to done: the key stays started and the retry gets 409 (engine only: a crash has no --pg counterpart)";
+                return Ok(
+                    serde_json::json!({ "name": name, "exercises": what, "lanes": 3, "text": races::corpus::STUCK_KEY }),
+                );
             }
             match races::corpus::MODELLED.iter().find(|c| c.0 == name.as_str()) {
                 Some((n, what, lanes, text)) => {

@@ -138,6 +138,21 @@ pub const POSTGRES_RESERVED: [&str; 99] = [
     "WINDOW",
 ];
 
+/// The limits and rules in one sentence, for the editor's help (the same
+/// numbers the parser enforces, on the page and in the CLI).
+pub fn rules_words() -> String {
+    format!(
+        "At most {} bytes and {} lines, {} lines to run per lane, {} or {} requests (or one lane per LANE section), lane names of up to {} characters; a label is a name PostgreSQL accepts (letters of any alphabet, digits, _ or $, up to {} bytes) and not a keyword; a transaction ends (COMMIT or ROLLBACK) before the handler answers.",
+        super::thousands(HANDLER_TEXT_MAX),
+        super::thousands(HANDLER_LINES_MAX),
+        HANDLER_INSTRS_MAX,
+        2,
+        HANDLER_LANES_MAX,
+        LANE_NAME_MAX,
+        LABEL_BYTES_MAX
+    )
+}
+
 /// Checks a whole text before it is read line by line: its size, its line
 /// count, and that it has something to run.
 pub fn check_text(text: &str) -> Result<(), HandlerError> {
@@ -313,6 +328,12 @@ mod tests {
         assert!(check_text(&big).unwrap_err().message.contains(&HANDLER_TEXT_MAX.to_string()));
         let tall = "\n".repeat(HANDLER_LINES_MAX) + "CHARGE\n";
         assert!(check_text(&tall).unwrap_err().message.contains("lines"));
+    }
+
+    #[test]
+    fn the_editors_rules_sentence_states_the_numbers_the_parser_enforces() {
+        let w = rules_words();
+        assert!(w.contains("20,000 bytes") && w.contains("1,000 lines") && w.contains("64 lines to run"), "{w}");
     }
 
     #[test]

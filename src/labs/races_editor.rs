@@ -177,7 +177,8 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                 <code>{ "IF NO ROW | ROW | ERROR [SQLSTATE] | STATUS STARTED | NOT LOCKED GOTO label" }</code>{ ", " }
                 <code>{ "label:" }</code>{ ", " }<code>{ "CHARGE" }</code>{ ", " }
                 <code>{ "RESPOND 201 | 409 | 500 | STORED" }</code>{ ", " }<code>{ "RETRY n" }</code>{ ", " }
-                <code>{ "LANE name" }</code>{ ". Anything outside the modelled subset is refused with its line." }
+                <code>{ "LANE name" }</code>{ ". Anything outside the modelled subset is refused with its line. " }
+                { idemlab_sim::races::limits::rules_words() }
             </p>
             <label for="handler-lanes">{ "Concurrent requests " }</label>
             <select id="handler-lanes" onchange={onlanes} disabled={p.locked}>

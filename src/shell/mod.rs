@@ -144,7 +144,7 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
             }
             lab::write_link(&mut next, read.preset, &read.params);
             L::write_extra(&mut next, &read.params);
-            if value.is_empty() {
+            if value.is_empty() && !L::EXTRA_KEEPS_EMPTY.contains(key) {
                 next.remove(key);
             } else {
                 next.set(key, value);

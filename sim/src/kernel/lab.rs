@@ -129,6 +129,9 @@ pub trait Lab: Registered {
     /// Extra keys that belong to one preset's setup and go when another
     /// preset is picked (a learner's handler belongs to its scenario).
     const PRESET_CLEARS: &'static [&'static str] = &[];
+    /// Extra keys whose empty value means something (an emptied editor), so
+    /// the link keeps `key=` instead of dropping the key.
+    const EXTRA_KEEPS_EMPTY: &'static [&'static str] = &[];
 
     /// Every preset, the first being the default setup.
     fn presets() -> &'static [Preset];

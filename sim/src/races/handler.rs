@@ -31,14 +31,8 @@ mod sql;
 use sql::{sql_statement, Parsed, Templates};
 use std::fmt;
 
-/// Longest handler text accepted, in bytes.
-pub const HANDLER_TEXT_MAX: usize = 20_000;
-/// Most instructions in one lane's handler (the engine's limit).
-pub const HANDLER_INSTRS_MAX: usize = 64;
-/// Most lanes a handler may run in.
-pub const HANDLER_LANES_MAX: u8 = 3;
-/// Most attempts `RETRY` may ask for.
-pub const RETRY_ATTEMPTS_MAX: u8 = 5;
+use super::limits::{self, CONTROL_WORDS};
+pub use super::limits::{HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX};
 
 /// The table every handler works on.
 pub const TABLE: &str = "idempotency_keys";
@@ -137,9 +131,7 @@ struct LaneDraft {
 /// has no `LANE` sections (2 or 3); with sections, each section is a lane.
 #[cfg(feature = "parser")]
 pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
-    if text.len() > HANDLER_TEXT_MAX {
-        return err(0, format!("the text has {} bytes; at most {HANDLER_TEXT_MAX} are accepted", text.len()));
-    }
+    limits::check_text(text)?;
     let templates = Templates::new();
     let mut unique_index = false;
     let mut durable_store = false;
@@ -223,6 +215,11 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
                     return err(lines[i], format!("AWAIT T{}: there is no such lane", actor + 1));
                 }
             }
+        }
+    }
+    for (p, lines) in &out {
+        if let Some(i) = limits::answers_in_open_transaction(&p.instrs) {
+            return err(lines[i], limits::OPEN_TRANSACTION_AT_ANSWER);
         }
     }
     let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
@@ -315,19 +312,13 @@ enum Control {
     Item(Item),
 }
 
-const CONTROL_WORDS: [&str; 12] =
-    ["IF", "CHARGE", "RESPOND", "SEND", "RETRY", "MAP", "CRASH", "AWAIT", "LANE", "STORE", "GOTO", "ELSE"];
-
 /// A control line, or None when the line starts a SQL statement.
 fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
     let words: Vec<String> = line.split_whitespace().map(str::to_ascii_uppercase).collect();
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     if let Some(label) = line.strip_suffix(':') {
-        let ok = !label.is_empty()
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !CONTROL_WORDS.contains(&label.to_ascii_uppercase().as_str());
-        if !ok {
-            return err(n, format!("{line:?} is not a label: a label is one word of letters, digits or _ and a colon"));
+        if let Some(why) = limits::label_refusal(label) {
+            return err(n, why);
         }
         return Ok(Some(Control::Item(Item::Label(label.to_string()))));
     }
@@ -363,8 +354,8 @@ fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
         },
         ["LANE", ..] if w.len() >= 2 => {
             let name = line[4..].trim();
-            if name.len() > 24 {
-                return err(n, "a lane name has at most 24 characters");
+            if let Some(why) = limits::lane_name_refusal(name) {
+                return err(n, why);
             }
             Ok(Some(Control::Lane(name.to_string())))
         }
@@ -446,6 +437,6 @@ pub fn handler_scenario(text: &str, lanes: u8) -> Result<Scenario, HandlerError>
         twin: SCENARIO_IDS[0],
         programs: h.lanes.into_iter().map(|(p, _)| p).collect(),
     };
-    s.validate().map_err(|e| HandlerError { line: 0, message: e.to_string() })?;
+    s.validate().map_err(|e| HandlerError { line: 0, message: limits::refusal_words(&e) })?;
     Ok(s)
 }

@@ -105,6 +105,8 @@ impl Lab for RacesLab {
     type Run = RacesRun;
     const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict", "handler", "lanes", "against"];
     const PRESET_CLEARS: &'static [&'static str] = &["handler", "lanes", "against"];
+    // An emptied editor is an empty handler, refused as such, not the scenario's text.
+    const EXTRA_KEEPS_EMPTY: &'static [&'static str] = &["handler"];
 
     fn presets() -> &'static [Preset] {
         &super::presets::PRESETS

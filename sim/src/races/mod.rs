@@ -20,7 +20,9 @@ pub mod corpus;
 mod engine;
 mod explore;
 mod handler;
+pub mod limits;
 mod scenarios;
+mod server_words;
 mod shipped;
 
 pub use compiled::{compile, Compiled, CompiledLane};
@@ -481,3 +483,7 @@ mod presets;
 pub use explain::why;
 pub use lab::{decisive_step, run_explored, run_schedule, scenario_at, scenario_of, RacesLab, RacesRun};
 pub use params::{join as join_schedule, short_title, Mode, RacesParams, SCENARIO_CHOICES};
+pub use server_words::{
+    command_tag, frame_narration, frame_tags, server_check_hint, server_check_words, sqlstate_tip, thousands,
+    CheckCount, PG_SCHEDULES_MAX,
+};

@@ -102,6 +102,7 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
     let mut read_q = q.clone();
     let read = lab::read_link::<L>(&mut read_q);
     let mut next = q.clone();
+    lab::upgrade_renamed_keys::<L>(&mut next);
     next.warnings.clear();
     match action {
         LabAction::SetKnob { key, value } => {

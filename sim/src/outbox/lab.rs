@@ -13,6 +13,7 @@ impl Lab for OutboxLab {
     type Run = OutboxRun;
     /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.
     const EXTRA_KEYS: &'static [&'static str] = &["predict"];
+    const RENAMED_KEYS: &'static [(&'static str, &'static str)] = &[("mode", "design")];
 
     fn presets() -> &'static [Preset] {
         &PRESETS

@@ -113,8 +113,8 @@ pub struct OutboxParams {
 
 static KNOBS: [Knob<OutboxParams>; 21] = [
     Knob::choice(
-        "mode",
-        "mode",
+        "design",
+        "design",
         "Design",
         Mode::CHOICES,
         3,

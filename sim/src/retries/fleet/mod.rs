@@ -3,15 +3,18 @@
 //! - Clients: `clients` of them, each sending logical requests as a Poisson
 //!   stream, `rate_rps` in total (open loop: a client does not wait for its
 //!   last request before the next one, as a fleet of users does not).
-//! - Retry policy: retry only what is retryable (network errors, timeouts,
-//!   5xx and 429, never other 4xx); wait what the strategy says, stretched to
-//!   Retry-After when the client honours it; at most `attempts_max` attempts
-//!   per request; and optionally a fleet retry budget.
-//! - The budget is a token bucket in the style of Finagle's RetryBudget:
-//!   every first try deposits `budget_pct` % of a token, every retry spends a
-//!   whole token, and a retry without a whole token is refused (and counted).
-//!   So retries stay under `budget_pct` % of requests, after an initial burst
-//!   of `budget_burst` tokens.
+//! - Retry policy: retry only what the retry table allows (`backoff::
+//!   RETRY_TABLE`: 408, 429, 500, 502, 503, 504; timeouts only when the
+//!   request is idempotent or keyed, or its client retries them anyway);
+//!   wait what the strategy says, stretched to Retry-After when the client
+//!   honours it; at most `attempts_max` attempts per request; and optionally
+//!   a retry budget, gRPC retry throttling or adaptive throttling.
+//! - The budget is Finagle's RetryBudget (`budget.rs`), one per client as
+//!   libraries keep it, or one shared by the fleet as a labelled choice.
+//! - Requests: a 200 is the request's work done (a charge, an order). A
+//!   request the server serves with 200 twice, because its client timed out
+//!   and retried, is done twice without a key (`duplicates`) and answered
+//!   from its key with one (`replayed`). A 500, 503 or 400 does no work.
 //! - Server: a FIFO queue served at `capacity_rps`; when `queue_max` requests
 //!   already wait, it answers 503 at once, with Retry-After when configured.
 //!   A share of served requests fails with 500 (`error_rate`) or 400
@@ -29,6 +32,7 @@
 //! Metrics are aggregated per time bucket while the run goes; the trace keeps
 //! only its first records, so a minute of a thousand clients stays small.
 
+mod budget;
 mod engine;
 mod latency;
 mod model;
@@ -40,4 +44,4 @@ mod throttle;
 
 pub use engine::run;
 pub use model::{FleetBuckets, FleetDrawn, FleetRecord, FleetRun, FleetTotals, GiveUp};
-pub use params::{FleetParams, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};
+pub use params::{BudgetScope, FleetParams, RequestKind, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};

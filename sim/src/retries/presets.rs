@@ -50,7 +50,7 @@ macro_rules! with {
 }
 
 /// Every preset, in the order the lab shows them; the first is the landing setup.
-pub static PRESETS: [Preset; 11] = [
+pub static PRESETS: [Preset; 12] = [
     Preset {
         slug: "outage",
         title: "A short outage, full jitter",
@@ -122,6 +122,14 @@ pub static PRESETS: [Preset; 11] = [
         buggy: false,
         key_counter: "overload_after_outage",
         knobs: with!(CAP, ("k", "20")),
+    },
+    Preset {
+        slug: "no-key",
+        title: "Timeouts retried without a key: work done twice",
+        lesson: "The cap preset's overload, with requests that are not idempotent, carry no Idempotency-Key, and whose clients retry timeouts anyway. The deep queue serves many calls after their clients stopped waiting, and each retry of such a call does its work again (a second charge, a second order): counted below. With a key the same repeats are answered from it. A careful client without a key (RFC 9110 9.2.2) does not retry a timeout: nothing is done twice, and fewer retries feed the queue.",
+        buggy: true,
+        key_counter: "duplicates",
+        knobs: with!(CAP, ("req", "no-key")),
     },
     Preset {
         slug: "ra-ignored",

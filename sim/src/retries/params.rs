@@ -216,7 +216,7 @@ static KNOBS: [Knob<RetriesParams>; 32] = [
     fleet_int!("lay", "layers", "Retrying layers between client and server", Unit::Count, 0, 4, 1, 0, Group::More,
         "Each layer retries a failure from below at once, without backoff.", layers),
     fleet_int!("lk", "layer-retries", "Retries per layer", Unit::Count, 0, 5, 1, 0, Group::More,
-        "k retries at each of N layers: one call becomes up to (k+1)^N.", layer_retries),
+        "k retries at each of N layers: one client attempt becomes up to (k+1)^N calls, times the client's attempts.", layer_retries),
     fleet_int!("minr", "min-retries-per-s", "Budget floor: minRetriesPerSec, per budget (0: none)", Unit::PerSecond, 0, 100, 1, 0, Group::More,
         "Finagle's RetryBudget floor (default 10): each budget may retry this often besides its percentage, so each quiet client can still retry.", min_retries_per_s),
     fleet_int!("gmax", "grpc-max-tokens", "gRPC retry throttling: maxTokens (0: off)", Unit::Count, 0, 100, 1, 0, Group::More,

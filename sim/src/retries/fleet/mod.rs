@@ -24,7 +24,9 @@
 //! - Layers: optionally `layers` services sit between the client and the
 //!   server, each retrying a retryable failure from below `layer_retries`
 //!   times at once, with no backoff. One client attempt can then become
-//!   (k+1)^N server calls: the SRE book's 4^3 = 64 with k = 3 and N = 3.
+//!   (k+1)^N server calls, and the client's attempts multiply on top. The
+//!   SRE book's 4^3 = 64 counts the client as one of its three layers: 4
+//!   attempts with 2 layers of k = 3, or 1 attempt with 3 layers.
 //! - Timeouts: a client stops waiting after `timeout_ms` and treats the
 //!   attempt as failed; the server still does the work, which is counted as
 //!   wasted. This is what lets an overload sustain itself.

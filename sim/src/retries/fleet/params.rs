@@ -8,9 +8,9 @@ crate::choice_enum! {
     /// Whose retries one budget counts.
     pub enum BudgetScope {
         /// One budget per client, as Finagle's RetryBudget and gRPC's throttle are kept.
-        PerClient = ("client", "Per client (as libraries ship it)"),
+        PerClient = ("client", "Per client (as libraries keep it)"),
         /// One budget for the whole fleet: a coordination no client library gives.
-        Shared = ("shared", "Shared budget: a coordination your library does not give you"),
+        Shared = ("shared", "Shared: a coordination your library does not give you"),
     }
 }
 

@@ -227,9 +227,21 @@ fn grpc_throttle() {
     let t = run(&p);
     assert_eq!(t.retries, 4 * 50, "one count per client: {t:?}");
     assert!(t.grpc_refusals > 0);
-    // A success counts when its answer arrives: the same fleet with successes retries more.
-    let some_ok = run(&FleetParams { error_rate: 0.5, ..p });
+    // Successes refill the tokens: the same fleet with successes retries more.
+    let some_ok = run(&FleetParams { error_rate: 0.5, ..p.clone() });
     assert!(some_ok.retries > 4 * 50, "{some_ok:?}");
+    // A 200 served after its client timed out gives no token back: the
+    // client saw a timeout, which costs one.
+    let late = run(&FleetParams {
+        clients: 20,
+        error_rate: 0.0,
+        rate_rps: 200,
+        capacity_rps: 100,
+        queue_max: 100_000,
+        timeout_ms: 50,
+        ..p
+    });
+    assert!(late.wasted > 1_000 && late.grpc_refusals > 1_000 && late.retries <= 5 * 20, "{late:?}");
 }
 
 #[test]

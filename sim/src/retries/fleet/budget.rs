@@ -79,14 +79,27 @@ impl Budgets {
         ring[i] += DEPOSIT;
     }
 
-    /// Whether `client`'s budget allows a retry at `now`; if so, the retry
-    /// is withdrawn.
-    pub(super) fn try_withdraw(&mut self, client: u32, now: u64) -> bool {
+    /// Whether `client`'s budget allows a retry at `now` (Finagle's
+    /// `tryWithdraw`, without the withdrawal: see [`Budgets::withdraw`]).
+    pub(super) fn allows(&mut self, client: u32, now: u64) -> bool {
         let (reserve, withdrawal) = (self.reserve, self.withdrawal);
+        let (ring, _) = self.window(client, now);
+        reserve + ring.iter().sum::<i64>() >= withdrawal
+    }
+
+    /// `client` retries at `now`: the retry is withdrawn from its budget.
+    pub(super) fn withdraw(&mut self, client: u32, now: u64) {
+        let withdrawal = self.withdrawal;
         let (ring, i) = self.window(client, now);
-        let ok = reserve + ring.iter().sum::<i64>() >= withdrawal;
+        ring[i] -= withdrawal;
+    }
+
+    /// Finagle's `tryWithdraw`: withdraws a retry if the budget allows one.
+    #[cfg(test)]
+    fn try_withdraw(&mut self, client: u32, now: u64) -> bool {
+        let ok = self.allows(client, now);
         if ok {
-            ring[i] -= withdrawal;
+            self.withdraw(client, now);
         }
         ok
     }

@@ -402,7 +402,7 @@ impl Engine<'_> {
             Some(GiveUp::NoRetry)
         } else if attempt >= self.p.attempts_max {
             Some(GiveUp::AttemptCap)
-        } else if !self.budgets.as_mut().is_none_or(|b| b.try_withdraw(client, now)) {
+        } else if !self.budgets.as_mut().is_none_or(|b| b.allows(client, now)) {
             Some(GiveUp::BudgetRefused)
         } else if !self.th.grpc_allows_retry(client) {
             Some(GiveUp::GrpcThrottled)
@@ -414,6 +414,9 @@ impl Engine<'_> {
         if let Some(why) = why {
             self.give_up(now, slot, why);
             return Ok(());
+        }
+        if let Some(b) = &mut self.budgets {
+            b.withdraw(client, now);
         }
         let draws = &mut self.clients[client as usize];
         let r = &mut self.slots[slot as usize];

@@ -6,20 +6,20 @@ import assert from 'node:assert/strict';
 import { withPage, screenshot, setRange, counter, settledUrl } from './harness.mjs';
 
 const PRESETS = [
-  { slug: 'inbox', mode: '4', key: 'duplicate_effects', expect: (v) => v === 0 },
-  { slug: 'lost', mode: '1', key: 'events_lost', expect: (v) => v > 0 },
-  { slug: 'ghost', mode: '2', key: 'ghost_events', expect: (v) => v > 0 },
-  { slug: 'duplicates', mode: '3', key: 'duplicate_effects', expect: (v) => v > 0 },
-  { slug: 'tailing', mode: '5', key: 'duplicate_effects', expect: (v) => v === 0 },
-  { slug: 'mark-first', mode: '4', key: 'effects_lost', expect: (v) => v > 0 },
-  { slug: 'apply-first', mode: '4', key: 'duplicate_effects', expect: (v) => v > 0 },
+  { slug: 'inbox', design: '4', key: 'duplicate_effects', expect: (v) => v === 0 },
+  { slug: 'lost', design: '1', key: 'events_lost', expect: (v) => v > 0 },
+  { slug: 'ghost', design: '2', key: 'ghost_events', expect: (v) => v > 0 },
+  { slug: 'duplicates', design: '3', key: 'duplicate_effects', expect: (v) => v > 0 },
+  { slug: 'tailing', design: '5', key: 'duplicate_effects', expect: (v) => v === 0 },
+  { slug: 'mark-first', design: '4', key: 'effects_lost', expect: (v) => v > 0 },
+  { slug: 'apply-first', design: '4', key: 'duplicate_effects', expect: (v) => v > 0 },
 ];
 
 for (const p of PRESETS) {
-  test(`preset ${p.slug} (design ${p.mode}) shows its lesson as a permalink`, async () => {
+  test(`preset ${p.slug} (design ${p.design}) shows its lesson as a permalink`, async () => {
     await withPage(`?area=outbox&preset=${p.slug}&step=99999`, async (page) => {
       await page.waitForSelector('[data-lab="outbox"] .outbox-pipeline');
-      assert.equal(await page.locator('#outbox-mode').inputValue(), p.mode);
+      assert.equal(await page.locator('#outbox-design').inputValue(), p.design);
       const key = page.locator('.counter.key');
       assert.equal(await key.count(), 1);
       assert.equal(await key.getAttribute('data-counter'), p.key);
@@ -28,7 +28,7 @@ for (const p of PRESETS) {
       const button = page.locator(`.preset[data-preset="${p.slug}"]`);
       assert.equal(await button.getAttribute('aria-current'), 'true');
       // One set of names: the preset button and the design list say the same.
-      const option = await page.locator(`#outbox-mode option[value="${p.mode}"]`).innerText();
+      const option = await page.locator(`#outbox-design option[value="${p.design}"]`).innerText();
       assert.ok((await button.innerText()).includes(option), `${await button.innerText()} vs ${option}`);
       // At the last record every committed order is a row.
       assert.equal(Number(await page.locator('[data-table="orders"]').getAttribute('data-rows')), await counter(page, 'accepted'));

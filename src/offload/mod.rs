@@ -223,9 +223,10 @@ fn on_reply<K: JobKind>(
 
 /// What [`use_offload`] shows: the state of the job it was given in this
 /// render, with the job kind's own reply type `R`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub enum Offloaded<R> {
     /// No job asked for.
+    #[default]
     Idle,
     /// Running: `done` of `total` slices, with the output so far (`None` before the first slice).
     Running {
@@ -248,12 +249,6 @@ pub enum Offloaded<R> {
     /// The worker has not answered in [`ANSWER_WAIT_MS`]: it may have failed
     /// to load. The job stays asked for; an answer still replaces this state.
     NoAnswer,
-}
-
-impl<R> Default for Offloaded<R> {
-    fn default() -> Self {
-        Offloaded::Idle
-    }
 }
 
 /// The state of an offloaded job and a way to cancel it.

@@ -73,7 +73,7 @@ pub fn use_retries_runs(p: &LabProps, reached: bool, on_page: bool) -> RetriesRu
     let fleet = use_offload_on(&worker, fleet_job);
     let off_page = valid && !on_page;
     let f = &params.fleet;
-    let sweep_job = (view == View::Study && off_page).then(|| SweepJob {
+    let sweep_job = (view == View::Study && off_page).then_some(SweepJob {
         clients_max: params.study.clients_max,
         runs: params.study.runs,
         seed: f.seed,

@@ -169,10 +169,10 @@ async fn every_fleet_slider_from_input_to_the_end_of_the_render() {
 #[wasm_bindgen_test]
 fn the_workers_compare_replies_read_back_in_the_page_and_their_decoding_is_timed() {
     use gloo_worker::{Bincode, Codec};
-    use idemlab_web::offload::{JobOutput, JobRun, Reply, Slice};
+    use idemlab_web::offload::{CompareJob, JobKind, JobOutput, JobRun, Reply, Slice};
     let mut q = Query::parse("area=retries&preset=herd&mode=compare");
     let p = idemlab_sim::lab::read_link::<RetriesLab>(&mut q).params;
-    let mut job = JobRun::new(idemlab_web::labs::retries::compare_job(&p.fleet));
+    let mut job = JobRun::new(CompareJob::new(&p.fleet).job());
     // Every reply the page gets for one knob change: five progress replies and the last.
     let mut replies = Vec::new();
     loop {

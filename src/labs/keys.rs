@@ -8,8 +8,8 @@ mod question;
 
 use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Term, Timeline, TimelineItem};
 use crate::shell::{
-    preset_href, use_lab, use_predict_gate, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError,
-    SourcesPanel,
+    preset_href, use_lab, use_predict_gate, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PredictGate, PresetBar,
+    RunError, SourcesPanel,
 };
 use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape, Tone};
 use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
@@ -128,77 +128,7 @@ pub fn Keys(p: &LabProps) -> Html {
 
     let stepper = match &*step_run {
         Err(e) => html! { <RunError error={e.to_string()} /> },
-        Ok((run, d)) => {
-            let steps = d.lines.len();
-            let step = lab.step.min(steps);
-            let on_step = predict.on_step.clone();
-            let first_key = run.ops.first().and_then(|o| o.key);
-            let badge = d.badges.iter().take(step).rev().find_map(|b| *b);
-            let (badge_key, badge_state) = match (badge, first_key) {
-                (Some((k, b)), _) => (Some(k), b),
-                (None, k) => (k, Badge::Absent),
-            };
-            let badge_html = match badge_key {
-                Some(k) => html! {
-                    <p class={classes!("keys-badge", format!("keys-badge-{}", badge_state.slug()))} data-badge={badge_state.slug()} aria-live="polite">
-                        { format!("Idempotency-Key K{k}: ") }<strong>{ badge_state.text() }</strong>
-                    </p>
-                },
-                None => html! {
-                    <p class="keys-badge keys-badge-none" data-badge="none">{ "No Idempotency-Key: the server has nothing to remember." }</p>
-                },
-            };
-            let believed: Vec<&LedgerLine> = d.client.iter().filter(|l| l.step <= step).collect();
-            let waiting: Vec<String> = run
-                .ops
-                .iter()
-                .filter(|o| !believed.iter().any(|l| l.op == o.op))
-                .map(|o| {
-                    format!(
-                        "Op {} ${}.{:02}: waiting for an answer…",
-                        o.op + 1,
-                        o.amount_cents / 100,
-                        o.amount_cents % 100
-                    )
-                })
-                .collect();
-            let charged: Vec<&LedgerLine> = d.provider.iter().filter(|l| l.step <= step).collect();
-            let line = |l: &LedgerLine| {
-                let (cls, glyph) = tone_class(l.tone);
-                html! { <li class={cls}>{ glyph }{ l.text.clone() }</li> }
-            };
-            html! {
-                <section class="keys-step" aria-label="One operation, step by step">
-                    <h3 class="visually-hidden">{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
-                    <StepControls step={step} steps={steps} on_step={on_step} disabled={lab.locked("step")}
-                        jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))} />
-                    { predict.prompt.clone() }
-                    { badge_html }
-                    <div class="keys-diagram">
-                        <Timeline lanes={Lane::ALL.iter().map(|l| AttrValue::from(l.title())).collect::<Vec<_>>()}
-                            items={d.items.clone()} current={step} x_max={d.x_max_ms} x_label="simulated ms"
-                            title="Sequence diagram of client, network, server, key store and provider" />
-                    </div>
-                    <div class="keys-ledger" data-step={step.to_string()}>
-                        <section class="keys-believes" aria-label="What the client believes">
-                            <h4>{ "What the client believes" }</h4>
-                            <ul>
-                                { for believed.iter().map(|l| line(l)) }
-                                { for waiting.iter().map(|w| html! { <li class="keys-neutral">{ "… " }{ w.clone() }</li> }) }
-                            </ul>
-                        </section>
-                        <section class="keys-charged" aria-label="What the provider charged">
-                            <h4>{ "What the provider charged" }</h4>
-                            <ul>
-                                { for charged.iter().map(|l| line(l)) }
-                                if charged.is_empty() { <li class="keys-neutral">{ if step >= steps { "• nothing charged" } else { "• nothing charged yet" } }</li> }
-                            </ul>
-                        </section>
-                    </div>
-                    <EventLog lines={d.lines.clone()} current={step} />
-                </section>
-            }
-        }
+        Ok((run, d)) => step_through(run, d, lab.step, lab.locked("step"), &predict),
     };
 
     let evidence = match &*lab.run {
@@ -252,5 +182,74 @@ pub fn Keys(p: &LabProps) -> Html {
     html! {
         <LabLayout slug="keys" title="Idempotency-Keys: new, 409, replay, 422" warnings={lab.query.warnings.clone()}
             intro={intro} presets={presets_bar} picture={stepper} controls={controls} evidence={evidence} sources={sources} gate={gate} head={predict.switch.clone()} />
+    }
+}
+
+/// The step-through of one operation: the controls, the key's state badge,
+/// the sequence diagram, the two-column ledger and the event log, at `step`.
+fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict: &PredictGate) -> Html {
+    let steps = d.lines.len();
+    let step = step.min(steps);
+    let on_step = predict.on_step.clone();
+    let first_key = run.ops.first().and_then(|o| o.key);
+    let badge = d.badges.iter().take(step).rev().find_map(|b| *b);
+    let (badge_key, badge_state) = match (badge, first_key) {
+        (Some((k, b)), _) => (Some(k), b),
+        (None, k) => (k, Badge::Absent),
+    };
+    let badge_html = match badge_key {
+        Some(k) => html! {
+            <p class={classes!("keys-badge", format!("keys-badge-{}", badge_state.slug()))} data-badge={badge_state.slug()} aria-live="polite">
+                { format!("Idempotency-Key K{k}: ") }<strong>{ badge_state.text() }</strong>
+            </p>
+        },
+        None => html! {
+            <p class="keys-badge keys-badge-none" data-badge="none">{ "No Idempotency-Key: the server has nothing to remember." }</p>
+        },
+    };
+    let believed: Vec<&LedgerLine> = d.client.iter().filter(|l| l.step <= step).collect();
+    let waiting: Vec<String> = run
+        .ops
+        .iter()
+        .filter(|o| !believed.iter().any(|l| l.op == o.op))
+        .map(|o| {
+            format!("Op {} ${}.{:02}: waiting for an answer…", o.op + 1, o.amount_cents / 100, o.amount_cents % 100)
+        })
+        .collect();
+    let charged: Vec<&LedgerLine> = d.provider.iter().filter(|l| l.step <= step).collect();
+    let line = |l: &LedgerLine| {
+        let (cls, glyph) = tone_class(l.tone);
+        html! { <li class={cls}>{ glyph }{ l.text.clone() }</li> }
+    };
+    html! {
+        <section class="keys-step" aria-label="One operation, step by step">
+            <h3 class="visually-hidden">{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
+            <StepControls step={step} steps={steps} on_step={on_step} disabled={locked}
+                jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))} />
+            { predict.prompt.clone() }
+            { badge_html }
+            <div class="keys-diagram">
+                <Timeline lanes={Lane::ALL.iter().map(|l| AttrValue::from(l.title())).collect::<Vec<_>>()}
+                    items={d.items.clone()} current={step} x_max={d.x_max_ms} x_label="simulated ms"
+                    title="Sequence diagram of client, network, server, key store and provider" />
+            </div>
+            <div class="keys-ledger" data-step={step.to_string()}>
+                <section class="keys-believes" aria-label="What the client believes">
+                    <h4>{ "What the client believes" }</h4>
+                    <ul>
+                        { for believed.iter().map(|l| line(l)) }
+                        { for waiting.iter().map(|w| html! { <li class="keys-neutral">{ "… " }{ w.clone() }</li> }) }
+                    </ul>
+                </section>
+                <section class="keys-charged" aria-label="What the provider charged">
+                    <h4>{ "What the provider charged" }</h4>
+                    <ul>
+                        { for charged.iter().map(|l| line(l)) }
+                        if charged.is_empty() { <li class="keys-neutral">{ if step >= steps { "• nothing charged" } else { "• nothing charged yet" } }</li> }
+                    </ul>
+                </section>
+            </div>
+            <EventLog lines={d.lines.clone()} current={step} />
+        </section>
     }
 }

@@ -13,7 +13,6 @@ pub mod keys;
 pub mod lessons;
 pub mod outbox;
 pub mod races;
-pub mod races_editor;
 pub mod recall;
 pub mod retries;
 

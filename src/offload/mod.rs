@@ -1,7 +1,8 @@
 //! Heavy work off the main thread, for every lab.
 //!
-//! A lab describes a job as data ([`Job`]: a permalink, the Retries study
-//! sweep or compare view, a handler text) and calls [`use_offload`]. The job runs in a Web Worker
+//! A lab describes a job as data (a [`JobKind`]: a permalink, the Retries study
+//! sweep, fleet or compare view, a handler text) and calls [`use_offload`],
+//! which hands back that kind's own reply type. The job runs in a Web Worker
 //! ([`OffloadWorker`], built by Trunk from `src/bin/idemlab-worker.rs` with
 //! gloo-worker), one slice at a time: after each slice the worker posts
 //! progress with the output so far, then yields to its event loop, so a
@@ -13,8 +14,10 @@
 //! (`worker-src 'self'`) without a blob: URL.
 
 mod job;
+mod kinds;
 
 pub use job::{ExplorationData, HandlerExplored, Job, JobOutput, JobRun, Slice, SweepPointData};
+pub use kinds::{CompareJob, ExploreJob, FleetJob, JobKind, PermalinkJob, SweepJob};
 
 use gloo_worker::{HandlerId, Spawnable, Worker, WorkerBridge, WorkerScope};
 use serde::{Deserialize, Serialize};
@@ -162,21 +165,34 @@ fn spawn(on_reply: impl Fn(Reply) + 'static) -> WorkerBridge<OffloadWorker> {
 pub const ANSWER_WAIT_MS: u32 = 5_000;
 
 /// What the page knows about its current job, shared with the bridge's callback.
-#[derive(Default)]
-struct Current {
+struct Current<K: JobKind> {
     /// The job's number.
     id: u32,
     /// The job itself, so a render can tell whether the state is about the job it asks for.
-    job: Option<Job>,
+    job: Option<K>,
     /// Whether the worker has answered about this job.
     answered: bool,
     /// The output so far, kept for a cancel.
-    partial: Option<Rc<JobOutput>>,
+    partial: Option<Rc<K::Reply>>,
 }
 
+impl<K: JobKind> Default for Current<K> {
+    fn default() -> Self {
+        Current { id: 0, job: None, answered: false, partial: None }
+    }
+}
+
+/// Said when the worker's reply is another kind's than the job's: a worker
+/// bug, shown as a failure rather than drawn.
+const OTHER_KINDS_REPLY: &str = "the Web Worker answered with another job's reply";
+
 /// Turns replies for the page's current job into its state; replies for a
-/// job the page has already replaced are dropped.
-fn on_reply(setter: UseStateSetter<Offloaded>, current: Rc<RefCell<Current>>) -> impl Fn(Reply) {
+/// job the page has already replaced are dropped. The one place a wire
+/// reply becomes the job's own reply type.
+fn on_reply<K: JobKind>(
+    setter: UseStateSetter<Offloaded<K::Reply>>,
+    current: Rc<RefCell<Current<K>>>,
+) -> impl Fn(Reply) {
     move |r: Reply| {
         let mut now = current.borrow_mut();
         let id = match &r {
@@ -187,13 +203,17 @@ fn on_reply(setter: UseStateSetter<Offloaded>, current: Rc<RefCell<Current>>) ->
         }
         now.answered = true;
         match r {
-            Reply::Progress { done, total, partial, .. } => {
-                let partial = Rc::new(partial);
-                now.partial = Some(partial.clone());
-                setter.set(Offloaded::Running { done, total, partial: Some(partial) })
-            }
-            Reply::Done { output, .. } => setter.set(match output {
-                Ok(o) => Offloaded::Done(Rc::new(o)),
+            Reply::Progress { done, total, partial, .. } => match K::reply_of(partial) {
+                Ok(partial) => {
+                    let partial = Rc::new(partial);
+                    now.partial = Some(partial.clone());
+                    setter.set(Offloaded::Running { done, total, partial: Some(partial) })
+                }
+                Err(_) => setter.set(Offloaded::Failed(OTHER_KINDS_REPLY.into())),
+            },
+            Reply::Done { output, .. } => setter.set(match output.map(K::reply_of) {
+                Ok(Ok(o)) => Offloaded::Done(Rc::new(o)),
+                Ok(Err(_)) => Offloaded::Failed(OTHER_KINDS_REPLY.into()),
                 Err(e) => Offloaded::Failed(e),
             }),
             Reply::Cancelled { .. } => setter.set(Offloaded::Cancelled { partial: now.partial.clone() }),
@@ -201,9 +221,10 @@ fn on_reply(setter: UseStateSetter<Offloaded>, current: Rc<RefCell<Current>>) ->
     }
 }
 
-/// What [`use_offload`] shows: the state of the job it was given in this render.
+/// What [`use_offload`] shows: the state of the job it was given in this
+/// render, with the job kind's own reply type `R`.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub enum Offloaded {
+pub enum Offloaded<R> {
     /// No job asked for.
     #[default]
     Idle,
@@ -214,16 +235,16 @@ pub enum Offloaded {
         /// Slices in all (0 until the first reply).
         total: u32,
         /// The output so far.
-        partial: Option<Rc<JobOutput>>,
+        partial: Option<Rc<R>>,
     },
     /// Finished with this output.
-    Done(Rc<JobOutput>),
+    Done(Rc<R>),
     /// The core refused the job.
     Failed(String),
     /// The learner cancelled it; `partial` is what it had made by then.
     Cancelled {
         /// The output when it stopped.
-        partial: Option<Rc<JobOutput>>,
+        partial: Option<Rc<R>>,
     },
     /// The worker has not answered in [`ANSWER_WAIT_MS`]: it may have failed
     /// to load. The job stays asked for; an answer still replaces this state.
@@ -232,38 +253,75 @@ pub enum Offloaded {
 
 /// The state of an offloaded job and a way to cancel it.
 #[derive(Clone)]
-pub struct OffloadHandle {
+pub struct OffloadHandle<R> {
     /// Where the job stands.
-    pub state: Offloaded,
+    pub state: Offloaded<R>,
     /// Stops the running job (the worker drops it between slices).
     pub cancel: Callback<()>,
     /// Runs the same job again from the start (after a cancel).
     pub rerun: Callback<()>,
 }
 
-/// Runs `job` in the shared worker whenever it changes (`None` runs
-/// nothing), and re-renders the caller with progress and the result. A newer
-/// job replaces a running one (the worker drops the old one between slices);
-/// unmounting drops it. The state returned is always about `job`: in the
-/// render where the job changes, before the new one has started, it is
-/// `Running` with nothing done, never the previous job's output.
+/// One page's Web Worker, shared by the page's jobs of every kind: spawned
+/// on the first job, so a page that never offloads loads no worker, and
+/// dropped with the page. Each [`use_offload_on`] talks to it through its
+/// own fork of the bridge, so each job kind has its own callback.
+#[derive(Clone, Default)]
+pub struct PageWorker(Rc<RefCell<Option<WorkerBridge<OffloadWorker>>>>);
+
+impl PartialEq for PageWorker {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl PageWorker {
+    /// A new bridge to the page's worker (spawning it if needed) that hands every reply to `on_reply`.
+    fn connect(&self, on_reply: impl Fn(Reply) + 'static) -> WorkerBridge<OffloadWorker> {
+        let mut root = self.0.borrow_mut();
+        let root = root.get_or_insert_with(|| OffloadWorker::spawner().spawn_with_loader(WORKER_LOADER));
+        root.fork(Some(on_reply))
+    }
+}
+
+/// The page's worker, for pages with more than one kind of job (see [`use_offload_on`]).
+#[hook]
+pub fn use_page_worker() -> PageWorker {
+    let w = use_memo((), |()| PageWorker::default());
+    (*w).clone()
+}
+
+/// Runs `job` in a worker of its own whenever it changes (`None` runs
+/// nothing); see [`use_offload_on`].
 ///
 /// ```text
-/// let job = Job::StudySweep { clients_max: k.clients_max, runs: k.runs, seed: k.seed };
-/// let sweep = use_offload(Some(job));
-/// match &sweep.state { Offloaded::Done(out) => …, … }
+/// let sweep = use_offload(Some(SweepJob { clients_max: 40, runs: 3, seed: 1 }));
+/// match &sweep.state { Offloaded::Done(points) => …, … } // points: Rc<Vec<SweepPointData>>
 /// ```
 #[hook]
-pub fn use_offload(job: Option<Job>) -> OffloadHandle {
-    let state = use_state(Offloaded::default);
+pub fn use_offload<K: JobKind>(job: Option<K>) -> OffloadHandle<K::Reply> {
+    let worker = use_page_worker();
+    use_offload_on(&worker, job)
+}
+
+/// Runs `job` in the page's `worker` whenever it changes (`None` runs
+/// nothing), and re-renders the caller with progress and the result, as the
+/// job kind's own reply type. A newer job replaces a running one (the worker
+/// drops the old one between slices); unmounting drops it. The state
+/// returned is always about `job`: in the render where the job changes,
+/// before the new one has started, it is `Running` with nothing done, never
+/// the previous job's output.
+#[hook]
+pub fn use_offload_on<K: JobKind>(worker: &PageWorker, job: Option<K>) -> OffloadHandle<K::Reply> {
+    let state = use_state(Offloaded::<K::Reply>::default);
     let next_id = use_mut_ref(|| 0u32);
-    let current = use_mut_ref(Current::default);
+    let current = use_mut_ref(Current::<K>::default);
     let generation = use_state(|| 0u32);
-    // Spawned on the first job, so a page that never offloads loads no worker.
+    // Connected on the first job, so a page that never offloads loads no worker.
     let bridge = use_mut_ref(|| Option::<WorkerBridge<OffloadWorker>>::None);
     let watchdog = use_mut_ref(|| Option::<gloo_timers::callback::Timeout>::None);
     {
-        let (state, bridge, current) = (state.clone(), bridge.clone(), current.clone());
+        let (state, bridge, current, worker) = (state.clone(), bridge.clone(), current.clone(), worker.clone());
         use_effect_with((job.clone(), *generation), move |(job, _)| {
             let id = {
                 let mut n = next_id.borrow_mut();
@@ -274,7 +332,7 @@ pub fn use_offload(job: Option<Job>) -> OffloadHandle {
                 &mut *current.borrow_mut(),
                 Current { id, job: job.clone(), answered: false, partial: None },
             );
-            let Some(job) = job.clone() else {
+            let Some(job) = job.as_ref().map(K::job) else {
                 // No job any more: stop the one running, if any.
                 if let Some(b) = bridge.borrow().as_ref() {
                     b.send(Request::Cancel { id: previous.id });
@@ -285,7 +343,7 @@ pub fn use_offload(job: Option<Job>) -> OffloadHandle {
             };
             state.set(Offloaded::Running { done: 0, total: 0, partial: None });
             let mut b = bridge.borrow_mut();
-            let b = b.get_or_insert_with(|| spawn(on_reply(state.setter(), current.clone())));
+            let b = b.get_or_insert_with(|| worker.connect(on_reply(state.setter(), current.clone())));
             b.send(Request::Start { id, job });
             let (setter, current) = (state.setter(), current.clone());
             *watchdog.borrow_mut() = Some(gloo_timers::callback::Timeout::new(ANSWER_WAIT_MS, move || {

@@ -17,6 +17,7 @@ mod predict;
 mod predict_gate;
 mod presets;
 mod reveal;
+mod source;
 mod sources;
 
 pub use knobs::KnobPanel;
@@ -27,6 +28,7 @@ pub use predict::Predict;
 pub use predict_gate::{must_ask, use_predict_gate, PredictGate, Question};
 pub use presets::PresetBar;
 pub use reveal::{Frame, Gate};
+pub use source::{shown_of, Busy, Keep, RunResult, RunSource, Shown};
 pub use sources::SourcesPanel;
 
 use crate::query::Query;
@@ -174,8 +176,12 @@ pub fn lock_names<L: Lab>() -> Vec<&'static str> {
 pub struct LabCtx<L: Lab> {
     /// What the link says.
     pub link: LabLink<L>,
-    /// The run, memoised on the parameters.
+    /// The run shown: of the link's parameters, or while `stale` the previous one.
     pub run: Rc<Result<L::Run, SimError>>,
+    /// The run shown is the previous link's, standing in while the new one computes elsewhere.
+    pub stale: bool,
+    /// Where the run shown was made ("page", "worker", "handler").
+    pub from: &'static str,
     /// The `outcome` message's detail (preset and counters), when the run finished.
     pub outcome: Option<serde_json::Value>,
     /// Sends an action.
@@ -237,7 +243,78 @@ where
     let run = use_memo(link.params.clone(), |p| L::run(p));
     let outcome = use_lab_outcome(&link, Some(&run));
     let dispatch = lab_dispatch::<L>(props);
-    LabCtx { link, run, outcome, dispatch }
+    LabCtx { link, run, stale: false, from: "page", outcome, dispatch }
+}
+
+/// A lab's state for one render when its run may come from elsewhere (see [`use_lab_from`]).
+pub enum LabState<L: Lab> {
+    /// A run to draw (perhaps the previous one, stale).
+    Ready(LabCtx<L>),
+    /// No run yet: the first is computing elsewhere.
+    Loading {
+        /// What the link says.
+        link: LabLink<L>,
+        /// Sends an action.
+        dispatch: Callback<LabAction>,
+    },
+}
+
+impl<L: Lab> LabState<L> {
+    /// What the link says.
+    pub fn link(&self) -> &LabLink<L> {
+        match self {
+            LabState::Ready(c) => &c.link,
+            LabState::Loading { link, .. } => link,
+        }
+    }
+
+    /// The dispatcher.
+    pub fn dispatch(&self) -> &Callback<LabAction> {
+        match self {
+            LabState::Ready(c) => &c.dispatch,
+            LabState::Loading { dispatch, .. } => dispatch,
+        }
+    }
+
+    /// The lab with its run, unless the first run is still loading.
+    pub fn ready(&self) -> Option<&LabCtx<L>> {
+        match self {
+            LabState::Ready(c) => Some(c),
+            LabState::Loading { .. } => None,
+        }
+    }
+}
+
+/// [`use_lab`] with the run from `source`: on the page (memoised), or
+/// elsewhere (the worker, a compiled handler), in which case the previous
+/// run stays on screen, marked stale, until the new one arrives, and the
+/// outcome waits for it. `dispatch` replaces the shell's (a lab with its own
+/// link rules, like the Retries view).
+#[hook]
+pub fn use_lab_from<L>(
+    props: &LabProps,
+    source: RunSource<L::Run>,
+    dispatch: Option<Callback<LabAction>>,
+) -> LabState<L>
+where
+    L: Lab + 'static,
+    L::Run: 'static,
+{
+    let link = LabLink::<L>::read(&props.query);
+    let on_page = matches!(source, RunSource::Page);
+    let page_run = use_memo((link.params.clone(), on_page), |(p, on_page)| on_page.then(|| Rc::new(L::run(p))));
+    let keep = use_mut_ref(Keep::<L::Params, (RunResult<L::Run>, &'static str)>::default);
+    let shown = shown_of(&mut keep.borrow_mut(), &link.params, (*page_run).clone(), source);
+    let fresh = match &shown {
+        Shown::Run { run, stale: false, .. } => Some(run.clone()),
+        Shown::Run { stale: true, .. } | Shown::Loading => None,
+    };
+    let outcome = use_lab_outcome(&link, fresh.as_deref());
+    let dispatch = dispatch.unwrap_or_else(|| lab_dispatch::<L>(props));
+    match shown {
+        Shown::Run { run, stale, from } => LabState::Ready(LabCtx { link, run, stale, from, outcome, dispatch }),
+        Shown::Loading => LabState::Loading { link, dispatch },
+    }
 }
 
 /// The `outcome` message's detail for `run` (`None` while there is no

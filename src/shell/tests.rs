@@ -67,7 +67,7 @@ fn ctx(s: &str) -> LabCtx<KeysLab> {
     let link = LabLink::<KeysLab>::read(&Query::parse(s));
     let run = Rc::new(KeysLab::run(&link.params));
     let outcome = Some(serde_json::json!({ "preset": "custom" }));
-    LabCtx { link, run, outcome, dispatch: Callback::noop() }
+    LabCtx { link, run, stale: false, from: "page", outcome, dispatch: Callback::noop() }
 }
 
 #[test]

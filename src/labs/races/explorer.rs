@@ -105,3 +105,28 @@ pub fn Explorer(p: &ExplorerProps) -> Html {
         </section>
     }
 }
+
+/// The explorer for the run shown, built once per run and link without its
+/// step, so stepping does not draw it again (its links set the step themselves).
+#[hook]
+pub fn use_explorer(lab: Option<&crate::shell::LabCtx<RacesLab>>) -> Rc<Html> {
+    let key = lab.map(|lab| {
+        let mut q = lab.query.clone();
+        q.remove("step");
+        q.remove("said");
+        q.warnings.clear();
+        let run = match &*lab.run {
+            Ok(r) => Ok((r.explored.clone(), r.scenario.clone(), r.run.schedule.clone())),
+            Err(e) => Err(idemlab_sim::races::limits::refusal_words(e)),
+        };
+        (run, q)
+    });
+    let dispatch = lab.map(|lab| lab.dispatch.clone()).unwrap_or_default();
+    use_memo(key, move |key| match key {
+        Some((Ok((Ok(x), s, schedule)), q)) => html! {
+            <Explorer x={x.clone()} scenario={s.clone()} schedule={schedule.clone()} query={q.clone()} dispatch={dispatch.clone()} />
+        },
+        Some((Ok((Err(e), _, _)), _)) => html! { <p class="error">{ format!("The explorer stopped: {e}") }</p> },
+        Some((Err(_), _)) | None => html! {},
+    })
+}

@@ -17,7 +17,7 @@ pub fn side(run: &Rc<RaceRun>, s: &Rc<Scenario>, twin: &Twin, step: usize) -> Ht
     };
     let r2 = match r2 {
         Ok(r2) => r2,
-        Err(e) => return html! { <RunError error={e.to_string()} /> },
+        Err(e) => return html! { <RunError error={idemlab_sim::races::limits::refusal_words(e)} /> },
     };
     let (c1, c2) = (run.outcome.charges, r2.outcome.charges);
     let differs = c1 != c2;

@@ -10,96 +10,15 @@
 //! lines, marked "previous knobs", so the picture never empties while a
 //! slider is dragged; the sentence and the counters wait for the whole set.
 
+pub use super::compare_figures::{use_compare_figures, CompareFigures, CompareState};
 use super::worker_status::{button, no_answer};
-use super::RunRef;
 use crate::components::{LineChart, Series};
-use crate::offload::{JobOutput, Offloaded};
 use crate::shell::RunError;
 use idemlab_sim::backoff::Strategy;
-use idemlab_sim::retries::compare::{is_whole, StrategyFigures};
-use idemlab_sim::retries::fleet::{self, FleetRun};
-use idemlab_sim::retries::{RetriesRun, COMPARE};
-use std::cell::RefCell;
-use std::rc::Rc;
+use idemlab_sim::retries::compare::StrategyFigures;
+use idemlab_sim::retries::fleet;
+use idemlab_sim::retries::COMPARE;
 use yew::prelude::*;
-
-/// Where the compare view's figures stand.
-#[derive(Clone, Debug, PartialEq)]
-pub enum CompareState {
-    /// The worker is running the fleets (or about to).
-    Computing,
-    /// Every strategy is in; `on_page` when this page ran them itself.
-    Done {
-        /// The learner asked for the fleets on this page.
-        on_page: bool,
-    },
-    /// The worker has not answered in [`crate::offload::ANSWER_WAIT_MS`].
-    NoAnswer,
-    /// The worker stopped before the last strategy (a cancel).
-    Stopped,
-    /// The core refused the run, with its reason.
-    Failed(String),
-}
-
-/// What the compare view draws now.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CompareFigures {
-    /// This link's figures so far, in [`COMPARE`] order.
-    pub fresh: Rc<Vec<StrategyFigures>>,
-    /// The last whole comparison shown, of other knobs: it stands in, marked,
-    /// for the strategies not yet in `fresh`. `None` once `fresh` is whole.
-    pub previous: Option<Rc<Vec<StrategyFigures>>>,
-    /// Where the run stands.
-    pub state: CompareState,
-}
-
-impl CompareFigures {
-    /// The whole comparison of this link's knobs, once every strategy is in.
-    pub fn whole(&self) -> Option<&[StrategyFigures]> {
-        is_whole(&self.fresh).then_some(&self.fresh[..])
-    }
-}
-
-/// The compare view's figures: from the page's own run (after the learner
-/// asked for it on this page) or from the worker's replies, with the last
-/// whole comparison kept to stand in while a newer one computes.
-#[hook]
-pub fn use_compare_figures(run: Option<RunRef>, state: &Offloaded) -> CompareFigures {
-    let here = use_memo(run, |r| match r.as_ref().map(|r| &*r.0) {
-        Some(Ok(RetriesRun::Compare { runs })) => Some(Rc::new(runs.iter().map(FleetRun::figures).collect::<Vec<_>>())),
-        Some(Ok(RetriesRun::Fleet(_) | RetriesRun::Study(_)) | Err(_)) | None => None,
-    });
-    let last_whole = use_mut_ref(|| None::<Rc<Vec<StrategyFigures>>>);
-    let of = |out: &JobOutput| match out {
-        JobOutput::Compare(f) => Rc::new(f.clone()),
-        JobOutput::Report(_) | JobOutput::Sweep(_) | JobOutput::Handler(_) | JobOutput::Fleet(_) => Rc::new(Vec::new()),
-    };
-    let (fresh, state) = match (&*here, state) {
-        (Some(f), _) => (f.clone(), CompareState::Done { on_page: true }),
-        (None, Offloaded::Idle | Offloaded::Running { partial: None, .. }) => (Rc::default(), CompareState::Computing),
-        (None, Offloaded::Running { partial: Some(out), .. }) => (of(out), CompareState::Computing),
-        (None, Offloaded::Done(out)) => (of(out), CompareState::Done { on_page: false }),
-        (None, Offloaded::Cancelled { partial }) => {
-            (partial.as_deref().map(of).unwrap_or_default(), CompareState::Stopped)
-        }
-        (None, Offloaded::NoAnswer) => (Rc::default(), CompareState::NoAnswer),
-        (None, Offloaded::Failed(e)) => (Rc::default(), CompareState::Failed(e.clone())),
-    };
-    keep_whole(&last_whole, fresh, state)
-}
-
-/// Remembers `fresh` when it is whole; otherwise lets the last whole one stand in.
-fn keep_whole(
-    last_whole: &RefCell<Option<Rc<Vec<StrategyFigures>>>>,
-    fresh: Rc<Vec<StrategyFigures>>,
-    state: CompareState,
-) -> CompareFigures {
-    if is_whole(&fresh) {
-        *last_whole.borrow_mut() = Some(fresh.clone());
-        return CompareFigures { fresh, previous: None, state };
-    }
-    CompareFigures { fresh, previous: last_whole.borrow().clone(), state }
-}
 
 /// Props of [`CompareView`].
 #[derive(Properties, PartialEq, Clone)]
@@ -287,8 +206,13 @@ pub fn CompareView(p: &CompareProps) -> Html {
 
 #[cfg(test)]
 mod tests {
+    use super::super::compare_figures::keep_whole;
     use super::*;
+    use crate::offload::CompareJob;
+    use crate::shell::Keep;
+    use idemlab_sim::retries::fleet::FleetRun;
     use idemlab_sim::retries::lab::run_compare;
+    use std::rc::Rc;
 
     fn figures(seed: u64) -> Vec<StrategyFigures> {
         let p = fleet::FleetParams { duration_s: 30, outage_from_s: 10, outage_to_s: 14, seed, ..Default::default() };
@@ -297,11 +221,12 @@ mod tests {
 
     #[test]
     fn a_partial_comparison_keeps_the_last_whole_one_standing_in_marked_stale() {
-        let cell = RefCell::new(None);
+        let mut keep = Keep::default();
         let (old, new) = (figures(1), figures(2));
-        let first = keep_whole(&cell, Rc::new(old.clone()), CompareState::Done { on_page: false });
+        let job = |seed| CompareJob::new(&fleet::FleetParams { seed, ..Default::default() });
+        let first = keep_whole(&mut keep, job(1), Rc::new(old.clone()), CompareState::Done { on_page: false });
         assert_eq!((first.whole().is_some(), first.previous.is_none()), (true, true));
-        let partial = keep_whole(&cell, Rc::new(new[..2].to_vec()), CompareState::Computing);
+        let partial = keep_whole(&mut keep, job(2), Rc::new(new[..2].to_vec()), CompareState::Computing);
         assert!(partial.whole().is_none(), "two of six is not whole");
         let d = derive(&partial);
         assert_eq!(d.rows.len(), COMPARE.len(), "every strategy has a row");
@@ -309,8 +234,8 @@ mod tests {
         assert_eq!(d.rows.iter().map(|r| r.slug).collect::<Vec<_>>(), COMPARE.map(Strategy::slug));
         assert!(d.load[2].name.ends_with("(previous knobs)") && !d.load[1].name.ends_with(")"));
         assert_eq!(d.rows[2].cells[3], format!("{:.2}×", old[2].totals.amplification()));
-        let done = keep_whole(&cell, Rc::new(new.clone()), CompareState::Done { on_page: false });
+        let done = keep_whole(&mut keep, job(2), Rc::new(new.clone()), CompareState::Done { on_page: false });
         assert!(done.previous.is_none() && derive(&done).rows.iter().all(|r| !r.stale));
-        assert_eq!(cell.borrow().as_deref(), Some(&new), "the newest whole one is kept");
+        assert_eq!(keep.of(job(2).fleet()).map(|f| &**f), Some(&new), "the newest whole one is kept");
     }
 }

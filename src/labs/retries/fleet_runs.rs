@@ -15,32 +15,23 @@
 //!
 //! The worker sends the run without its records ([`FleetDrawn`]); an export
 //! asks [`FleetRuns::whole`] for the whole run, built here when needed.
+//!
+//! This file only says which run is in for the link's knobs; keeping the
+//! previous one on screen while the worker computes is the shell's
+//! (`crate::shell::shown_of`), as for every run made elsewhere.
 
-use crate::offload::{Job, JobOutput, Offloaded};
-use idemlab_sim::error::SimError;
-use idemlab_sim::retries::fleet::{self, FleetParams};
+use crate::offload::{FleetJob, Offloaded};
+use crate::shell::RunResult;
+use idemlab_sim::retries::fleet::{self, FleetDrawn, FleetParams};
 use idemlab_sim::retries::RetriesRun;
 use std::rc::Rc;
 
 /// A fleet run and where it was made.
 struct Drawn {
     params: FleetParams,
-    run: Rc<Result<RetriesRun, SimError>>,
+    run: RunResult<RetriesRun>,
     /// Whether it has its records (made on the page), or came from the worker without them.
     whole: bool,
-}
-
-/// The run the fleet view draws now.
-#[derive(Clone)]
-pub struct FleetShown {
-    /// The run of the link's knobs, or while `stale` the previous knobs' run.
-    pub run: Rc<Result<RetriesRun, SimError>>,
-    /// Whether the run for the link's knobs is still computing in the worker.
-    pub stale: bool,
-    /// "page" or "worker": where the run shown was computed.
-    pub source: &'static str,
-    /// Whether the worker has answered, so the next change will wait for it.
-    pub worker_ready: bool,
 }
 
 /// The page's fleet runs across renders (one per Retries page).
@@ -60,83 +51,86 @@ impl FleetRuns {
     /// whether the learner has reached for the controls. Nothing until then
     /// or until a knob has changed, so a page that is only looked at loads
     /// no worker. The first job for a run already drawn only wakes the worker.
-    pub fn job(&mut self, want: Option<&FleetParams>, reached: bool) -> Option<Job> {
+    pub fn job(&mut self, want: Option<&FleetParams>, reached: bool) -> Option<FleetJob> {
         let want = want?;
         if reached || self.drawn.as_ref().is_some_and(|d| d.params != *want) {
             self.started = true;
         }
-        self.started.then(|| Job::Fleet { fleet: want.clone() })
+        self.started.then(|| FleetJob(want.clone()))
     }
 
-    /// The run to draw for `want`, given the worker's state for this render's job.
-    pub fn shown(&mut self, want: &FleetParams, state: &Offloaded) -> FleetShown {
+    /// The run of `want` and where it was made ("page" or "worker"), given
+    /// the worker's state for this render's job; `None` while a worker that
+    /// has answered before computes it (the previous run stays meanwhile).
+    /// A cold or silent worker is not waited for: the page runs it.
+    pub fn fresh(
+        &mut self,
+        want: &FleetParams,
+        state: &Offloaded<Box<FleetDrawn>>,
+    ) -> Option<(RunResult<RetriesRun>, &'static str)> {
         match state {
-            Offloaded::Done(out) => {
-                if let JobOutput::Fleet(d) = &**out {
-                    if d.params == *want {
-                        self.warm = true;
-                        if !self.is_fresh(want) {
-                            let run = RetriesRun::Fleet((**d).clone().into_run_without_trace());
-                            self.drawn = Some(Drawn { params: want.clone(), run: Rc::new(Ok(run)), whole: false });
-                        }
-                    }
+            Offloaded::Done(d) if d.params == *want => {
+                self.warm = true;
+                if !self.drawn.as_ref().is_some_and(|d| d.params == *want) {
+                    let run = RetriesRun::Fleet((**d).clone().into_run_without_trace());
+                    self.drawn = Some(Drawn { params: want.clone(), run: Rc::new(Ok(run)), whole: false });
                 }
             }
             // Silent for too long: the worker may be gone; run here until it answers again.
             Offloaded::NoAnswer => self.warm = false,
-            Offloaded::Idle | Offloaded::Running { .. } | Offloaded::Failed(_) | Offloaded::Cancelled { .. } => {}
+            Offloaded::Done(_)
+            | Offloaded::Idle
+            | Offloaded::Running { .. }
+            | Offloaded::Failed(_)
+            | Offloaded::Cancelled { .. } => {}
         }
-        let (waiting, worker_ready) = (self.warm && matches!(state, Offloaded::Running { .. }), self.warm);
         match &self.drawn {
-            Some(d) if d.params == *want => {
-                FleetShown { run: d.run.clone(), stale: false, source: source(d), worker_ready }
-            }
-            Some(d) if waiting => FleetShown { run: d.run.clone(), stale: true, source: source(d), worker_ready },
+            Some(d) if d.params == *want => Some((d.run.clone(), if d.whole { "page" } else { "worker" })),
+            Some(_) | None if self.warm && matches!(state, Offloaded::Running { .. }) => None,
             Some(_) | None => {
                 let run = Rc::new(fleet::run(want).map(RetriesRun::Fleet));
                 self.drawn = Some(Drawn { params: want.clone(), run: run.clone(), whole: true });
-                FleetShown { run, stale: false, source: "page", worker_ready }
+                Some((run, "page"))
             }
         }
     }
 
-    /// The whole run of `want` (with its records) for an export: the one
-    /// shown when it is that, otherwise built now.
-    pub fn whole(&self, want: &FleetParams) -> Option<Rc<Result<RetriesRun, SimError>>> {
-        self.drawn.as_ref().filter(|d| d.whole && d.params == *want).map(|d| d.run.clone())
+    /// Whether the worker has answered, so the next change will wait for it.
+    pub fn worker_ready(&self) -> bool {
+        self.warm
     }
 
-    fn is_fresh(&self, want: &FleetParams) -> bool {
-        self.drawn.as_ref().is_some_and(|d| d.params == *want)
+    /// The whole run of `want` (with its records) for an export, when the one
+    /// drawn is that; otherwise the caller builds it.
+    pub fn whole(&self, want: &FleetParams) -> Option<RunResult<RetriesRun>> {
+        self.drawn.as_ref().filter(|d| d.whole && d.params == *want).map(|d| d.run.clone())
     }
 }
 
-fn source(d: &Drawn) -> &'static str {
-    if d.whole {
-        "page"
-    } else {
-        "worker"
-    }
+/// Which previous runs may stand in for a fleet: only a fleet.
+pub fn is_fleet(r: &RetriesRun) -> bool {
+    matches!(r, RetriesRun::Fleet(_))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offload::{JobRun, Reply, Slice};
+    use crate::offload::{JobKind, JobOutput, JobRun, Reply, Slice};
+    use crate::shell::{shown_of, Keep, RunSource, Shown};
     use idemlab_sim::knob::Params;
     use idemlab_sim::lab::Lab;
     use idemlab_sim::retries::{RetriesLab, RetriesParams};
 
-    /// What the worker answers for `fleet`, through gloo-worker's codec.
-    fn answer(fleet: &FleetParams) -> Offloaded {
-        let Slice::Finished(Ok(out)) = JobRun::new(Job::Fleet { fleet: fleet.clone() }).step() else {
+    /// What the worker answers for `fleet`, through gloo-worker's codec and the job's own reply type.
+    fn answer(fleet: &FleetParams) -> Offloaded<Box<FleetDrawn>> {
+        let Slice::Finished(Ok(out)) = JobRun::new(FleetJob(fleet.clone()).job()).step() else {
             panic!("the fleet job did not finish in one slice")
         };
         let reply = Reply::Done { id: 1, output: Ok(out) };
         let read: Reply = bincode::deserialize(&bincode::serialize(&reply).unwrap()).unwrap();
         assert_eq!(read, reply);
         let Reply::Done { output: Ok(out), .. } = read else { unreachable!() };
-        Offloaded::Done(Rc::new(out))
+        Offloaded::Done(Rc::new(FleetJob::reply_of(out).unwrap()))
     }
 
     /// The default fleet and two knob changes away from it (more clients each time).
@@ -145,8 +139,34 @@ mod tests {
         [a.clone(), FleetParams { clients: 400, ..a.clone() }, FleetParams { clients: 500, ..a }]
     }
 
-    fn running() -> Offloaded {
+    fn running() -> Offloaded<Box<FleetDrawn>> {
         Offloaded::Running { done: 0, total: 0, partial: None }
+    }
+
+    /// What the page shows: the fleet's run through the shell's rule for runs made elsewhere.
+    struct Page {
+        runs: FleetRuns,
+        keep: Keep<FleetParams, (RunResult<RetriesRun>, &'static str)>,
+    }
+
+    impl Page {
+        fn new() -> Page {
+            Page { runs: FleetRuns::default(), keep: Keep::default() }
+        }
+        fn shown(
+            &mut self,
+            want: &FleetParams,
+            state: &Offloaded<Box<FleetDrawn>>,
+        ) -> (RunResult<RetriesRun>, bool, &'static str) {
+            let fresh = self.runs.fresh(want, state);
+            let from = fresh.as_ref().map_or("worker", |(_, from)| *from);
+            let source =
+                RunSource::Elsewhere { run: fresh.map(|(r, _)| r), for_link: true, from, stand_in: Some(is_fleet) };
+            match shown_of(&mut self.keep, want, None, source) {
+                Shown::Run { run, stale, from } => (run, stale, from),
+                Shown::Loading => panic!("a fleet page always has a run"),
+            }
+        }
     }
 
     #[test]
@@ -154,10 +174,9 @@ mod tests {
         let mut p = RetriesParams::defaults();
         p.fleet.clients = 300;
         let core = RetriesLab::run(&p).unwrap();
-        let Offloaded::Done(out) = answer(&p.fleet) else { unreachable!() };
-        let JobOutput::Fleet(d) = &*out else { panic!("not a fleet") };
+        let Offloaded::Done(d) = answer(&p.fleet) else { unreachable!() };
         let RetriesRun::Fleet(c) = &core else { panic!("not a fleet") };
-        let from_worker = RetriesRun::Fleet((**d).clone().into_run_without_trace());
+        let from_worker = RetriesRun::Fleet((*d).clone().into_run_without_trace());
         let RetriesRun::Fleet(w) = &from_worker else { unreachable!() };
         assert_eq!(
             (&w.params, &w.buckets, &w.totals, &w.delay_hist, w.delay_bin_us),
@@ -172,80 +191,85 @@ mod tests {
     #[test]
     fn the_first_run_and_the_first_change_run_on_the_page_then_the_worker_takes_over() {
         let [a, b, c] = fleets();
-        let mut runs = FleetRuns::default();
+        let mut page = Page::new();
         // First render: no job, the page runs it.
-        assert_eq!(runs.job(Some(&a), false), None, "looking loads no worker");
-        let s = runs.shown(&a, &Offloaded::Idle);
-        assert!(!s.stale && s.source == "page");
-        assert!(runs.whole(&a).is_some());
+        assert_eq!(page.runs.job(Some(&a), false), None, "looking loads no worker");
+        let (_, stale, from) = page.shown(&a, &Offloaded::Idle);
+        assert!(!stale && from == "page");
+        assert!(page.runs.whole(&a).is_some());
         // First change: the worker is cold, so the page runs it, and the worker starts.
-        assert_eq!(runs.job(Some(&b), false), Some(Job::Fleet { fleet: b.clone() }));
-        let s = runs.shown(&b, &running());
-        assert!(!s.stale && s.source == "page", "a cold worker is not waited for");
-        let first_b = s.run.clone();
+        assert_eq!(page.runs.job(Some(&b), false), Some(FleetJob(b.clone())));
+        let (first_b, stale, from) = page.shown(&b, &running());
+        assert!(!stale && from == "page", "a cold worker is not waited for");
         // The worker's answer for the same knobs: the page keeps its whole run.
-        let s = runs.shown(&b, &answer(&b));
-        assert!(Rc::ptr_eq(&s.run, &first_b) && s.source == "page");
+        let (run, _, from) = page.shown(&b, &answer(&b));
+        assert!(Rc::ptr_eq(&run, &first_b) && from == "page");
         // Second change: the worker is warm, so the previous run stays, busy.
-        assert_eq!(runs.job(Some(&c), false), Some(Job::Fleet { fleet: c.clone() }));
-        let s = runs.shown(&c, &running());
-        assert!(s.stale && Rc::ptr_eq(&s.run, &first_b), "the previous knobs' run stays on screen");
-        assert!(runs.whole(&c).is_none(), "no whole run of the new knobs yet");
+        assert_eq!(page.runs.job(Some(&c), false), Some(FleetJob(c.clone())));
+        let (run, stale, _) = page.shown(&c, &running());
+        assert!(stale && Rc::ptr_eq(&run, &first_b), "the previous knobs' run stays on screen");
+        assert!(page.runs.whole(&c).is_none(), "no whole run of the new knobs yet");
         // Its answer arrives: drawn from the worker, without records.
-        let s = runs.shown(&c, &answer(&c));
-        assert!(!s.stale && s.source == "worker");
-        let Ok(RetriesRun::Fleet(f)) = &*s.run else { panic!("not a fleet") };
+        let (run, stale, from) = page.shown(&c, &answer(&c));
+        assert!(!stale && from == "worker");
+        let Ok(RetriesRun::Fleet(f)) = &*run else { panic!("not a fleet") };
         assert_eq!(f.params, c);
-        assert!(runs.whole(&c).is_none(), "an export builds the whole run again");
+        assert!(page.runs.whole(&c).is_none(), "an export builds the whole run again");
         // Later renders with the same answer reuse the same run (the charts are derived once).
-        let again = runs.shown(&c, &answer(&c));
-        assert!(!Rc::ptr_eq(&again.run, &first_b));
-        let again2 = runs.shown(&c, &Offloaded::Done(Rc::new(JobOutput::Fleet(Box::new(f.drawn())))));
-        assert!(Rc::ptr_eq(&again.run, &again2.run));
+        let (again, _, _) = page.shown(&c, &answer(&c));
+        assert!(!Rc::ptr_eq(&again, &first_b));
+        let (again2, _, _) = page.shown(&c, &Offloaded::Done(Rc::new(Box::new(f.drawn()))));
+        assert!(Rc::ptr_eq(&again, &again2));
     }
 
     #[test]
     fn reaching_for_the_controls_wakes_the_worker_so_the_first_change_goes_to_it() {
         let [a, b, _] = fleets();
-        let mut runs = FleetRuns::default();
-        assert_eq!(runs.job(Some(&a), false), None);
-        runs.shown(&a, &Offloaded::Idle);
+        let mut page = Page::new();
+        assert_eq!(page.runs.job(Some(&a), false), None);
+        page.shown(&a, &Offloaded::Idle);
         // A pointer on the controls: the worker runs the fleet already drawn, to wake up.
-        assert_eq!(runs.job(Some(&a), true), Some(Job::Fleet { fleet: a.clone() }));
-        let first = runs.shown(&a, &running());
-        assert!(!first.stale);
-        let s = runs.shown(&a, &answer(&a));
-        assert!(Rc::ptr_eq(&s.run, &first.run) && s.source == "page", "the page's whole run stays");
+        assert_eq!(page.runs.job(Some(&a), true), Some(FleetJob(a.clone())));
+        let (first, stale, _) = page.shown(&a, &running());
+        assert!(!stale);
+        let (run, _, from) = page.shown(&a, &answer(&a));
+        assert!(Rc::ptr_eq(&run, &first) && from == "page", "the page's whole run stays");
+        assert!(page.runs.worker_ready());
         // The first change now waits for the worker.
-        assert_eq!(runs.job(Some(&b), true), Some(Job::Fleet { fleet: b.clone() }));
-        assert!(runs.shown(&b, &running()).stale);
-        assert!(!runs.shown(&b, &answer(&b)).stale);
-        assert_eq!(runs.job(None, true), None, "outside the fleet view there is no fleet job");
+        assert_eq!(page.runs.job(Some(&b), true), Some(FleetJob(b.clone())));
+        assert!(page.shown(&b, &running()).1);
+        assert!(!page.shown(&b, &answer(&b)).1);
+        assert_eq!(page.runs.job(None, true), None, "outside the fleet view there is no fleet job");
     }
 
     #[test]
     fn a_silent_worker_hands_the_runs_back_to_the_page() {
         let [a, b, c] = fleets();
-        let mut runs = FleetRuns::default();
-        runs.shown(&a, &Offloaded::Idle);
-        runs.job(Some(&b), false);
-        runs.shown(&b, &answer(&b));
-        runs.job(Some(&c), false);
-        assert!(runs.shown(&c, &running()).stale);
-        let s = runs.shown(&c, &Offloaded::NoAnswer);
-        assert!(!s.stale && s.source == "page", "after the wait the page runs it");
+        let mut page = Page::new();
+        page.shown(&a, &Offloaded::Idle);
+        page.runs.job(Some(&b), false);
+        page.shown(&b, &answer(&b));
+        page.runs.job(Some(&c), false);
+        assert!(page.shown(&c, &running()).1);
+        let (_, stale, from) = page.shown(&c, &Offloaded::NoAnswer);
+        assert!(!stale && from == "page", "after the wait the page runs it");
         let d = FleetParams { clients: 600, ..a };
-        runs.job(Some(&d), false);
-        assert!(!runs.shown(&d, &running()).stale, "and keeps running them until the worker answers again");
+        page.runs.job(Some(&d), false);
+        assert!(!page.shown(&d, &running()).1, "and keeps running them until the worker answers again");
     }
 
     #[test]
     fn a_refused_knob_shows_the_cores_reason() {
         let bad = FleetParams { capacity_rps: 0, ..FleetParams::default() };
-        let mut runs = FleetRuns::default();
-        let s = runs.shown(&bad, &Offloaded::Idle);
-        assert_eq!(s.run.as_ref().as_ref().unwrap_err().to_string(), fleet::run(&bad).unwrap_err().to_string());
-        let Slice::Finished(Err(e)) = JobRun::new(Job::Fleet { fleet: bad.clone() }).step() else { panic!("ran") };
+        let (run, _, _) = Page::new().shown(&bad, &Offloaded::Idle);
+        assert_eq!(run.as_ref().as_ref().unwrap_err().to_string(), fleet::run(&bad).unwrap_err().to_string());
+        let Slice::Finished(Err(e)) = JobRun::new(FleetJob(bad.clone()).job()).step() else { panic!("ran") };
         assert_eq!(e, fleet::run(&bad).unwrap_err().to_string());
+    }
+
+    #[test]
+    fn a_compare_reply_is_not_a_fleet() {
+        let out = JobOutput::Compare(Vec::new());
+        assert_eq!(FleetJob::reply_of(out.clone()), Err(out));
     }
 }

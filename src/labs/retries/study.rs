@@ -11,7 +11,7 @@
 use super::worker_status::{button, no_answer};
 use super::RunRef;
 use crate::components::{LineChart, Series};
-use crate::offload::{JobOutput, Offloaded};
+use crate::offload::{Offloaded, SweepPointData};
 use idemlab_sim::backoff::Strategy;
 use idemlab_sim::retries::lab::{study_waves, WAVE_STRATEGIES};
 use idemlab_sim::retries::occ::{self, SweepPoint};
@@ -27,7 +27,7 @@ pub struct StudyProps {
     /// The finished run, once the sweep is whole.
     pub finished: Option<RunRef>,
     /// Where the worker's sweep stands.
-    pub state: Offloaded,
+    pub state: Offloaded<Vec<SweepPointData>>,
     /// The learner asked for the sweep on this page (the worker did not answer).
     pub on_page: bool,
     /// Stops the worker's sweep.
@@ -85,7 +85,7 @@ fn sweep_series(points: &[SweepPoint]) -> (Vec<Series>, Vec<Series>) {
 }
 
 /// The points drawn now: the finished run's, else the worker's so far.
-fn points_now(finished: Option<&RunRef>, state: &Offloaded) -> Rc<Vec<SweepPoint>> {
+fn points_now(finished: Option<&RunRef>, state: &Offloaded<Vec<SweepPointData>>) -> Rc<Vec<SweepPoint>> {
     if let Some(RunRef(run)) = finished {
         if let Ok(RetriesRun::Study(s)) = &**run {
             return Rc::new(s.points.clone());
@@ -96,12 +96,7 @@ fn points_now(finished: Option<&RunRef>, state: &Offloaded) -> Rc<Vec<SweepPoint
         Offloaded::Done(out) => Some(&**out),
         Offloaded::Idle | Offloaded::Failed(_) | Offloaded::NoAnswer => None,
     };
-    match partial {
-        Some(JobOutput::Sweep(points)) => Rc::new(points.iter().map(Into::into).collect()),
-        Some(JobOutput::Report(_) | JobOutput::Handler(_) | JobOutput::Compare(_) | JobOutput::Fleet(_)) | None => {
-            Rc::new(Vec::new())
-        }
-    }
+    Rc::new(partial.map(|points| points.iter().map(Into::into).collect()).unwrap_or_default())
 }
 
 /// The status line of the sweep: progress and Cancel, or why it stopped.

@@ -101,7 +101,7 @@ pub static PRESETS: [Preset; 12] = [
     },
     Preset {
         slug: "quiet-herd",
-        title: "Finagle's defaults: the floors of many quiet clients add up",
+        title: "Many quiet clients' budget floors add up",
         lesson: "The same fleet with Finagle's default budget on every client: 20 % of its requests plus a floor of 10 retries a second over a 10 s window. The floor is per client, so 1,000 quiet clients may retry 10,000 times a second between them, ten times the server's capacity: the budget refuses almost nothing and the overload feeds itself as without a budget. Set \"Whose budget\" to shared and the one floor holds it, but a fleet-wide budget is a coordination no client library gives you.",
         buggy: true,
         key_counter: "amplification",
@@ -125,7 +125,7 @@ pub static PRESETS: [Preset; 12] = [
     },
     Preset {
         slug: "no-key",
-        title: "Timeouts retried without a key: work done twice",
+        title: "Timeouts retried without a key",
         lesson: "The cap preset's overload, with requests that are not idempotent, carry no Idempotency-Key, and whose clients retry timeouts anyway. The deep queue serves many calls after their clients stopped waiting, and each retry of such a call does its work again (a second charge, a second order): counted below. With a key the same repeats are answered from it. A careful client without a key (RFC 9110 9.2.2) does not retry a timeout: nothing is done twice, and fewer retries feed the queue.",
         buggy: true,
         key_counter: "duplicates",

@@ -219,19 +219,7 @@ fn buckets(run: &FleetRun) -> Vec<String> {
     let bucket_s = b.bucket_us as f64 / 1e6;
     (0..b.first_tries.len())
         .map(|i| {
-            format!(
-                "{:.1}–{:.1} s: {} first tries, {} retries, {} layer calls, {} answered 503, {} succeeded, {} failed, {} budget refusals, {} wasted",
-                i as f64 * bucket_s,
-                (i + 1) as f64 * bucket_s,
-                b.first_tries[i],
-                b.retries[i],
-                b.layer_calls[i],
-                b.rejected[i],
-                b.successes[i],
-                b.failures[i],
-                b.budget_refusals[i],
-                b.wasted[i]
-            )
+            format!("{:.1}–{:.1} s: {}", i as f64 * bucket_s, (i + 1) as f64 * bucket_s, b.words(i))
         })
         .collect()
 }

@@ -101,18 +101,10 @@ fn derive(run: &FleetRun) -> FleetData {
     let lines = (0..fleet::BUCKETS)
         .map(|i| {
             AttrValue::from(format!(
-                "{}–{} s: {} first tries, {} retries, {} layer calls, {} answered 503, {} succeeded, {} failed, {} retries refused by the budget, {} attempts refused by a throttle, {} wasted",
+                "{}–{} s: {}",
                 fixed(i as f64 * bucket_s, 1),
                 fixed((i + 1) as f64 * bucket_s, 1),
-                b.first_tries[i],
-                b.retries[i],
-                b.layer_calls[i],
-                b.rejected[i],
-                b.successes[i],
-                b.failures[i],
-                b.budget_refusals[i],
-                b.throttled[i],
-                b.wasted[i]
+                b.words(i)
             ))
         })
         .collect();

@@ -75,6 +75,27 @@ pub struct FleetBuckets {
     pub latency_ms_p99: Vec<u64>,
 }
 
+impl FleetBuckets {
+    /// What happened in bucket `i`, in words: the table behind the charts
+    /// (the page's data table and the narrated goldens read the same
+    /// sentence). The time range is left to the caller, which formats its
+    /// own numbers.
+    pub fn words(&self, i: usize) -> String {
+        format!(
+            "{} first tries, {} retries, {} layer calls, {} answered 503, {} succeeded, {} failed, {} retries refused by the budget, {} attempts refused by a throttle, {} wasted",
+            self.first_tries[i],
+            self.retries[i],
+            self.layer_calls[i],
+            self.rejected[i],
+            self.successes[i],
+            self.failures[i],
+            self.budget_refusals[i],
+            self.throttled[i],
+            self.wasted[i]
+        )
+    }
+}
+
 /// Whole-run counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FleetTotals {

@@ -1,7 +1,7 @@
 //! How long exploring a races scenario's whole schedule space takes.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use idemlab_sim::races::{explore, scenario, EXPLORE_SCHEDULES_MAX, SCENARIO_IDS};
+use idemlab_sim::races::{explore, scenario, EXPLORE_STATES_MAX, SCENARIO_IDS};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -9,7 +9,7 @@ fn bench(c: &mut Criterion) {
     for id in SCENARIO_IDS {
         let s = scenario(id).expect("scenario");
         c.bench_function(&format!("races/explore/{id}"), |b| {
-            b.iter(|| explore(black_box(&s), EXPLORE_SCHEDULES_MAX).expect("explore"))
+            b.iter(|| explore(black_box(&s), EXPLORE_STATES_MAX).expect("explore"))
         });
     }
 }

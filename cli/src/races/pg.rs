@@ -113,8 +113,8 @@ pub fn check(s: &Scenario, conninfo: &str) -> Result<Value, String> {
         schedules.push(path);
     }
     let _ = admin.batch_execute(&format!("DROP TABLE IF EXISTS {table}"));
-    let engine: BTreeSet<Vec<u8>> = races::explore(s, races::EXPLORE_SCHEDULES_MAX)
-        .map(|x| x.schedules.into_iter().map(|(p, _)| p).collect())
+    let engine: BTreeSet<Vec<u8>> = races::enumerate_schedules(s, races::EXPLORE_SCHEDULES_MAX)
+        .map(|all| all.into_iter().map(|(p, _)| p).collect())
         .unwrap_or_default();
     let server: BTreeSet<Vec<u8>> = schedules.iter().cloned().collect();
     let only_pg: Vec<&Vec<u8>> = server.difference(&engine).take(SHOWN_MAX).collect();

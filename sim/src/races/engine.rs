@@ -5,6 +5,7 @@
 //! builds what each step shows; `narrate.rs` puts records into words.
 
 mod exec;
+mod future;
 mod locks;
 mod narrate;
 mod run;

@@ -70,10 +70,12 @@ impl State {
     /// step count (the explorer checks the step limit itself), the trace, and
     /// the absolute order of waits, replaced by each waiter's rank among those
     /// waiting (the only way it is read: queue order, the deadlock victim).
-    /// What a wait recorded is left out once the actor no longer waits, as it
-    /// is overwritten before it is read again. The patterns are exhaustive on
+    /// What a wait recorded is left out once the actor no longer waits, and
+    /// the last statement's result while the actor's next step is a
+    /// statement, as each is overwritten before it is read again; of a
+    /// finished actor, only its answer is kept. The patterns are exhaustive on
     /// purpose: a new field does not compile until it is placed here.
-    pub(in crate::races) fn hash_future<H: Hasher>(&self, h: &mut H) {
+    pub(in crate::races) fn hash_future<H: Hasher>(&self, s: &Scenario, h: &mut H) {
         let State {
             rows,
             txns,
@@ -105,7 +107,7 @@ impl State {
         }
         (n.counter(*commits), advisory.map(|t| n.txn(t)), map, charges, errors).hash(h);
         actors.len().hash(h);
-        for x in actors {
+        for (a, x) in actors.iter().enumerate() {
             let ActorState {
                 pc,
                 txn,
@@ -122,7 +124,16 @@ impl State {
                 tuple_lock,
                 saw_update,
             } = x;
-            (pc, last, last_row, map_hit, stmt_snapshot.map(|c| n.counter(c)), response, attempts, stepped).hash(h);
+            // A finished request is only its answer: nothing reads the rest again.
+            response.hash(h);
+            if response.is_some() {
+                continue;
+            }
+            // `last` is read only by IF lines, which run right after a step;
+            // an actor about to run a statement overwrites it first.
+            let at_sql = matches!(s.programs[a].instrs.get(*pc as usize), Some(Instr::Sql { .. }));
+            let last = if at_sql { &None } else { last };
+            (pc, last, last_row, map_hit, stmt_snapshot.map(|c| n.counter(c)), attempts, stepped).hash(h);
             txn.is_some().hash(h);
             if let Some(OpenTxn { no, isolation, explicit, snapshot, failed, read_key }) = txn {
                 (n.txn(*no), isolation, explicit, snapshot.map(|c| n.counter(c)), failed, read_key).hash(h);

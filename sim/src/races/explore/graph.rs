@@ -48,6 +48,8 @@ pub(super) struct Graph {
     pub(super) classes: Vec<(String, RaceOutcome)>,
     class_of: HashMap<String, u16>,
     visited: HashMap<Box<[u8]>, u32, FastBuild>,
+    /// The key being built (one buffer, reused).
+    key: KeyWriter,
     states_max: usize,
 }
 
@@ -61,6 +63,7 @@ impl Graph {
             classes: Vec::new(),
             class_of: HashMap::new(),
             visited: HashMap::with_hasher(FastBuild),
+            key: KeyWriter::default(),
             states_max,
         };
         let root = g.visit(s, State::new(s, false)?, 0)?;
@@ -82,10 +85,9 @@ impl Graph {
     /// The state's node, exploring it first if it is new; `depth` is the
     /// number of steps taken to reach it.
     fn visit(&mut self, s: &Scenario, st: State, depth: usize) -> Result<u32, SimError> {
-        let mut key = KeyWriter::default();
-        st.hash_future(&mut key);
-        let key = key.bytes.into_boxed_slice();
-        if let Some(&n) = self.visited.get(&key) {
+        self.key.bytes.clear();
+        st.hash_future(s, &mut self.key);
+        if let Some(&n) = self.visited.get(self.key.bytes.as_slice()) {
             let node = &self.nodes[n as usize];
             // Reaching an open state again is a loop of steps: schedules
             // without end, which the step limit refuses as the engine would.
@@ -105,7 +107,7 @@ impl Graph {
         }
         let n = self.nodes.len() as u32;
         self.nodes.push(Node { height: 0, open: true, ends: (0, 0), edges: (0, 0) });
-        self.visited.insert(key, n);
+        self.visited.insert(self.key.bytes.as_slice().into(), n);
         if st.all_done() {
             let class = self.class(st.outcome())?;
             let at = self.ends.len() as u32;

@@ -451,6 +451,16 @@ mod tests {
     }
 
     #[test]
+    fn a_count_past_two_to_the_64_reads_back_exactly_from_the_workers_json() {
+        let (_, out) = run_to_end(Job::Explore { text: races::SIXTEEN_READS.into(), lanes: 3 });
+        let Ok(JobOutput::Handler(json)) = out else { panic!("{out:?}") };
+        let (_, x) = HandlerExplored::from_json(&json).unwrap().unpack().unwrap();
+        let x = x.unwrap();
+        assert_eq!(x.total, 34_469_858_696_831_179_429_500);
+        assert_eq!(x.schedules.len(), races::SCHEDULES_LISTED_MAX, "the first schedules, not all of them");
+    }
+
+    #[test]
     fn a_bad_permalink_job_finishes_with_the_cores_reason() {
         let (_, out) = run_to_end(Job::Permalink("?area=keys&ops=0".into()));
         // Keys clamps a bad knob with a warning; an area without a lab refuses.

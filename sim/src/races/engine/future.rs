@@ -10,6 +10,11 @@
 //! encoding names transactions by their first mention in the state, drops
 //! those nothing mentions, and replaces commit sequences and snapshots by
 //! their rank among the values present.
+//!
+//! Two states equal here may still differ in what the learner would see of
+//! them (who wrote a committed row, who raised an error): the explorer merges
+//! them because every count and class it reports is the same either way, and
+//! each example it gives is replayed by `run` in full.
 
 use super::*;
 use std::hash::{Hash, Hasher};
@@ -97,15 +102,20 @@ impl State {
         }
         n.txns.len().hash(h);
         for &t in &n.txns {
+            // Whose a transaction was matters only while it runs (who waits
+            // on whom); an ended one is seen only through its rows.
             let Txn { owner, status } = txns[t as usize];
-            let status = match status {
-                TxnStatus::Active => 0,
-                TxnStatus::Aborted => 1,
-                TxnStatus::Committed(seq) => 2 + n.counter(seq),
-            };
-            (owner, status).hash(h);
+            match status {
+                TxnStatus::Active => (0usize, owner).hash(h),
+                TxnStatus::Aborted => 1usize.hash(h),
+                TxnStatus::Committed(seq) => (2 + n.counter(seq)).hash(h),
+            }
         }
-        (n.counter(*commits), advisory.map(|t| n.txn(t)), map, charges, errors).hash(h);
+        (n.counter(*commits), advisory.map(|t| n.txn(t)), map, charges).hash(h);
+        // Errors are only ever appended and then read by the outcome, whose
+        // class names their codes in order, not who raised them.
+        errors.len().hash(h);
+        errors.iter().for_each(|(_, code)| code.hash(h));
         actors.len().hash(h);
         for (a, x) in actors.iter().enumerate() {
             let ActorState {

@@ -11,16 +11,17 @@ use std::collections::BTreeMap;
 /// Checks `x` against every schedule of `s` listed one by one.
 fn agrees_with_enumeration(s: &Scenario, x: &Exploration, all: &[(Vec<u8>, RaceOutcome)], name: &str) {
     assert_eq!(x.total, all.len() as u128, "{name}: total");
-    let mut by_label: BTreeMap<String, (u128, Vec<&Vec<u8>>)> = BTreeMap::new();
+    let mut by_label: BTreeMap<String, (u128, Vec<&Vec<u8>>, &RaceOutcome)> = BTreeMap::new();
     for (p, o) in all {
-        let e = by_label.entry(o.class_label()).or_default();
+        let e = by_label.entry(o.class_label()).or_insert((0, Vec::new(), o));
         e.0 += 1;
         e.1.push(p);
     }
     assert_eq!(x.classes.len(), by_label.len(), "{name}: classes");
     for c in &x.classes {
-        let (count, paths) = &by_label[&c.label];
+        let (count, paths, outcome) = &by_label[&c.label];
         assert_eq!(c.count, *count, "{name}: {}", c.label);
+        assert_eq!(&c.outcome, *outcome, "{name}: the class's outcome is its first schedule's");
         let shortest = paths.iter().map(|p| p.len()).min().unwrap_or(0);
         let first_shortest = paths.iter().find(|p| p.len() == shortest).copied();
         assert_eq!(Some(&c.example), first_shortest, "{name}: {}: the first shortest schedule", c.label);
@@ -211,13 +212,16 @@ pub(super) fn random_handler(rng: &mut ChaCha8Rng) -> String {
 fn random_three_lane_handlers_explore_exactly_or_are_refused_with_a_reason() {
     let mut rng = ChaCha8Rng::seed_from_u64(25);
     let (mut compiled, mut exact, mut past_old_bound, mut refused, mut checked) = (0, 0, 0, 0, 0);
-    let mut most = 0u128;
+    let (mut most, mut slowest) = (0u128, 0f64);
     let started = std::time::Instant::now();
     for _ in 0..80 {
         let text = random_handler(&mut rng);
         let Ok(s) = handler_scenario(&text, 3) else { continue };
         compiled += 1;
-        match explore(&s, EXPLORE_STATES_MAX) {
+        let t = std::time::Instant::now();
+        let explored = explore(&s, EXPLORE_STATES_MAX);
+        slowest = slowest.max(t.elapsed().as_secs_f64() * 1e3);
+        match explored {
             Ok(x) => {
                 exact += 1;
                 most = most.max(x.total);
@@ -233,7 +237,7 @@ fn random_three_lane_handlers_explore_exactly_or_are_refused_with_a_reason() {
         }
     }
     println!(
-        "BENCH races explore random 3-lane handlers: {compiled} compiled, {exact} explored exactly ({past_old_bound} past the old {EXPLORE_SCHEDULES_MAX}-schedule bound, up to {most} schedules), {refused} refused (a race inside PostgreSQL), {checked} checked against full enumeration, {:.2} s",
+        "BENCH races explore random 3-lane handlers: {compiled} compiled, {exact} explored exactly ({past_old_bound} past the old {EXPLORE_SCHEDULES_MAX}-schedule bound, up to {most} schedules), {refused} refused (a race inside PostgreSQL), {checked} checked against full enumeration; slowest exploration {slowest:.1} ms, {:.2} s in all",
         started.elapsed().as_secs_f64()
     );
     assert!(compiled >= 50, "{compiled}");

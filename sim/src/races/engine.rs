@@ -10,6 +10,7 @@ mod locks;
 mod narrate;
 mod run;
 
+pub(super) use future::Names;
 pub(super) use narrate::reason_words;
 pub use narrate::{instr_short, narrate, stmt_short};
 pub use run::{run, run_lenient, runnable_after, Frame, LockView, Prediction, RaceRun, RowView};

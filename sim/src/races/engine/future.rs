@@ -20,8 +20,10 @@ use super::*;
 use std::hash::{Hash, Hasher};
 
 /// The transactions a state mentions, in order of first mention, and the
-/// commit counters it holds, sorted.
-struct Names {
+/// commit counters it holds, sorted. The explorer keeps one and lends it to
+/// every state it encodes, so encoding allocates nothing.
+#[derive(Default)]
+pub(in crate::races) struct Names {
     txns: Vec<TxnNo>,
     counters: Vec<u32>,
 }
@@ -43,8 +45,10 @@ impl Names {
 }
 
 impl State {
-    fn names(&self) -> Names {
-        let mut n = Names { txns: Vec::new(), counters: vec![self.commits] };
+    fn names(&self, n: &mut Names) {
+        n.txns.clear();
+        n.counters.clear();
+        n.counters.push(self.commits);
         for r in &self.rows {
             n.mention(r.xmin);
             r.xmax.into_iter().chain(r.locker).for_each(|t| n.mention(t));
@@ -67,7 +71,6 @@ impl State {
         }
         n.counters.sort_unstable();
         n.counters.dedup();
-        n
     }
 
     /// Feeds `h` every field that can change what happens next or how the run
@@ -80,7 +83,7 @@ impl State {
     /// statement, as each is overwritten before it is read again; of a
     /// finished actor, only its answer is kept. The patterns are exhaustive on
     /// purpose: a new field does not compile until it is placed here.
-    pub(in crate::races) fn hash_future<H: Hasher>(&self, s: &Scenario, h: &mut H) {
+    pub(in crate::races) fn hash_future<H: Hasher>(&self, s: &Scenario, n: &mut Names, h: &mut H) {
         let State {
             rows,
             txns,
@@ -95,7 +98,8 @@ impl State {
             trace: _,
             record_trace: _,
         } = self;
-        let n = self.names();
+        self.names(n);
+        let n = &*n;
         rows.len().hash(h);
         for Row { status, response, xmin, xmax, locker } in rows {
             (status, response, n.txn(*xmin), xmax.map(|t| n.txn(t)), locker.map(|t| n.txn(t))).hash(h);

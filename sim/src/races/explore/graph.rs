@@ -5,7 +5,7 @@
 //! its successors, so the counts are exact) and the first step of a shortest
 //! one.
 
-use super::super::engine::State;
+use super::super::engine::{Names, State};
 use super::super::*;
 use super::key::{FastBuild, KeyWriter};
 use crate::error::SimError;
@@ -38,6 +38,12 @@ pub(super) struct Node {
     pub(super) edges: (u32, u32),
 }
 
+/// A state's successors: (actor stepping, the state reached), by actor.
+struct Succ {
+    edges: [(Actor, u32); ACTORS_MAX],
+    len: usize,
+}
+
 /// The explored graph.
 pub(super) struct Graph {
     pub(super) nodes: Vec<Node>,
@@ -48,8 +54,11 @@ pub(super) struct Graph {
     pub(super) classes: Vec<(String, RaceOutcome)>,
     class_of: HashMap<String, u16>,
     visited: HashMap<Box<[u8]>, u32, FastBuild>,
-    /// The key being built (one buffer, reused).
+    /// The key being built, and the names it uses (buffers reused).
     key: KeyWriter,
+    names: Names,
+    /// The sums `close` builds (a buffer reused).
+    sum: Vec<Ends>,
     states_max: usize,
 }
 
@@ -64,6 +73,8 @@ impl Graph {
             class_of: HashMap::new(),
             visited: HashMap::with_hasher(FastBuild),
             key: KeyWriter::default(),
+            names: Names::default(),
+            sum: Vec::new(),
             states_max,
         };
         let root = g.visit(s, State::new(s, false)?, 0)?;
@@ -86,7 +97,7 @@ impl Graph {
     /// number of steps taken to reach it.
     fn visit(&mut self, s: &Scenario, st: State, depth: usize) -> Result<u32, SimError> {
         self.key.bytes.clear();
-        st.hash_future(s, &mut self.key);
+        st.hash_future(s, &mut self.names, &mut self.key);
         if let Some(&n) = self.visited.get(self.key.bytes.as_slice()) {
             let node = &self.nodes[n as usize];
             // Reaching an open state again is a loop of steps: schedules
@@ -117,22 +128,27 @@ impl Graph {
             return Ok(n);
         }
         let succ = self.successors(s, st, depth)?;
-        self.close(n, succ)?;
+        self.close(n, &succ.edges[..succ.len])?;
         Ok(n)
     }
 
     /// Explores each actor's step from `st`, in increasing actor order.
-    fn successors(&mut self, s: &Scenario, st: State, depth: usize) -> Result<Vec<(Actor, u32)>, SimError> {
-        let runnable: Vec<Actor> = st.runnable().collect();
-        if runnable.is_empty() {
+    fn successors(&mut self, s: &Scenario, st: State, depth: usize) -> Result<Succ, SimError> {
+        let mut runnable = [0 as Actor; ACTORS_MAX];
+        let mut count = 0;
+        for a in st.runnable() {
+            *runnable.get_mut(count).ok_or(SimError::Internal("more actors than ACTORS_MAX"))? = a;
+            count += 1;
+        }
+        if count == 0 {
             return Err(SimError::Internal(
                 "every unfinished transaction is waiting: a deadlock the model does not resolve",
             ));
         }
-        let last = runnable.len() - 1;
+        let last = count - 1;
         let mut st = Some(st);
-        let mut succ = Vec::with_capacity(runnable.len());
-        for (i, a) in runnable.into_iter().enumerate() {
+        let mut succ = Succ { edges: [(0, 0); ACTORS_MAX], len: 0 };
+        for (i, &a) in runnable[..count].iter().enumerate() {
             // The last branch takes the state itself instead of a copy.
             let mut next = if i == last {
                 st.take().ok_or(SimError::Internal("explorer state taken twice"))?
@@ -140,7 +156,8 @@ impl Graph {
                 st.clone().ok_or(SimError::Internal("explorer state missing"))?
             };
             next.step(s, a)?;
-            succ.push((a, self.visit(s, next, depth + 1)?));
+            succ.edges[i] = (a, self.visit(s, next, depth + 1)?);
+            succ.len = i + 1;
         }
         Ok(succ)
     }
@@ -149,10 +166,11 @@ impl Graph {
     /// the shortest schedule's first step is the lowest actor reaching the
     /// fewest steps (so, replayed, it is the shortest schedule that comes
     /// first in actor order).
-    fn close(&mut self, n: u32, succ: Vec<(Actor, u32)>) -> Result<(), SimError> {
-        let mut sum: Vec<Ends> = Vec::new();
+    fn close(&mut self, n: u32, succ: &[(Actor, u32)]) -> Result<(), SimError> {
+        let mut sum = std::mem::take(&mut self.sum);
+        sum.clear();
         let mut height = 0u8;
-        for &(a, m) in &succ {
+        for &(a, m) in succ {
             height = height.max(self.nodes[m as usize].height.saturating_add(1));
             for e in self.node_ends(m) {
                 let shortest = e.shortest.saturating_add(1);
@@ -173,8 +191,9 @@ impl Graph {
         }
         let ends_at = self.ends.len() as u32;
         self.ends.extend_from_slice(&sum);
+        self.sum = sum;
         let edges_at = self.edges.len() as u32;
-        self.edges.extend_from_slice(&succ);
+        self.edges.extend_from_slice(succ);
         let node = &mut self.nodes[n as usize];
         node.height = height;
         node.open = false;

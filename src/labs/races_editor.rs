@@ -26,7 +26,7 @@ pub enum Verdict {
         /// Milliseconds in the worker, when it came from there.
         ms: Option<f64>,
     },
-    /// The explorer stopped (its schedule limit).
+    /// The explorer stopped (its limit on states, or a refusal).
     Stopped(String),
 }
 

@@ -5,10 +5,12 @@
 //! builds what each step shows; `narrate.rs` puts records into words.
 
 mod exec;
+mod future;
 mod locks;
 mod narrate;
 mod run;
 
+pub(super) use future::Names;
 pub(super) use narrate::reason_words;
 pub use narrate::{instr_short, narrate, stmt_short};
 pub use run::{run, run_lenient, runnable_after, Frame, LockView, Prediction, RaceRun, RowView};

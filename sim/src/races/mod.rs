@@ -29,7 +29,10 @@ pub use compiled::{compile, Compiled, CompiledLane};
 pub use engine::{
     instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView,
 };
-pub use explore::{explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX};
+pub use explore::{
+    enumerate_schedules, explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX, EXPLORE_STATES_MAX,
+    SCHEDULES_LISTED_MAX, SIXTEEN_READS, TWO_EIGHT_STATEMENT_TRANSACTIONS,
+};
 #[cfg(feature = "parser")]
 pub use handler::{handler_scenario, parse_handler};
 pub use handler::{

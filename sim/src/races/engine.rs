@@ -5,6 +5,7 @@
 //! builds what each step shows; `narrate.rs` puts records into words.
 
 mod exec;
+mod lock_table;
 mod locks;
 mod narrate;
 mod run;
@@ -15,9 +16,7 @@ pub use run::{run, run_lenient, runnable_after, Frame, LockView, Prediction, Rac
 
 use super::*;
 use crate::error::SimError;
-
-/// A transaction's number in the run (every BEGIN or autocommit statement makes one).
-type TxnNo = u16;
+use lock_table::{ActorId, LockAttempt, LockTable, TxnId, Wait};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TxnStatus {
@@ -38,14 +37,14 @@ struct Txn {
 struct Row {
     status: KeyStatus,
     response: Option<u16>,
-    xmin: TxnNo,
-    xmax: Option<TxnNo>,
-    locker: Option<TxnNo>,
+    xmin: TxnId,
+    xmax: Option<TxnId>,
+    locker: Option<TxnId>,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct OpenTxn {
-    no: TxnNo,
+    no: TxnId,
     isolation: Isolation,
     /// False for a statement run outside BEGIN (autocommit).
     explicit: bool,
@@ -56,12 +55,6 @@ struct OpenTxn {
     read_key: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Wait {
-    Txn(TxnNo, WaitReason),
-    ActorEnd(Actor),
-}
-
 #[derive(Clone, Debug)]
 struct ActorState {
     pc: u16,
@@ -69,45 +62,93 @@ struct ActorState {
     last: Option<StmtResult>,
     last_row: Option<RowOut>,
     map_hit: Option<u16>,
-    wait: Option<Wait>,
     /// The snapshot a waiting READ COMMITTED statement keeps across its wait.
     stmt_snapshot: Option<u32>,
     response: Option<Response>,
     attempts: u8,
     stepped: bool,
-    /// When the current wait began (a run-wide counter): lock queues are first come, first served.
-    wait_seq: u32,
-    /// Whom the wait is shown on: the lock's holder, or the row-lock waiter ahead in the queue.
-    wait_on: Actor,
-    /// Whether the wait queues on PostgreSQL's tuple lock (a FOR UPDATE or an
-    /// UPDATE waiting for a row lock) rather than on a transaction id alone
-    /// (an INSERT's unique check waiting for the row's updater).
-    tuple_lock: bool,
-    /// Whether, when this tuple-lock wait began, the holder had already
-    /// updated the row (not only locked it): see `wake_txn_waiters`.
-    saw_update: bool,
 }
 
 /// The whole model's state; cloned by the explorer at each branch.
 #[derive(Clone, Debug)]
 pub(super) struct State {
     rows: Vec<Row>,
-    txns: Vec<Txn>,
+    txns: Txns,
     commits: u32,
-    advisory: Option<TxnNo>,
+    /// Advisory locks and every wait (row locks are in the rows, as in PostgreSQL).
+    locks: LockTable,
     map: Option<u16>,
-    actors: Vec<ActorState>,
+    actors: Actors,
     charges: u8,
     errors: Vec<(Actor, SqlState)>,
-    waits_begun: u32,
     pub(super) step: u16,
     pub(super) trace: Vec<StepRecord>,
     record_trace: bool,
 }
 
+/// What running a statement came to.
 enum Exec {
+    /// It answered.
     Done(StmtResult),
-    Wait(TxnNo, WaitReason),
+    /// It waits for this transaction to end.
+    Wait(TxnId, WaitReason),
+}
+
+/// The actors' states, indexed by [`Actor`].
+#[derive(Clone, Debug)]
+struct Actors(Vec<ActorState>);
+
+impl Actors {
+    fn iter(&self) -> impl Iterator<Item = (Actor, &ActorState)> + '_ {
+        self.0.iter().enumerate().map(|(i, x)| (i as Actor, x))
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, a: Actor) -> Option<&ActorState> {
+        self.0.get(ActorId(a).index())
+    }
+}
+
+impl std::ops::Index<Actor> for Actors {
+    type Output = ActorState;
+    fn index(&self, a: Actor) -> &ActorState {
+        &self.0[ActorId(a).index()]
+    }
+}
+
+impl std::ops::IndexMut<Actor> for Actors {
+    fn index_mut(&mut self, a: Actor) -> &mut ActorState {
+        &mut self.0[ActorId(a).index()]
+    }
+}
+
+/// The run's transactions, indexed by [`TxnId`].
+#[derive(Clone, Debug)]
+struct Txns(Vec<Txn>);
+
+impl Txns {
+    /// Starts transaction for actor `owner`.
+    fn begin(&mut self, owner: Actor) -> TxnId {
+        let t = TxnId::nth(self.0.len());
+        self.0.push(Txn { owner, status: TxnStatus::Active });
+        t
+    }
+}
+
+impl std::ops::Index<TxnId> for Txns {
+    type Output = Txn;
+    fn index(&self, t: TxnId) -> &Txn {
+        &self.0[t.index()]
+    }
+}
+
+impl std::ops::IndexMut<TxnId> for Txns {
+    fn index_mut(&mut self, t: TxnId) -> &mut Txn {
+        &mut self.0[t.index()]
+    }
 }
 
 impl State {
@@ -119,26 +160,20 @@ impl State {
             last: None,
             last_row: None,
             map_hit: None,
-            wait: None,
             stmt_snapshot: None,
             response: None,
             attempts: 1,
             stepped: false,
-            wait_seq: 0,
-            wait_on: 0,
-            tuple_lock: false,
-            saw_update: false,
         };
         let mut st = State {
             rows: Vec::new(),
-            txns: Vec::new(),
+            txns: Txns(Vec::new()),
             commits: 0,
-            advisory: None,
+            locks: LockTable::new(s.programs.len()),
             map: None,
-            actors: vec![actor; s.programs.len()],
+            actors: Actors(vec![actor; s.programs.len()]),
             charges: 0,
             errors: Vec::new(),
-            waits_begun: 0,
             step: 0,
             trace: Vec::new(),
             record_trace,
@@ -156,49 +191,42 @@ impl State {
     }
 
     pub(super) fn done(&self, a: Actor) -> bool {
-        self.actors[a as usize].response.is_some()
+        self.actors[a].response.is_some()
     }
 
     /// Actors that may take the next step, in order.
     pub(super) fn runnable(&self) -> impl Iterator<Item = Actor> + '_ {
-        self.actors
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.response.is_none() && x.wait.is_none())
-            .map(|(i, _)| i as Actor)
+        self.actors.iter().filter(|(a, x)| x.response.is_none() && !self.locks.waits(ActorId(*a))).map(|(a, _)| a)
     }
 
     pub(super) fn all_done(&self) -> bool {
-        self.actors.iter().all(|x| x.response.is_some())
+        self.actors.iter().all(|(_, x)| x.response.is_some())
     }
 
     /// Why `a` cannot step, in words, or None when it can.
     pub(super) fn blocked_reason(&self, a: Actor) -> Option<String> {
-        let x = self.actors.get(a as usize)?;
+        let x = self.actors.get(a)?;
         if let Some(r) = x.response {
             return Some(format!("T{} has already finished ({})", a + 1, r.label()));
         }
-        match x.wait {
+        match self.locks.wait_of(ActorId(a)) {
             None => None,
-            Some(Wait::Txn(t, reason)) => Some(format!(
-                "T{} is waiting for T{} ({})",
-                a + 1,
-                self.txns[t as usize].owner + 1,
-                reason_words(reason)
-            )),
+            Some(Wait::Txn(t, reason)) => {
+                Some(format!("T{} is waiting for T{} ({})", a + 1, self.txns[t].owner + 1, reason_words(reason)))
+            }
             Some(Wait::ActorEnd(o)) => Some(format!("T{} is waiting for T{} to end", a + 1, o + 1)),
         }
     }
 
-    fn committed_before(&self, t: TxnNo, snap: u32) -> bool {
-        matches!(self.txns[t as usize].status, TxnStatus::Committed(seq) if seq < snap)
+    fn committed_before(&self, t: TxnId, snap: u32) -> bool {
+        matches!(self.txns[t].status, TxnStatus::Committed(seq) if seq < snap)
     }
 
-    fn active(&self, t: TxnNo) -> bool {
-        self.txns[t as usize].status == TxnStatus::Active
+    fn active(&self, t: TxnId) -> bool {
+        self.txns[t].status == TxnStatus::Active
     }
 
-    fn visible(&self, r: &Row, me: TxnNo, snap: u32) -> bool {
+    fn visible(&self, r: &Row, me: TxnId, snap: u32) -> bool {
         let created = r.xmin == me || self.committed_before(r.xmin, snap);
         let deleted = r.xmax.is_some_and(|x| x == me || self.committed_before(x, snap));
         created && !deleted
@@ -210,7 +238,7 @@ impl State {
 
     /// Runs one step of `a`: its current instruction, then its instant ones.
     pub(super) fn step(&mut self, s: &Scenario, a: Actor) -> Result<(), SimError> {
-        if a as usize >= self.actors.len() {
+        if self.actors.get(a).is_none() {
             return Err(SimError::InvalidParameter {
                 name: "schedule",
                 reason: format!("there is no T{} in this scenario; it has {} actors", a + 1, self.actors.len()),
@@ -223,13 +251,13 @@ impl State {
             return Err(SimError::EventBudgetExceeded { events_max: STEPS_MAX as u64 });
         }
         self.step += 1;
-        let prog = &s.programs[a as usize];
-        let pc = self.actors[a as usize].pc;
+        let prog = &s.programs[ActorId(a).index()];
+        let pc = self.actors[a].pc;
         let instr = prog.instrs[pc as usize];
-        self.actors[a as usize].stepped = true;
+        self.actors[a].stepped = true;
         match instr {
             Instr::Sql { stmt } => {
-                self.actors[a as usize].stmt_snapshot = None;
+                self.actors[a].stmt_snapshot = None;
                 match self.exec(s, a, stmt) {
                     Exec::Done(result) => {
                         self.push(RaceRecord::Ran { actor: a, pc, stmt, result: result.clone() });
@@ -245,18 +273,18 @@ impl State {
                 self.charges = self.charges.saturating_add(1);
                 let total = self.charges;
                 self.push(RaceRecord::Charged { actor: a, total });
-                self.actors[a as usize].pc += 1;
+                self.actors[a].pc += 1;
             }
             Instr::MapGet => {
                 let hit = self.map;
-                self.actors[a as usize].map_hit = hit;
+                self.actors[a].map_hit = hit;
                 self.push(RaceRecord::MapLookedUp { actor: a, hit: hit.is_some() });
-                self.actors[a as usize].pc += 1;
+                self.actors[a].pc += 1;
             }
             Instr::MapPut => {
                 self.map = Some(201);
                 self.push(RaceRecord::MapStored { actor: a });
-                self.actors[a as usize].pc += 1;
+                self.actors[a].pc += 1;
             }
             Instr::Crash => {
                 if !s.durable_store {
@@ -265,8 +293,8 @@ impl State {
                 self.push(RaceRecord::Crashed { actor: a, keys_lost: !s.durable_store });
                 self.end_actor(s, a, Response::NotARequest, false)?;
                 // Requests in flight die with the process; ones not yet arrived are untouched.
-                for o in 0..self.actors.len() as Actor {
-                    let x = &self.actors[o as usize];
+                for o in ActorId::all(self.actors.len()).map(|o| o.0) {
+                    let x = &self.actors[o];
                     if o != a && x.stepped && x.response.is_none() {
                         self.push(RaceRecord::Killed { actor: o });
                         self.end_actor(s, o, Response::NoResponse, true)?;
@@ -290,7 +318,7 @@ impl State {
 
     /// Records a statement's result and moves past it.
     fn finish_stmt(&mut self, s: &Scenario, a: Actor, stmt: Stmt, result: StmtResult) -> Result<(), SimError> {
-        let x = &mut self.actors[a as usize];
+        let x = &mut self.actors[a];
         x.pc += 1;
         x.stmt_snapshot = None;
         if let StmtResult::Rows { rows } = &result {
@@ -300,7 +328,7 @@ impl State {
             self.errors.push((a, state));
         }
         let ended = self.end_statement_txn(a, stmt, &result);
-        self.actors[a as usize].last = Some(result);
+        self.actors[a].last = Some(result);
         if let Some(t) = ended {
             self.wake_txn_waiters(s, t)?;
         }
@@ -309,8 +337,8 @@ impl State {
 
     /// Ends the actor's transaction when the statement ends it (COMMIT,
     /// ROLLBACK, or an autocommit statement); returns the ended transaction.
-    fn end_statement_txn(&mut self, a: Actor, stmt: Stmt, result: &StmtResult) -> Option<TxnNo> {
-        let open = self.actors[a as usize].txn?;
+    fn end_statement_txn(&mut self, a: Actor, stmt: Stmt, result: &StmtResult) -> Option<TxnId> {
+        let open = self.actors[a].txn?;
         let commit = match stmt {
             Stmt::Commit => !open.failed,
             Stmt::Rollback => false,
@@ -326,7 +354,7 @@ impl State {
                     // An error aborts the transaction at once: its rows die and its
                     // locks go now, not at the ROLLBACK; later statements get 25P02.
                     if matches!(result, StmtResult::Error { .. }) && !open.failed {
-                        if let Some(t) = self.actors[a as usize].txn.as_mut() {
+                        if let Some(t) = self.actors[a].txn.as_mut() {
                             t.failed = true;
                         }
                         self.abort_txn(open.no);
@@ -337,10 +365,10 @@ impl State {
                 !matches!(result, StmtResult::Error { .. })
             }
         };
-        self.actors[a as usize].txn = None;
+        self.actors[a].txn = None;
         let t = open.no;
         if commit {
-            self.txns[t as usize].status = TxnStatus::Committed(self.commits);
+            self.txns[t].status = TxnStatus::Committed(self.commits);
             self.commits += 1;
             for r in &mut self.rows {
                 if r.locker == Some(t) {
@@ -350,15 +378,13 @@ impl State {
         } else {
             self.abort_txn(t);
         }
-        if self.advisory == Some(t) {
-            self.advisory = None;
-        }
+        self.locks.release_txn(t);
         Some(t)
     }
 
     /// Rolls transaction `t` back: its rows die and its locks are released.
-    fn abort_txn(&mut self, t: TxnNo) {
-        self.txns[t as usize].status = TxnStatus::Aborted;
+    fn abort_txn(&mut self, t: TxnId) {
+        self.txns[t].status = TxnStatus::Aborted;
         self.rows.retain(|r| r.xmin != t);
         for r in &mut self.rows {
             if r.xmax == Some(t) {
@@ -368,15 +394,13 @@ impl State {
                 r.locker = None;
             }
         }
-        if self.advisory == Some(t) {
-            self.advisory = None;
-        }
+        self.locks.release_txn(t);
     }
 
     fn end_actor(&mut self, s: &Scenario, a: Actor, response: Response, record: bool) -> Result<(), SimError> {
-        let x = &mut self.actors[a as usize];
+        let x = &mut self.actors[a];
         x.response = Some(response);
-        x.wait = None;
+        self.locks.end_wait(ActorId(a));
         let open = x.txn.take();
         if record {
             self.push(RaceRecord::Responded { actor: a, response });
@@ -394,8 +418,8 @@ impl State {
         self.rows
             .iter()
             .filter(|r| {
-                self.visible(r, TxnNo::MAX, u32::MAX)
-                    && matches!(self.txns[r.xmin as usize].status, TxnStatus::Committed(_))
+                self.visible(r, TxnId::OBSERVER, u32::MAX)
+                    && matches!(self.txns[r.xmin].status, TxnStatus::Committed(_))
             })
             .map(Self::out)
             .collect()
@@ -404,7 +428,7 @@ impl State {
     pub(super) fn outcome(&self) -> RaceOutcome {
         RaceOutcome {
             charges: self.charges,
-            responses: self.actors.iter().map(|x| x.response).collect(),
+            responses: self.actors.iter().map(|(_, x)| x.response).collect(),
             errors: self.errors.clone(),
             final_rows: self.final_rows(),
             finished: self.all_done(),

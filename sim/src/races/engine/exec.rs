@@ -5,7 +5,7 @@ use super::*;
 
 impl State {
     pub(super) fn reply(&self, a: Actor, reply: Reply) -> Response {
-        let x = &self.actors[a as usize];
+        let x = &self.actors[a];
         match reply {
             Reply::Created => Response::Created,
             Reply::Conflict => Response::Conflict,
@@ -19,25 +19,25 @@ impl State {
 
     /// Runs `a`'s instant instructions until its next step, a wait, or its end.
     pub(super) fn settle(&mut self, s: &Scenario, a: Actor) -> Result<(), SimError> {
-        let prog = &s.programs[a as usize];
+        let prog = &s.programs[ActorId(a).index()];
         for _ in 0..prog.instrs.len() * 4 + 4 {
-            if self.actors[a as usize].response.is_some() || self.actors[a as usize].wait.is_some() {
+            if self.actors[a].response.is_some() || self.locks.waits(ActorId(a)) {
                 return Ok(());
             }
-            let pc = self.actors[a as usize].pc;
+            let pc = self.actors[a].pc;
             let Some(&instr) = prog.instrs.get(pc as usize) else {
                 return Err(SimError::Internal("a program ran past its end without answering"));
             };
             if instr.is_step() {
                 return Ok(());
             }
-            let x = &mut self.actors[a as usize];
+            let x = &mut self.actors[a];
             match instr {
                 // PostgreSQL answers a BEGIN inside a transaction with a warning and does nothing.
                 Instr::Sql { stmt: Stmt::Begin { .. } } if x.txn.is_some_and(|t| t.explicit) => x.pc += 1,
                 Instr::Sql { stmt: Stmt::Begin { isolation } } => {
-                    let no = self.txns.len() as TxnNo;
-                    self.txns.push(Txn { owner: a, status: TxnStatus::Active });
+                    let no = self.txns.begin(a);
+                    let x = &mut self.actors[a];
                     x.txn =
                         Some(OpenTxn { no, isolation, explicit: true, snapshot: None, failed: false, read_key: false });
                     x.pc += 1;
@@ -71,9 +71,9 @@ impl State {
                     let r = self.reply(a, reply);
                     self.end_actor(s, a, r, true)?;
                 }
-                Instr::AwaitUnanswered { actor: o } => match self.actors.get(o as usize).and_then(|y| y.response) {
+                Instr::AwaitUnanswered { actor: o } => match self.actors.get(o).and_then(|y| y.response) {
                     None => {
-                        self.actors[a as usize].wait = Some(Wait::ActorEnd(o));
+                        self.locks.await_actor(ActorId(a), o);
                         self.push(RaceRecord::WaitBegan {
                             actor: a,
                             pc,
@@ -82,7 +82,7 @@ impl State {
                             reason: WaitReason::ClientTimeout,
                         });
                     }
-                    Some(Response::NoResponse) => self.actors[a as usize].pc += 1,
+                    Some(Response::NoResponse) => self.actors[a].pc += 1,
                     Some(_) => self.end_actor(s, a, Response::NotSent, true)?,
                 },
                 Instr::Sql { .. }
@@ -112,10 +112,9 @@ impl State {
             | Stmt::InsertOnConflictDoUpdate => {}
         }
         // Outside BEGIN, the statement runs in a transaction of its own.
-        if self.actors[a as usize].txn.is_none() {
-            let no = self.txns.len() as TxnNo;
-            self.txns.push(Txn { owner: a, status: TxnStatus::Active });
-            self.actors[a as usize].txn = Some(OpenTxn {
+        if self.actors[a].txn.is_none() {
+            let no = self.txns.begin(a);
+            self.actors[a].txn = Some(OpenTxn {
                 no,
                 isolation: Isolation::ReadCommitted,
                 explicit: false,
@@ -124,14 +123,14 @@ impl State {
                 read_key: false,
             });
         }
-        let Some(mut open) = self.actors[a as usize].txn else { return Exec::Done(StmtResult::Ok) };
+        let Some(mut open) = self.actors[a].txn else { return Exec::Done(StmtResult::Ok) };
         if open.failed {
             return Exec::Done(StmtResult::Error { state: SqlState::InFailedTransaction });
         }
         // READ COMMITTED takes a snapshot per statement (kept across a wait);
         // SERIALIZABLE takes one at its first statement.
         let snap = match open.isolation {
-            Isolation::ReadCommitted => *self.actors[a as usize].stmt_snapshot.get_or_insert(self.commits),
+            Isolation::ReadCommitted => *self.actors[a].stmt_snapshot.get_or_insert(self.commits),
             Isolation::Serializable => *open.snapshot.get_or_insert(self.commits),
         };
         let me = open.no;
@@ -139,17 +138,7 @@ impl State {
             Stmt::SelectKey { for_update } => {
                 open.read_key = true;
                 if for_update {
-                    match self.lock_rows(me, snap, open.isolation, WaitReason::RowLock) {
-                        Ok(idx) => {
-                            for &i in &idx {
-                                self.rows[i].locker = Some(me);
-                            }
-                            Exec::Done(StmtResult::Rows {
-                                rows: idx.iter().map(|&i| Self::out(&self.rows[i])).collect(),
-                            })
-                        }
-                        Err(e) => e,
-                    }
+                    self.lock_for_update(me, snap, open.isolation)
                 } else {
                     let rows = self.rows.iter().filter(|r| self.visible(r, me, snap)).map(Self::out).collect();
                     Exec::Done(StmtResult::Rows { rows })
@@ -165,25 +154,19 @@ impl State {
             // seen at all, so neither fails nor skips: it returns no row.
             Stmt::SelectKeyNoWait { policy } => {
                 open.read_key = true;
-                match self.lock_rows(me, snap, open.isolation, WaitReason::RowLock) {
-                    Ok(idx) => {
-                        for &i in &idx {
-                            self.rows[i].locker = Some(me);
-                        }
-                        Exec::Done(StmtResult::Rows { rows: idx.iter().map(|&i| Self::out(&self.rows[i])).collect() })
-                    }
-                    Err(Exec::Wait(..)) => match policy {
+                match self.lock_for_update(me, snap, open.isolation) {
+                    Exec::Wait(..) => match policy {
                         LockWaitPolicy::Error => Exec::Done(StmtResult::Error { state: SqlState::LockNotAvailable }),
                         LockWaitPolicy::Skip => Exec::Done(StmtResult::Rows { rows: Vec::new() }),
                     },
-                    Err(done) => done,
+                    done @ Exec::Done(_) => done,
                 }
             }
             Stmt::Insert { status, on_conflict_do_nothing } => {
                 self.insert(s, me, snap, &open, status, on_conflict_do_nothing)
             }
             Stmt::UpdateDone => match self.lock_rows(me, snap, open.isolation, WaitReason::RowLock) {
-                Ok(idx) => {
+                LockAttempt::Locked(idx) => {
                     for &i in &idx {
                         self.rows[i].xmax = Some(me);
                         let new =
@@ -192,12 +175,13 @@ impl State {
                     }
                     Exec::Done(StmtResult::Count { n: idx.len() as u8 })
                 }
-                Err(e) => e,
+                LockAttempt::Wait(t, reason) => Exec::Wait(t, reason),
+                LockAttempt::Fails(state) => Exec::Done(StmtResult::Error { state }),
             },
-            Stmt::AdvisoryLock => match self.advisory {
+            Stmt::AdvisoryLock => match self.locks.advisory_holder() {
                 Some(h) if h != me && self.active(h) => Exec::Wait(h, WaitReason::AdvisoryLock),
                 Some(_) | None => {
-                    self.advisory = Some(me);
+                    self.locks.take_advisory(me);
                     Exec::Done(StmtResult::Ok)
                 }
             },
@@ -206,21 +190,36 @@ impl State {
             // true when free or already held by this transaction; outside
             // BEGIN it is released when its statement ends (docs 9.27.10,
             // Advisory Lock Functions).
-            Stmt::TryAdvisoryLock => match self.advisory {
+            Stmt::TryAdvisoryLock => match self.locks.advisory_holder() {
                 Some(h) if h != me && self.active(h) => Exec::Done(StmtResult::Bool { value: false }),
                 Some(_) | None => {
-                    self.advisory = Some(me);
+                    self.locks.take_advisory(me);
                     Exec::Done(StmtResult::Bool { value: true })
                 }
             },
             Stmt::InsertOnConflictDoUpdate => self.upsert(me, snap, &open),
             Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => Exec::Done(StmtResult::Ok),
         };
-        if let Some(t) = self.actors[a as usize].txn.as_mut() {
+        if let Some(t) = self.actors[a].txn.as_mut() {
             t.snapshot = open.snapshot;
             t.read_key |= open.read_key;
         }
         result
+    }
+
+    /// SELECT … FOR UPDATE: locks the visible rows (their newest versions)
+    /// and returns them, or waits, or fails.
+    fn lock_for_update(&mut self, me: TxnId, snap: u32, iso: Isolation) -> Exec {
+        match self.lock_rows(me, snap, iso, WaitReason::RowLock) {
+            LockAttempt::Locked(idx) => {
+                for &i in &idx {
+                    self.rows[i].locker = Some(me);
+                }
+                Exec::Done(StmtResult::Rows { rows: idx.iter().map(|&i| Self::out(&self.rows[i])).collect() })
+            }
+            LockAttempt::Wait(t, reason) => Exec::Wait(t, reason),
+            LockAttempt::Fails(state) => Exec::Done(StmtResult::Error { state }),
+        }
     }
 
     /// ON CONFLICT DO UPDATE, checked on PostgreSQL 15.18 (docs, INSERT, "ON
@@ -230,9 +229,9 @@ impl State {
     /// FOR UPDATE holder it queues on the tuple lock) and rewritten, even when
     /// this snapshot cannot see it at READ COMMITTED; at SERIALIZABLE an
     /// invisible conflicting row is 40001. A row is returned either way.
-    fn upsert(&mut self, me: TxnNo, snap: u32, open: &OpenTxn) -> Exec {
+    fn upsert(&mut self, me: TxnId, snap: u32, open: &OpenTxn) -> Exec {
         let live = |st: &State, r: &Row| {
-            !r.xmax.is_some_and(|x| x == me || matches!(st.txns[x as usize].status, TxnStatus::Committed(_)))
+            !r.xmax.is_some_and(|x| x == me || matches!(st.txns[x].status, TxnStatus::Committed(_)))
         };
         let Some(i) = self.rows.iter().position(|r| live(self, r)) else {
             self.rows.push(Row { status: KeyStatus::Started, response: None, xmin: me, xmax: None, locker: None });
@@ -260,7 +259,7 @@ impl State {
     fn insert(
         &mut self,
         s: &Scenario,
-        me: TxnNo,
+        me: TxnId,
         snap: u32,
         open: &OpenTxn,
         status: KeyStatus,
@@ -269,7 +268,7 @@ impl State {
         if s.unique_index {
             for r in &self.rows {
                 // A version replaced by a committed update no longer holds the key.
-                if r.xmax.is_some_and(|x| x != me && matches!(self.txns[x as usize].status, TxnStatus::Committed(_))) {
+                if r.xmax.is_some_and(|x| x != me && matches!(self.txns[x].status, TxnStatus::Committed(_))) {
                     continue;
                 }
                 if r.xmin != me && self.active(r.xmin) {

@@ -86,7 +86,7 @@ pub struct RaceRun {
 
 impl State {
     fn frame(&self, a: Actor, instr: Instr, from: usize) -> Frame {
-        let owner = |t: TxnNo| self.txns[t as usize].owner;
+        let owner = |t: TxnId| self.txns[t].owner;
         Frame {
             step: self.step,
             actor: a,
@@ -99,26 +99,23 @@ impl State {
                     status: r.status,
                     response: r.response,
                     written_by: owner(r.xmin),
-                    committed: matches!(self.txns[r.xmin as usize].status, TxnStatus::Committed(_)),
-                    replaced: r.xmax.is_some_and(|x| matches!(self.txns[x as usize].status, TxnStatus::Committed(_))),
+                    committed: matches!(self.txns[r.xmin].status, TxnStatus::Committed(_)),
+                    replaced: r.xmax.is_some_and(|x| matches!(self.txns[x].status, TxnStatus::Committed(_))),
                     locked_by: r.locker.filter(|&t| self.active(t)).map(owner),
                 })
                 .collect(),
-            advisory_holder: self.advisory.filter(|&t| self.active(t)).map(owner),
+            advisory_holder: self.locks.advisory_holder().filter(|&t| self.active(t)).map(owner),
             map_has_key: self.map.is_some(),
             waits: self
-                .actors
-                .iter()
-                .enumerate()
-                .filter_map(|(i, x)| match x.wait? {
-                    Wait::Txn(_, reason) => Some(LockView { waiter: i as Actor, on: x.wait_on, reason }),
-                    Wait::ActorEnd(o) => {
-                        Some(LockView { waiter: i as Actor, on: o, reason: WaitReason::ClientTimeout })
-                    }
+                .locks
+                .entries()
+                .map(|(w, e)| match e.wait {
+                    Wait::Txn(_, reason) => LockView { waiter: w.0, on: e.shown_on, reason },
+                    Wait::ActorEnd(o) => LockView { waiter: w.0, on: o, reason: WaitReason::ClientTimeout },
                 })
                 .collect(),
             charges: self.charges,
-            responses: self.actors.iter().map(|x| x.response).collect(),
+            responses: self.actors.iter().map(|(_, x)| x.response).collect(),
             prediction: None,
         }
     }
@@ -153,10 +150,10 @@ pub fn run(s: &Scenario, schedule: &[u8]) -> Result<RaceRun, SimError> {
 
 fn one_step(s: &Scenario, st: &mut State, a: Actor, frames: &mut Vec<Frame>) -> Result<(), SimError> {
     let from = st.trace.len();
-    let pc = st.actors.get(a as usize).map_or(0, |x| x.pc);
+    let pc = st.actors.get(a).map_or(0, |x| x.pc);
     let before = st.charges;
     st.step(s, a)?;
-    let instr = s.programs[a as usize].instrs[pc as usize];
+    let instr = s.programs[ActorId(a).index()].instrs[pc as usize];
     let mut f = st.frame(a, instr, from);
     f.prediction = predict(st, &f, before);
     frames.push(f);
@@ -177,7 +174,7 @@ pub fn run_lenient(s: &Scenario, schedule: &[u8]) -> Result<(RaceRun, Vec<String
             break;
         }
         let a = n.wrapping_sub(1);
-        let why = if (a as usize) < st.actors.len() { st.blocked_reason(a) } else { Some(format!("there is no T{n}")) };
+        let why = if st.actors.get(a).is_some() { st.blocked_reason(a) } else { Some(format!("there is no T{n}")) };
         if let Some(why) = why {
             notes.push(format!("entry {} skipped: {why}", i + 1));
             continue;
@@ -205,7 +202,7 @@ pub fn run_lenient(s: &Scenario, schedule: &[u8]) -> Result<(RaceRun, Vec<String
 /// that runs after the other request has already started.
 fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
     let me = f.actor;
-    let others_started = st.actors.iter().enumerate().any(|(i, x)| i as Actor != me && x.stepped);
+    let others_started = st.actors.iter().any(|(i, x)| i != me && x.stepped);
     let t = |a: Actor| format!("T{}", a + 1);
     for r in &f.records {
         if let RaceRecord::Resumed { actor, stmt, result, .. } = r {

@@ -1,0 +1,215 @@
+//! The lock table: every lock and wait of a run in one place, laid out as
+//! PostgreSQL 15 keeps them, so that a database engineer finds here what
+//! `pg_locks` and `pg_blocking_pids` would show.
+//!
+//! How it maps to PostgreSQL (src/backend/access/heap/heapam.c and
+//! src/backend/storage/lmgr/):
+//! - **Row locks** (`FOR UPDATE`, an UPDATE's own lock) are not in the lock
+//!   manager: PostgreSQL writes them into the row version itself (the tuple's
+//!   `xmax` with lock bits in `t_infomask`). The model does the same: a row
+//!   version's `locker` and `xmax` (in `engine.rs`) are its row lock.
+//! - **Waiting for a row**: heapam.c's `heap_lock_tuple` and `heap_update`,
+//!   finding the row locked or updated by a live transaction, first take the
+//!   row's *tuple lock* (a heavyweight lmgr lock on the tuple's id) and then
+//!   wait on the holder's transaction id (`XactLockTableWait`). A second
+//!   waiter blocks on the tuple lock, behind the first: that is the row's
+//!   queue. `WaitEntry::tuple_lock` marks a wait that queues there; the
+//!   queue's order is `WaitEntry::seq` (first come, first served).
+//! - **Waiting on a transaction id alone**: an INSERT whose unique check meets
+//!   an uncommitted key (`_bt_check_unique`), or a row being updated, waits in
+//!   `XactLockTableWait` without a tuple lock: no queue, every such waiter
+//!   names the holder.
+//! - **Advisory locks** (`pg_advisory_xact_lock`, docs 13.3.5) are lmgr locks
+//!   on a user key, held by a transaction until it ends.
+//! - **Deadlocks**: lmgr's `DeadLockCheck` runs in a waiter when its
+//!   `deadlock_timeout` fires; the engine runs it when a wait begins (see
+//!   `locks.rs`, `begin_wait`).
+//!
+//! A client waiting for its first attempt to end (`AWAIT`) is kept here too:
+//! it is not a database lock, but it is a wait, and a waiting actor cannot step.
+
+use super::*;
+
+/// A transaction's number in the run (every BEGIN or autocommit statement makes one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) struct TxnId(u16);
+
+impl TxnId {
+    /// No transaction of the run: an observer after it, as the final rows are read.
+    pub(super) const OBSERVER: TxnId = TxnId(u16::MAX);
+
+    /// The `i`-th transaction of the run.
+    pub(super) fn nth(i: usize) -> TxnId {
+        debug_assert!(i < u16::MAX as usize, "a run makes at most STEPS_MAX transactions");
+        TxnId(i as u16)
+    }
+
+    /// Its index in the run's transaction list.
+    pub(super) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// An actor as the engine's tables index it; the records name it by its
+/// number ([`Actor`], shown to learners as T1, T2…).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) struct ActorId(pub(super) Actor);
+
+impl ActorId {
+    /// Its index in the run's actor list.
+    pub(super) fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// Every actor of a run of `n` actors, in order.
+    pub(super) fn all(n: usize) -> impl Iterator<Item = ActorId> {
+        debug_assert!(n <= ACTORS_MAX);
+        (0..n as Actor).map(ActorId)
+    }
+}
+
+/// What a waiting actor waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Wait {
+    /// A transaction to end (a row lock, a key, the advisory lock).
+    Txn(TxnId, WaitReason),
+    /// Another actor to answer its client (`AWAIT`).
+    ActorEnd(Actor),
+}
+
+/// One actor's wait and where it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct WaitEntry {
+    /// What it waits for.
+    pub(super) wait: Wait,
+    /// When the wait began (a run-wide counter): the row's queue is first come, first served.
+    pub(super) seq: u32,
+    /// Whom the wait is shown on: the lock's holder, or the tuple-lock waiter ahead in the queue.
+    pub(super) shown_on: Actor,
+    /// Whether the wait queues on the row's tuple lock rather than on a
+    /// transaction id alone (see the header).
+    pub(super) tuple_lock: bool,
+    /// Whether, when this tuple-lock wait began, the holder had already
+    /// updated the row (not only locked it): see `wake_txn_waiters`.
+    pub(super) saw_update: bool,
+}
+
+/// Every lock and wait of a run, except the row locks written in the rows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct LockTable {
+    /// The transaction holding the advisory lock on the request's key, if any
+    /// (it may have ended: a holder counts only while it is active).
+    advisory: Option<TxnId>,
+    /// Each actor's wait, by actor index.
+    waits: Vec<Option<WaitEntry>>,
+    /// Waits on transactions begun so far in the run.
+    waits_begun: u32,
+}
+
+/// What a row-lock attempt (FOR UPDATE, UPDATE) found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum LockAttempt {
+    /// No other live transaction holds the rows: these rows (the newest
+    /// version of each visible row) are the statement's.
+    Locked(Vec<usize>),
+    /// A live transaction holds or is updating a row: wait for it to end.
+    Wait(TxnId, WaitReason),
+    /// The statement fails at once (SERIALIZABLE meeting a row a committed
+    /// transaction replaced: 40001).
+    Fails(SqlState),
+}
+
+impl LockTable {
+    /// An empty table for `actors` actors.
+    pub(super) fn new(actors: usize) -> LockTable {
+        debug_assert!(actors <= ACTORS_MAX);
+        LockTable { advisory: None, waits: vec![None; actors], waits_begun: 0 }
+    }
+
+    /// What `a` waits for, if it waits.
+    pub(super) fn wait_of(&self, a: ActorId) -> Option<Wait> {
+        self.entry(a).map(|e| e.wait)
+    }
+
+    /// `a`'s wait with its place in the queues.
+    pub(super) fn entry(&self, a: ActorId) -> Option<WaitEntry> {
+        self.waits.get(a.index()).copied().flatten()
+    }
+
+    /// Whether `a` waits.
+    pub(super) fn waits(&self, a: ActorId) -> bool {
+        self.entry(a).is_some()
+    }
+
+    /// `a` begins to wait for another actor's answer.
+    pub(super) fn await_actor(&mut self, a: ActorId, o: Actor) {
+        let e = WaitEntry { wait: Wait::ActorEnd(o), seq: 0, shown_on: o, tuple_lock: false, saw_update: false };
+        self.waits[a.index()] = Some(e);
+    }
+
+    /// `a` begins to wait for transaction `t`; returns the wait's place in the run's order.
+    pub(super) fn begin_txn_wait(
+        &mut self,
+        a: ActorId,
+        t: TxnId,
+        reason: WaitReason,
+        shown_on: Actor,
+        tuple_lock: bool,
+        saw_update: bool,
+    ) -> u32 {
+        debug_assert!(!self.waits(a), "an actor waits for one thing at a time");
+        self.waits_begun += 1;
+        let seq = self.waits_begun;
+        self.waits[a.index()] = Some(WaitEntry { wait: Wait::Txn(t, reason), seq, shown_on, tuple_lock, saw_update });
+        seq
+    }
+
+    /// `a` stops waiting (it resumes, or it ended).
+    pub(super) fn end_wait(&mut self, a: ActorId) {
+        self.waits[a.index()] = None;
+    }
+
+    /// The actors waiting for transaction `t`, first come first.
+    pub(super) fn waiters_on(&self, t: TxnId) -> Vec<ActorId> {
+        let mut v: Vec<ActorId> = ActorId::all(self.waits.len())
+            .filter(|&w| matches!(self.wait_of(w), Some(Wait::Txn(on, _)) if on == t))
+            .collect();
+        v.sort_by_key(|&w| self.entry(w).map_or(0, |e| e.seq));
+        v
+    }
+
+    /// The first tuple-lock waiter for a row `t` holds, other than `a`: the
+    /// head of the row's queue.
+    pub(super) fn queue_head(&self, t: TxnId, a: ActorId) -> Option<ActorId> {
+        ActorId::all(self.waits.len())
+            .filter(|&o| {
+                o != a
+                    && self.entry(o).is_some_and(|e| {
+                        e.tuple_lock && matches!(e.wait, Wait::Txn(t2, WaitReason::RowLock) if t2 == t)
+                    })
+            })
+            .min_by_key(|&o| self.entry(o).map_or(0, |e| e.seq))
+    }
+
+    /// Every wait, by actor, for the lock panel.
+    pub(super) fn entries(&self) -> impl Iterator<Item = (ActorId, WaitEntry)> + '_ {
+        self.waits.iter().enumerate().filter_map(|(i, e)| e.map(|e| (ActorId(i as Actor), e)))
+    }
+
+    /// The transaction recorded as the advisory lock's holder (check that it is active).
+    pub(super) fn advisory_holder(&self) -> Option<TxnId> {
+        self.advisory
+    }
+
+    /// Transaction `t` takes the advisory lock.
+    pub(super) fn take_advisory(&mut self, t: TxnId) {
+        self.advisory = Some(t);
+    }
+
+    /// Transaction `t` ended: the advisory lock it held goes.
+    pub(super) fn release_txn(&mut self, t: TxnId) {
+        if self.advisory == Some(t) {
+            self.advisory = None;
+        }
+    }
+}

@@ -6,6 +6,9 @@
 //! refused at the step where PostgreSQL itself decides by a race between its
 //! waiters (checked with fewer lanes, where there is no race).
 
+mod forms;
+pub use forms::*;
+
 /// A corpus handler the engine models: name, the behaviour it exercises, lanes, text.
 pub type CorpusEntry = (&'static str, &'static str, u8, &'static str);
 
@@ -278,6 +281,60 @@ RESPOND 201
 seen:
 RESPOND STORED",
     ),
+    (
+        "do-nothing-row-count",
+        "ON CONFLICT DO NOTHING without a target or RETURNING: the command tag's row count (INSERT 0 1 or INSERT 0 0) tells the handler whether it inserted; the key is a PRIMARY KEY added by ALTER TABLE",
+        2,
+        DO_NOTHING_ROW_COUNT,
+    ),
+    (
+        "xmax-tells-insert-from-update",
+        "ON CONFLICT DO UPDATE … RETURNING (xmax = 0) AS inserted: true for the row this statement inserted, false for the existing row it rewrote and locked; the table is created with PRIMARY KEY",
+        2,
+        XMAX_TELLS_INSERT_FROM_UPDATE,
+    ),
+    (
+        "returning-lists",
+        "RETURNING key and RETURNING *: any list of the table's columns, compared column by column with the server; FOR NO KEY UPDATE queues like FOR UPDATE",
+        2,
+        RETURNING_LISTS,
+    ),
+    (
+        "no-key-update-nowait-409",
+        "FOR NO KEY UPDATE NOWAIT: a request that finds the row held fails at once with 55P03 and answers 409",
+        2,
+        NO_KEY_UPDATE_NOWAIT_409,
+    ),
+    (
+        "repeatable-read-first-updater-wins",
+        "REPEATABLE READ set by SET TRANSACTION: the snapshot is the first query's, and an UPDATE of a row another transaction updated since fails with 40001 (could not serialize access due to concurrent update)",
+        2,
+        REPEATABLE_READ_FIRST_UPDATER_WINS,
+    ),
+    (
+        "repeatable-read-insert-gets-23505",
+        "REPEATABLE READ, SELECT then INSERT with a unique index: the second INSERT waits and then fails with 23505, not 40001 (no SSI at this level)",
+        2,
+        REPEATABLE_READ_INSERT_GETS_23505,
+    ),
+    (
+        "repeatable-read-do-nothing-40001",
+        "REPEATABLE READ, ON CONFLICT DO NOTHING meeting a key committed after its snapshot: 40001, since it cannot skip a row it does not see",
+        2,
+        REPEATABLE_READ_DO_NOTHING_40001,
+    ),
+    (
+        "on-conflict-without-index-42p10",
+        "ON CONFLICT (key) on a table with no unique index: PostgreSQL fails the statement with 42P10, which aborts the transaction (the SELECT after it gets 25P02)",
+        2,
+        ON_CONFLICT_WITHOUT_INDEX_42P10,
+    ),
+    (
+        "do-nothing-without-index-inserts",
+        "ON CONFLICT DO NOTHING without a target on a table with no unique index: nothing can conflict, so every request inserts, and RETURNING (xmax = 0) says so",
+        2,
+        DO_NOTHING_WITHOUT_INDEX_INSERTS,
+    ),
 ];
 
 /// Handlers the engine refuses while running them, because PostgreSQL itself
@@ -364,7 +421,6 @@ pub const REFUSED: &[(&str, &str, &str)] = &[
         "SAVEPOINT",
         "BEGIN;\nSAVEPOINT claim;\nROLLBACK TO SAVEPOINT claim;\nCOMMIT;\nRESPOND 201",
     ),
-    ("repeatable-read", "REPEATABLE READ", "BEGIN ISOLATION LEVEL REPEATABLE READ;\nCOMMIT;\nRESPOND 201"),
     (
         "serializable-without-index",
         "unique index",

@@ -321,8 +321,8 @@ impl State {
         let x = &mut self.actors[a];
         x.pc += 1;
         x.stmt_snapshot = None;
-        if let StmtResult::Rows { rows } = &result {
-            x.last_row = rows.first().copied();
+        if result.rows_returned().is_some() {
+            x.last_row = result.first_row();
         }
         if let StmtResult::Error { state } = result {
             self.errors.push((a, state));
@@ -342,8 +342,10 @@ impl State {
         let commit = match stmt {
             Stmt::Commit => !open.failed,
             Stmt::Rollback => false,
-            Stmt::Begin { .. } => return None,
+            Stmt::Begin { .. } | Stmt::SetIsolation { .. } => return None,
             Stmt::SelectKey { .. }
+            | Stmt::SelectKeyForNoKeyUpdate { .. }
+            | Stmt::InsertWith { .. }
             | Stmt::SelectKeyNoWait { .. }
             | Stmt::Insert { .. }
             | Stmt::UpdateDone

@@ -82,7 +82,8 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<St
                 | StmtResult::Ok
                 | StmtResult::Count { .. }
                 | StmtResult::Error { .. }
-                | StmtResult::Bool { .. } => {
+                | StmtResult::Bool { .. }
+                | StmtResult::Returned { .. } => {
                     "The transaction it waited for rolled back, so the key is free and the INSERT goes ahead (PostgreSQL 15 docs, INSERT).".into()
                 }
             })
@@ -124,5 +125,6 @@ fn error_why(state: SqlState) -> String {
         SqlState::InFailedTransaction => "An earlier error aborted this transaction; every later statement fails with 25P02 until ROLLBACK.".into(),
         SqlState::DeadlockDetected => "Each transaction waits for a lock the other holds, so after deadlock_timeout (1 s by default) PostgreSQL aborts one of them with 40P01 deadlock_detected (13.3.4).".into(),
         SqlState::LockNotAvailable => "Another transaction holds the row (a lock, or an update in flight), and NOWAIT does not wait: PostgreSQL fails the statement at once with 55P03 lock_not_available, which aborts the transaction (docs, SELECT, The Locking Clause).".into(),
+        SqlState::InvalidColumnReference => "ON CONFLICT (key) needs a unique index or constraint on key to decide what a conflict is; the table has none, so PostgreSQL refuses the statement with 42P10 (docs, INSERT, ON CONFLICT Clause).".into(),
     }
 }

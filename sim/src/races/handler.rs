@@ -25,6 +25,7 @@
 #![cfg_attr(not(feature = "parser"), allow(dead_code))]
 
 use super::*;
+mod columns;
 #[cfg(feature = "parser")]
 mod sql;
 #[cfg(feature = "parser")]
@@ -185,13 +186,19 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
             let Some((start, sql)) = pending.take() else { continue };
             match sql_statement(&sql, start, &templates)? {
                 Parsed::Stmt(stmt) => {
-                    drafts.last_mut().map(|d| d.items.push((Item::Instr(Instr::Sql { stmt }), start))).unwrap_or(())
-                }
-                Parsed::UniqueIndex => {
-                    if drafts.iter().any(|d| !d.items.is_empty()) {
-                        return err(start, "CREATE UNIQUE INDEX is a setup line: put it before the handler");
+                    let Some(d) = drafts.last_mut() else { continue };
+                    let after_begin =
+                        matches!(d.items.last(), Some((Item::Instr(Instr::Sql { stmt: Stmt::Begin { .. } }), _)));
+                    if matches!(stmt, Stmt::SetIsolation { .. }) && !after_begin {
+                        return err(start, "SET TRANSACTION must come right after BEGIN: PostgreSQL accepts it only before the transaction's first query (and ignores it outside a transaction)");
                     }
-                    unique_index = true;
+                    d.items.push((Item::Instr(Instr::Sql { stmt }), start));
+                }
+                setup @ (Parsed::UniqueIndex | Parsed::Table) => {
+                    if drafts.iter().any(|d| !d.items.is_empty()) {
+                        return err(start, "the table's definition and its unique index or primary key are setup lines: put them before the handler");
+                    }
+                    unique_index |= matches!(setup, Parsed::UniqueIndex);
                 }
             }
         }
@@ -306,6 +313,7 @@ fn resolve(d: &LaneDraft) -> Result<(Vec<Instr>, Vec<u32>), HandlerError> {
     if let Some(i) = (0..instrs.len()).find(|&i| !reach[i]) {
         return err(lines[i], "this line can never run: the line before it always answers or jumps");
     }
+    columns::check_columns(&instrs, &lines)?;
     Ok((instrs, lines))
 }
 
@@ -396,11 +404,16 @@ fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
                 ["STATUS", "STARTED"] => Cond::StatusStarted,
                 ["MAP", "HIT"] => Cond::MapHit,
                 ["NOT", "LOCKED"] => Cond::NotLocked,
+                ["INSERTED"] => Cond::Inserted,
+                ["COUNT", k] => match k.parse::<u8>() {
+                    Ok(n) => Cond::Count { n },
+                    Err(_) => return err(n, format!("IF COUNT {k}: give the row count, a whole number (IF COUNT 0 GOTO label)")),
+                },
                 other => {
                     return err(
                         n,
                         format!(
-                            "IF {}: test NO ROW, ROW, ERROR, ERROR <SQLSTATE>, STATUS STARTED, NOT LOCKED or MAP HIT",
+                            "IF {}: test NO ROW, ROW, COUNT n, INSERTED, ERROR, ERROR <SQLSTATE>, STATUS STARTED, NOT LOCKED or MAP HIT",
                             other.join(" ")
                         ),
                     )
@@ -416,17 +429,27 @@ fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
 
 impl SqlState {
     /// Every SQLSTATE the model raises.
-    pub const ALL: [SqlState; 5] = [
+    pub const ALL: [SqlState; 6] = [
         SqlState::UniqueViolation,
         SqlState::SerializationFailure,
         SqlState::InFailedTransaction,
         SqlState::DeadlockDetected,
         SqlState::LockNotAvailable,
+        SqlState::InvalidColumnReference,
     ];
 
     /// The state with this five-character code.
     pub fn from_code(code: &str) -> Option<SqlState> {
         SqlState::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// A refusal in the learner's words: the reason alone, without the internal
+/// parameter name that `SimError`'s Display puts first.
+pub fn refusal_words(e: crate::error::SimError) -> String {
+    match e {
+        crate::error::SimError::InvalidParameter { reason, .. } => reason,
+        other => other.to_string(),
     }
 }
 
@@ -446,6 +469,6 @@ pub fn handler_scenario(text: &str, lanes: u8) -> Result<Scenario, HandlerError>
         twin: SCENARIO_IDS[0],
         programs: h.lanes.into_iter().map(|(p, _)| p).collect(),
     };
-    s.validate().map_err(|e| HandlerError { line: 0, message: e.to_string() })?;
+    s.validate().map_err(|e| HandlerError { line: 0, message: refusal_words(e) })?;
     Ok(s)
 }

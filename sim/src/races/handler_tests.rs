@@ -66,17 +66,22 @@ fn unsupported_sql_is_refused_naming_the_construct_and_the_line() {
     let cases = [
         ("SELECT status FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;", "NOWAIT"),
         ("SELECT status, response FROM idempotency_keys WHERE key = 'x' FOR UPDATE SKIP LOCKED;", "SKIP LOCKED"),
-        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR SHARE;", "only FOR UPDATE"),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR SHARE;", "FOR SHARE: shared row locks"),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR KEY SHARE;", "FOR KEY SHARE: shared row locks"),
+        ("SELECT status FROM idempotency_keys WHERE key = $1 FOR NO KEY UPDATE;", "FOR NO KEY UPDATE is modelled on"),
+        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (status) DO NOTHING;", "can only be (key)"),
+        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT ON CONSTRAINT k DO NOTHING;", "ON CONSTRAINT"),
+        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT DO UPDATE SET status = idempotency_keys.status;", "needs a conflict target"),
+        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) RETURNING xmin;", "RETURNING xmin"),
+        ("CREATE TABLE idempotency_keys (key text PRIMARY KEY, status int, response int);", "the table is given"),
         ("SELECT pg_try_advisory_xact_lock(42);", "pg_try_advisory_xact_lock is modelled as"),
         ("SELECT pg_advisory_lock(hashtext($1));", "session-level"),
         ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = 'started' RETURNING status, response;", "DO UPDATE"),
-        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING;", "RETURNING"),
         ("SAVEPOINT s;", "SAVEPOINT"),
         ("ROLLBACK TO SAVEPOINT s;", "SAVEPOINT"),
         ("DELETE FROM idempotency_keys WHERE key = $1;", "DELETE"),
         ("SELECT * FROM orders WHERE id = $1;", "one table"),
         ("SELECT status, response FROM idempotency_keys WHERE key = 'other';", "$1"),
-        ("BEGIN ISOLATION LEVEL REPEATABLE READ;", "REPEATABLE READ"),
         ("DROP TABLE idempotency_keys;", "DROP"),
         ("SELEKT 1;", "parser"),
     ];
@@ -290,4 +295,75 @@ fn exploring_a_three_lane_handler_of_eight_statements_is_timed() {
         }
         Err(e) => println!("BENCH races explore native: select-then-insert in 3 lanes: stopped ({e}) after {ms:.1} ms"),
     }
+}
+
+#[test]
+fn the_sql_people_write_is_accepted_as_the_statement_it_is() {
+    let ins = "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL)";
+    let cols = |c: &[Column]| {
+        let mut r = Returning::default();
+        for (slot, x) in r.columns.iter_mut().zip(c) {
+            *slot = Some(*x);
+        }
+        r
+    };
+    let cases = [
+        (format!("{ins} ON CONFLICT DO NOTHING;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::DoNothing { target: false }, returning: Returning::default() }),
+        (format!("{ins} ON CONFLICT (key) DO NOTHING RETURNING key;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::DoNothing { target: true }, returning: cols(&[Column::Key]) }),
+        (format!("{ins} ON CONFLICT (key) DO NOTHING RETURNING *;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::DoNothing { target: true }, returning: cols(&[Column::Key, Column::Status, Column::Response]) }),
+        (format!("{ins} ON CONFLICT (key) DO NOTHING RETURNING status, response;"), Stmt::Insert { status: KeyStatus::Started, on_conflict_do_nothing: true }),
+        (format!("{ins} ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING (xmax = 0) AS inserted;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::DoUpdate, returning: cols(&[Column::Inserted]) }),
+        (format!("{ins} RETURNING response AS r, status;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::Raise, returning: cols(&[Column::Response, Column::Status]) }),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR NO KEY UPDATE;".to_string(), Stmt::SelectKeyForNoKeyUpdate { policy: None }),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 for no key update skip locked;".to_string(), Stmt::SelectKeyForNoKeyUpdate { policy: Some(LockWaitPolicy::Skip) }),
+        ("BEGIN ISOLATION LEVEL REPEATABLE READ;".to_string(), Stmt::Begin { isolation: Isolation::RepeatableRead }),
+    ];
+    for (sql, want) in cases {
+        let s = handler_scenario(&format!("BEGIN;\n{sql}\nCOMMIT;\nRESPOND 201"), 2)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let got = s.programs[0]
+            .instrs
+            .iter()
+            .find(|i| matches!(i, Instr::Sql { stmt } if *stmt != Stmt::Begin { isolation: Isolation::ReadCommitted }))
+            .copied();
+        assert_eq!(got, Some(Instr::Sql { stmt: want }), "{sql}");
+    }
+    let e = refused("BEGIN;\nCHARGE\nSET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\nCOMMIT;\nRESPOND 201");
+    assert!(e.line == 3 && e.message.contains("right after BEGIN"), "{e}");
+    let s = handler_scenario("BEGIN;\nSET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nCOMMIT;\nRESPOND 201", 2);
+    assert!(
+        s.is_err_and(|e| e.message.contains("SERIALIZABLE without a unique index") && !e.message.contains("parameter"))
+    );
+    for setup in [
+        "ALTER TABLE idempotency_keys ADD PRIMARY KEY (key);",
+        "CREATE TABLE idempotency_keys (key text PRIMARY KEY, status text NOT NULL, response int);",
+        "CREATE TABLE idempotency_keys (key text NOT NULL, status text NOT NULL, response integer, UNIQUE (key));",
+    ] {
+        let h = parse_handler(&format!("{setup}\nCHARGE\nRESPOND 201"), 2).unwrap_or_else(|e| panic!("{setup}: {e}"));
+        assert!(h.unique_index, "{setup}");
+    }
+    let h = parse_handler(
+        "CREATE TABLE idempotency_keys (key text NOT NULL, status text NOT NULL, response int);\nCHARGE\nRESPOND 201",
+        2,
+    )
+    .unwrap();
+    assert!(!h.unique_index);
+}
+
+#[test]
+fn a_line_that_reads_a_column_no_statement_returned_is_refused() {
+    let ins = "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING";
+    let cases = [
+        (
+            format!("{ins} RETURNING key;\nIF STATUS STARTED GOTO a\nRESPOND 201\na:\nRESPOND 409"),
+            "IF STATUS STARTED reads status",
+        ),
+        (format!("{ins} RETURNING status;\nRESPOND STORED"), "STORED replays the response column"),
+        (format!("{ins} RETURNING status, response;\nIF INSERTED GOTO a\nRESPOND 201\na:\nRESPOND 409"), "IF INSERTED"),
+    ];
+    for (text, word) in cases {
+        let e = parse_handler(&text, 2).expect_err(&text);
+        assert!(e.message.contains(word), "{text}: {e}");
+    }
+    assert!(parse_handler(&format!("{ins} RETURNING (xmax = 0), status;\nCHARGE\nIF INSERTED GOTO a\nIF STATUS STARTED GOTO a\nRESPOND 201\na:\nRESPOND 409"), 2).is_ok());
 }

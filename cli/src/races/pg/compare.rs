@@ -21,6 +21,11 @@ pub(super) fn res(r: &StmtResult) -> String {
             format!("rows [{}]", v.join(", "))
         }
         StmtResult::Error { state } => format!("ERROR {}", state.code()),
+        StmtResult::Returned { rows } => {
+            let v: Vec<String> =
+                rows.iter().map(|r| format!("{:?}/{:?}/{:?}", r.status, r.response, r.inserted)).collect();
+            format!("returned [{}]", v.join(", "))
+        }
     }
 }
 

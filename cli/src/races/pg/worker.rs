@@ -2,7 +2,7 @@
 //! statement the server blocks does not block the walker.
 
 use super::*;
-use idemlab_sim::races::{KeyStatus, SqlState, Stmt, StmtResult};
+use idemlab_sim::races::{Column, KeyStatus, ReturnedRow, Returning, SqlState, Stmt, StmtResult};
 use postgres::NoTls;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread;
@@ -48,7 +48,7 @@ pub(super) fn execute(client: &mut Client, stmt: Option<Stmt>, sql: &str, key: &
     };
     let Some(stmt) = stmt else { return client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err) };
     match stmt {
-        Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => {
+        Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback | Stmt::SetIsolation { .. } => {
             client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err)
         }
         Stmt::AdvisoryLock => client.query(sql, &[&key]).map(|_| StmtResult::Ok).or_else(err),
@@ -56,8 +56,19 @@ pub(super) fn execute(client: &mut Client, stmt: Option<Stmt>, sql: &str, key: &
             Ok(row) => Ok(StmtResult::Bool { value: row.get(0) }),
             Err(e) => err(e),
         },
+        Stmt::InsertWith { returning, .. } if returning.is_empty() => match client.execute(sql, &[&key]) {
+            Ok(n) => Ok(StmtResult::Count { n: n as u8 }),
+            Err(e) => err(e),
+        },
+        Stmt::InsertWith { returning, .. } => match client.query(sql, &[&key]) {
+            Ok(rows) => Ok(StmtResult::Returned {
+                rows: rows.iter().map(|r| returned(r, &returning)).collect::<Result<_, _>>()?,
+            }),
+            Err(e) => err(e),
+        },
         Stmt::SelectKey { .. }
         | Stmt::SelectKeyNoWait { .. }
+        | Stmt::SelectKeyForNoKeyUpdate { .. }
         | Stmt::InsertOnConflictDoUpdate
         | Stmt::Insert { on_conflict_do_nothing: true, .. } => match client.query(sql, &[&key]) {
             Ok(rows) => Ok(StmtResult::Rows { rows: rows.iter().map(row_out).collect::<Result<_, _>>()? }),
@@ -67,6 +78,28 @@ pub(super) fn execute(client: &mut Client, stmt: Option<Stmt>, sql: &str, key: &
             Ok(n) => Ok(StmtResult::Count { n: n as u8 }),
             Err(e) => err(e),
         },
+    }
+}
+
+/// A row a RETURNING list returned, read by position as the statement names its columns.
+fn returned(r: &postgres::Row, returning: &Returning) -> Result<ReturnedRow, String> {
+    let mut out = ReturnedRow { status: None, response: None, inserted: None };
+    for (i, c) in returning.iter().enumerate() {
+        match c {
+            Column::Key => {}
+            Column::Status => out.status = Some(status_of(r.get(i))?),
+            Column::Response => out.response = r.get::<_, Option<i32>>(i).map(|v| v as u16),
+            Column::Inserted => out.inserted = Some(r.get(i)),
+        }
+    }
+    Ok(out)
+}
+
+fn status_of(status: String) -> Result<KeyStatus, String> {
+    match status.as_str() {
+        "started" => Ok(KeyStatus::Started),
+        "done" => Ok(KeyStatus::Done),
+        other => Err(format!("unknown status {other:?}")),
     }
 }
 

@@ -43,16 +43,27 @@ impl State {
                     x.pc += 1;
                     self.push(RaceRecord::Began { actor: a, isolation });
                 }
+                Instr::Sql { stmt: Stmt::SetIsolation { isolation } } => {
+                    // The parser puts SET TRANSACTION right after BEGIN; a BEGIN
+                    // ignored inside an open transaction (a RETRY that did not end
+                    // it) leaves it after the first query, where PostgreSQL fails
+                    // it with 25001, an error the model does not raise.
+                    match x.txn.as_mut() {
+                        Some(t) if t.explicit && t.snapshot.is_none() && !t.failed => t.isolation = isolation,
+                        Some(_) | None => {
+                            return Err(SimError::InvalidParameter {
+                                name: "program",
+                                reason: format!(
+                                    "T{}: SET TRANSACTION runs after its transaction's first query (a BEGIN inside an open transaction is ignored): PostgreSQL fails it with 25001, which the model does not raise; end the transaction before RETRY",
+                                    a + 1
+                                ),
+                            })
+                        }
+                    }
+                    x.pc += 1;
+                }
                 Instr::JumpIf { cond, to } => {
-                    let holds = match cond {
-                        Cond::NoRow => matches!(&x.last, Some(StmtResult::Rows { rows }) if rows.is_empty()),
-                        Cond::Row => matches!(&x.last, Some(StmtResult::Rows { rows }) if !rows.is_empty()),
-                        Cond::ErrorCode(want) => matches!(&x.last, Some(StmtResult::Error { state }) if *state == want),
-                        Cond::Failed => matches!(&x.last, Some(StmtResult::Error { .. })),
-                        Cond::StatusStarted => x.last_row.is_some_and(|r| r.status == KeyStatus::Started),
-                        Cond::MapHit => x.map_hit.is_some(),
-                        Cond::NotLocked => matches!(&x.last, Some(StmtResult::Bool { value: false })),
-                    };
+                    let holds = cond.holds(x.last.as_ref(), x.last_row, x.map_hit.is_some());
                     x.pc = if holds { to } else { pc + 1 };
                 }
                 Instr::Retry { attempts_max } => {
@@ -102,14 +113,16 @@ impl State {
     pub(super) fn exec(&mut self, s: &Scenario, a: Actor, stmt: Stmt) -> Exec {
         match stmt {
             Stmt::Begin { .. } => return Exec::Done(StmtResult::Ok),
-            Stmt::Commit | Stmt::Rollback => return Exec::Done(StmtResult::Ok),
+            Stmt::Commit | Stmt::Rollback | Stmt::SetIsolation { .. } => return Exec::Done(StmtResult::Ok),
             Stmt::SelectKey { .. }
             | Stmt::SelectKeyNoWait { .. }
+            | Stmt::SelectKeyForNoKeyUpdate { .. }
             | Stmt::Insert { .. }
             | Stmt::UpdateDone
             | Stmt::AdvisoryLock
             | Stmt::TryAdvisoryLock
-            | Stmt::InsertOnConflictDoUpdate => {}
+            | Stmt::InsertOnConflictDoUpdate
+            | Stmt::InsertWith { .. } => {}
         }
         // Outside BEGIN, the statement runs in a transaction of its own.
         if self.actors[a].txn.is_none() {
@@ -127,14 +140,26 @@ impl State {
         if open.failed {
             return Exec::Done(StmtResult::Error { state: SqlState::InFailedTransaction });
         }
+        // ON CONFLICT (key) needs an arbiter: without a unique index on key,
+        // parse analysis fails with 42P10 before anything is read or locked.
+        let arbiter = stmt
+            .insert_parts()
+            .is_some_and(|(_, c, _, _)| matches!(c, OnConflict::DoNothing { target: true } | OnConflict::DoUpdate));
+        if arbiter && !s.unique_index {
+            return Exec::Done(StmtResult::Error { state: SqlState::InvalidColumnReference });
+        }
         // READ COMMITTED takes a snapshot per statement (kept across a wait);
         // SERIALIZABLE takes one at its first statement.
         let snap = match open.isolation {
             Isolation::ReadCommitted => *self.actors[a].stmt_snapshot.get_or_insert(self.commits),
-            Isolation::Serializable => *open.snapshot.get_or_insert(self.commits),
+            Isolation::Serializable | Isolation::RepeatableRead => *open.snapshot.get_or_insert(self.commits),
         };
         let me = open.no;
         let result = match stmt {
+            Stmt::SelectKeyForNoKeyUpdate { policy: None } => {
+                open.read_key = true;
+                self.lock_for_update(me, snap, open.isolation)
+            }
             Stmt::SelectKey { for_update } => {
                 open.read_key = true;
                 if for_update {
@@ -152,7 +177,7 @@ impl State {
             // against a FOR UPDATE holder, an UPDATE in flight and a queue;
             // a row inserted by a transaction that has not committed is not
             // seen at all, so neither fails nor skips: it returns no row.
-            Stmt::SelectKeyNoWait { policy } => {
+            Stmt::SelectKeyNoWait { policy } | Stmt::SelectKeyForNoKeyUpdate { policy: Some(policy) } => {
                 open.read_key = true;
                 match self.lock_for_update(me, snap, open.isolation) {
                     Exec::Wait(..) => match policy {
@@ -162,8 +187,8 @@ impl State {
                     done @ Exec::Done(_) => done,
                 }
             }
-            Stmt::Insert { status, on_conflict_do_nothing } => {
-                self.insert(s, me, snap, &open, status, on_conflict_do_nothing)
+            Stmt::Insert { .. } | Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { .. } => {
+                self.insert_stmt(s, me, snap, &open, stmt)
             }
             Stmt::UpdateDone => match self.lock_rows(me, snap, open.isolation, WaitReason::RowLock) {
                 LockAttempt::Locked(idx) => {
@@ -197,8 +222,9 @@ impl State {
                     Exec::Done(StmtResult::Bool { value: true })
                 }
             },
-            Stmt::InsertOnConflictDoUpdate => self.upsert(me, snap, &open),
-            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => Exec::Done(StmtResult::Ok),
+            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback | Stmt::SetIsolation { .. } => {
+                Exec::Done(StmtResult::Ok)
+            }
         };
         if let Some(t) = self.actors[a].txn.as_mut() {
             t.snapshot = open.snapshot;
@@ -222,6 +248,34 @@ impl State {
         }
     }
 
+    /// Any INSERT form: the row goes in, or the conflict is skipped, raised
+    /// or rewritten, and the result is shaped as the statement returns it
+    /// (a row count without RETURNING; the older forms return `Rows`).
+    fn insert_stmt(&mut self, s: &Scenario, me: TxnId, snap: u32, open: &OpenTxn, stmt: Stmt) -> Exec {
+        let Some((status, conflict, returning, rows_form)) = stmt.insert_parts() else {
+            debug_assert!(false, "insert_stmt runs INSERTs only");
+            return Exec::Done(StmtResult::Ok);
+        };
+        let wrote = match conflict {
+            OnConflict::DoUpdate => self.upsert(me, snap, open, status),
+            OnConflict::Raise => self.insert(s, me, snap, open, status, false),
+            OnConflict::DoNothing { .. } => self.insert(s, me, snap, open, status, true),
+        };
+        let (row, inserted) = match wrote {
+            Wrote::Row { row, inserted } => (Some(row), inserted),
+            Wrote::Skipped => (None, false),
+            Wrote::Not(e) => return e,
+        };
+        let result = if returning.is_empty() {
+            StmtResult::Count { n: u8::from(row.is_some()) }
+        } else if rows_form {
+            StmtResult::Rows { rows: row.into_iter().collect() }
+        } else {
+            StmtResult::Returned { rows: row.into_iter().map(|r| returning.project(r, inserted)).collect() }
+        };
+        Exec::Done(result)
+    }
+
     /// ON CONFLICT DO UPDATE, checked on PostgreSQL 15.18 (docs, INSERT, "ON
     /// CONFLICT Clause"). The conflict check waits on the transaction id of
     /// an uncommitted inserter or of an updater in flight (no tuple lock); a
@@ -229,31 +283,33 @@ impl State {
     /// FOR UPDATE holder it queues on the tuple lock) and rewritten, even when
     /// this snapshot cannot see it at READ COMMITTED; at SERIALIZABLE an
     /// invisible conflicting row is 40001. A row is returned either way.
-    fn upsert(&mut self, me: TxnId, snap: u32, open: &OpenTxn) -> Exec {
+    fn upsert(&mut self, me: TxnId, snap: u32, open: &OpenTxn, status: KeyStatus) -> Wrote {
         let live = |st: &State, r: &Row| {
             !r.xmax.is_some_and(|x| x == me || matches!(st.txns[x].status, TxnStatus::Committed(_)))
         };
         let Some(i) = self.rows.iter().position(|r| live(self, r)) else {
-            self.rows.push(Row { status: KeyStatus::Started, response: None, xmin: me, xmax: None, locker: None });
-            return Exec::Done(StmtResult::Rows { rows: vec![RowOut { status: KeyStatus::Started, response: None }] });
+            let response = (status == KeyStatus::Done).then_some(201);
+            self.rows.push(Row { status, response, xmin: me, xmax: None, locker: None });
+            return Wrote::Row { row: RowOut { status, response }, inserted: true };
         };
         let r = self.rows[i];
         if r.xmin != me && self.active(r.xmin) {
-            return Exec::Wait(r.xmin, WaitReason::UncommittedKey);
+            return Wrote::Not(Exec::Wait(r.xmin, WaitReason::UncommittedKey));
         }
         if let Some(x) = r.xmax.filter(|&x| x != me && self.active(x)) {
-            return Exec::Wait(x, WaitReason::RowLock);
+            return Wrote::Not(Exec::Wait(x, WaitReason::RowLock));
         }
         let visible = r.xmin == me || self.committed_before(r.xmin, snap);
-        if open.isolation == Isolation::Serializable && !visible {
-            return Exec::Done(StmtResult::Error { state: SqlState::SerializationFailure });
+        if open.isolation.uses_transaction_snapshot() && !visible {
+            return Wrote::Not(Exec::Done(StmtResult::Error { state: SqlState::SerializationFailure }));
         }
         if let Some(h) = r.locker.filter(|&h| h != me && self.active(h)) {
-            return Exec::Wait(h, WaitReason::RowLock);
+            return Wrote::Not(Exec::Wait(h, WaitReason::RowLock));
         }
         self.rows[i].xmax = Some(me);
         self.rows.push(Row { status: r.status, response: r.response, xmin: me, xmax: None, locker: None });
-        Exec::Done(StmtResult::Rows { rows: vec![Self::out(&r)] })
+        // PostgreSQL's (xmax = 0) is false here: the new version's xmax carries this transaction's lock.
+        Wrote::Row { row: Self::out(&r), inserted: r.xmin == me }
     }
 
     fn insert(
@@ -264,7 +320,7 @@ impl State {
         open: &OpenTxn,
         status: KeyStatus,
         do_nothing: bool,
-    ) -> Exec {
+    ) -> Wrote {
         if s.unique_index {
             for r in &self.rows {
                 // A version replaced by a committed update no longer holds the key.
@@ -272,34 +328,42 @@ impl State {
                     continue;
                 }
                 if r.xmin != me && self.active(r.xmin) {
-                    return Exec::Wait(r.xmin, WaitReason::UncommittedKey);
+                    return Wrote::Not(Exec::Wait(r.xmin, WaitReason::UncommittedKey));
                 }
                 // An UPDATE in flight on the committed row: the unique check waits for it too.
                 if let Some(x) = r.xmax.filter(|&x| x != me && self.active(x)) {
-                    return Exec::Wait(x, WaitReason::RowLock);
+                    return Wrote::Not(Exec::Wait(x, WaitReason::RowLock));
                 }
                 let visible = r.xmin == me || self.committed_before(r.xmin, snap);
                 let serializable = open.isolation == Isolation::Serializable;
-                // At SERIALIZABLE a conflicting row this snapshot cannot see is a
-                // serialization failure: for ON CONFLICT always, for a plain
-                // INSERT when the transaction read the key first (SSI).
-                if serializable && !visible && (do_nothing || open.read_key) {
-                    return Exec::Done(StmtResult::Error { state: SqlState::SerializationFailure });
+                // At REPEATABLE READ and SERIALIZABLE, ON CONFLICT meeting a
+                // conflicting row this snapshot cannot see is 40001 (it cannot
+                // skip what it does not see); at SERIALIZABLE a plain INSERT is
+                // 40001 too when the transaction read the key first (SSI); at
+                // REPEATABLE READ a plain INSERT gets 23505.
+                let xact_snapshot = open.isolation.uses_transaction_snapshot();
+                if !visible && ((xact_snapshot && do_nothing) || (serializable && open.read_key)) {
+                    return Wrote::Not(Exec::Done(StmtResult::Error { state: SqlState::SerializationFailure }));
                 }
                 return if do_nothing {
-                    Exec::Done(StmtResult::Rows { rows: Vec::new() })
+                    Wrote::Skipped
                 } else {
-                    Exec::Done(StmtResult::Error { state: SqlState::UniqueViolation })
+                    Wrote::Not(Exec::Done(StmtResult::Error { state: SqlState::UniqueViolation }))
                 };
             }
         }
         let response = (status == KeyStatus::Done).then_some(201);
         self.rows.push(Row { status, response, xmin: me, xmax: None, locker: None });
-        let out = RowOut { status, response };
-        if do_nothing {
-            Exec::Done(StmtResult::Rows { rows: vec![out] })
-        } else {
-            Exec::Done(StmtResult::Count { n: 1 })
-        }
+        Wrote::Row { row: RowOut { status, response }, inserted: true }
     }
+}
+
+/// What an INSERT did to the table.
+enum Wrote {
+    /// It wrote this row: inserted it, or (DO UPDATE) rewrote the existing one.
+    Row { row: RowOut, inserted: bool },
+    /// DO NOTHING met the key: no row.
+    Skipped,
+    /// It waits, or failed.
+    Not(Exec),
 }

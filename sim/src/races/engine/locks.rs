@@ -33,11 +33,18 @@ impl State {
         // that has only locked it.
         let tuple_lock = reason == WaitReason::RowLock
             && match stmt {
-                Stmt::SelectKey { for_update: true } | Stmt::UpdateDone => true,
-                Stmt::InsertOnConflictDoUpdate => !self.rows.iter().any(|r| r.xmax == Some(t)),
+                Stmt::SelectKey { for_update: true }
+                | Stmt::SelectKeyForNoKeyUpdate { policy: None }
+                | Stmt::UpdateDone => true,
+                Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { conflict: OnConflict::DoUpdate, .. } => {
+                    !self.rows.iter().any(|r| r.xmax == Some(t))
+                }
                 Stmt::SelectKey { for_update: false }
                 | Stmt::SelectKeyNoWait { .. }
+                | Stmt::SelectKeyForNoKeyUpdate { policy: Some(_) }
                 | Stmt::Insert { .. }
+                | Stmt::InsertWith { conflict: OnConflict::Raise | OnConflict::DoNothing { .. }, .. }
+                | Stmt::SetIsolation { .. }
                 | Stmt::AdvisoryLock
                 | Stmt::TryAdvisoryLock
                 | Stmt::Begin { .. }
@@ -148,7 +155,9 @@ impl State {
             let pc = self.actors[w].pc as usize;
             matches!(
                 s.programs[ActorId(w).index()].instrs.get(pc),
-                Some(Instr::Sql { stmt: Stmt::InsertOnConflictDoUpdate })
+                Some(Instr::Sql {
+                    stmt: Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { conflict: OnConflict::DoUpdate, .. }
+                })
             )
         };
         let upsert_xid_waiters: Vec<Actor> = queue
@@ -225,7 +234,7 @@ impl State {
                 match row.xmax {
                     Some(x) if x != me && self.active(x) => return LockAttempt::Wait(x, reason),
                     Some(x) if x != me && matches!(self.txns[x].status, TxnStatus::Committed(_)) => {
-                        if iso == Isolation::Serializable {
+                        if iso.uses_transaction_snapshot() {
                             return LockAttempt::Fails(SqlState::SerializationFailure);
                         }
                         match self.rows.iter().position(|n| n.xmin == x) {

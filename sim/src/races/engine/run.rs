@@ -217,6 +217,8 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                 // Each error is offered under its own code: a 25P02 is never presented as a 40001.
                 let answer = match result {
                     StmtResult::Rows { rows } if rows.is_empty() => 1,
+                    StmtResult::Returned { rows } if rows.is_empty() => 1,
+                    StmtResult::Count { n: 0 } => 1,
                     StmtResult::Error { state: SqlState::UniqueViolation } => 2,
                     StmtResult::Error { state: SqlState::SerializationFailure } => 3,
                     StmtResult::Error { state: SqlState::InFailedTransaction } => {
@@ -231,7 +233,15 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         options.push("it fails with 55P03: the row is locked");
                         5
                     }
-                    StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } | StmtResult::Bool { .. } => 0,
+                    StmtResult::Error { state: SqlState::InvalidColumnReference } => {
+                        options.push("it fails with 42P10: no unique index decides the conflict");
+                        5
+                    }
+                    StmtResult::Rows { .. }
+                    | StmtResult::Returned { .. }
+                    | StmtResult::Ok
+                    | StmtResult::Count { .. }
+                    | StmtResult::Bool { .. } => 0,
                 };
                 return Some(Prediction {
                     question: format!(
@@ -257,7 +267,7 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
         RaceRecord::WaitBegan { stmt, .. } | RaceRecord::Ran { stmt, .. } if others_started => {
             let result = if let RaceRecord::Ran { result, .. } = mine { Some(result) } else { None };
             let (options, answer): (Vec<&'static str>, usize) = match stmt {
-                Stmt::SelectKey { .. } => (
+                Stmt::SelectKey { .. } | Stmt::SelectKeyForNoKeyUpdate { policy: None } => (
                     vec!["it finds the other request's row", "it finds nothing", "it waits for the other transaction"],
                     match result {
                         None => 2,
@@ -265,7 +275,8 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         Some(_) => 0,
                     },
                 ),
-                Stmt::Insert { .. } => (
+                Stmt::Insert { .. }
+                | Stmt::InsertWith { conflict: OnConflict::Raise | OnConflict::DoNothing { .. }, .. } => (
                     vec![
                         "it inserts the row",
                         "it returns no row (nothing inserted)",
@@ -274,12 +285,12 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                     ],
                     match result {
                         None => 2,
-                        Some(StmtResult::Rows { rows }) if rows.is_empty() => 1,
+                        Some(r) if r.row_count() == Some(0) => 1,
                         Some(StmtResult::Error { .. }) => 3,
                         Some(_) => 0,
                     },
                 ),
-                Stmt::SelectKeyNoWait { .. } => (
+                Stmt::SelectKeyNoWait { .. } | Stmt::SelectKeyForNoKeyUpdate { policy: Some(_) } => (
                     vec![
                         "it locks the other request's row",
                         "it returns nothing",
@@ -291,7 +302,7 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         None | Some(_) => 0,
                     },
                 ),
-                Stmt::InsertOnConflictDoUpdate => (
+                Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { conflict: OnConflict::DoUpdate, .. } => (
                     vec![
                         "it returns a row (inserted, or the existing one rewritten)",
                         "it waits for the other transaction",
@@ -315,7 +326,9 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                     vec!["it gets the lock at once", "it waits for the other transaction"],
                     if result.is_none() { 1 } else { 0 },
                 ),
-                Stmt::Begin { .. } | Stmt::UpdateDone | Stmt::Commit | Stmt::Rollback => return None,
+                Stmt::Begin { .. } | Stmt::SetIsolation { .. } | Stmt::UpdateDone | Stmt::Commit | Stmt::Rollback => {
+                    return None
+                }
             };
             Some(Prediction {
                 question: format!("{} runs {}. What will it do?", t(me), stmt_short(*stmt)),

@@ -72,7 +72,7 @@ pub fn main(words: &[String]) -> Result<Output, String> {
     match a.positional.first().map(String::as_str) {
         Some("explore") if csv => {
             let s = scenario_of(a.positional.get(1))?;
-            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string())?;
+            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(races::refusal_words)?;
             return Ok(Output::Csv(explore_csv(&x)));
         }
         Some("run") => return run(&a, csv),
@@ -99,9 +99,9 @@ fn run(a: &Args, csv: bool) -> Result<Output, String> {
             .collect::<Result<_, _>>()?,
     };
     let (run, notes) = if a.has("--lenient") {
-        races::run_lenient(&s, &schedule).map_err(|e| e.to_string())?
+        races::run_lenient(&s, &schedule).map_err(races::refusal_words)?
     } else {
-        (races::run(&s, &schedule).map_err(|e| e.to_string())?, Vec::new())
+        (races::run(&s, &schedule).map_err(races::refusal_words)?, Vec::new())
     };
     // The page's "Play scheduler" mode runs exactly the schedule given, as this command does.
     let text: Vec<String> = run.schedule.iter().map(u8::to_string).collect();
@@ -152,7 +152,7 @@ fn json_main(a: &Args) -> Result<serde_json::Value, String> {
         }
         Some("explore") => {
             let s = find(a.positional.get(1))?;
-            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string())?;
+            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(races::refusal_words)?;
             explore_json(&x, a.has("--all"))
         }
         Some("check") => {
@@ -169,7 +169,7 @@ fn json_main(a: &Args) -> Result<serde_json::Value, String> {
                 Some(v) => v.parse().map_err(|_| format!("--lanes: {v:?} is not 2 or 3"))?,
             };
             let s = handler_scenario(&text, lanes).map_err(|e| format!("{file}: {e}"))?;
-            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string())?;
+            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(races::refusal_words)?;
             let mut out = explore_json(&x, a.has("--all"))?;
             if let Some(conninfo) = a.value("--pg") {
                 let report = pg::check(&s, conninfo)?;

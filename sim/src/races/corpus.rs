@@ -335,6 +335,24 @@ RESPOND STORED",
         2,
         DO_NOTHING_WITHOUT_INDEX_INSERTS,
     ),
+    (
+        "savepoint-catches-23505",
+        "catch 23505 with a savepoint and replay the stored response: ROLLBACK TO SAVEPOINT leaves the transaction usable, so the SELECT after it reads the committed row (without the savepoint it gets 25P02)",
+        2,
+        SAVEPOINT_CATCHES_23505,
+    ),
+    (
+        "rollback-to-releases-locks",
+        "ROLLBACK TO SAVEPOINT undoes the row written since the savepoint and releases the advisory lock taken since: the waiter goes on at once, before the COMMIT",
+        2,
+        ROLLBACK_TO_RELEASES_LOCKS,
+    ),
+    (
+        "error-inside-a-savepoint",
+        "an error inside a savepoint aborts only the subtransaction: the next SELECT still gets 25P02, ROLLBACK TO SAVEPOINT ends that, and the advisory lock taken before the savepoint is kept throughout",
+        2,
+        ERROR_INSIDE_A_SAVEPOINT,
+    ),
 ];
 
 /// Handlers the engine refuses while running them, because PostgreSQL itself
@@ -415,11 +433,6 @@ pub const REFUSED: &[(&str, &str, &str)] = &[
         "do-update",
         "DO UPDATE",
         "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = 'started' RETURNING status, response;\nRESPOND 201",
-    ),
-    (
-        "savepoint",
-        "SAVEPOINT",
-        "BEGIN;\nSAVEPOINT claim;\nROLLBACK TO SAVEPOINT claim;\nCOMMIT;\nRESPOND 201",
     ),
     (
         "serializable-without-index",

@@ -9,6 +9,8 @@ mod lock_table;
 mod locks;
 mod narrate;
 mod run;
+mod savepoint;
+mod tables;
 
 pub(super) use narrate::reason_words;
 pub use narrate::{instr_short, narrate, stmt_short};
@@ -17,6 +19,7 @@ pub use run::{run, run_lenient, runnable_after, Frame, LockView, Prediction, Rac
 use super::*;
 use crate::error::SimError;
 use lock_table::{ActorId, LockAttempt, LockTable, TxnId, Wait};
+use tables::{Actors, Txns};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TxnStatus {
@@ -40,6 +43,19 @@ struct Row {
     xmin: TxnId,
     xmax: Option<TxnId>,
     locker: Option<TxnId>,
+    /// The savepoint depth of the (sub)transaction that created this version,
+    /// replaced it (`xmax_sub`) or locked it (`locker_sub`): a ROLLBACK TO
+    /// SAVEPOINT undoes what was done at its depth or deeper (see `savepoint.rs`).
+    sub: u8,
+    xmax_sub: u8,
+    locker_sub: u8,
+}
+
+impl Row {
+    /// A new version written by transaction `xmin` at savepoint depth `sub`.
+    fn new(status: KeyStatus, response: Option<u16>, xmin: TxnId, sub: u8) -> Row {
+        Row { status, response, xmin, xmax: None, locker: None, sub, xmax_sub: 0, locker_sub: 0 }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +69,28 @@ struct OpenTxn {
     failed: bool,
     /// Whether the transaction read the key (SSI keeps a predicate lock on it).
     read_key: bool,
+    /// Open savepoints (their ids), innermost last; `depth` of them are in use.
+    savepoints: [u8; SAVEPOINTS_MAX],
+    depth: u8,
+}
+
+/// Most savepoints open at once in one transaction.
+const SAVEPOINTS_MAX: usize = 4;
+
+impl OpenTxn {
+    /// A transaction that has run nothing yet.
+    fn new(no: TxnId, isolation: Isolation, explicit: bool) -> OpenTxn {
+        OpenTxn {
+            no,
+            isolation,
+            explicit,
+            snapshot: None,
+            failed: false,
+            read_key: false,
+            savepoints: [0; SAVEPOINTS_MAX],
+            depth: 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -94,61 +132,13 @@ enum Exec {
     Wait(TxnId, WaitReason),
 }
 
-/// The actors' states, indexed by [`Actor`].
-#[derive(Clone, Debug)]
-struct Actors(Vec<ActorState>);
-
-impl Actors {
-    fn iter(&self) -> impl Iterator<Item = (Actor, &ActorState)> + '_ {
-        self.0.iter().enumerate().map(|(i, x)| (i as Actor, x))
-    }
-
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn get(&self, a: Actor) -> Option<&ActorState> {
-        self.0.get(ActorId(a).index())
-    }
-}
-
-impl std::ops::Index<Actor> for Actors {
-    type Output = ActorState;
-    fn index(&self, a: Actor) -> &ActorState {
-        &self.0[ActorId(a).index()]
-    }
-}
-
-impl std::ops::IndexMut<Actor> for Actors {
-    fn index_mut(&mut self, a: Actor) -> &mut ActorState {
-        &mut self.0[ActorId(a).index()]
-    }
-}
-
-/// The run's transactions, indexed by [`TxnId`].
-#[derive(Clone, Debug)]
-struct Txns(Vec<Txn>);
-
-impl Txns {
-    /// Starts transaction for actor `owner`.
-    fn begin(&mut self, owner: Actor) -> TxnId {
-        let t = TxnId::nth(self.0.len());
-        self.0.push(Txn { owner, status: TxnStatus::Active });
-        t
-    }
-}
-
-impl std::ops::Index<TxnId> for Txns {
-    type Output = Txn;
-    fn index(&self, t: TxnId) -> &Txn {
-        &self.0[t.index()]
-    }
-}
-
-impl std::ops::IndexMut<TxnId> for Txns {
-    fn index_mut(&mut self, t: TxnId) -> &mut Txn {
-        &mut self.0[t.index()]
-    }
+/// What a statement's end ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// The transaction: its locks are all gone.
+    Whole,
+    /// The innermost subtransaction (an error inside a savepoint): the rest still holds.
+    Subtransaction,
 }
 
 impl State {
@@ -256,6 +246,16 @@ impl State {
         let instr = prog.instrs[pc as usize];
         self.actors[a].stepped = true;
         match instr {
+            Instr::Sql {
+                stmt: stmt @ (Stmt::Savepoint { .. } | Stmt::RollbackToSavepoint { .. } | Stmt::ReleaseSavepoint { .. }),
+            } => {
+                let (result, undone) = self.savepoint_stmt(a, stmt)?;
+                self.push(RaceRecord::Ran { actor: a, pc, stmt, result: result.clone() });
+                self.finish_stmt(s, a, stmt, result)?;
+                if let Some(t) = undone {
+                    self.wake_partial(s, t)?;
+                }
+            }
             Instr::Sql { stmt } => {
                 self.actors[a].stmt_snapshot = None;
                 match self.exec(s, a, stmt) {
@@ -329,20 +329,27 @@ impl State {
         }
         let ended = self.end_statement_txn(a, stmt, &result);
         self.actors[a].last = Some(result);
-        if let Some(t) = ended {
-            self.wake_txn_waiters(s, t)?;
+        match ended {
+            Some((t, Ended::Whole)) => self.wake_txn_waiters(s, t)?,
+            Some((t, Ended::Subtransaction)) => self.wake_partial(s, t)?,
+            None => {}
         }
         Ok(())
     }
 
     /// Ends the actor's transaction when the statement ends it (COMMIT,
-    /// ROLLBACK, or an autocommit statement); returns the ended transaction.
-    fn end_statement_txn(&mut self, a: Actor, stmt: Stmt, result: &StmtResult) -> Option<TxnId> {
+    /// ROLLBACK, an autocommit statement, or an error, which inside a
+    /// savepoint ends only the innermost subtransaction); returns what ended.
+    fn end_statement_txn(&mut self, a: Actor, stmt: Stmt, result: &StmtResult) -> Option<(TxnId, Ended)> {
         let open = self.actors[a].txn?;
         let commit = match stmt {
             Stmt::Commit => !open.failed,
             Stmt::Rollback => false,
-            Stmt::Begin { .. } | Stmt::SetIsolation { .. } => return None,
+            Stmt::Begin { .. }
+            | Stmt::SetIsolation { .. }
+            | Stmt::Savepoint { .. }
+            | Stmt::RollbackToSavepoint { .. }
+            | Stmt::ReleaseSavepoint { .. } => return None,
             Stmt::SelectKey { .. }
             | Stmt::SelectKeyForNoKeyUpdate { .. }
             | Stmt::InsertWith { .. }
@@ -359,8 +366,12 @@ impl State {
                         if let Some(t) = self.actors[a].txn.as_mut() {
                             t.failed = true;
                         }
+                        if open.depth > 0 {
+                            self.undo_sub(open.no, open.depth);
+                            return Some((open.no, Ended::Subtransaction));
+                        }
                         self.abort_txn(open.no);
-                        return Some(open.no);
+                        return Some((open.no, Ended::Whole));
                     }
                     return None;
                 }
@@ -381,7 +392,7 @@ impl State {
             self.abort_txn(t);
         }
         self.locks.release_txn(t);
-        Some(t)
+        Some((t, Ended::Whole))
     }
 
     /// Rolls transaction `t` back: its rows die and its locks are released.

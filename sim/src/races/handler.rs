@@ -142,6 +142,7 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
         return err(0, format!("the text has {} bytes; at most {HANDLER_TEXT_MAX} are accepted", text.len()));
     }
     let templates = Templates::new();
+    let mut savepoint_names: Vec<String> = Vec::new();
     let mut unique_index = false;
     let mut durable_store = false;
     let mut drafts: Vec<LaneDraft> = vec![LaneDraft { name: None, line: 1, items: Vec::new() }];
@@ -184,7 +185,7 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
         }
         if line.ends_with(';') {
             let Some((start, sql)) = pending.take() else { continue };
-            match sql_statement(&sql, start, &templates)? {
+            match sql_statement(&sql, start, &templates, &mut savepoint_names)? {
                 Parsed::Stmt(stmt) => {
                     let Some(d) = drafts.last_mut() else { continue };
                     let after_begin =

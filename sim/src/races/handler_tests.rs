@@ -77,8 +77,6 @@ fn unsupported_sql_is_refused_naming_the_construct_and_the_line() {
         ("SELECT pg_try_advisory_xact_lock(42);", "pg_try_advisory_xact_lock is modelled as"),
         ("SELECT pg_advisory_lock(hashtext($1));", "session-level"),
         ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = 'started' RETURNING status, response;", "DO UPDATE"),
-        ("SAVEPOINT s;", "SAVEPOINT"),
-        ("ROLLBACK TO SAVEPOINT s;", "SAVEPOINT"),
         ("DELETE FROM idempotency_keys WHERE key = $1;", "DELETE"),
         ("SELECT * FROM orders WHERE id = $1;", "one table"),
         ("SELECT status, response FROM idempotency_keys WHERE key = 'other';", "$1"),
@@ -224,6 +222,11 @@ proptest! {
                 Just("SELECT pg_advisory_xact_lock(hashtext($1));"), Just("BEGIN ISOLATION LEVEL SERIALIZABLE;"),
                 Just("CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);"), Just("MAP GET"),
                 Just("MAP PUT"), Just("CRASH"), Just("AWAIT T1"), Just("SEND 201"), Just("LANE X"), Just("STORE DURABLE"),
+                Just("SAVEPOINT s;"), Just("ROLLBACK TO SAVEPOINT s;"), Just("RELEASE SAVEPOINT s;"),
+                Just("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;"), Just("IF COUNT 0 GOTO a"), Just("IF INSERTED GOTO b"),
+                Just("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201) ON CONFLICT DO NOTHING RETURNING (xmax = 0), status;"),
+                Just("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING *, (xmax = 0);"),
+                Just("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR NO KEY UPDATE NOWAIT;"),
             ],
             0..24,
         ),
@@ -366,4 +369,22 @@ fn a_line_that_reads_a_column_no_statement_returned_is_refused() {
         assert!(e.message.contains(word), "{text}: {e}");
     }
     assert!(parse_handler(&format!("{ins} RETURNING (xmax = 0), status;\nCHARGE\nIF INSERTED GOTO a\nIF STATUS STARTED GOTO a\nRESPOND 201\na:\nRESPOND 409"), 2).is_ok());
+}
+
+#[test]
+fn rollback_to_savepoint_undoes_the_row_and_releases_the_lock_taken_since() {
+    let s = handler_scenario(corpus::ROLLBACK_TO_RELEASES_LOCKS, 2).unwrap();
+    // T1 opens the savepoint and takes the lock; T2 waits for it; T1 inserts, then rolls back to the savepoint.
+    let r = run(&s, &[1, 1, 2, 1, 1]).unwrap();
+    let last = r.frames.last().unwrap();
+    assert!(
+        last.records.iter().any(|x| matches!(x, RaceRecord::Resumed { actor: 1, result: StmtResult::Ok, .. })),
+        "T2's pg_advisory_xact_lock goes on at T1's ROLLBACK TO: {:?}",
+        last.records
+    );
+    assert!(last.rows.is_empty(), "T1's row is undone: {:?}", last.rows);
+    assert_eq!(last.advisory_holder, Some(1), "T2 holds the lock now");
+    let outside = handler_scenario("SAVEPOINT claim;\nRESPOND 201", 2).unwrap();
+    let e = run(&outside, &[1]).unwrap_err().to_string();
+    assert!(e.contains("outside a transaction block") && e.contains("25P01"), "{e}");
 }

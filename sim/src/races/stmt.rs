@@ -42,6 +42,13 @@ pub enum Stmt {
     SelectKeyForNoKeyUpdate { policy: Option<LockWaitPolicy> },
     /// `SET TRANSACTION ISOLATION LEVEL …`, right after BEGIN.
     SetIsolation { isolation: Isolation },
+    /// `SAVEPOINT name`: `id` numbers the handler's savepoint names in order of appearance.
+    Savepoint { id: u8 },
+    /// `ROLLBACK TO SAVEPOINT name`: undoes what was done since, releases the
+    /// locks taken since, and leaves an aborted transaction usable again.
+    RollbackToSavepoint { id: u8 },
+    /// `RELEASE SAVEPOINT name`: keeps what was done since, in the transaction.
+    ReleaseSavepoint { id: u8 },
 }
 
 /// The ON CONFLICT clause of an INSERT.
@@ -193,6 +200,9 @@ impl Stmt {
                 format!("SELECT status, response FROM {table} WHERE key = $1 FOR NO KEY UPDATE{tail}")
             }
             Stmt::SetIsolation { isolation } => format!("SET TRANSACTION ISOLATION LEVEL {}", isolation.sql()),
+            Stmt::Savepoint { id } => format!("SAVEPOINT sp{id}"),
+            Stmt::RollbackToSavepoint { id } => format!("ROLLBACK TO SAVEPOINT sp{id}"),
+            Stmt::ReleaseSavepoint { id } => format!("RELEASE SAVEPOINT sp{id}"),
         }
     }
 
@@ -217,6 +227,9 @@ impl Stmt {
             | Stmt::AdvisoryLock
             | Stmt::TryAdvisoryLock
             | Stmt::SetIsolation { .. }
+            | Stmt::Savepoint { .. }
+            | Stmt::RollbackToSavepoint { .. }
+            | Stmt::ReleaseSavepoint { .. }
             | Stmt::Commit
             | Stmt::Rollback => None,
         }
@@ -234,7 +247,13 @@ impl Stmt {
             | Stmt::InsertOnConflictDoUpdate
             | Stmt::InsertWith { .. }
             | Stmt::SelectKeyForNoKeyUpdate { .. } => true,
-            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback | Stmt::SetIsolation { .. } => false,
+            Stmt::Begin { .. }
+            | Stmt::Commit
+            | Stmt::Rollback
+            | Stmt::SetIsolation { .. }
+            | Stmt::Savepoint { .. }
+            | Stmt::RollbackToSavepoint { .. }
+            | Stmt::ReleaseSavepoint { .. } => false,
         }
     }
 }

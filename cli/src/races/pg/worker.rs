@@ -48,9 +48,13 @@ pub(super) fn execute(client: &mut Client, stmt: Option<Stmt>, sql: &str, key: &
     };
     let Some(stmt) = stmt else { return client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err) };
     match stmt {
-        Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback | Stmt::SetIsolation { .. } => {
-            client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err)
-        }
+        Stmt::Begin { .. }
+        | Stmt::Commit
+        | Stmt::Rollback
+        | Stmt::SetIsolation { .. }
+        | Stmt::Savepoint { .. }
+        | Stmt::RollbackToSavepoint { .. }
+        | Stmt::ReleaseSavepoint { .. } => client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err),
         Stmt::AdvisoryLock => client.query(sql, &[&key]).map(|_| StmtResult::Ok).or_else(err),
         Stmt::TryAdvisoryLock => match client.query_one(sql, &[&key]) {
             Ok(row) => Ok(StmtResult::Bool { value: row.get(0) }),

@@ -1,6 +1,6 @@
 //! The texts of the corpus handlers for the SQL forms of issue 28 (RETURNING
 //! lists, DO NOTHING by row count, PRIMARY KEY, SET TRANSACTION, FOR NO KEY
-//! UPDATE) and of issue 25 (REPEATABLE READ, 42P10): each is checked on every
+//! UPDATE) and of issue 25 (REPEATABLE READ, 42P10, savepoints): each is checked on every
 //! schedule against PostgreSQL 15 by `cli/tests/postgres_races.rs`.
 
 /// `do-nothing-row-count`.
@@ -144,3 +144,66 @@ RESPOND 409
 mine:
 CHARGE
 RESPOND 201";
+
+/// `savepoint-catches-23505`.
+pub const SAVEPOINT_CATCHES_23505: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+BEGIN;
+SAVEPOINT claim;
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL);
+IF ERROR 23505 GOTO dup
+RELEASE SAVEPOINT claim;
+CHARGE
+UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
+COMMIT;
+RESPOND 201
+dup:
+ROLLBACK TO SAVEPOINT claim;        -- the transaction is usable again
+SELECT status, response FROM idempotency_keys WHERE key = $1;
+COMMIT;
+IF STATUS STARTED GOTO busy
+RESPOND STORED
+busy:
+RESPOND 409";
+
+/// `rollback-to-releases-locks`.
+pub const ROLLBACK_TO_RELEASES_LOCKS: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+LANE T1 (lock, give back)
+BEGIN;
+SAVEPOINT work;
+SELECT pg_advisory_xact_lock(hashtext($1));
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL);
+ROLLBACK TO SAVEPOINT work;
+COMMIT;
+RESPOND 500
+LANE T2 (lock, insert)
+BEGIN;
+SELECT pg_advisory_xact_lock(hashtext($1));
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
+IF ERROR GOTO failed
+CHARGE
+COMMIT;
+RESPOND 201
+failed:
+ROLLBACK;
+RESPOND 409";
+
+/// `error-inside-a-savepoint`.
+pub const ERROR_INSIDE_A_SAVEPOINT: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+BEGIN;
+SELECT pg_advisory_xact_lock(hashtext($1));
+SAVEPOINT claim;
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
+IF ERROR GOTO dup
+COMMIT;
+CHARGE
+RESPOND 201
+dup:
+SELECT status, response FROM idempotency_keys WHERE key = $1;
+IF ERROR 25P02 GOTO back
+COMMIT;
+RESPOND 500
+back:
+ROLLBACK TO SAVEPOINT claim;
+SELECT status, response FROM idempotency_keys WHERE key = $1;
+COMMIT;
+RESPOND STORED";

@@ -38,8 +38,7 @@ impl State {
                 Instr::Sql { stmt: Stmt::Begin { isolation } } => {
                     let no = self.txns.begin(a);
                     let x = &mut self.actors[a];
-                    x.txn =
-                        Some(OpenTxn { no, isolation, explicit: true, snapshot: None, failed: false, read_key: false });
+                    x.txn = Some(OpenTxn::new(no, isolation, true));
                     x.pc += 1;
                     self.push(RaceRecord::Began { actor: a, isolation });
                 }
@@ -114,6 +113,11 @@ impl State {
         match stmt {
             Stmt::Begin { .. } => return Exec::Done(StmtResult::Ok),
             Stmt::Commit | Stmt::Rollback | Stmt::SetIsolation { .. } => return Exec::Done(StmtResult::Ok),
+            // Run by `savepoint_stmt`; they never wait, so no wake-up re-runs them here.
+            Stmt::Savepoint { .. } | Stmt::RollbackToSavepoint { .. } | Stmt::ReleaseSavepoint { .. } => {
+                debug_assert!(false, "savepoint statements run in savepoint_stmt");
+                return Exec::Done(StmtResult::Ok);
+            }
             Stmt::SelectKey { .. }
             | Stmt::SelectKeyNoWait { .. }
             | Stmt::SelectKeyForNoKeyUpdate { .. }
@@ -127,14 +131,7 @@ impl State {
         // Outside BEGIN, the statement runs in a transaction of its own.
         if self.actors[a].txn.is_none() {
             let no = self.txns.begin(a);
-            self.actors[a].txn = Some(OpenTxn {
-                no,
-                isolation: Isolation::ReadCommitted,
-                explicit: false,
-                snapshot: None,
-                failed: false,
-                read_key: false,
-            });
+            self.actors[a].txn = Some(OpenTxn::new(no, Isolation::ReadCommitted, false));
         }
         let Some(mut open) = self.actors[a].txn else { return Exec::Done(StmtResult::Ok) };
         if open.failed {
@@ -158,12 +155,12 @@ impl State {
         let result = match stmt {
             Stmt::SelectKeyForNoKeyUpdate { policy: None } => {
                 open.read_key = true;
-                self.lock_for_update(me, snap, open.isolation)
+                self.lock_for_update(me, snap, open.isolation, open.depth)
             }
             Stmt::SelectKey { for_update } => {
                 open.read_key = true;
                 if for_update {
-                    self.lock_for_update(me, snap, open.isolation)
+                    self.lock_for_update(me, snap, open.isolation, open.depth)
                 } else {
                     let rows = self.rows.iter().filter(|r| self.visible(r, me, snap)).map(Self::out).collect();
                     Exec::Done(StmtResult::Rows { rows })
@@ -179,7 +176,7 @@ impl State {
             // seen at all, so neither fails nor skips: it returns no row.
             Stmt::SelectKeyNoWait { policy } | Stmt::SelectKeyForNoKeyUpdate { policy: Some(policy) } => {
                 open.read_key = true;
-                match self.lock_for_update(me, snap, open.isolation) {
+                match self.lock_for_update(me, snap, open.isolation, open.depth) {
                     Exec::Wait(..) => match policy {
                         LockWaitPolicy::Error => Exec::Done(StmtResult::Error { state: SqlState::LockNotAvailable }),
                         LockWaitPolicy::Skip => Exec::Done(StmtResult::Rows { rows: Vec::new() }),
@@ -194,8 +191,8 @@ impl State {
                 LockAttempt::Locked(idx) => {
                     for &i in &idx {
                         self.rows[i].xmax = Some(me);
-                        let new =
-                            Row { status: KeyStatus::Done, response: Some(201), xmin: me, xmax: None, locker: None };
+                        self.rows[i].xmax_sub = open.depth;
+                        let new = Row::new(KeyStatus::Done, Some(201), me, open.depth);
                         self.rows.push(new);
                     }
                     Exec::Done(StmtResult::Count { n: idx.len() as u8 })
@@ -206,7 +203,7 @@ impl State {
             Stmt::AdvisoryLock => match self.locks.advisory_holder() {
                 Some(h) if h != me && self.active(h) => Exec::Wait(h, WaitReason::AdvisoryLock),
                 Some(_) | None => {
-                    self.locks.take_advisory(me);
+                    self.locks.take_advisory(me, open.depth);
                     Exec::Done(StmtResult::Ok)
                 }
             },
@@ -218,13 +215,17 @@ impl State {
             Stmt::TryAdvisoryLock => match self.locks.advisory_holder() {
                 Some(h) if h != me && self.active(h) => Exec::Done(StmtResult::Bool { value: false }),
                 Some(_) | None => {
-                    self.locks.take_advisory(me);
+                    self.locks.take_advisory(me, open.depth);
                     Exec::Done(StmtResult::Bool { value: true })
                 }
             },
-            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback | Stmt::SetIsolation { .. } => {
-                Exec::Done(StmtResult::Ok)
-            }
+            Stmt::Begin { .. }
+            | Stmt::Commit
+            | Stmt::Rollback
+            | Stmt::SetIsolation { .. }
+            | Stmt::Savepoint { .. }
+            | Stmt::RollbackToSavepoint { .. }
+            | Stmt::ReleaseSavepoint { .. } => Exec::Done(StmtResult::Ok),
         };
         if let Some(t) = self.actors[a].txn.as_mut() {
             t.snapshot = open.snapshot;
@@ -235,10 +236,14 @@ impl State {
 
     /// SELECT … FOR UPDATE: locks the visible rows (their newest versions)
     /// and returns them, or waits, or fails.
-    fn lock_for_update(&mut self, me: TxnId, snap: u32, iso: Isolation) -> Exec {
+    fn lock_for_update(&mut self, me: TxnId, snap: u32, iso: Isolation, depth: u8) -> Exec {
         match self.lock_rows(me, snap, iso, WaitReason::RowLock) {
             LockAttempt::Locked(idx) => {
                 for &i in &idx {
+                    // A row this transaction already locks keeps the depth it was locked at.
+                    if self.rows[i].locker != Some(me) {
+                        self.rows[i].locker_sub = depth;
+                    }
                     self.rows[i].locker = Some(me);
                 }
                 Exec::Done(StmtResult::Rows { rows: idx.iter().map(|&i| Self::out(&self.rows[i])).collect() })
@@ -289,7 +294,7 @@ impl State {
         };
         let Some(i) = self.rows.iter().position(|r| live(self, r)) else {
             let response = (status == KeyStatus::Done).then_some(201);
-            self.rows.push(Row { status, response, xmin: me, xmax: None, locker: None });
+            self.rows.push(Row::new(status, response, me, open.depth));
             return Wrote::Row { row: RowOut { status, response }, inserted: true };
         };
         let r = self.rows[i];
@@ -307,7 +312,8 @@ impl State {
             return Wrote::Not(Exec::Wait(h, WaitReason::RowLock));
         }
         self.rows[i].xmax = Some(me);
-        self.rows.push(Row { status: r.status, response: r.response, xmin: me, xmax: None, locker: None });
+        self.rows[i].xmax_sub = open.depth;
+        self.rows.push(Row::new(r.status, r.response, me, open.depth));
         // PostgreSQL's (xmax = 0) is false here: the new version's xmax carries this transaction's lock.
         Wrote::Row { row: Self::out(&r), inserted: r.xmin == me }
     }
@@ -353,7 +359,7 @@ impl State {
             }
         }
         let response = (status == KeyStatus::Done).then_some(201);
-        self.rows.push(Row { status, response, xmin: me, xmax: None, locker: None });
+        self.rows.push(Row::new(status, response, me, open.depth));
         Wrote::Row { row: RowOut { status, response }, inserted: true }
     }
 }

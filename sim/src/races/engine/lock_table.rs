@@ -98,8 +98,10 @@ pub(super) struct WaitEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) struct LockTable {
     /// The transaction holding the advisory lock on the request's key, if any
-    /// (it may have ended: a holder counts only while it is active).
-    advisory: Option<TxnId>,
+    /// (it may have ended: a holder counts only while it is active), and the
+    /// savepoint depth it took it at: ROLLBACK TO a savepoint before that
+    /// releases it (checked on PostgreSQL 15.18 with pg_locks), RELEASE keeps it.
+    advisory: Option<(TxnId, u8)>,
     /// Each actor's wait, by actor index.
     waits: Vec<Option<WaitEntry>>,
     /// Waits on transactions begun so far in the run.
@@ -164,6 +166,12 @@ impl LockTable {
         seq
     }
 
+    /// Puts back a wait taken out to look again (see `wake_partial`), in its place in the queue.
+    pub(super) fn restore(&mut self, a: ActorId, e: WaitEntry) {
+        debug_assert!(!self.waits(a));
+        self.waits[a.index()] = Some(e);
+    }
+
     /// `a` stops waiting (it resumes, or it ended).
     pub(super) fn end_wait(&mut self, a: ActorId) {
         self.waits[a.index()] = None;
@@ -198,18 +206,38 @@ impl LockTable {
 
     /// The transaction recorded as the advisory lock's holder (check that it is active).
     pub(super) fn advisory_holder(&self) -> Option<TxnId> {
-        self.advisory
+        self.advisory.map(|(t, _)| t)
     }
 
-    /// Transaction `t` takes the advisory lock.
-    pub(super) fn take_advisory(&mut self, t: TxnId) {
-        self.advisory = Some(t);
+    /// Transaction `t` takes the advisory lock at savepoint depth `depth`
+    /// (taking it again keeps the depth it was first taken at).
+    pub(super) fn take_advisory(&mut self, t: TxnId, depth: u8) {
+        match self.advisory {
+            Some((h, _)) if h == t => {}
+            Some(_) | None => self.advisory = Some((t, depth)),
+        }
     }
 
     /// Transaction `t` ended: the advisory lock it held goes.
     pub(super) fn release_txn(&mut self, t: TxnId) {
-        if self.advisory == Some(t) {
+        if self.advisory_holder() == Some(t) {
             self.advisory = None;
+        }
+    }
+
+    /// Transaction `t` rolled back to savepoint depth `from`: a lock it took at that depth or deeper goes.
+    pub(super) fn release_sub(&mut self, t: TxnId, from: u8) {
+        if matches!(self.advisory, Some((h, d)) if h == t && d >= from) {
+            self.advisory = None;
+        }
+    }
+
+    /// Transaction `t` released the savepoints deeper than `to`: their lock now belongs to depth `to`.
+    pub(super) fn merge_sub(&mut self, t: TxnId, to: u8) {
+        if let Some((h, d)) = self.advisory.as_mut() {
+            if *h == t && *d > to {
+                *d = to;
+            }
         }
     }
 }

@@ -45,6 +45,9 @@ impl State {
                 | Stmt::Insert { .. }
                 | Stmt::InsertWith { conflict: OnConflict::Raise | OnConflict::DoNothing { .. }, .. }
                 | Stmt::SetIsolation { .. }
+                | Stmt::Savepoint { .. }
+                | Stmt::RollbackToSavepoint { .. }
+                | Stmt::ReleaseSavepoint { .. }
                 | Stmt::AdvisoryLock
                 | Stmt::TryAdvisoryLock
                 | Stmt::Begin { .. }

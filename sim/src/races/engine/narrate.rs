@@ -36,6 +36,9 @@ pub fn stmt_short(s: Stmt) -> &'static str {
             "SELECT … FOR NO KEY UPDATE SKIP LOCKED"
         }
         Stmt::SetIsolation { .. } => "SET TRANSACTION ISOLATION LEVEL",
+        Stmt::Savepoint { .. } => "SAVEPOINT",
+        Stmt::RollbackToSavepoint { .. } => "ROLLBACK TO SAVEPOINT",
+        Stmt::ReleaseSavepoint { .. } => "RELEASE SAVEPOINT",
     }
 }
 

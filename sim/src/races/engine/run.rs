@@ -326,9 +326,14 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                     vec!["it gets the lock at once", "it waits for the other transaction"],
                     if result.is_none() { 1 } else { 0 },
                 ),
-                Stmt::Begin { .. } | Stmt::SetIsolation { .. } | Stmt::UpdateDone | Stmt::Commit | Stmt::Rollback => {
-                    return None
-                }
+                Stmt::Begin { .. }
+                | Stmt::SetIsolation { .. }
+                | Stmt::Savepoint { .. }
+                | Stmt::RollbackToSavepoint { .. }
+                | Stmt::ReleaseSavepoint { .. }
+                | Stmt::UpdateDone
+                | Stmt::Commit
+                | Stmt::Rollback => return None,
             };
             Some(Prediction {
                 question: format!("{} runs {}. What will it do?", t(me), stmt_short(*stmt)),

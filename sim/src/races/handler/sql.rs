@@ -91,7 +91,32 @@ fn lock_strength(sql: &str) -> (String, Option<Strength>) {
     (sql.to_string(), None)
 }
 
-pub(super) fn sql_statement(sql: &str, line: u32, t: &Templates) -> Result<Parsed, HandlerError> {
+/// Most distinct savepoint names in one handler.
+const SAVEPOINT_NAMES_MAX: usize = 8;
+
+/// The number of a savepoint name, in order of first appearance (the engine
+/// needs no names; `Stmt::sql` writes `sp<n>`, which PostgreSQL runs alike).
+fn savepoint_id(name: &sqlparser::ast::Ident, names: &mut Vec<String>, line: u32) -> Result<u8, HandlerError> {
+    let key = match name.quote_style {
+        None => name.value.to_ascii_lowercase(),
+        Some(_) => name.value.clone(),
+    };
+    if let Some(i) = names.iter().position(|n| *n == key) {
+        return Ok(i as u8);
+    }
+    if names.len() >= SAVEPOINT_NAMES_MAX {
+        return err(line, format!("at most {SAVEPOINT_NAMES_MAX} savepoint names in one handler"));
+    }
+    names.push(key);
+    Ok((names.len() - 1) as u8)
+}
+
+pub(super) fn sql_statement(
+    sql: &str,
+    line: u32,
+    t: &Templates,
+    names: &mut Vec<String>,
+) -> Result<Parsed, HandlerError> {
     let (text, strength) = lock_strength(sql);
     let parsed = Parser::parse_sql(&PostgreSqlDialect {}, &text)
         .map_err(|e| HandlerError { line, message: format!("SQL the parser does not accept: {e}") })?;
@@ -149,9 +174,13 @@ pub(super) fn sql_statement(sql: &str, line: u32, t: &Templates) -> Result<Parse
         Statement::CreateTable(ct) if ct.name.to_string() == TABLE => create_table(ct, line),
         Statement::Commit { chain: false } => Ok(Parsed::Stmt(Stmt::Commit)),
         Statement::Rollback { chain: false, savepoint: None } => Ok(Parsed::Stmt(Stmt::Rollback)),
-        Statement::Rollback { savepoint: Some(_), .. }
-        | Statement::Savepoint { .. }
-        | Statement::ReleaseSavepoint { .. } => err(line, "SAVEPOINT and ROLLBACK TO SAVEPOINT are not modelled yet"),
+        Statement::Savepoint { name } => Ok(Parsed::Stmt(Stmt::Savepoint { id: savepoint_id(name, names, line)? })),
+        Statement::ReleaseSavepoint { name } => {
+            Ok(Parsed::Stmt(Stmt::ReleaseSavepoint { id: savepoint_id(name, names, line)? }))
+        }
+        Statement::Rollback { chain: false, savepoint: Some(name) } => {
+            Ok(Parsed::Stmt(Stmt::RollbackToSavepoint { id: savepoint_id(name, names, line)? }))
+        }
         Statement::Commit { chain: true } | Statement::Rollback { chain: true, .. } => {
             err(line, "AND CHAIN is not modelled")
         }

@@ -388,3 +388,21 @@ fn rollback_to_savepoint_undoes_the_row_and_releases_the_lock_taken_since() {
     let e = run(&outside, &[1]).unwrap_err().to_string();
     assert!(e.contains("outside a transaction block") && e.contains("25P01"), "{e}");
 }
+
+#[test]
+fn xmax_is_zero_only_for_the_row_the_statement_inserted() {
+    let upsert = "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING (xmax = 0) AS inserted;";
+    let text = format!("CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);\nBEGIN;\n{upsert}\n{upsert}\nCOMMIT;\nRESPOND 201");
+    let s = handler_scenario(&text, 2).unwrap();
+    let r = run(&s, &[1, 1]).unwrap();
+    let got: Vec<Option<bool>> = r
+        .trace
+        .iter()
+        .filter_map(|x| match &x.record {
+            RaceRecord::Ran { result: StmtResult::Returned { rows }, .. } => Some(rows[0].inserted),
+            _ => None,
+        })
+        .collect();
+    // As PostgreSQL 15.18 answers: t for the insert, f for the second statement's rewrite of the same row.
+    assert_eq!(got, vec![Some(true), Some(false)]);
+}

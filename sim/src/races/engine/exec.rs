@@ -314,8 +314,9 @@ impl State {
         self.rows[i].xmax = Some(me);
         self.rows[i].xmax_sub = open.depth;
         self.rows.push(Row::new(r.status, r.response, me, open.depth));
-        // PostgreSQL's (xmax = 0) is false here: the new version's xmax carries this transaction's lock.
-        Wrote::Row { row: Self::out(&r), inserted: r.xmin == me }
+        // PostgreSQL's (xmax = 0) is false here, even for a row this transaction
+        // inserted itself: the new version's xmax carries its lock (checked on 15.18).
+        Wrote::Row { row: Self::out(&r), inserted: false }
     }
 
     fn insert(

@@ -353,6 +353,12 @@ RESPOND STORED",
         2,
         ERROR_INSIDE_A_SAVEPOINT,
     ),
+    (
+        "repeatable-read-retries-40001",
+        "REPEATABLE READ with a retry on 40001: the request that loses the first-updater-wins race rolls back and runs again, and its new snapshot sees the winner's stored response",
+        2,
+        REPEATABLE_READ_RETRIES_40001,
+    ),
 ];
 
 /// Handlers the engine refuses while running them, because PostgreSQL itself

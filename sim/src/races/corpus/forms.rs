@@ -207,3 +207,21 @@ ROLLBACK TO SAVEPOINT claim;
 SELECT status, response FROM idempotency_keys WHERE key = $1;
 COMMIT;
 RESPOND STORED";
+
+/// `repeatable-read-retries-40001`.
+pub const REPEATABLE_READ_RETRIES_40001: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT DO NOTHING;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT status, response FROM idempotency_keys WHERE key = $1;
+IF STATUS STARTED GOTO mine
+COMMIT;
+RESPOND STORED
+mine:
+UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
+IF ERROR 40001 GOTO again
+CHARGE
+COMMIT;
+RESPOND 201
+again:
+ROLLBACK;
+RETRY 3";

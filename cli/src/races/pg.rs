@@ -291,7 +291,9 @@ fn cleanup(admin: &mut Client, workers: &[Worker], lanes: &[Lane]) -> Result<(),
         }
     }
     for w in workers {
-        w.to.send((None, "ROLLBACK".into(), String::new())).map_err(|_| "a lane's connection died".to_string())?;
+        // A session-level advisory lock outlives the ROLLBACK: give every one back too.
+        w.to.send((None, "ROLLBACK; SELECT pg_advisory_unlock_all()".into(), String::new()))
+            .map_err(|_| "a lane's connection died".to_string())?;
     }
     for w in workers {
         match w.from.recv_timeout(ANSWER_TIMEOUT) {

@@ -359,6 +359,18 @@ RESPOND STORED",
         2,
         REPEATABLE_READ_RETRIES_40001,
     ),
+    (
+        "session-lock-outlives-commit",
+        "pg_advisory_lock is a session-level lock: it is held across the COMMIT until pg_advisory_unlock, so the next request waits for the whole claim, charge and update",
+        3,
+        SESSION_LOCK_OUTLIVES_COMMIT,
+    ),
+    (
+        "session-and-transaction-locks",
+        "a session-level and a transaction-level advisory lock on one key: another session's pg_try_advisory_xact_lock gets false and pg_advisory_xact_lock waits, the holder's own session does not; a second pg_advisory_unlock returns false",
+        2,
+        SESSION_AND_TRANSACTION_LOCKS,
+    ),
 ];
 
 /// Handlers the engine refuses while running them, because PostgreSQL itself
@@ -433,7 +445,7 @@ pub const REFUSED: &[(&str, &str, &str)] = &[
         "BEGIN;\nSELECT status FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;\nCOMMIT;\nRESPOND 201",
     ),
     ("try-advisory-other-form", "pg_try_advisory_xact_lock is modelled as", "BEGIN;\nSELECT pg_try_advisory_xact_lock(42);\nCOMMIT;\nRESPOND 201"),
-    ("session-advisory", "session-level", "SELECT pg_advisory_lock(hashtext($1));\nRESPOND 201"),
+    ("session-advisory-other-key", "session-level advisory locks are modelled as", "SELECT pg_advisory_lock(42);\nRESPOND 201"),
     ("other-key", "$1", "BEGIN;\nSELECT pg_advisory_xact_lock(hashtext('other'));\nCOMMIT;\nRESPOND 201"),
     (
         "do-update",

@@ -10,6 +10,7 @@ mod locks;
 mod narrate;
 mod run;
 mod savepoint;
+mod session;
 mod tables;
 
 pub(super) use narrate::reason_words;
@@ -130,6 +131,8 @@ enum Exec {
     Done(StmtResult),
     /// It waits for this transaction to end.
     Wait(TxnId, WaitReason),
+    /// It waits for this actor's session to give up its session-level advisory lock.
+    WaitSession(Actor),
 }
 
 /// What a statement's end ended.
@@ -205,6 +208,11 @@ impl State {
                 Some(format!("T{} is waiting for T{} ({})", a + 1, self.txns[t].owner + 1, reason_words(reason)))
             }
             Some(Wait::ActorEnd(o)) => Some(format!("T{} is waiting for T{} to end", a + 1, o + 1)),
+            Some(Wait::Session(h)) => Some(format!(
+                "T{} is waiting for T{} (the session-level advisory lock on the key is held)",
+                a + 1,
+                h + 1
+            )),
         }
     }
 
@@ -265,6 +273,10 @@ impl State {
                     }
                     Exec::Wait(t, reason) => {
                         self.begin_wait(s, a, pc, stmt, t, reason)?;
+                        return Ok(());
+                    }
+                    Exec::WaitSession(h) => {
+                        self.begin_session_wait(s, a, pc, stmt, h)?;
                         return Ok(());
                     }
                 }
@@ -328,7 +340,11 @@ impl State {
             self.errors.push((a, state));
         }
         let ended = self.end_statement_txn(a, stmt, &result);
+        let unlocked = stmt == Stmt::SessionAdvisoryUnlock && self.locks.session_holder() != Some(a);
         self.actors[a].last = Some(result);
+        if unlocked {
+            self.wake_session_waiters(s, a)?;
+        }
         match ended {
             Some((t, Ended::Whole)) => self.wake_txn_waiters(s, t)?,
             Some((t, Ended::Subtransaction)) => self.wake_partial(s, t)?,
@@ -358,6 +374,8 @@ impl State {
             | Stmt::UpdateDone
             | Stmt::AdvisoryLock
             | Stmt::TryAdvisoryLock
+            | Stmt::SessionAdvisoryLock
+            | Stmt::SessionAdvisoryUnlock
             | Stmt::InsertOnConflictDoUpdate => {
                 if open.explicit {
                     // An error aborts the transaction at once: its rows die and its
@@ -414,6 +432,11 @@ impl State {
         let x = &mut self.actors[a];
         x.response = Some(response);
         self.locks.end_wait(ActorId(a));
+        if self.locks.session_holder() == Some(a) {
+            if let Some(w) = self.locks.session_waiters(a).first() {
+                return Err(self.leak(a, w.0));
+            }
+        }
         let open = x.txn.take();
         if record {
             self.push(RaceRecord::Responded { actor: a, response });

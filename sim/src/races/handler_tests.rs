@@ -75,7 +75,7 @@ fn unsupported_sql_is_refused_naming_the_construct_and_the_line() {
         ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) RETURNING xmin;", "RETURNING xmin"),
         ("CREATE TABLE idempotency_keys (key text PRIMARY KEY, status int, response int);", "the table is given"),
         ("SELECT pg_try_advisory_xact_lock(42);", "pg_try_advisory_xact_lock is modelled as"),
-        ("SELECT pg_advisory_lock(hashtext($1));", "session-level"),
+        ("SELECT pg_advisory_lock(42);", "session-level advisory locks are modelled as"),
         ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = 'started' RETURNING status, response;", "DO UPDATE"),
         ("DELETE FROM idempotency_keys WHERE key = $1;", "DELETE"),
         ("SELECT * FROM orders WHERE id = $1;", "one table"),
@@ -223,6 +223,7 @@ proptest! {
                 Just("CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);"), Just("MAP GET"),
                 Just("MAP PUT"), Just("CRASH"), Just("AWAIT T1"), Just("SEND 201"), Just("LANE X"), Just("STORE DURABLE"),
                 Just("SAVEPOINT s;"), Just("ROLLBACK TO SAVEPOINT s;"), Just("RELEASE SAVEPOINT s;"),
+                Just("SELECT pg_advisory_lock(hashtext($1));"), Just("SELECT pg_advisory_unlock(hashtext($1));"),
                 Just("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;"), Just("IF COUNT 0 GOTO a"), Just("IF INSERTED GOTO b"),
                 Just("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201) ON CONFLICT DO NOTHING RETURNING (xmax = 0), status;"),
                 Just("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING *, (xmax = 0);"),
@@ -405,4 +406,15 @@ fn xmax_is_zero_only_for_the_row_the_statement_inserted() {
         .collect();
     // As PostgreSQL 15.18 answers: t for the insert, f for the second statement's rewrite of the same row.
     assert_eq!(got, vec![Some(true), Some(false)]);
+}
+
+#[test]
+fn a_session_lock_never_unlocked_is_refused_as_a_leak_when_the_next_request_waits_for_it() {
+    let s = handler_scenario("SELECT pg_advisory_lock(hashtext($1));\nCHARGE\nRESPOND 201", 2).unwrap();
+    // T1 takes the lock, charges and answers without unlocking; T2's pg_advisory_lock would wait for ever.
+    let e = run(&s, &[1, 1, 2]).unwrap_err().to_string();
+    assert!(e.contains("pooled connection keeps it") && e.contains("T2 waits for it for ever"), "{e}");
+    // The lock is held past the answer: the frame after T1's answer still shows it.
+    let r = run(&s, &[1, 1]).unwrap();
+    assert_eq!(r.frames.last().unwrap().advisory_holder, Some(0));
 }

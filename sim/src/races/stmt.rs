@@ -49,6 +49,11 @@ pub enum Stmt {
     RollbackToSavepoint { id: u8 },
     /// `RELEASE SAVEPOINT name`: keeps what was done since, in the transaction.
     ReleaseSavepoint { id: u8 },
+    /// `SELECT pg_advisory_lock(hashtext($1))`: a session-level lock, kept
+    /// past COMMIT and ROLLBACK until `pg_advisory_unlock` (docs 13.3.5).
+    SessionAdvisoryLock,
+    /// `SELECT pg_advisory_unlock(hashtext($1))`: true when the session held it.
+    SessionAdvisoryUnlock,
 }
 
 /// The ON CONFLICT clause of an INSERT.
@@ -203,6 +208,8 @@ impl Stmt {
             Stmt::Savepoint { id } => format!("SAVEPOINT sp{id}"),
             Stmt::RollbackToSavepoint { id } => format!("ROLLBACK TO SAVEPOINT sp{id}"),
             Stmt::ReleaseSavepoint { id } => format!("RELEASE SAVEPOINT sp{id}"),
+            Stmt::SessionAdvisoryLock => "SELECT pg_advisory_lock(hashtext($1))".into(),
+            Stmt::SessionAdvisoryUnlock => "SELECT pg_advisory_unlock(hashtext($1))".into(),
         }
     }
 
@@ -230,6 +237,8 @@ impl Stmt {
             | Stmt::Savepoint { .. }
             | Stmt::RollbackToSavepoint { .. }
             | Stmt::ReleaseSavepoint { .. }
+            | Stmt::SessionAdvisoryLock
+            | Stmt::SessionAdvisoryUnlock
             | Stmt::Commit
             | Stmt::Rollback => None,
         }
@@ -246,7 +255,9 @@ impl Stmt {
             | Stmt::TryAdvisoryLock
             | Stmt::InsertOnConflictDoUpdate
             | Stmt::InsertWith { .. }
-            | Stmt::SelectKeyForNoKeyUpdate { .. } => true,
+            | Stmt::SelectKeyForNoKeyUpdate { .. }
+            | Stmt::SessionAdvisoryLock
+            | Stmt::SessionAdvisoryUnlock => true,
             Stmt::Begin { .. }
             | Stmt::Commit
             | Stmt::Rollback

@@ -275,6 +275,8 @@ fn lane_word(i: races::Instr) -> &'static str {
             Stmt::Savepoint { .. } => "SAVEPOINT",
             Stmt::RollbackToSavepoint { .. } => "ROLLBACK TO",
             Stmt::ReleaseSavepoint { .. } => "RELEASE",
+            Stmt::SessionAdvisoryLock => "SESS LOCK",
+            Stmt::SessionAdvisoryUnlock => "UNLOCK",
         },
         Instr::Charge => "charge $",
         Instr::MapGet => "map get",

@@ -55,8 +55,10 @@ pub(super) fn execute(client: &mut Client, stmt: Option<Stmt>, sql: &str, key: &
         | Stmt::Savepoint { .. }
         | Stmt::RollbackToSavepoint { .. }
         | Stmt::ReleaseSavepoint { .. } => client.batch_execute(sql).map(|_| StmtResult::Ok).or_else(err),
-        Stmt::AdvisoryLock => client.query(sql, &[&key]).map(|_| StmtResult::Ok).or_else(err),
-        Stmt::TryAdvisoryLock => match client.query_one(sql, &[&key]) {
+        Stmt::AdvisoryLock | Stmt::SessionAdvisoryLock => {
+            client.query(sql, &[&key]).map(|_| StmtResult::Ok).or_else(err)
+        }
+        Stmt::TryAdvisoryLock | Stmt::SessionAdvisoryUnlock => match client.query_one(sql, &[&key]) {
             Ok(row) => Ok(StmtResult::Bool { value: row.get(0) }),
             Err(e) => err(e),
         },

@@ -1,6 +1,6 @@
 //! The texts of the corpus handlers for the SQL forms of issue 28 (RETURNING
 //! lists, DO NOTHING by row count, PRIMARY KEY, SET TRANSACTION, FOR NO KEY
-//! UPDATE) and of issue 25 (REPEATABLE READ, 42P10, savepoints): each is checked on every
+//! UPDATE) and of issue 25 (REPEATABLE READ, 42P10, savepoints, session-level advisory locks): each is checked on every
 //! schedule against PostgreSQL 15 by `cli/tests/postgres_races.rs`.
 
 /// `do-nothing-row-count`.
@@ -225,3 +225,45 @@ RESPOND 201
 again:
 ROLLBACK;
 RETRY 3";
+
+/// `session-lock-outlives-commit`.
+pub const SESSION_LOCK_OUTLIVES_COMMIT: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+SELECT pg_advisory_lock(hashtext($1));
+BEGIN;
+SELECT status, response FROM idempotency_keys WHERE key = $1;
+IF ROW GOTO seen
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL);
+COMMIT;                                   -- the session lock outlives the COMMIT
+CHARGE
+UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
+SELECT pg_advisory_unlock(hashtext($1));
+RESPOND 201
+seen:
+COMMIT;
+SELECT pg_advisory_unlock(hashtext($1));
+RESPOND STORED";
+
+/// `session-and-transaction-locks`.
+pub const SESSION_AND_TRANSACTION_LOCKS: &str = "LANE T1 (session lock)
+SELECT pg_advisory_lock(hashtext($1));
+BEGIN;
+SELECT pg_advisory_xact_lock(hashtext($1));
+ROLLBACK;
+CHARGE
+SELECT pg_advisory_unlock(hashtext($1));
+SELECT pg_advisory_unlock(hashtext($1));
+IF NOT LOCKED GOTO twice
+RESPOND 201
+twice:
+RESPOND 500
+LANE T2 (transaction lock)
+BEGIN;
+SELECT pg_try_advisory_xact_lock(hashtext($1));
+IF NOT LOCKED GOTO busy
+CHARGE
+COMMIT;
+RESPOND 201
+busy:
+SELECT pg_advisory_xact_lock(hashtext($1));
+COMMIT;
+RESPOND 409";

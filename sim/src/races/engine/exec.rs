@@ -126,7 +126,9 @@ impl State {
             | Stmt::AdvisoryLock
             | Stmt::TryAdvisoryLock
             | Stmt::InsertOnConflictDoUpdate
-            | Stmt::InsertWith { .. } => {}
+            | Stmt::InsertWith { .. }
+            | Stmt::SessionAdvisoryLock
+            | Stmt::SessionAdvisoryUnlock => {}
         }
         // Outside BEGIN, the statement runs in a transaction of its own.
         if self.actors[a].txn.is_none() {
@@ -177,7 +179,7 @@ impl State {
             Stmt::SelectKeyNoWait { policy } | Stmt::SelectKeyForNoKeyUpdate { policy: Some(policy) } => {
                 open.read_key = true;
                 match self.lock_for_update(me, snap, open.isolation, open.depth) {
-                    Exec::Wait(..) => match policy {
+                    Exec::Wait(..) | Exec::WaitSession(_) => match policy {
                         LockWaitPolicy::Error => Exec::Done(StmtResult::Error { state: SqlState::LockNotAvailable }),
                         LockWaitPolicy::Skip => Exec::Done(StmtResult::Rows { rows: Vec::new() }),
                     },
@@ -202,6 +204,9 @@ impl State {
             },
             Stmt::AdvisoryLock => match self.locks.advisory_holder() {
                 Some(h) if h != me && self.active(h) => Exec::Wait(h, WaitReason::AdvisoryLock),
+                _ if self.locks.session_holder().is_some_and(|h| h != a) => {
+                    Exec::WaitSession(self.locks.session_holder().unwrap_or(a))
+                }
                 Some(_) | None => {
                     self.locks.take_advisory(me, open.depth);
                     Exec::Done(StmtResult::Ok)
@@ -214,11 +219,16 @@ impl State {
             // Advisory Lock Functions).
             Stmt::TryAdvisoryLock => match self.locks.advisory_holder() {
                 Some(h) if h != me && self.active(h) => Exec::Done(StmtResult::Bool { value: false }),
+                _ if self.locks.session_holder().is_some_and(|h| h != a) => {
+                    Exec::Done(StmtResult::Bool { value: false })
+                }
                 Some(_) | None => {
                     self.locks.take_advisory(me, open.depth);
                     Exec::Done(StmtResult::Bool { value: true })
                 }
             },
+            Stmt::SessionAdvisoryLock => self.session_lock(a, me),
+            Stmt::SessionAdvisoryUnlock => Exec::Done(StmtResult::Bool { value: self.locks.unlock_session(a) }),
             Stmt::Begin { .. }
             | Stmt::Commit
             | Stmt::Rollback

@@ -75,6 +75,8 @@ pub(super) enum Wait {
     Txn(TxnId, WaitReason),
     /// Another actor to answer its client (`AWAIT`).
     ActorEnd(Actor),
+    /// Another actor's session to give up its session-level advisory lock.
+    Session(Actor),
 }
 
 /// One actor's wait and where it stands.
@@ -102,6 +104,11 @@ pub(super) struct LockTable {
     /// savepoint depth it took it at: ROLLBACK TO a savepoint before that
     /// releases it (checked on PostgreSQL 15.18 with pg_locks), RELEASE keeps it.
     advisory: Option<(TxnId, u8)>,
+    /// The actor whose session holds the session-level advisory lock on the
+    /// key, and how many times it took it (each `pg_advisory_unlock` gives
+    /// one back). It outlives transactions, and the actor's answer: a pooled
+    /// connection keeps it (docs 13.3.5).
+    session: Option<(Actor, u8)>,
     /// Each actor's wait, by actor index.
     waits: Vec<Option<WaitEntry>>,
     /// Waits on transactions begun so far in the run.
@@ -125,7 +132,7 @@ impl LockTable {
     /// An empty table for `actors` actors.
     pub(super) fn new(actors: usize) -> LockTable {
         debug_assert!(actors <= ACTORS_MAX);
-        LockTable { advisory: None, waits: vec![None; actors], waits_begun: 0 }
+        LockTable { advisory: None, session: None, waits: vec![None; actors], waits_begun: 0 }
     }
 
     /// What `a` waits for, if it waits.
@@ -207,6 +214,48 @@ impl LockTable {
     /// The transaction recorded as the advisory lock's holder (check that it is active).
     pub(super) fn advisory_holder(&self) -> Option<TxnId> {
         self.advisory.map(|(t, _)| t)
+    }
+
+    /// The actor whose session holds the session-level advisory lock.
+    pub(super) fn session_holder(&self) -> Option<Actor> {
+        self.session.map(|(a, _)| a)
+    }
+
+    /// `a`'s session takes the session-level lock (once more, if it holds it).
+    pub(super) fn take_session(&mut self, a: Actor) {
+        self.session = match self.session {
+            Some((h, n)) if h == a => Some((h, n.saturating_add(1))),
+            Some(_) | None => Some((a, 1)),
+        };
+    }
+
+    /// `a`'s session gives the lock back once; false when it did not hold it.
+    pub(super) fn unlock_session(&mut self, a: Actor) -> bool {
+        match self.session {
+            Some((h, n)) if h == a => {
+                self.session = (n > 1).then_some((h, n - 1));
+                true
+            }
+            Some(_) | None => false,
+        }
+    }
+
+    /// `a` begins to wait for the session-level lock `h`'s session holds.
+    pub(super) fn begin_session_wait(&mut self, a: ActorId, h: Actor) -> u32 {
+        debug_assert!(!self.waits(a), "an actor waits for one thing at a time");
+        self.waits_begun += 1;
+        let seq = self.waits_begun;
+        let e = WaitEntry { wait: Wait::Session(h), seq, shown_on: h, tuple_lock: false, saw_update: false };
+        self.waits[a.index()] = Some(e);
+        seq
+    }
+
+    /// The actors waiting for `h`'s session lock, first come first.
+    pub(super) fn session_waiters(&self, h: Actor) -> Vec<ActorId> {
+        let mut v: Vec<ActorId> =
+            ActorId::all(self.waits.len()).filter(|&w| self.wait_of(w) == Some(Wait::Session(h))).collect();
+        v.sort_by_key(|&w| self.entry(w).map_or(0, |e| e.seq));
+        v
     }
 
     /// Transaction `t` takes the advisory lock at savepoint depth `depth`

@@ -48,6 +48,8 @@ impl State {
                 | Stmt::Savepoint { .. }
                 | Stmt::RollbackToSavepoint { .. }
                 | Stmt::ReleaseSavepoint { .. }
+                | Stmt::SessionAdvisoryLock
+                | Stmt::SessionAdvisoryUnlock
                 | Stmt::AdvisoryLock
                 | Stmt::TryAdvisoryLock
                 | Stmt::Begin { .. }
@@ -61,6 +63,12 @@ impl State {
         let saw_update = tuple_lock && self.rows.iter().any(|r| r.xmax == Some(t));
         self.locks.begin_txn_wait(ActorId(a), t, reason, on, tuple_lock, saw_update);
         self.push(RaceRecord::WaitBegan { actor: a, pc, stmt, on, reason });
+        self.deadlock_check(s, a, on)
+    }
+
+    /// `a` just began to wait, shown on `on`: when that closes a cycle of
+    /// waits, the waiter that began waiting first fails with 40P01.
+    pub(super) fn deadlock_check(&mut self, s: &Scenario, a: Actor, on: Actor) -> Result<(), SimError> {
         let mut cycle = vec![a];
         let mut cur = on;
         for _ in 0..self.actors.len() {
@@ -81,6 +89,10 @@ impl State {
                 Some(Wait::Txn(t2, _)) => {
                     cycle.push(cur);
                     cur = self.txns[t2].owner;
+                }
+                Some(Wait::Session(h)) => {
+                    cycle.push(cur);
+                    cur = h;
                 }
                 Some(Wait::ActorEnd(_)) | None => break,
             }
@@ -203,6 +215,7 @@ impl State {
                     // Waiting again, for someone else: the trace shows the new wait.
                     self.begin_wait(s, w, pc, stmt, t2, reason)?;
                 }
+                Exec::WaitSession(h) => self.begin_session_wait(s, w, pc, stmt, h)?,
             }
         }
         Ok(())

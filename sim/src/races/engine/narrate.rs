@@ -39,6 +39,8 @@ pub fn stmt_short(s: Stmt) -> &'static str {
         Stmt::Savepoint { .. } => "SAVEPOINT",
         Stmt::RollbackToSavepoint { .. } => "ROLLBACK TO SAVEPOINT",
         Stmt::ReleaseSavepoint { .. } => "RELEASE SAVEPOINT",
+        Stmt::SessionAdvisoryLock => "pg_advisory_lock",
+        Stmt::SessionAdvisoryUnlock => "pg_advisory_unlock",
     }
 }
 

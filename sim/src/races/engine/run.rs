@@ -104,7 +104,12 @@ impl State {
                     locked_by: r.locker.filter(|&t| self.active(t)).map(owner),
                 })
                 .collect(),
-            advisory_holder: self.locks.advisory_holder().filter(|&t| self.active(t)).map(owner),
+            advisory_holder: self
+                .locks
+                .advisory_holder()
+                .filter(|&t| self.active(t))
+                .map(owner)
+                .or(self.locks.session_holder()),
             map_has_key: self.map.is_some(),
             waits: self
                 .locks
@@ -112,6 +117,7 @@ impl State {
                 .map(|(w, e)| match e.wait {
                     Wait::Txn(_, reason) => LockView { waiter: w.0, on: e.shown_on, reason },
                     Wait::ActorEnd(o) => LockView { waiter: w.0, on: o, reason: WaitReason::ClientTimeout },
+                    Wait::Session(h) => LockView { waiter: w.0, on: h, reason: WaitReason::AdvisoryLock },
                 })
                 .collect(),
             charges: self.charges,
@@ -322,7 +328,7 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         Some(_) => 0,
                     },
                 ),
-                Stmt::AdvisoryLock => (
+                Stmt::AdvisoryLock | Stmt::SessionAdvisoryLock => (
                     vec!["it gets the lock at once", "it waits for the other transaction"],
                     if result.is_none() { 1 } else { 0 },
                 ),
@@ -331,6 +337,7 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                 | Stmt::Savepoint { .. }
                 | Stmt::RollbackToSavepoint { .. }
                 | Stmt::ReleaseSavepoint { .. }
+                | Stmt::SessionAdvisoryUnlock
                 | Stmt::UpdateDone
                 | Stmt::Commit
                 | Stmt::Rollback => return None,

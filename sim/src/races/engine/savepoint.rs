@@ -69,6 +69,8 @@ impl State {
             | Stmt::InsertOnConflictDoUpdate
             | Stmt::InsertWith { .. }
             | Stmt::SelectKeyForNoKeyUpdate { .. }
+            | Stmt::SessionAdvisoryLock
+            | Stmt::SessionAdvisoryUnlock
             | Stmt::SetIsolation { .. } => {
                 return Err(SimError::Internal("savepoint_stmt runs savepoint statements only"))
             }
@@ -140,6 +142,7 @@ impl State {
             match self.exec(s, w.0, stmt) {
                 Exec::Wait(t2, r2) if t2 == t && r2 == reason => self.locks.restore(w, entry),
                 Exec::Wait(t2, r2) => self.begin_wait(s, w.0, pc, stmt, t2, r2)?,
+                Exec::WaitSession(h) => self.begin_session_wait(s, w.0, pc, stmt, h)?,
                 Exec::Done(result) => {
                     self.push(RaceRecord::Resumed { actor: w.0, pc, stmt, result: result.clone() });
                     self.finish_stmt(s, w.0, stmt, result)?;

@@ -34,6 +34,8 @@ impl Templates {
             Stmt::AdvisoryLock,
             Stmt::TryAdvisoryLock,
             Stmt::InsertOnConflictDoUpdate,
+            Stmt::SessionAdvisoryLock,
+            Stmt::SessionAdvisoryUnlock,
         ];
         for status in [KeyStatus::Started, KeyStatus::Done] {
             for on_conflict_do_nothing in [false, true] {
@@ -390,7 +392,7 @@ fn refusal(s: &Statement) -> String {
             } else if has("PG_TRY_ADVISORY") {
                 "pg_try_advisory_xact_lock is modelled as SELECT pg_try_advisory_xact_lock(hashtext($1)) only".into()
             } else if has("PG_ADVISORY_LOCK") || has("PG_ADVISORY_UNLOCK") {
-                "session-level advisory locks are not modelled: use pg_advisory_xact_lock(hashtext($1))".into()
+                "session-level advisory locks are modelled as SELECT pg_advisory_lock(hashtext($1)) and SELECT pg_advisory_unlock(hashtext($1)) only".into()
             } else if has("ADVISORY") {
                 "only pg_advisory_xact_lock(hashtext($1)) is modelled: one advisory lock, on the request's key".into()
             } else if has("RETURNING") && !matches!(s, Statement::Insert(_)) {

@@ -418,3 +418,15 @@ fn a_session_lock_never_unlocked_is_refused_as_a_leak_when_the_next_request_wait
     let r = run(&s, &[1, 1]).unwrap();
     assert_eq!(r.frames.last().unwrap().advisory_holder, Some(0));
 }
+
+#[test]
+fn every_corpus_handler_survives_the_json_trip_from_the_worker_to_the_page() {
+    // The page's worker compiles a text and posts `Compiled` as JSON: the new
+    // statement forms (RETURNING lists, savepoints, session locks) must arrive intact.
+    for (name, _, lanes, text) in corpus::MODELLED {
+        let c = compile(text, *lanes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let json = serde_json::to_string(&c).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let back: Compiled = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back, c, "{name}");
+    }
+}

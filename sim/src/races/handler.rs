@@ -233,6 +233,21 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
             }
         }
     }
+    // Refused here, with its line, rather than by the scenario check without one.
+    let serializable = |i: &Instr| {
+        matches!(
+            i,
+            Instr::Sql {
+                stmt: Stmt::Begin { isolation: Isolation::Serializable }
+                    | Stmt::SetIsolation { isolation: Isolation::Serializable }
+            }
+        )
+    };
+    if !unique_index {
+        if let Some(line) = out.iter().find_map(|(p, lines)| p.instrs.iter().position(serializable).map(|i| lines[i])) {
+            return err(line, "SERIALIZABLE without a unique index or primary key on key is not modelled: PostgreSQL's SSI then fails one transaction with 40001 at a statement or at COMMIT chosen by its predicate locks (a read-write dependency cycle), which the model does not track; add a unique index or primary key on key, or use REPEATABLE READ");
+        }
+    }
     let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
     if is_sql && durable_store {
         return err(0, "STORE DURABLE is about the in-memory key map; a handler with SQL keeps its keys in the table");

@@ -110,6 +110,10 @@ DO $$ BEGIN
   END IF;
 END $$;
 SELECT 'CREATE DATABASE idemlab OWNER idemlab' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'idemlab') \gexec
+-- The races checker's deadlocks are found after deadlock_timeout (1 s by default);
+-- its own role waits 100 ms, so a deadlock schedule replays in a fraction of a second.
+-- Only a superuser may set it, hence here and not in the checker's sessions.
+ALTER ROLE idemlab SET deadlock_timeout = '100ms';
 SQL
 }
 

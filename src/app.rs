@@ -267,7 +267,7 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
                         <p class="link-warning" role="alert">{ format!("Not an origin (write https://host or https://host:port, no path), left out: {}", bad_origins.join(", ")) }</p>
                     }
                     { checkbox("embed-reveal".into(), String::new(), html! { <>{ "Show the outcome from the start " }<code>{ "reveal=1" }</code>{ " (otherwise it waits for the decisive step or the learner's click)" }</> }, choice.reveal, edit(|c, _| c.reveal = !c.reveal)) }
-                    if shell::has_predict_first(p.area) {
+                    if labs::predicts_first(p.area) {
                         { checkbox("embed-predict".into(), String::new(), html! { <>{ "Ask for a prediction before each decisive step, locked on " }<code>{ "predict=1&lock=predict" }</code></> }, choice.predict_locked, edit(|c, _| c.predict_locked = !c.predict_locked)) }
                     }
                     <label for="embed-code">{ "Paste this into your course page: the frame, and a script that sizes it from the lab's height messages." }</label>

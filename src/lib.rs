@@ -17,5 +17,8 @@ pub mod offload;
 pub mod shell;
 pub mod web;
 
-/// The permalink state, from the core.
-pub use idemlab_sim::permalink as query;
+/// The permalink state, from the core, with the registry's areas.
+pub mod query {
+    pub use idemlab_sim::labs::Area;
+    pub use idemlab_sim::permalink::*;
+}

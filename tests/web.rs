@@ -72,7 +72,7 @@ async fn the_app_renders_its_navigation_and_the_about_demo() {
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
     next_frames().await;
     let html = root.inner_html();
-    for area in Area::ALL {
+    for area in Area::ALL.iter() {
         assert!(html.contains(&format!("data-area=\"{}\"", area.slug())), "nav lacks {}", area.slug());
     }
     assert!(html.contains("data-counter=\"duplicate_effects\""), "about demo did not render its counters");

@@ -67,6 +67,25 @@ pub fn switches<L: Lab>(words: &[String]) -> Vec<String> {
     out
 }
 
+/// A renamed key's old flag (`--mode` for Outbox's `--design`) read as the new one.
+pub fn renamed_flags<L: Lab>(words: &[String]) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| {
+            let (name, value) = match w.strip_prefix("--").map(|n| n.split_once('=').unwrap_or((n, ""))) {
+                Some(parts) => parts,
+                None => return w.clone(),
+            };
+            let renamed = L::RENAMED_KEYS.iter().find(|(old, _)| *old == name);
+            match renamed.and_then(|(_, new)| L::Params::knob(new)) {
+                Some(k) if L::Params::knob_by_flag(name).is_none() && value.is_empty() => format!("--{}", k.flag),
+                Some(k) if L::Params::knob_by_flag(name).is_none() => format!("--{}={value}", k.flag),
+                _ => w.clone(),
+            }
+        })
+        .collect()
+}
+
 /// The flags a lab subcommand accepts.
 pub fn flags<L: Lab>() -> Vec<String> {
     let mut out = vec!["--preset".to_string()];
@@ -81,7 +100,7 @@ where
 {
     let known = flags::<L>();
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let words = switches::<L>(words);
+    let words = switches::<L>(&renamed_flags::<L>(words));
     let a = Args::parse(&words, &known, &["--csv", "--trace"])?;
     if let Some(extra) = a.positional.first() {
         return Err(format!("unexpected argument {extra:?}"));

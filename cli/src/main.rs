@@ -11,50 +11,29 @@ mod args;
 mod golden_cases;
 mod lab;
 mod races;
+mod registry;
 mod retries;
 
-use idemlab_sim::delivery::DeliveryLab;
-use idemlab_sim::keys::KeysLab;
-use idemlab_sim::outbox::OutboxLab;
 use lab::Output;
 
 type Entry = (&'static str, fn() -> String, fn(&[String]) -> Result<Output, String>);
 
-/// Every subcommand: name, help, entry point.
-const COMMANDS: &[Entry] = &[
+/// The subcommands that are not a lab's (a lab's come from the registry).
+const TOOLS: &[Entry] = &[
     ("url", || lab::URL_HELP.to_string(), lab::url),
-    ("delivery", delivery_help, lab::main::<DeliveryLab>),
-    ("keys", keys_help, lab::main::<KeysLab>),
-    ("retry", retries::help, retries::main),
-    ("outbox", outbox_help, lab::main::<OutboxLab>),
-    ("race", || races::HELP.to_string(), races::main),
+    (
+        "labs",
+        || {
+            "idemlab labs\n  Prints the lab registry as JSON: each lab's slug (its subcommand and area=), title, old\n  command names and the flags that keep a run short.".to_string()
+        },
+        |_| Ok(Output::Json(registry::labs_json())),
+    ),
     (
         "golden",
         || "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.".to_string(),
         golden,
     ),
 ];
-
-fn keys_help() -> String {
-    lab::help::<KeysLab>(
-        "keys",
-        "Runs the Keys lab's batch: charge operations against a server with an Idempotency-Key store.",
-    )
-}
-
-fn delivery_help() -> String {
-    lab::help::<DeliveryLab>(
-        "delivery",
-        "Sends messages over a lossy network: without dedup, retries apply some effects twice; without retries\n  (--no-retry), some are lost. A switch reads as --dedup or --dedup on, --no-dedup or --dedup off.",
-    )
-}
-
-fn outbox_help() -> String {
-    lab::help::<OutboxLab>(
-        "outbox",
-        "Runs the Outbox lab: place-order commands through a dual write, or an outbox with a relay and an inbox.",
-    )
-}
 
 fn golden(_: &[String]) -> Result<Output, String> {
     let cases = golden_cases::cases();
@@ -67,8 +46,18 @@ fn usage() -> String {
     let mut s = String::from(
         "idemlab: the Idempotency Lab's deterministic engines as JSON\n\nUSAGE: idemlab <COMMAND> [ARGS]\n\nCOMMANDS:\n",
     );
-    for (_, help, _) in COMMANDS {
-        for line in help().lines() {
+    let helps = registry::LAB_COMMANDS
+        .iter()
+        .map(|c| {
+            let help = (c.help)(c.name);
+            match (c.aliases.is_empty(), help.split_once('\n')) {
+                (false, Some((first, rest))) => format!("{first}   (also: {})\n{rest}", c.aliases.join(", ")),
+                _ => help,
+            }
+        })
+        .chain(TOOLS.iter().map(|(_, help, _)| help()));
+    for help in helps {
+        for line in help.lines() {
             s.push_str("  ");
             s.push_str(line);
             s.push('\n');
@@ -89,13 +78,19 @@ fn main() {
         print!("{}", usage());
         return;
     }
-    let Some((_, help, entry)) = COMMANDS.iter().find(|(name, _, _)| name == cmd) else {
-        eprintln!("idemlab: unknown command {cmd:?}\n");
-        eprint!("{}", usage());
-        std::process::exit(2);
+    let (help, entry): (String, fn(&[String]) -> Result<Output, String>) = match registry::find(cmd) {
+        Some(c) => ((c.help)(c.name), c.main),
+        None => match TOOLS.iter().find(|(name, _, _)| name == cmd) {
+            Some((_, help, entry)) => (help(), *entry),
+            None => {
+                eprintln!("idemlab: unknown command {cmd:?}\n");
+                eprint!("{}", usage());
+                std::process::exit(2);
+            }
+        },
     };
     if words[1..].iter().any(|w| w == "--help" || w == "-h") {
-        println!("{}", help());
+        println!("{help}");
         return;
     }
     match entry(&words[1..]) {

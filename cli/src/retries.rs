@@ -164,13 +164,13 @@ fn run_fleet(words: &[String]) -> Result<Output, String> {
 fn buckets_csv(run: &fleet::FleetRun) -> String {
     let b = &run.buckets;
     let mut csv = String::from(
-        "t_s,first_tries,retries,layer_calls,successes,failures,rejected,wasted,budget_refusals,budget_tokens,latency_ms_p50,latency_ms_p99\n",
+        "t_s,first_tries,retries,layer_calls,successes,failures,rejected,wasted,budget_refusals,throttled,budget_retries_allowed,latency_ms_p50,latency_ms_p99\n",
     );
     for i in 0..fleet::BUCKETS {
         let t = (i as u64 * b.bucket_us) as f64 / 1e6;
         let _ = writeln!(
             csv,
-            "{t:.2},{},{},{},{},{},{},{},{},{},{},{}",
+            "{t:.2},{},{},{},{},{},{},{},{},{},{},{},{}",
             b.first_tries[i],
             b.retries[i],
             b.layer_calls[i],
@@ -179,6 +179,7 @@ fn buckets_csv(run: &fleet::FleetRun) -> String {
             b.rejected[i],
             b.wasted[i],
             b.budget_refusals[i],
+            b.throttled[i],
             b.budget_tokens[i],
             b.latency_ms_p50[i],
             b.latency_ms_p99[i]

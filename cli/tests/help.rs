@@ -37,3 +37,12 @@ fn race_run_help_names_lane_three_and_lane_three_is_accepted() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("T3") || out.contains("\"schedule\""), "{out}");
 }
+
+#[test]
+fn race_help_names_the_server_checks_cap_from_the_constant_the_page_shows() {
+    let (code, help, err) = idemlab(&["race", "--help"]);
+    assert_eq!(code, 0, "{err}");
+    let cap = idemlab_sim::races::thousands(idemlab_sim::races::PG_SCHEDULES_MAX);
+    assert!(help.contains(&format!("up to {cap} schedules")), "{help}");
+    assert!(idemlab_sim::races::server_check_hint().contains(&format!("up to {cap};")));
+}

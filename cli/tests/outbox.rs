@@ -12,10 +12,10 @@ fn outbox(args: &[&str]) -> (i32, serde_json::Value, String) {
 
 #[test]
 fn mode_1_with_crashes_prints_lost_events_as_json() {
-    let (code, v, err) = outbox(&["--mode", "1", "--commands", "100", "--seed", "3", "--crash", "20"]);
+    let (code, v, err) = outbox(&["--design", "1", "--commands", "100", "--seed", "3", "--crash", "20"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["lab"], "outbox");
-    assert_eq!(v["params"]["mode"], "1");
+    assert_eq!(v["params"]["design"], "1");
     assert!(v["counters"]["events_lost"].as_u64().unwrap() > 0, "{v}");
     assert_eq!(v["counters"]["commands"], 100);
 }
@@ -39,7 +39,7 @@ fn a_preset_runs_by_name_and_its_permalink_names_it() {
 
 #[test]
 fn the_same_arguments_print_the_same_trace_hash() {
-    let args = ["--mode", "3", "--seed", "77", "--ack-lost", "10"];
+    let args = ["--design", "3", "--seed", "77", "--ack-lost", "10"];
     assert_eq!(outbox(&args).1["trace_hash"], outbox(&args).1["trace_hash"]);
     assert_ne!(outbox(&args).1["trace_hash"], outbox(&["--mode", "3", "--seed", "78"]).1["trace_hash"]);
 }
@@ -61,7 +61,7 @@ fn a_bad_mode_or_knob_exits_2_with_a_reason() {
 fn help_lists_every_knob_flag_with_its_default() {
     let out = Command::new(env!("CARGO_BIN_EXE_idemlab")).args(["outbox", "--help"]).output().expect("run idemlab");
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    for flag in ["--mode", "--commands", "--relay-crash", "--consumer-crash", "--seed"] {
+    for flag in ["--design", "--commands", "--relay-crash", "--consumer-crash", "--seed"] {
         assert!(text.contains(flag), "{flag} missing from:\n{text}");
     }
 }
@@ -99,4 +99,23 @@ fn a_longer_offset_flush_resends_more_after_tailing_relay_crashes() {
         v["counters"]["duplicate_deliveries"].as_u64().unwrap()
     };
     assert!(dups("2000") > dups("0"));
+}
+
+#[test]
+fn the_old_mode_key_and_flag_read_as_the_design() {
+    let (_, new, _) = outbox(&["--design", "1", "--seed", "5"]);
+    let (code, old, err) = outbox(&["--mode", "1", "--seed", "5"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(old["trace_hash"], new["trace_hash"]);
+    let url = |link: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_idemlab")).args(["url", link]).output().expect("run idemlab");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    let old = url("?area=outbox&mode=1&seed=5");
+    assert_eq!(old["trace_hash"], new["trace_hash"]);
+    assert!(old["permalink"].as_str().unwrap().contains("design=1"), "{old}");
+    assert!(old["warnings"][0].as_str().unwrap().contains("mode= is now called design="), "{old}");
+    // A link with both keeps the new one.
+    let both = url("?area=outbox&mode=2&design=1&seed=5");
+    assert_eq!(both["trace_hash"], new["trace_hash"]);
 }

@@ -165,3 +165,59 @@ fn bad_flags_are_errors_with_a_reason() {
         assert!(err.contains("idemlab retry:"), "{args:?}: {err}");
     }
 }
+
+fn fleet_counters(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["retry", "--workload", "fleet", "--preset", "cap"];
+    args.extend_from_slice(extra);
+    let (ok, out, err) = idemlab(&args);
+    assert!(ok, "{args:?}: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["counters"].clone()
+}
+
+#[test]
+fn a_request_without_a_key_retried_after_timeouts_shows_work_done_twice() {
+    let unkeyed = fleet_counters(&["--request", "no-key"]);
+    let keyed = fleet_counters(&["--request", "key"]);
+    let careful = fleet_counters(&["--request", "no-key-careful"]);
+    assert!(unkeyed["duplicates"].as_u64().unwrap() > 1_000, "{unkeyed}");
+    assert_eq!(keyed["duplicates"], 0, "{keyed}");
+    assert_eq!(careful["duplicates"], 0, "{careful}");
+    // The careful client does not retry its timeouts, so fewer retries reach the queue.
+    assert!(careful["retries"].as_u64().unwrap() < keyed["retries"].as_u64().unwrap());
+    // The preset of the lesson is the same run.
+    let (ok, out, err) = idemlab(&["retry", "--workload", "fleet", "--preset", "no-key"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["counters"]["duplicates"], unkeyed["duplicates"]);
+}
+
+#[test]
+fn retry_after_in_delay_seconds_must_be_whole_seconds() {
+    let (ok, _, err) = idemlab(&["retry", "--workload", "fleet", "--retry-after-ms", "1500"]);
+    assert!(!ok);
+    assert!(err.contains("whole seconds") && err.contains("RFC 9110"), "{err}");
+    let (ok, _, err) = idemlab(&[
+        "retry",
+        "--workload",
+        "fleet",
+        "--duration",
+        "10",
+        "--outage-to",
+        "0",
+        "--outage-from",
+        "0",
+        "--retry-after-ms",
+        "2000",
+    ]);
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn per_client_budgets_and_the_shared_one_are_a_flag_apart() {
+    let per_client = fleet_counters(&["--budget", "20", "--min-retries-per-s", "10"]);
+    let shared = fleet_counters(&["--budget", "20", "--min-retries-per-s", "10", "--budget-scope", "shared"]);
+    // A thousand floors of 10 retries a second refuse nothing; one floor does.
+    assert_eq!(per_client["budget_refusals"], 0, "{per_client}");
+    assert!(shared["budget_refusals"].as_u64().unwrap() > 0, "{shared}");
+}

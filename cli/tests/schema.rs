@@ -4,6 +4,7 @@
 
 use idemlab_sim::knob::{KnobKind, Params};
 use idemlab_sim::lab::Lab;
+use idemlab_sim::labs::{Area, LabVisitor};
 use std::process::Command;
 
 fn idemlab(args: &[&str]) -> (i32, String, String) {
@@ -16,11 +17,21 @@ fn idemlab(args: &[&str]) -> (i32, String, String) {
 }
 
 /// Checks lab `L`'s subcommand `cmd`; `small` are `(flag, value)` pairs that
-/// keep each run short (or pick the lab's workload).
-fn check<L: Lab>(cmd: &str, small: &[(&str, &str)]) {
+/// keep each run short (or pick the lab's workload). A subcommand that takes
+/// no knob flags (`knob_flags` false) must name every value of each knob in
+/// its help instead.
+fn check<L: Lab>(cmd: &str, knob_flags: bool, small: &[(String, String)]) {
     let (code, help, _) = idemlab(&[cmd, "--help"]);
     assert_eq!(code, 0);
     for k in L::Params::knobs() {
+        if !knob_flags {
+            if let KnobKind::Choice(list) = k.kind {
+                for (slug, _) in list {
+                    assert!(help.contains(slug), "{cmd} --help does not name {slug}");
+                }
+            }
+            continue;
+        }
         let line = help
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("--{} ", k.flag)) && l.contains("; default "))
@@ -46,11 +57,33 @@ fn check<L: Lab>(cmd: &str, small: &[(&str, &str)]) {
 
 #[test]
 fn every_lab_subcommand_reads_its_flags_bounds_and_defaults_from_the_schema() {
-    check::<idemlab_sim::keys::KeysLab>("keys", &[("--ops", "5")]);
-    check::<idemlab_sim::delivery::DeliveryLab>("delivery", &[("--messages", "5")]);
-    check::<idemlab_sim::outbox::OutboxLab>("outbox", &[("--commands", "5")]);
-    check::<idemlab_sim::retries::RetriesLab>(
-        "retry",
-        &[("--workload", "fleet"), ("--duration", "10"), ("--clients", "10")],
-    );
+    struct Check(String, bool, Vec<(String, String)>);
+    impl LabVisitor for Check {
+        type Out = ();
+        fn lab<L: Lab + 'static>(self) {
+            check::<L>(&self.0, self.1, &self.2);
+        }
+    }
+    let (code, out, err) = idemlab(&["labs"]);
+    assert_eq!(code, 0, "{err}");
+    let registry: serde_json::Value = serde_json::from_str(&out).expect("idemlab labs prints JSON");
+    let labs = registry["labs"].as_array().expect("labs");
+    assert_eq!(labs.len(), Area::LABS.len());
+    for (entry, area) in labs.iter().zip(Area::LABS) {
+        let slug = entry["slug"].as_str().expect("slug");
+        assert_eq!(slug, area.slug());
+        let quick = entry["quick"]
+            .as_array()
+            .expect("quick")
+            .iter()
+            .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+            .collect();
+        let knob_flags = entry["knob_flags"].as_bool().expect("knob_flags");
+        area.visit(Check(slug.to_string(), knob_flags, quick));
+        // The old names still answer.
+        for alias in entry["aliases"].as_array().expect("aliases") {
+            let (code, _, err) = idemlab(&[alias.as_str().unwrap(), "--help"]);
+            assert_eq!(code, 0, "idemlab {alias} --help: {err}");
+        }
+    }
 }

@@ -92,15 +92,73 @@ pub enum AttemptResult {
     Status { code: u16, retry_after_ms: Option<u64> },
 }
 
-/// Whether an attempt's result may be retried: network errors, timeouts,
-/// 5xx and 429 (RFC 9110, RFC 6585), never other 4xx, which the client must
-/// fix first. 409 from an idempotency layer means "still in progress" and is
-/// the one 4xx the IETF draft lets a client retry as it is.
-pub fn is_retryable(result: AttemptResult) -> bool {
-    match result {
-        AttemptResult::NetworkError | AttemptResult::Timeout => true,
-        AttemptResult::Status { code, .. } => code >= 500 || code == 429 || code == 409,
+/// What the retry table says about one kind of failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Retry it (after a backoff, and Retry-After when the server sent one).
+    Retry,
+    /// Retry it only when the request is idempotent or carries an
+    /// Idempotency-Key: the server may have done the work already.
+    OnlyIdempotent,
+    /// Never retry it as it is.
+    Never,
+}
+
+/// One row of the retry table: what failed, the verdict, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RetryRow {
+    /// The failure: a status code or a kind of failure.
+    pub what: &'static str,
+    /// Whether a client retries it.
+    pub verdict: Verdict,
+    /// The source of the verdict.
+    pub source: &'static str,
+}
+
+/// The retry table every lab's client follows, with its sources. The codes
+/// are those [`status_verdict`] decides on; [`retryable`] reads both.
+pub static RETRY_TABLE: [RetryRow; 10] = [
+    RetryRow { what: "408 Request Timeout", verdict: Verdict::Retry, source: "RFC 9110 section 15.5.9: the client may repeat the request" },
+    RetryRow { what: "409 Conflict, key in progress", verdict: Verdict::Retry, source: "IETF Idempotency-Key draft: a request with this key is still being processed; retry later. Any other 409 is a conflict the client must resolve (the labs send no other 409)" },
+    RetryRow { what: "429 Too Many Requests", verdict: Verdict::Retry, source: "RFC 6585 section 4, with Retry-After when sent" },
+    RetryRow { what: "500 Internal Server Error", verdict: Verdict::Retry, source: "RFC 9110 section 15.6.1: a server error that may not recur" },
+    RetryRow { what: "502 Bad Gateway", verdict: Verdict::Retry, source: "RFC 9110 section 15.6.3: an upstream failed" },
+    RetryRow { what: "503 Service Unavailable", verdict: Verdict::Retry, source: "RFC 9110 section 15.6.4: temporary overload or maintenance, with Retry-After when sent" },
+    RetryRow { what: "504 Gateway Timeout", verdict: Verdict::Retry, source: "RFC 9110 section 15.6.5: an upstream did not answer in time" },
+    RetryRow { what: "501, 505 and other 4xx", verdict: Verdict::Never, source: "RFC 9110 sections 15.5, 15.6.2 and 15.6.6: the server does not support the request, or the client must change it" },
+    RetryRow { what: "Network error", verdict: Verdict::OnlyIdempotent, source: "RFC 9110 section 9.2.2: the request may have been applied; retry automatically only when it is idempotent (an Idempotency-Key makes it so)" },
+    RetryRow { what: "Timeout", verdict: Verdict::OnlyIdempotent, source: "RFC 9110 section 9.2.2, as for a network error: the server may still do the work" },
+];
+
+/// The table's verdict on an HTTP status.
+pub fn status_verdict(code: u16) -> Verdict {
+    match code {
+        408 | 409 | 429 | 500 | 502 | 503 | 504 => Verdict::Retry,
+        _ => Verdict::Never,
     }
+}
+
+/// Whether an attempt's result may be retried, by [`RETRY_TABLE`]:
+/// `idempotent` says whether the client treats the request as safe to
+/// repeat (an idempotent request, or one carrying an Idempotency-Key).
+pub fn retryable(result: AttemptResult, idempotent: bool) -> bool {
+    let verdict = match result {
+        AttemptResult::NetworkError | AttemptResult::Timeout => Verdict::OnlyIdempotent,
+        AttemptResult::Status { code, .. } => status_verdict(code),
+    };
+    match verdict {
+        Verdict::Retry => true,
+        Verdict::OnlyIdempotent => idempotent,
+        Verdict::Never => false,
+    }
+}
+
+/// Whether an attempt's result may be retried for a request the client
+/// treats as idempotent (the Keys lab's client: its lesson is what such
+/// retries do with and without a key).
+pub fn is_retryable(result: AttemptResult) -> bool {
+    retryable(result, true)
 }
 
 /// The wait before the next attempt: the backoff's delay, stretched to the
@@ -147,15 +205,36 @@ mod tests {
     }
 
     #[test]
-    fn only_retryable_results_are_retried() {
+    fn only_the_tables_statuses_are_retried() {
         let st = |code| AttemptResult::Status { code, retry_after_ms: None };
-        assert!(is_retryable(AttemptResult::NetworkError));
-        assert!(is_retryable(AttemptResult::Timeout));
-        for code in [500, 502, 503, 504, 429, 409] {
-            assert!(is_retryable(st(code)), "{code}");
+        for code in [408, 409, 429, 500, 502, 503, 504] {
+            assert!(retryable(st(code), false), "{code}");
         }
-        for code in [400, 401, 403, 404, 422] {
-            assert!(!is_retryable(st(code)), "{code}");
+        for code in [400, 401, 403, 404, 422, 501, 505] {
+            assert!(!retryable(st(code), true), "{code}");
+        }
+    }
+
+    #[test]
+    fn network_errors_and_timeouts_are_retried_only_for_idempotent_requests() {
+        for r in [AttemptResult::NetworkError, AttemptResult::Timeout] {
+            assert!(retryable(r, true) && is_retryable(r));
+            assert!(!retryable(r, false));
+        }
+    }
+
+    #[test]
+    fn every_status_the_table_names_gets_the_tables_verdict() {
+        for row in &RETRY_TABLE {
+            let codes: Vec<u16> = row
+                .what
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|w| w.parse().ok())
+                .filter(|c| (100..600).contains(c))
+                .collect();
+            for code in codes {
+                assert_eq!(status_verdict(code), row.verdict, "{}", row.what);
+            }
         }
     }
 

@@ -74,20 +74,16 @@ fn check_lab<L: Lab>() {
     }
 }
 
-/// Runs `check_lab` for every lab under the engine contract.
-macro_rules! every_lab {
-    ($($lab:ty),+ $(,)?) => {
-        $( check_lab::<$lab>(); )+
-    };
-}
-
 #[test]
 fn every_knob_of_every_lab_has_one_bound_and_one_default_everywhere() {
-    every_lab!(
-        idemlab_sim::keys::KeysLab,
-        idemlab_sim::retries::RetriesLab,
-        idemlab_sim::races::RacesLab,
-        idemlab_sim::delivery::DeliveryLab,
-        idemlab_sim::outbox::OutboxLab,
-    );
+    struct Check;
+    impl idemlab_sim::labs::LabVisitor for Check {
+        type Out = ();
+        fn lab<L: Lab + 'static>(self) {
+            check_lab::<L>();
+        }
+    }
+    for area in idemlab_sim::labs::Area::LABS {
+        area.visit(Check).expect("a lab area visits its engine");
+    }
 }

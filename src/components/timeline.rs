@@ -120,6 +120,28 @@ pub fn label_width(label: &str) -> f64 {
     label.chars().count() as f64 * CHAR_W
 }
 
+/// A lane's name as the gutter shows it: one line when it fits, else two,
+/// split at the blank nearest the middle (or in the middle of a long word),
+/// so a name up to the handler language's longest is never cut off.
+pub fn lane_label_lines(name: &str) -> Vec<String> {
+    // Lane labels are 13 units and bold: a little wider than CHAR_W.
+    let fits = |s: &str| s.chars().count() as f64 * (CHAR_W + 0.5) <= GUTTER - 12.0;
+    if fits(name) {
+        return vec![name.to_string()];
+    }
+    let chars: Vec<char> = name.chars().collect();
+    let mid = chars.len() / 2;
+    let cut = (0..chars.len())
+        .filter(|&i| chars[i] == ' ')
+        .min_by_key(|&i| i.abs_diff(mid))
+        .filter(|&i| fits(&chars[..i].iter().collect::<String>()) && fits(&chars[i + 1..].iter().collect::<String>()));
+    let (a, b) = match cut {
+        Some(i) => (chars[..i].iter().collect(), chars[i + 1..].iter().collect()),
+        None => (chars[..mid].iter().collect(), chars[mid..].iter().collect()),
+    };
+    vec![a, b]
+}
+
 /// Places labels greedily: a block's label goes inside it when it fits;
 /// otherwise each label takes the first row of its lane where it does not
 /// overlap a label already placed (4 units apart). Labels start at the item's
@@ -221,7 +243,14 @@ pub fn Timeline(p: &TimelineProps) -> Html {
                 html! {
                     <g class="lane">
                         <rect x="0" y={y.to_string()} width={WIDTH.to_string()} height={(lane_h(i) - 3.0).to_string()} class={if i % 2 == 0 { "lane-bg even" } else { "lane-bg odd" }} />
-                        <text x="8" y={band_mid(i).to_string()} class="lane-label">{ name.clone() }</text>
+                        <text x="8" y={band_mid(i).to_string()} class="lane-label">
+                            { for lane_label_lines(name).into_iter().enumerate().map(|(k, line)| {
+                                let n = lane_label_lines(name).len() as f64;
+                                // Two lines sit around the band's middle: -0.5em and +0.5em.
+                                let dy = if k == 0 { format!("{}em", -0.5 * (n - 1.0)) } else { "1em".to_string() };
+                                html! { <tspan x="8" dy={dy}>{ line }</tspan> }
+                            }) }
+                        </text>
                     </g>
                 }
             }) }
@@ -389,5 +418,18 @@ mod tests {
         assert_eq!(ticks(f64::NAN), vec![0.0]);
         let t = ticks(734.0);
         assert!(t.len() >= 4 && t.len() <= 8 && *t.last().unwrap() <= 734.0, "{t:?}");
+    }
+
+    #[test]
+    fn a_lane_name_of_the_longest_allowed_length_fits_the_gutter_on_two_lines() {
+        for name in ["T1 (row, then lock)", "T2 (lock, then row)", "T1 (request A)", "abcdefghijklmnopqrstuvwx"] {
+            let lines = lane_label_lines(name);
+            assert!(lines.len() <= 2, "{name}: {lines:?}");
+            assert_eq!(lines.join(if lines.len() == 2 && name.contains(' ') { " " } else { "" }), name);
+            for l in &lines {
+                assert!(l.chars().count() as f64 * (CHAR_W + 0.5) <= GUTTER - 12.0, "{name}: {l:?} is cut");
+            }
+        }
+        assert_eq!(lane_label_lines("T1 (request A)"), vec!["T1 (request A)"]);
     }
 }

@@ -3,6 +3,7 @@
 //! shell: its knobs, presets, counters and sources come from there.
 
 use crate::components::{Counter, Evidence, ExportBar};
+use crate::query::Area;
 use crate::shell::{
     preset_href, use_lab, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
 };
@@ -11,6 +12,14 @@ use idemlab_sim::lab::Lab;
 use yew::prelude::*;
 
 /// The About page.
+impl super::LabPage for idemlab_sim::delivery::DeliveryLab {
+    const PREDICTS_FIRST: bool = false;
+    const SUMMARY: &'static str = "exactly-once delivery is an illusion: at-most-once loses effects, at-least-once repeats them, and a receiver that remembers makes each happen once.";
+    fn page(props: LabProps) -> Html {
+        html! { <About ..props /> }
+    }
+}
+
 #[component]
 pub fn About(p: &LabProps) -> Html {
     let lab = use_lab::<DeliveryLab>(p);
@@ -58,10 +67,12 @@ pub fn About(p: &LabProps) -> Html {
             <p>{ "A sender that gets no answer cannot tell whether its message was lost or only the acknowledgement was. It has two choices: give up (at-most-once, and some effects never happen) or send again (at-least-once, and some effects happen twice). No protocol gives exactly-once delivery over a network that can lose messages." }</p>
             <p>{ "What we can build is an effect that happens once: deliver at least once, and have the receiver remember what it has already done. Over HTTP that memory is the Idempotency-Key; between services it is an inbox table keyed by message id. The labs show each piece failing and then holding:" }</p>
             <ul>
-                <li><a href={crate::host::area_link(&p.query, "keys").to_search()}>{ "Keys" }</a>{ ": how a server resolves a key to new, 409, replay or 422, and why the fingerprint matters." }</li>
-                <li><a href={crate::host::area_link(&p.query, "retries").to_search()}>{ "Retries" }</a>{ ": full-jitter backoff, Retry-After, what to retry, and a retry budget for the fleet." }</li>
-                <li><a href={crate::host::area_link(&p.query, "outbox").to_search()}>{ "Outbox" }</a>{ ": why a database write plus a publish loses events, and how outbox, relay and inbox close the gap." }</li>
-                <li><a href={crate::host::area_link(&p.query, "races").to_search()}>{ "Races" }</a>{ ": SELECT-then-INSERT charging twice, beside the atomic INSERT … ON CONFLICT fix." }</li>
+                { for Area::LABS.iter().filter(|a| **a != Area::About).map(|&a| html! {
+                    <li>
+                        <a href={crate::host::area_link(&p.query, a.slug()).to_search()}>{ a.title() }</a>
+                        { format!(": {}", super::summary(a)) }
+                    </li>
+                }) }
             </ul>
             <p>{ "Every number on these pages is counted by a deterministic simulation: the same seed gives the same run, in your browser and in the idemlab command line tool." }</p>
         </>

@@ -86,6 +86,15 @@ fn tone_class(t: Tone) -> (&'static str, &'static str) {
 }
 
 /// The Keys lab page.
+impl super::LabPage for idemlab_sim::keys::KeysLab {
+    const PREDICTS_FIRST: bool = true;
+    const SUMMARY: &'static str =
+        "how a server resolves a key to new, 409, replay or 422, and why the fingerprint matters.";
+    fn page(props: LabProps) -> Html {
+        html! { <Keys ..props /> }
+    }
+}
+
 #[component]
 pub fn Keys(p: &LabProps) -> Html {
     let lab = use_lab::<KeysLab>(p);

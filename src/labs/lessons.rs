@@ -160,11 +160,11 @@ pub const LESSONS: [Lesson; 6] = [
             },
             Stop {
                 link: "?area=retries&preset=budget",
-                title: "A budget for the fleet",
+                title: "A retry budget per client",
                 question: "During a long outage, what bounds the fleet's total retry load?",
                 choices: &["A per-request attempt cap", "A retry budget: retry only while retries stay under about 10 % of requests"],
                 answer: 1,
-                explain: "A cap bounds one request, but every request retries up to it, so the load still multiplies. A budget shared by the client bounds the retries across all requests.",
+                explain: "A cap bounds one request, but every request retries up to it, so the load still multiplies. A budget bounds the retries across all of a client's requests. Libraries keep one per client, so the fleet's bound is the sum of theirs: with a floor of retries per second in each, many quiet clients add up.",
             },
         ],
     },

@@ -22,6 +22,15 @@ use yew::prelude::*;
 const ROWS_SHOWN: usize = 6;
 
 /// The Outbox lab page.
+impl super::LabPage for idemlab_sim::outbox::OutboxLab {
+    const PREDICTS_FIRST: bool = true;
+    const SUMMARY: &'static str =
+        "why a database write plus a publish loses events, and how outbox, relay and inbox close the gap.";
+    fn page(props: LabProps) -> Html {
+        html! { <OutboxPage ..props /> }
+    }
+}
+
 #[component]
 pub fn OutboxPage(p: &LabProps) -> Html {
     let lab = use_lab::<OutboxLab>(p);

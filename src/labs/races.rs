@@ -36,6 +36,14 @@ fn said_of(q: &crate::query::Query) -> Option<(usize, usize)> {
 }
 
 /// The races lab page.
+impl super::LabPage for idemlab_sim::races::RacesLab {
+    const PREDICTS_FIRST: bool = true;
+    const SUMMARY: &'static str = "SELECT-then-INSERT charging twice, beside the atomic INSERT … ON CONFLICT fix.";
+    fn page(props: LabProps) -> Html {
+        html! { <Races ..props /> }
+    }
+}
+
 #[component]
 pub fn Races(p: &LabProps) -> Html {
     let lab = use_lab::<RacesLab>(p);
@@ -128,7 +136,7 @@ pub fn Races(p: &LabProps) -> Html {
         q.warnings.clear();
         let run = match &*lab.run {
             Ok(r) => Ok((r.explored.clone(), r.scenario.clone(), r.run.schedule.clone())),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(races::limits::refusal_words(e)),
         };
         let dispatch = lab.dispatch.clone();
         use_memo((run, q), move |(run, q)| match run {
@@ -156,7 +164,7 @@ pub fn Races(p: &LabProps) -> Html {
             let picture = if loading {
                 html! { <p class="races-loading" id="races-loading" role="status">{ "Compiling and exploring your handler in the Web Worker…" }</p> }
             } else {
-                html! { <RunError error={e.to_string()} /> }
+                html! { <RunError error={races::limits::refusal_words(e)} /> }
             };
             // The editor stays, so a refused text can be mended where it is.
             return html! {
@@ -381,7 +389,7 @@ fn editor_of(lab: &LabCtx<RacesLab>, own: &OwnHandler, has_handler: bool) -> Htm
     let cancel = own.cancel.clone();
     html! {
         <section class="races-own">
-            <p class="hint">{ "Start from this scenario's text and edit it: the explorer checks every interleaving of 2 or 3 requests running your text (in a Web Worker, so the page stays responsive), the lanes above step through it, and the link keeps it. idemlab race check FILE --pg CONNINFO runs the same text against a real PostgreSQL 15." }</p>
+            <p class="hint">{ "Start from this scenario's text and edit it: the explorer checks every interleaving of 2 or 3 requests running your text (in a Web Worker, so the page stays responsive), the lanes above step through it, and the link keeps it. " }{ races::server_check_hint() }</p>
             <HandlerEditor key={id} initial={AttrValue::from(text)} lanes={lab.params.lanes} verdict={verdict}
                 exploring={has_handler && own.busy} on_cancel={Some(cancel)} on_change={Some(on_change)} on_open={Some(on_open)}
                 locked={lab.locked("handler") || lab.locked("lanes")} />

@@ -25,6 +25,7 @@ mod compare;
 mod fleet;
 mod fleet_runs;
 mod question;
+mod retry_table;
 mod study;
 mod worker_status;
 
@@ -104,6 +105,18 @@ pub fn compare_job(fleet: &FleetParams) -> Job {
 }
 
 /// The Retries lab page.
+impl super::LabPage for idemlab_sim::retries::RetriesLab {
+    const PREDICTS_FIRST: bool = true;
+    const SUMMARY: &'static str = "full-jitter backoff, Retry-After, what to retry, and a retry budget for the fleet.";
+    const PRESET_KEEPS: &'static [&'static str] = &["mode"];
+    fn next_link(q: &Query, action: &LabAction) -> Option<Query> {
+        next_link(q, action)
+    }
+    fn page(props: LabProps) -> Html {
+        html! { <Retries ..props /> }
+    }
+}
+
 #[component]
 pub fn Retries(p: &LabProps) -> Html {
     let link = LabLink::<RetriesLab>::read(&p.query);
@@ -369,7 +382,7 @@ pub fn Retries(p: &LabProps) -> Html {
 
     let intro = html! {
         <>
-            <p>{ "A retry is how at-least-once delivery happens, and a fleet of clients retrying at once is how a short outage becomes a longer one. Back off exponentially and add jitter, so that clients that failed together do not come back together; retry only what can succeed (network errors, timeouts, 5xx and 429, never another 4xx); honour Retry-After; and cap retries for the whole fleet, not only per request." }</p>
+            <p>{ "A retry is how at-least-once delivery happens, and a fleet of clients retrying at once is how a short outage becomes a longer one. Back off exponentially and add jitter, so that clients that failed together do not come back together; retry only what the retry table below allows (408, 429, 500, 502, 503, 504; a network error or a timeout only when the request is idempotent or carries an Idempotency-Key, RFC 9110 9.2.2); honour Retry-After; and bound retries beyond one request: with a budget per client, as Finagle and gRPC keep them, whose floors add up over many quiet clients." }</p>
             <p class="retries-formula" data-testid="full-jitter-formula">
                 { "Full jitter (Marc Brooker, AWS Architecture Blog, 2015): before retry n, sleep " }
                 <code>{ "random_between(0, min(cap, base × 2^n))" }</code>
@@ -379,7 +392,7 @@ pub fn Retries(p: &LabProps) -> Html {
             <p>{ "What a synchronised wave costs here: the server has a fixed capacity and a bounded queue, so a wave fills the queue (latency), overflows it (503s that are retried in turn) and, past the client timeout, makes the server do work nobody waits for. The server never slows down under overload itself; real servers often do, which makes waves worse than shown." }</p>
         </>
     };
-    let sources = html! { <SourcesPanel sources={RetriesLab::sources()} /> };
+    let sources = html! { <><SourcesPanel sources={RetriesLab::sources()} /><retry_table::RetryTable /></> };
     html! {
         <LabLayout slug="retries" title="Retries: backoff, jitter, Retry-After and budgets" warnings={lab.query.warnings.clone()}
             intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={lab.gate(outcome, None, None)} head={predict.switch.clone()} />

@@ -310,7 +310,7 @@ impl JobRun {
                 };
                 let x = h.compiled.as_ref().map_err(|e| e.to_string()).and_then(|c| {
                     let s = c.scenario().map_err(|e| e.to_string())?;
-                    races::explore(&s, EXPLORE_SCHEDULES_MAX).map_err(|e| e.to_string())
+                    races::explore(&s, EXPLORE_SCHEDULES_MAX).map_err(|e| races::limits::refusal_words(&e))
                 });
                 h.explored = Some(x.map(|x| ExplorationData::of(&x)));
                 Slice::Finished(json(h).map(JobOutput::Handler))

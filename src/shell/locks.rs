@@ -4,30 +4,22 @@
 
 use super::lock_names;
 use crate::query::Area;
-use idemlab_sim::keys::KeysLab;
+
 use idemlab_sim::knob::Params;
 use idemlab_sim::lab::Lab;
+use idemlab_sim::labs::LabVisitor;
 
 /// Every lock name of `area`'s lab with what it freezes, or `None` for the
 /// Recall page, which has no lab (only `lock=all` applies there).
 pub fn area_locks(area: Area) -> Option<Vec<(&'static str, String)>> {
-    match area {
-        Area::Keys => Some(lock_rows::<KeysLab>()),
-        Area::About => Some(lock_rows::<idemlab_sim::delivery::DeliveryLab>()),
-        Area::Retries => Some(lock_rows::<idemlab_sim::retries::RetriesLab>()),
-        Area::Outbox => Some(lock_rows::<idemlab_sim::outbox::OutboxLab>()),
-        Area::Races => Some(lock_rows::<idemlab_sim::races::RacesLab>()),
-        Area::Recall => None,
+    struct Rows;
+    impl LabVisitor for Rows {
+        type Out = Vec<(&'static str, String)>;
+        fn lab<L: Lab + 'static>(self) -> Self::Out {
+            lock_rows::<L>()
+        }
     }
-}
-
-/// Whether `area` asks for a prediction before its decisive steps, so an
-/// author may lock predict-first on (`predict=1&lock=predict`).
-pub fn has_predict_first(area: Area) -> bool {
-    match area {
-        Area::Races | Area::Keys | Area::Retries | Area::Outbox => true,
-        Area::About | Area::Recall => false,
-    }
+    area.visit(Rows)
 }
 
 /// A lab's lock names, each with the control it freezes.
@@ -60,7 +52,7 @@ pub fn lock_names_markdown() -> String {
 `lock=all` freezes every control of any page. Name several locks with commas: `lock=seed,step`.\n\n\
 | area | lock name | freezes |\n| --- | --- | --- |\n",
     );
-    for area in Area::ALL {
+    for &area in Area::ALL {
         for (name, what) in area_locks(area).unwrap_or_default() {
             out.push_str(&format!("| {} | `{name}` | {what} |\n", area.slug()));
         }
@@ -72,6 +64,7 @@ pub fn lock_names_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use idemlab_sim::keys::KeysLab;
 
     const TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/lock-names.md");
 

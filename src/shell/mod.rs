@@ -22,7 +22,7 @@ mod sources;
 pub use knobs::KnobPanel;
 pub use layout::{LabLayout, PageMode, View};
 pub use link::{preset_href, use_preset_hrefs, LabLink};
-pub use locks::{area_locks, has_predict_first, lock_names_markdown};
+pub use locks::{area_locks, lock_names_markdown};
 pub use predict::Predict;
 pub use predict_gate::{must_ask, use_predict_gate, PredictGate, Question};
 pub use presets::PresetBar;
@@ -102,6 +102,7 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
     let mut read_q = q.clone();
     let read = lab::read_link::<L>(&mut read_q);
     let mut next = q.clone();
+    lab::upgrade_renamed_keys::<L>(&mut next);
     next.warnings.clear();
     match action {
         LabAction::SetKnob { key, value } => {
@@ -144,7 +145,7 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
             }
             lab::write_link(&mut next, read.preset, &read.params);
             L::write_extra(&mut next, &read.params);
-            if value.is_empty() {
+            if value.is_empty() && !L::EXTRA_KEEPS_EMPTY.contains(key) {
                 next.remove(key);
             } else {
                 next.set(key, value);

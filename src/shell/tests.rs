@@ -116,11 +116,16 @@ fn locks_hold_in<L: Lab>() {
 
 #[test]
 fn every_lock_holds_for_every_action_in_every_lab() {
-    locks_hold_in::<KeysLab>();
-    locks_hold_in::<idemlab_sim::outbox::OutboxLab>();
-    locks_hold_in::<idemlab_sim::retries::RetriesLab>();
-    locks_hold_in::<idemlab_sim::races::RacesLab>();
-    locks_hold_in::<idemlab_sim::delivery::DeliveryLab>();
+    struct Locks;
+    impl idemlab_sim::labs::LabVisitor for Locks {
+        type Out = ();
+        fn lab<L: Lab + 'static>(self) {
+            locks_hold_in::<L>();
+        }
+    }
+    for area in crate::query::Area::LABS {
+        area.visit(Locks).expect("a lab area visits its engine");
+    }
 }
 
 #[test]
@@ -168,22 +173,18 @@ fn preset_links_depend_only_on_their_key<L: Lab>(keep: &[&str], href: impl Fn(&Q
 
 #[test]
 fn every_labs_preset_links_depend_only_on_what_their_memo_is_keyed_on() {
-    preset_links_depend_only_on_their_key::<KeysLab>(&[], preset_href::<KeysLab>);
-    preset_links_depend_only_on_their_key::<idemlab_sim::outbox::OutboxLab>(
-        &[],
-        preset_href::<idemlab_sim::outbox::OutboxLab>,
-    );
-    preset_links_depend_only_on_their_key::<idemlab_sim::races::RacesLab>(
-        &[],
-        preset_href::<idemlab_sim::races::RacesLab>,
-    );
-    preset_links_depend_only_on_their_key::<idemlab_sim::delivery::DeliveryLab>(
-        &[],
-        preset_href::<idemlab_sim::delivery::DeliveryLab>,
-    );
-    preset_links_depend_only_on_their_key::<idemlab_sim::retries::RetriesLab>(&["mode"], |q, a| {
-        crate::labs::retries::next_link(q, a).unwrap_or_else(|| q.clone()).to_search()
-    });
+    struct Links;
+    impl crate::labs::PageVisitor for Links {
+        type Out = ();
+        fn page<P: crate::labs::LabPage>(self) {
+            preset_links_depend_only_on_their_key::<P>(P::PRESET_KEEPS, |q, a| {
+                P::next_link(q, a).unwrap_or_else(|| q.clone()).to_search()
+            });
+        }
+    }
+    for &area in crate::query::Area::LABS {
+        crate::labs::visit_page(area, Links).expect("a lab area has a page");
+    }
     // Leaving the view out of the Retries key would be wrong: its preset links keep the view.
     let q = Query::parse("area=retries&mode=compare");
     let link = LabLink::<idemlab_sim::retries::RetriesLab>::read(&q);

@@ -5,11 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { withPage, CSP } from './harness.mjs';
+import { withPage, CSP, AREAS } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
 
 for (const area of AREAS) {
   test(`axe finds no serious or critical violation on ${area}`, async () => {

@@ -2,9 +2,8 @@
 // survives hostile links.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, setRange, counter, foreignRequests, settledUrl, dragSlider } from './harness.mjs';
+import { withPage, screenshot, setRange, counter, foreignRequests, settledUrl, dragSlider, AREAS } from './harness.mjs';
 
-const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
 
 test('the page loads with no console errors and shows the About demo', async () => {
   await withPage('', async (page) => {

@@ -32,11 +32,10 @@
 // browser context per load (no cache) on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, openMore, screenshot, watchLongTasks, longTasks, dragSlider } from './harness.mjs';
+import { withPage, openMore, screenshot, watchLongTasks, longTasks, dragSlider, AREAS, LABS } from './harness.mjs';
 
-const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
 /** Pages that are labs with controls; Recall is a quiz with none. */
-const WITH_CONTROLS = new Set(['about', 'keys', 'retries', 'outbox', 'races']);
+const WITH_CONTROLS = new Set(LABS);
 const KINDS = ['input[type=range]', 'input[type=checkbox]', 'select'];
 const CONTROLS = KINDS.map((c) => `.controls ${c}`).join(', ');
 /** A page not yet on the shared knob panel has its controls elsewhere in the lab section. */

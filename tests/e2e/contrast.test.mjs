@@ -5,9 +5,8 @@
 // near-white hover background on the current preset and the primary button.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, settledUrl } from './harness.mjs';
+import { withPage, settledUrl, AREAS } from './harness.mjs';
 
-const AREAS = ['about', 'keys', 'retries', 'outbox', 'races', 'recall'];
 const CONTROLS = 'button, a.preset, header.site nav a, .presets a, summary';
 
 /** Runs in the page: the contrast of `el`'s text against what is behind it. */

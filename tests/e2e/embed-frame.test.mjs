@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { withPage, screenshot, base, settledUrl } from './harness.mjs';
+import { withPage, screenshot, base, settledUrl, AREAS as ALL_AREAS } from './harness.mjs';
 
 const ORIGIN = 'https://course.invalid';
 // Every page of the app. A page that does not render fails its test: none is skipped.
-const AREAS = (process.env.IDEMLAB_EMBED_AREAS || 'about,keys,retries,outbox,races,recall').split(',');
+const AREAS = process.env.IDEMLAB_EMBED_AREAS ? process.env.IDEMLAB_EMBED_AREAS.split(',') : ALL_AREAS;
 
 /** The frame the author chose must survive: still an embed, same locks and origins. */
 async function assertFrame(page, lock, what, area) {
@@ -213,6 +213,7 @@ test('the snippet locks predict-first on where the lab asks for predictions, and
     assert.equal(u.searchParams.get('predict'), '1');
     assert.equal(u.searchParams.get('lock'), 'predict');
   });
+  // registry: cases (the labs whose embed panel offers predict-first; Races asks in its own mode bar)
   for (const area of ['keys', 'outbox', 'retries']) {
     await withPage(`?area=${area}`, async (page) => {
       await page.click('.embed-button');

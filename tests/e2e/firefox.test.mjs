@@ -7,16 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { base, SHOTS } from './harness.mjs';
+import { base, SHOTS, AREAS } from './harness.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 const PAGES = [
-  ['about', '?area=about', '[data-lab="about"]'],
-  ['keys', '?area=keys&preset=no-key&step=9', '[data-lab="keys"] svg.timeline'],
-  ['retries', '?area=retries', '[data-lab="retries"]'],
-  ['outbox', '?area=outbox', '[data-lab="outbox"]'],
-  ['races', '?area=races', '[data-lab="races"]'],
-  ['recall', '?area=recall', '[data-lab="recall"]'],
+  ...AREAS.map((a) => [a, `?area=${a}`, `[data-lab="${a}"]`]),
+  ['keys at step 9', '?area=keys&preset=no-key&step=9', '[data-lab="keys"] svg.timeline'],
   ['keys embed', '?area=keys&embed=1&view=picture', '[data-lab="keys"] .lab-picture'],
   ['a lesson', '?area=recall&lesson=race&stop=3', '[data-lab="lessons"] .lesson-screen [data-lab="keys"] svg.timeline'],
 ];

@@ -3,7 +3,7 @@
 // system Chromium through playwright-core, fails a test on any console error,
 // page error or CSP violation, and saves screenshots under screenshots/.
 import { mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
@@ -17,6 +17,13 @@ export { CSP };
 const here = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(here, '..', '..', 'dist');
 export const SHOTS = join(here, 'screenshots');
+
+/** The lab registry as `idemlab labs` prints it (kept equal by cli/tests/registry.rs). */
+const REGISTRY = JSON.parse(readFileSync(join(here, 'labs.json'), 'utf8'));
+/** Every lab's slug, in navigation order. */
+export const LABS = REGISTRY.labs.map((l) => l.slug);
+/** Every page: the labs, then the pages that run no engine (Recall). */
+export const AREAS = [...LABS, ...REGISTRY.pages];
 
 
 let server, baseUrl, browser;

@@ -99,8 +99,8 @@ test('a knob change lands in the URL, restarts at record 0 and turns the inbox d
     await page.waitForSelector('.outbox-pipeline');
     const dups = await counter(page, 'duplicate_effects');
     assert.ok(dups > 0);
-    await page.selectOption('#outbox-mode', '4');
-    await page.waitForFunction(() => new URL(location.href).searchParams.get('mode') === '4');
+    await page.selectOption('#outbox-design', '4');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('design') === '4');
     assert.equal(new URL(await settledUrl(page)).searchParams.get('step'), '0');
     assert.equal(new URL(await settledUrl(page)).searchParams.get('preset'), null);
     assert.equal(await counter(page, 'duplicate_effects'), 0);
@@ -129,7 +129,8 @@ test('hostile outbox links warn and fall back', async () => {
     await page.waitForSelector('#link-warning');
     const text = await page.locator('#link-warning').innerText();
     assert.match(text, /is not a preset of this lab/);
-    assert.match(text, /mode="99" is not one of 1, 2, 3, 4, 5/);
+    assert.match(text, /mode= is now called design= in this lab/);
+    assert.match(text, /design="99" is not one of 1, 2, 3, 4, 5/);
     assert.match(text, /cmds=-3 is outside 1..1000/);
     await page.waitForSelector('.outbox-pipeline');
   });

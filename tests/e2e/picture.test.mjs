@@ -13,10 +13,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withPage, screenshot, settledUrl } from './harness.mjs';
+import { withPage, screenshot, settledUrl, LABS } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const LABS = ['keys', 'outbox', 'races', 'retries', 'about'];
 const onShell = (area) => readFileSync(join(here, '..', '..', 'src', 'labs', `${area}.rs`), 'utf8').includes('<LabLayout');
 
 /** Where the picture and its step controls sit, in viewport pixels. */

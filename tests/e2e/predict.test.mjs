@@ -25,6 +25,7 @@ const stepOf = (url) => Number(new URL(url).searchParams.get('step') || '0');
 
 // Each lab's decisive moment, in a preset where it happens, with the choice
 // the run makes right and what the reveal must say about it.
+// registry: cases (one preset per case, with its question and right answer)
 const LABS = [
   { area: 'keys', search: 'preset=crash-window', id: 'keys-retry-after-crash', right: 0, says: /charged op 1 a second time/ },
   { area: 'keys', search: 'preset=crash-window-pk', id: 'keys-retry-after-crash', right: 1, says: /returned its first charge/ },
@@ -164,6 +165,7 @@ test('a new run asks again: another preset after an answer brings the prompt bac
 });
 
 test('the switch turns predict-first off (predict=0): the decisive step comes without a prompt', async () => {
+  // registry: cases (a preset with a prompt in each lab that asks)
   for (const [area, search] of [['keys', 'preset=crash-window'], ['outbox', 'preset=inbox'], ['retries', 'preset=wave&mode=fleet']]) {
     await withPage(`?area=${area}&${search}`, async (page) => {
       const sw = page.locator('#predict-switch');
@@ -198,6 +200,7 @@ test('Retries hides what follows the outage until the learner predicts', async (
 });
 
 test('lock=predict keeps the switch where the author set it', async () => {
+  // registry: cases (the labs whose switch sits beside the title)
   for (const area of ['keys', 'outbox', 'retries']) {
     await withPage(`?area=${area}&embed=1&predict=1&lock=predict`, async (page) => {
       const sw = page.locator('#predict-switch');
@@ -211,6 +214,7 @@ test('lock=predict keeps the switch where the author set it', async () => {
 });
 
 test('axe finds no serious or critical violation with the prompt asking, and revealed', async () => {
+  // registry: cases (a preset with a prompt in each lab that asks, and an answer)
   for (const [area, search, pick] of [['keys', 'preset=crash-window', 0], ['outbox', 'preset=inbox', 1], ['retries', 'preset=wave&mode=fleet', 2]]) {
     await withPage(`?area=${area}&${search}`, async (page) => {
       await page.locator('.step-controls button.last').click();

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withPage, screenshot, setRange, counter, openMore, settledUrl } from './harness.mjs';
 
-const PRESETS = ['outage', 'herd', 'wave', 'wave-jitter', 'cap', 'budget', 'ra-ignored', 'ra-honoured'];
+const PRESETS = ['outage', 'herd', 'wave', 'wave-jitter', 'cap', 'budget', 'quiet-herd', 'no-key', 'ra-ignored', 'ra-honoured'];
 const LAB = '[data-lab="retries"]';
 
 test('each preset renders its charts and evidence, and is a permalink', async () => {
@@ -49,6 +49,14 @@ test('the page says what the model says: full jitter lowers the peak after the o
     assert.ok(await counter(page, 'peak_full') < await counter(page, 'peak_exponential'));
     assert.equal(await counter(page, 'peak_exponential'), peaks.herd, 'compare and the fleet view disagree');
     assert.match(await page.locator('[data-testid="compare-verdict"]').innerText(), /\(lower\)/);
+  });
+});
+
+test('the no-key preset counts work done twice, and the retry table is on the page', async () => {
+  await withPage('?area=retries&preset=no-key', async (page) => {
+    await page.waitForSelector('[data-counter="duplicates"]');
+    assert.ok(await counter(page, 'duplicates') > 1000, 'timeouts retried without a key should do work twice');
+    assert.equal(await page.locator('[data-testid="retry-table"] tbody tr').count(), 10);
   });
 });
 

@@ -3,11 +3,12 @@
 // custom); picking a preset starts at step 0 too; a step moves only the step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, setRange, openMore, settledUrl } from './harness.mjs';
+import { withPage, setRange, openMore, settledUrl, LABS } from './harness.mjs';
 
 const param = async (page, k) => new URL(await settledUrl(page)).searchParams.get(k);
 
-for (const area of ['about', 'keys', 'retries', 'outbox']) {
+// Every lab with a slider: Races' one knob is its scenario, chosen by preset.
+for (const area of LABS.filter((a) => a !== 'races')) {
   test(`${area}: a knob change restarts at step 0 and makes the setup custom`, async () => {
     await withPage(`?area=${area}`, async (page) => {
       await page.waitForSelector(`[data-lab="${area}"] a.preset`);
@@ -51,6 +52,7 @@ test('races: picking a scenario starts at step 0, a step moves only the step', a
 // The step keys are listened for on the document, outside any one render:
 // pressing j right after a knob change (the cursor still at step 0) once
 // stepped the link from before the change, undoing the change.
+// registry: cases (labs with both a slider and steps)
 for (const area of ['keys', 'retries', 'outbox']) {
   test(`${area}: j right after a knob change steps the new run and keeps the change`, async () => {
     await withPage(`?area=${area}&predict=0`, async (page) => {

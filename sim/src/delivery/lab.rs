@@ -56,7 +56,6 @@ pub static SOURCES: [Source; 3] = [
 ];
 
 impl Lab for DeliveryLab {
-    const SLUG: &'static str = "about";
     type Params = DeliveryParams;
     type Run = DeliveryRun;
 

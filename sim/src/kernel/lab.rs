@@ -111,19 +111,32 @@ impl Counter {
     }
 }
 
-/// The engine contract.
-pub trait Lab {
-    /// The lab's `area=` slug and JSON `lab` name.
+/// A lab's name in the registry (`crate::labs`), which implements this for
+/// every engine from its one line there: the kernel knows no lab by name.
+pub trait Registered {
+    /// The lab's `area=` slug, CLI subcommand and JSON `lab` name.
     const SLUG: &'static str;
+}
+
+/// The engine contract. Only an engine in the registry is a lab.
+pub trait Lab: Registered {
     /// The engine's parameters, with their schema.
     type Params: Params;
     /// A finished run.
     type Run;
     /// Permalink keys the lab reads besides its knobs (a schedule, a tab).
     const EXTRA_KEYS: &'static [&'static str] = &[];
+    /// Permalink keys the lab has renamed, as `(old, new)`: a link with the
+    /// old key still works, read as the new one with a warning, and the
+    /// command line takes the old flag too. (`mode` means the page's mode in
+    /// every lab; Outbox's design was `mode=` before it was `design=`.)
+    const RENAMED_KEYS: &'static [(&'static str, &'static str)] = &[];
     /// Extra keys that belong to one preset's setup and go when another
     /// preset is picked (a learner's handler belongs to its scenario).
     const PRESET_CLEARS: &'static [&'static str] = &[];
+    /// Extra keys whose empty value means something (an emptied editor), so
+    /// the link keeps `key=` instead of dropping the key.
+    const EXTRA_KEEPS_EMPTY: &'static [&'static str] = &[];
 
     /// Every preset, the first being the default setup.
     fn presets() -> &'static [Preset];
@@ -180,6 +193,7 @@ pub struct LinkRead<P> {
 /// Reads a lab's preset and knobs from a permalink. An unknown preset or a
 /// bad value adds a warning to `q` and falls back, so a link never fails.
 pub fn read_link<L: Lab>(q: &mut Query) -> LinkRead<L::Params> {
+    upgrade_renamed_keys::<L>(q);
     let preset = match q.get("preset").map(str::to_string) {
         None => None,
         Some(s) => match L::preset(&s) {
@@ -237,9 +251,26 @@ pub fn write_link<P: Params>(q: &mut Query, preset: Option<&Preset>, params: &P)
 /// The keys every lab's permalink may carry, besides its knobs.
 pub const SHELL_KEYS: &[&str] = &["area", "preset", "step", "embed", "lock", "origins", "view", "predict", "reveal"];
 
+/// Reads a renamed key as its new name, with a warning, so an old link
+/// keeps working and its author learns the new name. A link that carries
+/// both keeps the new one.
+pub fn upgrade_renamed_keys<L: Lab>(q: &mut Query) {
+    for (old, new) in L::RENAMED_KEYS {
+        let Some(v) = q.get(old).map(str::to_string) else { continue };
+        q.remove(old);
+        if q.get(new).is_none() {
+            q.set(new, &v);
+            q.warnings.push(format!("{old}= is now called {new}= in this lab; read as {new}={}.", clip(&v)));
+        } else {
+            q.warnings.push(format!("{old}= is now called {new}= in this lab; the link's {new}= was used."));
+        }
+    }
+}
+
 /// Warns about parameters the lab does not read, so a typo in a course page
-/// is visible to its author.
+/// is visible to its author. Renamed keys are read as their new names first.
 pub fn warn_unknown_keys<L: Lab>(q: &mut Query) {
+    upgrade_renamed_keys::<L>(q);
     let unknown: Vec<String> = q
         .keys()
         .filter(|k| !SHELL_KEYS.contains(k) && !L::EXTRA_KEYS.contains(k) && L::Params::knob(k).is_none())

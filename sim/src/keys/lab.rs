@@ -35,7 +35,7 @@ pub static SOURCES: [Source; 13] = [
     Source {
         choice: "With \"Server sends its own key to the provider\" on, every call carries an Idempotency-Key derived from the key record's row id, and the provider returns its first charge for a key it has seen; with it off, a resumed call charges again.",
         reference: "Brandur Leach's article (idempotency_key: \"rocket-rides-atomic-#{key.id}\"); Stripe API docs, Idempotent requests",
-        simplification: Some("A record that is pruned or wiped and created again gets a new row id, so a new provider key: only the lost record's own retries are covered."),
+        simplification: Some("A record that is pruned or wiped and created again gets a new row id, so a new provider key: only the lost record's own retries are covered. The provider stores a key only with a successful charge, and its charge is instant, so it never answers 409 to a concurrent call with the same key; Stripe stores the result once execution began (errors too) and answers 409 to a concurrent request with the key."),
     },
     Source {
         choice: "A provider timeout leaves the charge unknown (the lab draws even odds). The server answers 500; releasing the key lets a retry call the provider again, which is safe only when the provider deduplicates with the server's key.",
@@ -84,7 +84,6 @@ pub static SOURCES: [Source; 13] = [
 pub struct KeysLab;
 
 impl Lab for KeysLab {
-    const SLUG: &'static str = "keys";
     type Params = KeysParams;
     type Run = KeysRun;
     /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.

@@ -9,11 +9,11 @@ use crate::lab::{Counter, Figure, Lab, Preset, Source};
 pub struct OutboxLab;
 
 impl Lab for OutboxLab {
-    const SLUG: &'static str = "outbox";
     type Params = OutboxParams;
     type Run = OutboxRun;
     /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.
     const EXTRA_KEYS: &'static [&'static str] = &["predict"];
+    const RENAMED_KEYS: &'static [(&'static str, &'static str)] = &[("mode", "design")];
 
     fn presets() -> &'static [Preset] {
         &PRESETS
@@ -71,7 +71,7 @@ static SOURCES: [Source; 11] = [
     Source {
         choice: "The broker keeps one partition per customer (the aggregateid key) and hands a partition's next message to the consumer only after the previous one was acked: order holds per customer, not across customers.",
         reference: "Debezium documentation, \"Outbox Event Router\" (aggregateid as the message key); Apache Kafka documentation, partitions and ordering",
-        simplification: Some("One consumer, one message in flight per partition; a message is dead-lettered after a set number of deliveries."),
+        simplification: Some("One consumer, one message in flight per partition; a message is dead-lettered after a set number of deliveries. Each customer has a partition of its own; Kafka hashes keys onto a fixed number of partitions, so customers share partitions and one customer's stuck message also holds up the others on its partition."),
     },
     Source {
         choice: "The idempotent consumer inserts (consumer, message id) into an inbox table with a primary key in the same transaction as its effect; a duplicate hits the key and its effect is skipped.",

@@ -2,7 +2,7 @@
 //! permalink, the CLI and the page's controls all read this schema.
 
 use crate::error::SimError;
-use crate::knob::{self, Group, Knob, KnobKind, Params, Unit};
+use crate::knob::{self, frac_of, pct_of, Knob, Params, Unit};
 use serde::{Deserialize, Serialize};
 
 crate::choice_enum! {
@@ -111,111 +111,45 @@ pub struct OutboxParams {
     pub seed: u64,
 }
 
-fn pct_of(f: f64) -> u64 {
-    (f * 100.0).round() as u64
-}
-
-fn frac_of(v: u64) -> f64 {
-    v as f64 / 100.0
-}
-
-/// A percentage knob: the same shape for every fault.
-macro_rules! pct_knob {
-    ($key:literal, $flag:literal, $label:literal, $default:literal, $group:expr, $help:literal, $field:ident) => {
-        Knob {
-            key: $key,
-            flag: $flag,
-            label: $label,
-            unit: Unit::Percent,
-            kind: KnobKind::Percent,
-            default: $default,
-            group: $group,
-            help: $help,
-            get: |p| pct_of(p.$field),
-            set: |p, v| p.$field = frac_of(v),
-        }
-    };
-}
-
-/// A whole-number knob.
-macro_rules! int_knob {
-    ($key:literal, $flag:literal, $label:literal, $unit:expr, $min:literal, $max:literal, $step:literal, $default:literal, $group:expr, $help:literal, $field:ident, $ty:ty) => {
-        Knob {
-            key: $key,
-            flag: $flag,
-            label: $label,
-            unit: $unit,
-            kind: KnobKind::Int { min: $min, max: $max, step: $step },
-            default: $default,
-            group: $group,
-            help: $help,
-            get: |p| p.$field as u64,
-            set: |p, v| p.$field = v as $ty,
-        }
-    };
-}
-
 static KNOBS: [Knob<OutboxParams>; 21] = [
-    Knob {
-        key: "mode",
-        flag: "mode",
-        label: "Design",
-        unit: Unit::Count,
-        kind: KnobKind::Choice(Mode::CHOICES),
-        default: 3,
-        group: Group::Main,
-        help: "How the service gets the order and its event out, and whether the consumer deduplicates.",
-        get: |p| p.mode.index() as u64,
-        set: |p, v| p.mode = Mode::from_index(v),
-    },
-    pct_knob!("crash", "crash", "Service crash between writes", 0, Group::Main,
-        "Chance the service dies between its two writes; in the outbox designs there is one transaction, so a crash rolls both rows back.", crash),
-    pct_knob!("acklost", "ack-lost", "Publish stored, ack lost", 5, Group::Main,
-        "Chance a publish reaches the broker but its acknowledgement does not: the publisher sees a timeout and sends again.", ack_lost),
-    pct_knob!("rcrash", "relay-crash", "Relay crash after publish, before mark or flush", 15, Group::Main,
-        "Chance the relay dies after the broker stored a row and before it recorded that (marked the row, or flushed its offset in design 5): it sends the row again.", relay_crash),
-    pct_knob!("ccrash", "consumer-crash", "Consumer crash after effect, before ack", 10, Group::Main,
-        "Chance the consumer dies after committing the effect and before acking: the broker delivers the message again.", consumer_crash),
-    Knob {
-        key: "inbox",
-        flag: "inbox",
-        label: "Consumer's inbox row (designs 4, 5)",
-        unit: Unit::Count,
-        kind: KnobKind::Choice(Inbox::CHOICES),
-        default: 0,
-        group: Group::Main,
-        help: "In the effect's own transaction, or in a transaction of its own before or after the effect.",
-        get: |p| p.inbox.index() as u64,
-        set: |p, v| p.inbox = Inbox::from_index(v),
-    },
-    pct_knob!("ccrashb", "consumer-crash-before", "Consumer crash before its commit", 0, Group::Main,
-        "Chance the consumer dies while handling a message, before its last commit: whatever it had not committed is gone, and the broker delivers again.", consumer_crash_before),
-    int_knob!("cmds", "commands", "Commands (place order)", Unit::Count, 1, 1_000, 1, 12, Group::More,
-        "How many place-order commands the service handles.", commands, u32),
-    int_knob!("aggs", "aggregates", "Customers (partitions)", Unit::Count, 1, 16, 1, 3, Group::More,
-        "Orders spread over this many customers; the customer id is the message key, one broker partition each.", aggregates, u32),
-    pct_knob!("cfail", "commit-fail", "DB commit fails", 0, Group::More,
-        "Chance the service's database refuses the commit; nothing of that transaction is written.", commit_fail),
-    pct_knob!("unavail", "broker-unavailable", "Broker unavailable", 0, Group::More,
-        "Chance a publish finds the broker down: nothing is stored and the publisher tries again later.", broker_unavailable),
-    pct_knob!("dup", "broker-duplicate", "Broker stores a message twice", 0, Group::More,
-        "Chance the broker stores a published message twice, so it is delivered twice.", broker_duplicate),
-    int_knob!("delay", "delay-ms-max", "Delivery delay, max", Unit::Ms, 1, 1_000, 1, 30, Group::More,
-        "Each delivery waits 1 ms to this long; partitions drift apart, so global order breaks while per-customer order holds.", delay_ms_max, u64),
-    int_knob!("att", "publish-attempts", "Publish attempts, at most (designs 1, 2)", Unit::Count, 1, 10, 1, 3, Group::More,
-        "In the dual-write designs the service makes up to this many publish attempts, the first included; a timeout and a refusal look alike to it.", publish_attempts_max, u32),
-    int_knob!("dlv", "deliveries-max", "Deliveries before dead-lettering", Unit::Count, 1, 50, 1, 10, Group::More,
-        "The broker delivers one message at most this many times, then parks it in a dead-letter queue.", deliveries_max, u32),
-    int_knob!("poll", "poll-ms", "Relay poll period (designs 3, 4)", Unit::Ms, 10, 5_000, 10, 100, Group::More,
-        "The polling relay reads the outbox table this often.", poll_ms, u64),
-    int_knob!("oflush", "offset-flush", "Relay offset flush interval (design 5)", Unit::Ms, 0, 10_000, 10, 200, Group::More,
-        "How often the log-tailing relay stores its offset, as Kafka Connect's offset.flush.interval.ms (60 s by default there); a crash re-sends every row since the last flush. 0 flushes after every publish.", offset_flush_ms, u64),
-    int_knob!("batch", "batch", "Relay batch, rows at most", Unit::Count, 1, 1_000, 1, 50, Group::More,
-        "Rows the relay publishes per read at most.", batch_max, u32),
-    int_knob!("gap", "gap-ms", "Time between commands", Unit::Ms, 1, 1_000, 1, 20, Group::More,
-        "Commands arrive this far apart.", command_gap_ms, u64),
-    int_knob!("horizon", "horizon-ms", "Run horizon", Unit::Ms, 1_000, 3_600_000, 1_000, 120_000, Group::More,
-        "Nothing happens after this simulated time; work left then is counted as pending.", horizon_ms, u64),
+    Knob::choice(
+        "design",
+        "design",
+        "Design",
+        Mode::CHOICES,
+        3,
+        "How the service gets the order and its event out, and whether the consumer deduplicates.",
+        |p| p.mode.index() as u64,
+        |p, v| p.mode = Mode::from_index(v),
+    ),
+    Knob::percent("crash", "crash", "Service crash between writes", 0, "Chance the service dies between its two writes; in the outbox designs there is one transaction, so a crash rolls both rows back.", |p| pct_of(p.crash), |p, v| p.crash = frac_of(v)),
+    Knob::percent("acklost", "ack-lost", "Publish stored, ack lost", 5, "Chance a publish reaches the broker but its acknowledgement does not: the publisher sees a timeout and sends again.", |p| pct_of(p.ack_lost), |p, v| p.ack_lost = frac_of(v)),
+    Knob::percent("rcrash", "relay-crash", "Relay crash after publish, before mark or flush", 15, "Chance the relay dies after the broker stored a row and before it recorded that (marked the row, or flushed its offset in design 5): it sends the row again.", |p| pct_of(p.relay_crash), |p, v| p.relay_crash = frac_of(v)),
+    Knob::percent("ccrash", "consumer-crash", "Consumer crash after effect, before ack", 10, "Chance the consumer dies after committing the effect and before acking: the broker delivers the message again.", |p| pct_of(p.consumer_crash), |p, v| p.consumer_crash = frac_of(v)),
+    Knob::choice(
+        "inbox",
+        "inbox",
+        "Consumer's inbox row (designs 4, 5)",
+        Inbox::CHOICES,
+        0,
+        "In the effect's own transaction, or in a transaction of its own before or after the effect.",
+        |p| p.inbox.index() as u64,
+        |p, v| p.inbox = Inbox::from_index(v),
+    ),
+    Knob::percent("ccrashb", "consumer-crash-before", "Consumer crash before its commit", 0, "Chance the consumer dies while handling a message, before its last commit: whatever it had not committed is gone, and the broker delivers again.", |p| pct_of(p.consumer_crash_before), |p, v| p.consumer_crash_before = frac_of(v)),
+    Knob::more(Knob::count("cmds", "commands", "Commands (place order)", Unit::Count, (1, 1_000, 1), 12, "How many place-order commands the service handles.", |p| p.commands as u64, |p, v| p.commands = v as u32)),
+    Knob::more(Knob::count("aggs", "aggregates", "Customers (partitions)", Unit::Count, (1, 16, 1), 3, "Orders spread over this many customers; the customer id is the message key, one broker partition each.", |p| p.aggregates as u64, |p, v| p.aggregates = v as u32)),
+    Knob::more(Knob::percent("cfail", "commit-fail", "DB commit fails", 0, "Chance the service's database refuses the commit; nothing of that transaction is written.", |p| pct_of(p.commit_fail), |p, v| p.commit_fail = frac_of(v))),
+    Knob::more(Knob::percent("unavail", "broker-unavailable", "Broker unavailable", 0, "Chance a publish finds the broker down: nothing is stored and the publisher tries again later.", |p| pct_of(p.broker_unavailable), |p, v| p.broker_unavailable = frac_of(v))),
+    Knob::more(Knob::percent("dup", "broker-duplicate", "Broker stores a message twice", 0, "Chance the broker stores a published message twice, so it is delivered twice.", |p| pct_of(p.broker_duplicate), |p, v| p.broker_duplicate = frac_of(v))),
+    Knob::more(Knob::count("delay", "delay-ms-max", "Delivery delay, max", Unit::Ms, (1, 1_000, 1), 30, "Each delivery waits 1 ms to this long; partitions drift apart, so global order breaks while per-customer order holds.", |p| p.delay_ms_max as u64, |p, v| p.delay_ms_max = v as u64)),
+    Knob::more(Knob::count("att", "publish-attempts", "Publish attempts, at most (designs 1, 2)", Unit::Count, (1, 10, 1), 3, "In the dual-write designs the service makes up to this many publish attempts, the first included; a timeout and a refusal look alike to it.", |p| p.publish_attempts_max as u64, |p, v| p.publish_attempts_max = v as u32)),
+    Knob::more(Knob::count("dlv", "deliveries-max", "Deliveries before dead-lettering", Unit::Count, (1, 50, 1), 10, "The broker delivers one message at most this many times, then parks it in a dead-letter queue.", |p| p.deliveries_max as u64, |p, v| p.deliveries_max = v as u32)),
+    Knob::more(Knob::count("poll", "poll-ms", "Relay poll period (designs 3, 4)", Unit::Ms, (10, 5_000, 10), 100, "The polling relay reads the outbox table this often.", |p| p.poll_ms as u64, |p, v| p.poll_ms = v as u64)),
+    Knob::more(Knob::count("oflush", "offset-flush", "Relay offset flush interval (design 5)", Unit::Ms, (0, 10_000, 10), 200, "How often the log-tailing relay stores its offset, as Kafka Connect's offset.flush.interval.ms (60 s by default there); a crash re-sends every row since the last flush. 0 flushes after every publish.", |p| p.offset_flush_ms as u64, |p, v| p.offset_flush_ms = v as u64)),
+    Knob::more(Knob::count("batch", "batch", "Relay batch, rows at most", Unit::Count, (1, 1_000, 1), 50, "Rows the relay publishes per read at most.", |p| p.batch_max as u64, |p, v| p.batch_max = v as u32)),
+    Knob::more(Knob::count("gap", "gap-ms", "Time between commands", Unit::Ms, (1, 1_000, 1), 20, "Commands arrive this far apart.", |p| p.command_gap_ms as u64, |p, v| p.command_gap_ms = v as u64)),
+    Knob::more(Knob::count("horizon", "horizon-ms", "Run horizon", Unit::Ms, (1_000, 3_600_000, 1_000), 120_000, "Nothing happens after this simulated time; work left then is counted as pending.", |p| p.horizon_ms as u64, |p, v| p.horizon_ms = v as u64)),
     crate::seed_knob!(3),
 ];
 

@@ -23,7 +23,7 @@ pub static PRESETS: [Preset; 7] = [
         lesson: "The order commits, the service dies before publishing, and nobody ever sends the event: it is lost, and no retry can find it.",
         buggy: true,
         key_counter: "events_lost",
-        knobs: &[("mode", "1"), ("crash", "15"), ("acklost", "0"), ("rcrash", "0"), ("ccrash", "0")],
+        knobs: &[("design", "1"), ("crash", "15"), ("acklost", "0"), ("rcrash", "0"), ("ccrash", "0")],
     },
     Preset {
         slug: "ghost",
@@ -31,7 +31,7 @@ pub static PRESETS: [Preset; 7] = [
         lesson: "The event goes out first; when the service then dies or its commit fails, the consumer ships an order that does not exist: a ghost.",
         buggy: true,
         key_counter: "ghost_events",
-        knobs: &[("mode", "2"), ("crash", "15"), ("cfail", "5"), ("acklost", "0"), ("rcrash", "0"), ("ccrash", "0")],
+        knobs: &[("design", "2"), ("crash", "15"), ("cfail", "5"), ("acklost", "0"), ("rcrash", "0"), ("ccrash", "0")],
     },
     Preset {
         slug: "duplicates",
@@ -39,7 +39,7 @@ pub static PRESETS: [Preset; 7] = [
         lesson: "Order and outbox row commit together, so nothing is lost or invented; but the relay publishes before it marks, and the consumer acks after its effect, so events arrive twice and are applied twice.",
         buggy: true,
         key_counter: "duplicate_effects",
-        knobs: &[("mode", "3")],
+        knobs: &[("design", "3")],
     },
     Preset {
         slug: "tailing",
@@ -47,7 +47,7 @@ pub static PRESETS: [Preset; 7] = [
         lesson: "A relay that tails the database log (as Debezium does) picks a commit up within milliseconds instead of waiting for the next poll, so the outbox lag drops. It never writes to the outbox table: it keeps an offset and flushes it now and then, so a crash sends every row since the last flush again. The inbox absorbs them all.",
         buggy: false,
         key_counter: "duplicate_effects",
-        knobs: &[("mode", "5")],
+        knobs: &[("design", "5")],
     },
     Preset {
         slug: "mark-first",

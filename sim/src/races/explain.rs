@@ -1,7 +1,7 @@
 //! Why a decisive step came out as it did, in one sentence with its source:
 //! the feedback after a prediction says what happened and why.
 
-use super::{Frame, LockWaitPolicy, RaceRecord, RaceRun, SqlState, Stmt, StmtResult, WaitReason};
+use super::{Actor, Frame, Isolation, LockWaitPolicy, RaceRecord, RaceRun, SqlState, Stmt, StmtResult, WaitReason};
 
 fn t(a: u8) -> String {
     format!("T{}", a + 1)
@@ -15,28 +15,58 @@ pub fn why(run: &RaceRun, step: usize) -> Option<String> {
         Some(prev) => &prev.rows,
         None => &[],
     };
+    // The isolation level of each actor's transaction at this step (from its last BEGIN).
+    let iso = |a: Actor| {
+        run.trace
+            .iter()
+            .filter(|t| t.step <= f.step)
+            .rev()
+            .find_map(|t| {
+                if let RaceRecord::Began { actor, isolation } = t.record {
+                    (actor == a).then_some(isolation)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(Isolation::ReadCommitted)
+    };
     for r in &f.records {
-        if let Some(w) = why_record(f, r, before) {
+        if let Some(w) = why_record(f, r, before, iso(r.actor())) {
             return Some(w);
         }
     }
     None
 }
 
-fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<String> {
+/// Where a statement's snapshot came from, at `iso`.
+fn snapshot_origin(iso: Isolation) -> &'static str {
+    match iso {
+        Isolation::ReadCommitted => "at READ COMMITTED each statement takes a new snapshot when it starts (13.2.1)",
+        Isolation::RepeatableRead => {
+            "at REPEATABLE READ the transaction's first statement took the snapshot, and every later statement keeps it (13.2.2)"
+        }
+        Isolation::Serializable => {
+            "at SERIALIZABLE the transaction's first statement took the snapshot, and every later statement keeps it (13.2.3)"
+        }
+    }
+}
+
+fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView], iso: Isolation) -> Option<String> {
     match r {
         RaceRecord::Ran { actor, stmt: Stmt::SelectKey { .. }, result: StmtResult::Rows { rows }, .. } => {
             let other_uncommitted = before.iter().find(|v| v.written_by != *actor && !v.committed);
             Some(match (rows.is_empty(), other_uncommitted) {
                 (true, Some(v)) => format!(
-                    "{} has inserted the key but not committed. At READ COMMITTED a statement sees only rows committed before it began, so that row is invisible to {} (PostgreSQL 15 docs, 13.2.1).",
+                    "{} has inserted the key but not committed. A snapshot sees only rows committed before it was taken, and {}, so that row is invisible to {}.",
                     t(v.written_by),
+                    snapshot_origin(iso),
                     t(*actor)
                 ),
                 (true, None) => "No transaction has committed a row for the key yet, so there is nothing to see.".into(),
                 (false, _) => format!(
-                    "The row was committed before this SELECT began, so {}'s new snapshot sees it (PostgreSQL 15 docs, 13.2.1).",
-                    t(*actor)
+                    "The row was committed before {}'s snapshot was taken, and {}, so the SELECT sees it.",
+                    t(*actor),
+                    snapshot_origin(iso)
                 ),
             })
         }
@@ -71,7 +101,7 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<St
             WaitReason::ClientTimeout => format!("The client retries only after {}'s attempt has timed out.", t(*on)),
         }),
         RaceRecord::Ran { result: StmtResult::Error { state }, .. }
-        | RaceRecord::Resumed { result: StmtResult::Error { state }, .. } => Some(error_why(*state)),
+        | RaceRecord::Resumed { result: StmtResult::Error { state }, .. } => Some(error_why(*state, iso)),
         RaceRecord::Resumed { actor, stmt: Stmt::Insert { on_conflict_do_nothing: true, .. }, result, .. } => {
             Some(match result {
                 StmtResult::Rows { rows } if rows.is_empty() => format!(
@@ -118,12 +148,18 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView]) -> Option<St
     }
 }
 
-fn error_why(state: SqlState) -> String {
+fn error_why(state: SqlState, iso: Isolation) -> String {
     match state {
         SqlState::UniqueViolation => "The other transaction committed the same key, so the unique index refuses this one: 23505 unique_violation (PostgreSQL 15 docs, INSERT and chapter 13).".into(),
-        SqlState::SerializationFailure => "No serial order of the two transactions explains what both read, so PostgreSQL fails one with 40001 serialization_failure; the application must retry it (13.2.3).".into(),
-        SqlState::InFailedTransaction => "An earlier error aborted this transaction; every later statement fails with 25P02 until ROLLBACK.".into(),
-        SqlState::DeadlockDetected => "Each transaction waits for a lock the other holds, so after deadlock_timeout (1 s by default) PostgreSQL aborts one of them with 40P01 deadlock_detected (13.3.4).".into(),
+        SqlState::SerializationFailure => match iso {
+            Isolation::Serializable => "At SERIALIZABLE, 40001 serialization_failure is a verdict on the whole set of transactions: no serial order of them explains what each read, so PostgreSQL fails one (here a row its snapshot cannot see met its write); the application must retry it (13.2.3).".into(),
+            Isolation::RepeatableRead => "At REPEATABLE READ, 40001 serialization_failure means \"could not serialize access due to concurrent update\": the row this statement went to change, lock or conflict with was written by a transaction its snapshot cannot see, and PostgreSQL does not re-check the newer version as READ COMMITTED would: the first updater wins, and the application must retry the whole transaction (13.2.2).".into(),
+            // The model raises 40001 only with a transaction snapshot; at READ COMMITTED PostgreSQL
+            // never does for these statements, it re-checks the newest row version instead.
+            Isolation::ReadCommitted => "40001 serialization_failure: the transaction could not be serialized; the application must retry it (13.2).".into(),
+        },
+        SqlState::InFailedTransaction => "An earlier error aborted this transaction: every later statement fails with 25P02 in_failed_sql_transaction, and the transaction ends only with ROLLBACK, or with COMMIT, which then rolls it back and answers ROLLBACK (PostgreSQL 15 docs, COMMIT and 13.2).".into(),
+        SqlState::DeadlockDetected => "Each transaction waits for a lock the other holds. PostgreSQL looks for the cycle only when a wait has lasted deadlock_timeout (1 s by default), in that waiting backend, and the backend whose check finds the cycle aborts itself with 40P01 deadlock_detected (13.3.4; runtime-config-locks). Which one that is depends on timing; the lab picks the transaction that began waiting first, the one whose check fires first when the cycle closes within deadlock_timeout, and race check --pg replays the steps that way.".into(),
         SqlState::LockNotAvailable => "Another transaction holds the row (a lock, or an update in flight), and NOWAIT does not wait: PostgreSQL fails the statement at once with 55P03 lock_not_available, which aborts the transaction (docs, SELECT, The Locking Clause).".into(),
         SqlState::InvalidColumnReference => "ON CONFLICT (key) needs a unique index or constraint on key to decide what a conflict is; the table has none, so PostgreSQL refuses the statement with 42P10 (docs, INSERT, ON CONFLICT Clause).".into(),
     }

@@ -32,14 +32,8 @@ mod sql;
 use sql::{sql_statement, Parsed, Templates};
 use std::fmt;
 
-/// Longest handler text accepted, in bytes.
-pub const HANDLER_TEXT_MAX: usize = 20_000;
-/// Most instructions in one lane's handler (the engine's limit).
-pub const HANDLER_INSTRS_MAX: usize = 64;
-/// Most lanes a handler may run in.
-pub const HANDLER_LANES_MAX: u8 = 3;
-/// Most attempts `RETRY` may ask for.
-pub const RETRY_ATTEMPTS_MAX: u8 = 5;
+use super::limits::{self, CONTROL_WORDS};
+pub use super::limits::{HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX};
 
 /// The table every handler works on.
 pub const TABLE: &str = "idempotency_keys";
@@ -138,9 +132,7 @@ struct LaneDraft {
 /// has no `LANE` sections (2 or 3); with sections, each section is a lane.
 #[cfg(feature = "parser")]
 pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
-    if text.len() > HANDLER_TEXT_MAX {
-        return err(0, format!("the text has {} bytes; at most {HANDLER_TEXT_MAX} are accepted", text.len()));
-    }
+    limits::check_text(text)?;
     let templates = Templates::new();
     let mut savepoint_names: Vec<String> = Vec::new();
     let mut unique_index = false;
@@ -248,6 +240,11 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
             return err(line, "SERIALIZABLE without a unique index or primary key on key is not modelled: PostgreSQL's SSI then fails one transaction with 40001 at a statement or at COMMIT chosen by its predicate locks (a read-write dependency cycle), which the model does not track; add a unique index or primary key on key, or use REPEATABLE READ");
         }
     }
+    for (p, lines) in &out {
+        if let Some(i) = limits::answers_in_open_transaction(&p.instrs) {
+            return err(lines[i], limits::OPEN_TRANSACTION_AT_ANSWER);
+        }
+    }
     let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
     if is_sql && durable_store {
         return err(0, "STORE DURABLE is about the in-memory key map; a handler with SQL keeps its keys in the table");
@@ -339,19 +336,13 @@ enum Control {
     Item(Item),
 }
 
-const CONTROL_WORDS: [&str; 12] =
-    ["IF", "CHARGE", "RESPOND", "SEND", "RETRY", "MAP", "CRASH", "AWAIT", "LANE", "STORE", "GOTO", "ELSE"];
-
 /// A control line, or None when the line starts a SQL statement.
 fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
     let words: Vec<String> = line.split_whitespace().map(str::to_ascii_uppercase).collect();
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     if let Some(label) = line.strip_suffix(':') {
-        let ok = !label.is_empty()
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !CONTROL_WORDS.contains(&label.to_ascii_uppercase().as_str());
-        if !ok {
-            return err(n, format!("{line:?} is not a label: a label is one word of letters, digits or _ and a colon"));
+        if let Some(why) = limits::label_refusal(label) {
+            return err(n, why);
         }
         return Ok(Some(Control::Item(Item::Label(label.to_string()))));
     }
@@ -387,8 +378,8 @@ fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
         },
         ["LANE", ..] if w.len() >= 2 => {
             let name = line[4..].trim();
-            if name.len() > 24 {
-                return err(n, "a lane name has at most 24 characters");
+            if let Some(why) = limits::lane_name_refusal(name) {
+                return err(n, why);
             }
             Ok(Some(Control::Lane(name.to_string())))
         }
@@ -460,15 +451,6 @@ impl SqlState {
     }
 }
 
-/// A refusal in the learner's words: the reason alone, without the internal
-/// parameter name that `SimError`'s Display puts first.
-pub fn refusal_words(e: crate::error::SimError) -> String {
-    match e {
-        crate::error::SimError::InvalidParameter { reason, .. } => reason,
-        other => other.to_string(),
-    }
-}
-
 /// A scenario for a handler text, ready for [`run`] and [`explore`].
 #[cfg(feature = "parser")]
 pub fn handler_scenario(text: &str, lanes: u8) -> Result<Scenario, HandlerError> {
@@ -485,6 +467,6 @@ pub fn handler_scenario(text: &str, lanes: u8) -> Result<Scenario, HandlerError>
         twin: SCENARIO_IDS[0],
         programs: h.lanes.into_iter().map(|(p, _)| p).collect(),
     };
-    s.validate().map_err(|e| HandlerError { line: 0, message: refusal_words(e) })?;
+    s.validate().map_err(|e| HandlerError { line: 0, message: limits::refusal_words(&e) })?;
     Ok(s)
 }

@@ -104,7 +104,9 @@ fn bad_control_flow_is_refused_with_a_clear_message() {
         ("IF ERROR 99999 GOTO x\nx:\nRESPOND 201", 1, "99999"),
         ("GOTO x\nx:\nRESPOND 201", 1, "condition"),
         ("BEGIN; COMMIT;\nRESPOND 201", 1, "one SQL statement"),
-        ("", 1, "no lines"),
+        ("", 0, "empty"),
+        ("-- just a note", 0, "only comments"),
+        ("retry:\nRESPOND 201", 1, "RETRY is a keyword"),
     ];
     for (text, line, word) in cases {
         let e = refused(text);
@@ -429,4 +431,28 @@ fn every_corpus_handler_survives_the_json_trip_from_the_worker_to_the_page() {
         let back: Compiled = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(back, c, "{name}");
     }
+}
+
+#[test]
+fn a_label_may_be_any_identifier_postgresql_accepts() {
+    let text = "CHARGE\nIF ERROR GOTO prisé\nRESPOND 201\nprisé:\nRESPOND 500";
+    assert!(parse_handler(text, 2).is_ok());
+}
+
+#[test]
+fn answering_with_the_transaction_open_is_refused_as_idle_in_transaction() {
+    let open = "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nRESPOND 201";
+    let e = refused(open);
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("idle in transaction"), "{e}");
+    // Only one path leaves it open: still refused, at that RESPOND.
+    let one_path = "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nIF NO ROW GOTO fresh\nRESPOND STORED\nfresh:\nCOMMIT;\nRESPOND 201";
+    assert_eq!(refused(one_path).line, 4);
+    let closed = "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nCOMMIT;\nRESPOND 201";
+    assert!(parse_handler(closed, 2).is_ok());
+    // ROLLBACK TO SAVEPOINT undoes part of the transaction; it stays open.
+    let to_savepoint = "BEGIN;\nSAVEPOINT s;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nROLLBACK TO SAVEPOINT s;\nRESPOND 201";
+    assert_eq!(refused(to_savepoint).line, 5);
+    let released = "BEGIN;\nSAVEPOINT s;\nRELEASE SAVEPOINT s;\nRESPOND 201";
+    assert_eq!(refused(released).line, 4);
 }

@@ -101,11 +101,12 @@ pub fn run_schedule(s: &Scenario, schedule: &[u8], complete: bool) -> Result<(Ra
 }
 
 impl Lab for RacesLab {
-    const SLUG: &'static str = "races";
     type Params = RacesParams;
     type Run = RacesRun;
     const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict", "handler", "lanes", "against"];
     const PRESET_CLEARS: &'static [&'static str] = &["handler", "lanes", "against"];
+    // An emptied editor is an empty handler, refused as such, not the scenario's text.
+    const EXTRA_KEEPS_EMPTY: &'static [&'static str] = &["handler"];
 
     fn presets() -> &'static [Preset] {
         &super::presets::PRESETS

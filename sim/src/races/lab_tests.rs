@@ -172,3 +172,29 @@ fn handler_lanes_and_the_side_by_side_scenario_read_back_from_the_link_they_writ
     assert_eq!(read.params.against, None);
     assert!(q.warnings.iter().any(|w| w.contains("nope")), "{:?}", q.warnings);
 }
+
+#[cfg(feature = "parser")]
+#[test]
+fn an_emptied_editor_is_refused_as_empty_not_replaced_by_the_first_preset() {
+    let mut q = Query::parse("?area=races&scenario=select-then-insert&handler=");
+    let read = read_link::<RacesLab>(&mut q);
+    assert_eq!(read.params.handler.as_deref(), Some(""));
+    let Err(e) = RacesLab::run(&read.params) else { panic!("an empty handler ran") };
+    let words = crate::races::limits::refusal_words(&e);
+    assert!(words.contains("the handler is empty") && !words.contains("parameter"), "{words}");
+}
+
+#[cfg(feature = "parser")]
+#[test]
+fn the_stuck_key_of_preset_4_is_true_a_crash_after_the_claim_leaves_it_started_and_the_retry_gets_409() {
+    use crate::races::{corpus::STUCK_KEY, handler_scenario, run, KeyStatus, Response};
+    let lesson = RacesLab::presets()[3].lesson;
+    assert!(lesson.contains("leaves the key started for ever") && lesson.contains("Keys lab"), "{lesson}");
+    let s = handler_scenario(STUCK_KEY, 2).unwrap();
+    // T1 claims and charges, the server crashes, the retry claims nothing and reads the row.
+    let r = run(&s, &[1, 1, 2, 3, 3]).unwrap();
+    assert_eq!(r.outcome.responses[2], Some(Response::Conflict));
+    assert_eq!(r.outcome.charges, 1);
+    assert_eq!(r.outcome.final_rows.len(), 1);
+    assert_eq!(r.outcome.final_rows[0].status, KeyStatus::Started, "the key stays started");
+}

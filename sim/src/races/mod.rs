@@ -20,7 +20,9 @@ pub mod corpus;
 mod engine;
 mod explore;
 mod handler;
+pub mod limits;
 mod scenarios;
+mod server_words;
 mod shipped;
 mod stmt;
 
@@ -32,8 +34,7 @@ pub use explore::{explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX};
 #[cfg(feature = "parser")]
 pub use handler::{handler_scenario, parse_handler};
 pub use handler::{
-    refusal_words, Handler, HandlerError, HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX,
-    TABLE,
+    Handler, HandlerError, HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX, TABLE,
 };
 pub use scenarios::{scenario, Scenario, SCENARIO_IDS};
 
@@ -384,3 +385,7 @@ mod presets;
 pub use explain::why;
 pub use lab::{decisive_step, run_explored, run_schedule, scenario_at, scenario_of, RacesLab, RacesRun};
 pub use params::{join as join_schedule, short_title, Mode, RacesParams, SCENARIO_CHOICES};
+pub use server_words::{
+    command_tag, frame_narration, frame_tags, server_check_hint, server_check_words, sqlstate_tip, thousands,
+    CheckCount, PG_SCHEDULES_MAX,
+};

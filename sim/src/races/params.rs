@@ -169,8 +169,9 @@ pub fn read_extra(q: &mut Query, p: &mut RacesParams) {
             }
         }
     }
-    // The text is kept as given: what is wrong with it is the parser's to say, with its line.
-    p.handler = q.get("handler").filter(|t| !t.trim().is_empty()).map(str::to_string);
+    // The text is kept as given, empty too: what is wrong with it is the parser's
+    // to say (an empty editor is refused as empty, not replaced by the scenario).
+    p.handler = q.get("handler").map(str::to_string);
     p.lanes = q.int("lanes", 2, 2, HANDLER_LANES_MAX as i64) as u8;
     if let Some(raw) = q.get("against").map(str::to_string) {
         match SCENARIO_IDS.iter().position(|id| *id == raw) {

@@ -43,7 +43,7 @@ pub static PRESETS: [Preset; 8] = [
         ..preset(
             "on-conflict",
             "4. ON CONFLICT (the fix)",
-            "INSERT … ON CONFLICT DO NOTHING RETURNING claims the key in one statement. The second INSERT waits while the first is uncommitted, then returns no row, so only the request that got a row back charges: one charge in every schedule. The loser SELECTs the row and answers 409, or the stored response once the winner has finished.",
+            "INSERT … ON CONFLICT DO NOTHING RETURNING claims the key in one statement. The second INSERT waits while the first is uncommitted, then returns no row, so only the request that got a row back charges: one charge in every schedule. The loser SELECTs the row and answers 409, or the stored response once the winner has finished. What it does not handle: a crash between CHARGE and the UPDATE to done leaves the key started for ever, so every retry gets 409. Recovering such a key takes a lock that expires (Brandur Leach's locked_at with a timeout), which the Keys lab models.",
             false,
         )
     },
@@ -61,7 +61,7 @@ pub static PRESETS: [Preset; 8] = [
         ..preset(
             "advisory-lock",
             "6. Advisory lock",
-            "pg_advisory_xact_lock on the key makes the second request wait until the first transaction ends; its SELECT, a new statement with a new snapshot, then sees the committed row and replays it. Safe, but the lock is held while the card is charged.",
+            "pg_advisory_xact_lock on the key makes the second request wait until the first transaction ends; its SELECT, a new statement, takes a new snapshot (at READ COMMITTED every statement does), so it sees the committed row and replays it. Safe, but the lock is held while the card is charged.",
             false,
         )
     },
@@ -79,7 +79,7 @@ pub static PRESETS: [Preset; 8] = [
         ..preset(
             "durable-store",
             "8. Durable key store",
-            "The same handler with its keys on disk: a retry after the key was stored gets the stored answer. A crash between the charge and storing the key still charges twice, so durability is not enough when the key is written after the charge. Claim it first, as in scenario 4.",
+            "The same handler with its keys on disk: a retry after the key was stored gets the stored answer. A crash between the charge and storing the key still charges twice, so durability is not enough when the key is written after the charge. Claim it first, as in scenario 4, and recover a claim a crash left behind, as the Keys lab's lock timeout does.",
             true,
         )
     },
@@ -130,7 +130,7 @@ pub static SOURCES: [Source; 10] = [
     Source {
         choice: "INSERT … ON CONFLICT DO UPDATE … RETURNING returns a row whether it inserted it or rewrote the one already there, so the handler cannot tell from it that the key is its own; it waits for a transaction that inserted, updated or locked that row, and at SERIALIZABLE a conflicting row its snapshot cannot see fails with 40001.",
         reference: "PostgreSQL 15 documentation, INSERT reference (the ON CONFLICT clause); checked on PostgreSQL 15.18.",
-        simplification: Some("One form only: DO UPDATE SET status = idempotency_keys.status, a rewrite that changes nothing."),
+        simplification: Some("One form only: DO UPDATE SET status = idempotency_keys.status, which writes a new version of the row with the same values and holds the row's lock until the transaction ends (the table shows the replaced version locked by the update)."),
     },
     Source {
         choice: "A schedule says who takes the next step; a waiting transaction cannot step and goes on inside the step that released it. Scenarios 7 and 8 are an in-memory or on-disk key store, not SQL.",

@@ -48,8 +48,8 @@ impl Scenario {
             return bad(format!("a scenario needs 1 to {ACTORS_MAX} handlers"));
         }
         for p in &self.programs {
-            if p.instrs.is_empty() || p.instrs.len() > 64 {
-                return bad(format!("{}: a handler needs 1 to 64 instructions", p.name));
+            if p.instrs.is_empty() || p.instrs.len() > super::HANDLER_INSTRS_MAX {
+                return bad(format!("{}: a handler needs 1 to {} instructions", p.name, super::HANDLER_INSTRS_MAX));
             }
             for i in &p.instrs {
                 match *i {
@@ -291,7 +291,7 @@ pub(super) fn words(id: &str) -> Option<Words> {
         "on-conflict" => (
             4,
             "INSERT … ON CONFLICT DO NOTHING RETURNING (the fix)",
-            "The claim and the check are one atomic statement. The second INSERT waits while the first is uncommitted, then returns no row, so only the request that got a row back charges: exactly one charge. The loser SELECTs the row: 409 while the winner is still working, the stored response once it has finished.",
+            "The claim and the check are one atomic statement. The second INSERT waits while the first is uncommitted, then returns no row, so only the request that got a row back charges: exactly one charge. The loser SELECTs the row: 409 while the winner is still working, the stored response once it has finished. A crash between CHARGE and the UPDATE to done leaves the key started for ever, and every retry gets 409: recovering it takes a lock that expires (Brandur Leach's locked_at and timeout), which the Keys lab models.",
             ON_CONFLICT,
             "select-then-insert",
         ),
@@ -319,7 +319,7 @@ pub(super) fn words(id: &str) -> Option<Words> {
         "durable-store" => (
             8,
             "The same handler with a durable key store",
-            "With the keys on disk, a retry after the key was stored replays the answer. A crash between the charge and storing the key still charges twice: durability is not enough when the key is written after the charge. Claim it first, as in scenario 4.",
+            "With the keys on disk, a retry after the key was stored replays the answer. A crash between the charge and storing the key still charges twice: durability is not enough when the key is written after the charge. Claim it first, as in scenario 4, and recover a claim a crash left behind, as the Keys lab's lock timeout does.",
             DURABLE,
             "volatile-store",
         ),

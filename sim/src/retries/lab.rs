@@ -99,7 +99,6 @@ pub fn run_compare(p: &fleet::FleetParams) -> Result<Vec<FleetRun>, SimError> {
 pub struct RetriesLab;
 
 impl Lab for RetriesLab {
-    const SLUG: &'static str = "retries";
     type Params = RetriesParams;
     type Run = RetriesRun;
     /// The predict-first switch (`predict=0` turns it off), a lock name like Races'.
@@ -165,7 +164,16 @@ pub fn fleet_counters(run: &FleetRun) -> Vec<Counter> {
         Counter::new("amplification", "Retry amplification (server calls per request)", Ratio(t.amplification()))
             .bad_if(t.amplification() > 1.5),
         Counter::new("attempts_per_request", "Client attempts per request", Ratio(t.attempts_per_request())),
-        Counter::new("budget_refusals", "Refused locally (budget or throttle)", Count(t.budget_refusals)),
+        Counter::new("budget_refusals", "Retries refused by the retry budget", Count(t.budget_refusals)),
+        Counter::new("grpc_refusals", "Retries refused by gRPC throttling", Count(t.grpc_refusals)),
+        Counter::new(
+            "adaptive_first_tries",
+            "First tries rejected by adaptive throttling",
+            Count(t.adaptive_first_tries),
+        ),
+        Counter::new("adaptive_retries", "Retries rejected by adaptive throttling", Count(t.adaptive_retries)),
+        Counter::new("duplicates", "Work done twice (served again without a key)", Count(t.duplicates))
+            .bad_if(t.duplicates > 0),
         Counter::new("retries", "Client retries", Count(t.retries)),
         Counter::new("layer_calls", "Extra calls from retrying layers", Count(t.layer_calls)).bad_if(t.layer_calls > 0),
         Counter::new("rejected", "Answered 503 (overload or outage)", Count(t.rejected_overload + t.rejected_outage)),

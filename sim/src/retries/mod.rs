@@ -4,6 +4,8 @@
 //! (`compare`), the engine contract (`lab`) and what the
 //! fleet looks like after its outage (`recovery`).
 
+#[cfg(test)]
+mod claims;
 pub mod compare;
 pub mod fleet;
 pub mod lab;
@@ -13,7 +15,7 @@ pub mod params;
 pub mod presets;
 pub mod queue;
 pub mod recovery;
-mod sources;
+pub mod sources;
 #[cfg(test)]
 mod tests;
 

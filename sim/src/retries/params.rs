@@ -4,10 +4,10 @@
 //! read this schema. The fleet engine keeps its own, wider safety limits
 //! (`FleetParams::validate`); the schema's bounds sit inside them.
 
-use super::fleet::FleetParams;
+use super::fleet::{BudgetScope, FleetParams, RequestKind};
 use crate::backoff::Strategy;
 use crate::error::SimError;
-use crate::knob::{Group, Knob, KnobKind, Params, Unit};
+use crate::knob::{frac_of, pct_of, Group, Knob, KnobKind, Params, Unit};
 
 crate::choice_enum! {
     /// Which run the page shows, and so which run a permalink reproduces.
@@ -53,14 +53,6 @@ pub struct RetriesParams {
     pub study: StudyParams,
 }
 
-fn pct_of(f: f64) -> u64 {
-    (f * 100.0).round() as u64
-}
-
-fn frac_of(v: u64) -> f64 {
-    v as f64 / 100.0
-}
-
 /// A whole-number knob of the fleet, reading and writing `p.fleet.$field`.
 macro_rules! fleet_int {
     ($key:literal, $flag:literal, $label:literal, $unit:expr, $min:expr, $max:expr, $step:expr, $default:expr, $group:expr, $help:literal, $field:ident) => {
@@ -100,7 +92,7 @@ macro_rules! study_int {
 /// The permalink keys of the study's knobs (the page shows them on the study tab only).
 pub const STUDY_KEYS: [&str; 3] = ["sn", "sr", "wn"];
 
-static KNOBS: [Knob<RetriesParams>; 30] = [
+static KNOBS: [Knob<RetriesParams>; 32] = [
     Knob {
         key: "mode",
         flag: "view",
@@ -132,7 +124,31 @@ static KNOBS: [Knob<RetriesParams>; 30] = [
     fleet_int!("cap", "cap-ms", "Backoff cap", Unit::Ms, 100, 30_000, 100, 5_000, Group::Main,
         "No backoff sleeps longer than this.", cap_ms),
     fleet_int!("bud", "budget", "Retry budget (retries per 100 requests; 0: none)", Unit::Percent, 0, 50, 1, 0, Group::Main,
-        "A fleet token bucket in the style of Finagle's RetryBudget: each request deposits this share of a token, each retry spends one.", budget_pct),
+        "Finagle's RetryBudget percentCanRetry: a client may retry this share of its requests of the last ttl, plus its floor.", budget_pct),
+    Knob {
+        key: "bsc",
+        flag: "budget-scope",
+        label: "Whose budget",
+        unit: Unit::Count,
+        kind: KnobKind::Choice(BudgetScope::CHOICES),
+        default: 0,
+        group: Group::Main,
+        help: "Finagle and gRPC keep a budget per client; a budget shared by the whole fleet needs a coordination no client library gives.",
+        get: |p| p.fleet.budget_scope.index() as u64,
+        set: |p, v| p.fleet.budget_scope = BudgetScope::from_index(v),
+    },
+    Knob {
+        key: "req",
+        flag: "request",
+        label: "The request",
+        unit: Unit::Count,
+        kind: KnobKind::Choice(RequestKind::CHOICES),
+        default: 0,
+        group: Group::Main,
+        help: "RFC 9110 9.2.2: retry a timeout only for an idempotent request or one with a key. Without a key, a retried timeout the server did serve is done twice.",
+        get: |p| p.fleet.request.index() as u64,
+        set: |p, v| p.fleet.request = RequestKind::from_index(v),
+    },
     Knob {
         key: "ra",
         flag: "honour-retry-after",
@@ -159,12 +175,12 @@ static KNOBS: [Knob<RetriesParams>; 30] = [
         "Requests the server completes per second, first in first out.", capacity_rps),
     fleet_int!("qmax", "queue", "Server queue (places)", Unit::Count, 0, 5_000, 50, 500, Group::More,
         "Requests that may wait; past that the server answers 503 at once.", queue_max),
-    fleet_int!("rams", "retry-after-ms", "Retry-After on an overload 503 (0: none)", Unit::Ms, 0, 10_000, 100, 1_000, Group::More,
-        "Sent as delay-seconds (RFC 9110, 10.2.3) with a 503 for a full queue.", retry_after_ms),
+    fleet_int!("rams", "retry-after-ms", "Retry-After on an overload 503 (0: none)", Unit::Ms, 0, 10_000, 1_000, 1_000, Group::More,
+        "Sent as delay-seconds (RFC 9110, 10.2.3), a whole number of seconds, with a 503 for a full queue.", retry_after_ms),
     fleet_int!("to", "timeout-ms", "Client timeout (0: none)", Unit::Ms, 0, 10_000, 50, 1_000, Group::More,
         "A client stops waiting and counts the attempt as failed; the server still does the work.", timeout_ms),
-    fleet_int!("burst", "burst", "Budget tokens at start", Unit::Count, 1, 1_000, 1, 100, Group::More,
-        "Tokens the budget starts with and can hold.", budget_burst),
+    fleet_int!("ttl", "budget-ttl", "Budget window (Finagle's ttl)", Unit::Seconds, 1, 60, 1, 10, Group::More,
+        "How long a request counts toward the budget's percentage (Finagle's default: 10 s).", budget_ttl_s),
     Knob {
         key: "err",
         flag: "error-rate",
@@ -192,9 +208,9 @@ static KNOBS: [Knob<RetriesParams>; 30] = [
     fleet_int!("lay", "layers", "Retrying layers between client and server", Unit::Count, 0, 4, 1, 0, Group::More,
         "Each layer retries a failure from below at once, without backoff.", layers),
     fleet_int!("lk", "layer-retries", "Retries per layer", Unit::Count, 0, 5, 1, 0, Group::More,
-        "k retries at each of N layers: one call becomes up to (k+1)^N.", layer_retries),
-    fleet_int!("minr", "min-retries-per-s", "Budget floor: minRetriesPerSec (0: none)", Unit::PerSecond, 0, 100, 1, 0, Group::More,
-        "Finagle's RetryBudget floor: tokens flow in at this rate besides the requests' deposits, so a quiet fleet can still retry.", min_retries_per_s),
+        "k retries at each of N layers: one client attempt becomes up to (k+1)^N calls, times the client's attempts.", layer_retries),
+    fleet_int!("minr", "min-retries-per-s", "Budget floor: minRetriesPerSec, per budget (0: none)", Unit::PerSecond, 0, 100, 1, 0, Group::More,
+        "Finagle's RetryBudget floor (default 10): each budget may retry this often besides its percentage, so each quiet client can still retry.", min_retries_per_s),
     fleet_int!("gmax", "grpc-max-tokens", "gRPC retry throttling: maxTokens (0: off)", Unit::Count, 0, 100, 1, 0, Group::More,
         "Per client: a failure costs a token, a success adds tokenRatio, and retries stop while tokens ≤ maxTokens / 2.", grpc_max_tokens),
     fleet_int!("gratio", "grpc-token-ratio", "gRPC tokenRatio (thousandths of a token)", Unit::Count, 1, 1_000, 1, 100, Group::More,
@@ -248,6 +264,15 @@ impl Params for RetriesParams {
             return bad(
                 "outage-to",
                 format!("the outage must end ({} s) after it starts ({} s)", f.outage_to_s, f.outage_from_s),
+            );
+        }
+        if f.retry_after_ms % 1_000 != 0 {
+            return bad(
+                "retry-after-ms",
+                format!(
+                    "Retry-After's delay-seconds is whole seconds (RFC 9110, 10.2.3): {} ms is not; write a multiple of 1000",
+                    f.retry_after_ms
+                ),
             );
         }
         if f.outage_to_s > f.duration_s {

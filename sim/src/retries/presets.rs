@@ -50,7 +50,7 @@ macro_rules! with {
 }
 
 /// Every preset, in the order the lab shows them; the first is the landing setup.
-pub static PRESETS: [Preset; 10] = [
+pub static PRESETS: [Preset; 12] = [
     Preset {
         slug: "outage",
         title: "A short outage, full jitter",
@@ -93,11 +93,19 @@ pub static PRESETS: [Preset; 10] = [
     },
     Preset {
         slug: "budget",
-        title: "A retry budget that holds it",
-        lesson: "The same fleet with a 10 % retry budget: during the outage the tokens run out, so retries are refused locally (counted below) instead of piling up for the recovery, and the fleet recovers at once.",
+        title: "A retry budget per client that holds it",
+        lesson: "The same fleet with Finagle's retry budget on every client, at 10 % and no floor: a client may retry one request in ten of its own from the last 10 s. These 1,000 clients each send under one request a second, so few have earned a retry when the outage comes: most retries are refused at the client (counted below) instead of piling up for the recovery, and the fleet recovers at once. It holds by refusing nearly every retry, those of quiet clients included.",
         buggy: false,
         key_counter: "budget_refusals",
-        knobs: with!(CAP, ("bud", "10"), ("burst", "100")),
+        knobs: with!(CAP, ("bud", "10"), ("minr", "0")),
+    },
+    Preset {
+        slug: "quiet-herd",
+        title: "Finagle's defaults: the floors of many quiet clients add up",
+        lesson: "The same fleet with Finagle's default budget on every client: 20 % of its requests plus a floor of 10 retries a second over a 10 s window. The floor is per client, so 1,000 quiet clients may retry 10,000 times a second between them, ten times the server's capacity: the budget refuses almost nothing and the overload feeds itself as without a budget. Set \"Whose budget\" to shared and the one floor holds it, but a fleet-wide budget is a coordination no client library gives you.",
+        buggy: true,
+        key_counter: "amplification",
+        knobs: with!(CAP, ("bud", "20"), ("minr", "10"), ("ttl", "10")),
     },
     Preset {
         slug: "grpc-throttle",
@@ -109,11 +117,19 @@ pub static PRESETS: [Preset; 10] = [
     },
     Preset {
         slug: "adaptive",
-        title: "Adaptive throttling sees rejections, not timeouts",
-        lesson: "The cap preset's fleet with the SRE book's adaptive client throttling (K = 2). It rejects locally when requests exceed twice what the server accepted, so it cuts the retries the outage's 503s provoke and the overload ends before the run does. But a deep queue accepts calls that then time out: those count as accepts, so the throttle lets the wasted work go on for a while.",
+        title: "Adaptive throttling: a timeout is not an accept",
+        lesson: "The cap preset's fleet with the SRE book's adaptive client throttling (K = 2): a client rejects an attempt locally, with a probability that grows as its requests exceed twice the answers it received. A 503 is no accept, and neither is a timeout: a call the deep queue serves after its client stopped waiting never reached the client. So while the queue is longer than the timeout the throttle sees almost no accepts and rejects many attempts at the client, first tries more than retries (counted apart below). The overload ends before the run does, but many requests fail.",
         buggy: false,
         key_counter: "overload_after_outage",
         knobs: with!(CAP, ("k", "20")),
+    },
+    Preset {
+        slug: "no-key",
+        title: "Timeouts retried without a key: work done twice",
+        lesson: "The cap preset's overload, with requests that are not idempotent, carry no Idempotency-Key, and whose clients retry timeouts anyway. The deep queue serves many calls after their clients stopped waiting, and each retry of such a call does its work again (a second charge, a second order): counted below. With a key the same repeats are answered from it. A careful client without a key (RFC 9110 9.2.2) does not retry a timeout: nothing is done twice, and fewer retries feed the queue.",
+        buggy: true,
+        key_counter: "duplicates",
+        knobs: with!(CAP, ("req", "no-key")),
     },
     Preset {
         slug: "ra-ignored",

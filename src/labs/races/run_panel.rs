@@ -3,7 +3,7 @@
 //! run is never replayed here.
 
 use crate::components::{EventLog, ItemKind, Term, Timeline, TimelineItem};
-use idemlab_sim::races::{self, instr_short, narrate, Frame, RaceRecord, RaceRun, Response, Scenario, StmtResult};
+use idemlab_sim::races::{self, instr_short, Frame, RaceRecord, RaceRun, Response, Scenario, StmtResult};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -30,14 +30,12 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
     // The whole run, so the lanes never open empty: the Timeline draws what lies
     // ahead of the cursor faintly.
     let items = timeline_items(run, run.frames.len());
-    let lines: Vec<AttrValue> = run
-        .frames
-        .iter()
-        .map(|f| AttrValue::from(f.records.iter().map(narrate).collect::<Vec<_>>().join("; ")))
-        .collect();
-    let narration = match frame {
+    // In words with their context (a COMMIT of a failed transaction answers ROLLBACK).
+    let words = races::frame_narration(run);
+    let lines: Vec<AttrValue> = words.iter().map(|w| AttrValue::from(w.join("; "))).collect();
+    let narration = match step.checked_sub(1).and_then(|i| words.get(i)) {
         None => "Before the first step: nothing has run yet.".to_string(),
-        Some(f) => f.records.iter().map(narrate).collect::<Vec<_>>().join(". "),
+        Some(w) => w.join(". "),
     };
     let charges: Vec<(u16, u8, u8)> = run
         .trace
@@ -75,7 +73,7 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                                             <td>{ r.status.sql() }</td>
                                             <td>{ r.response.map_or("NULL".to_string(), |c| c.to_string()) }</td>
                                             <td>{ format!("T{}{}", r.written_by + 1, if r.committed { " ✓ committed" } else { " … uncommitted" }) }{ if r.replaced { " (old version)" } else { "" } }</td>
-                                            <td>{ r.locked_by.map_or(String::new(), |a| format!("FOR UPDATE by T{}", a + 1)) }</td>
+                                            <td>{ lock_words(r) }</td>
                                         </tr>
                                     }) }</tbody>
                                 </table>
@@ -111,13 +109,13 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
             </div>
             <p class="legend-text races-codes">
                 { "Errors a lane can meet (PostgreSQL 15 SQLSTATE): " }
-                <Term word="23505" tip="unique_violation: the unique index already holds this key from a committed transaction, so this INSERT is refused (PostgreSQL 15 docs, INSERT)." />{ " · " }
-                <Term word="40001" tip="serialization_failure: at REPEATABLE READ or SERIALIZABLE, PostgreSQL cannot order the two transactions as if one ran after the other, so it aborts this one; the application must retry the whole transaction (docs 13.2.3)." />{ " · " }
-                <Term word="25P02" tip="in_failed_sql_transaction: an earlier statement failed, so the transaction is aborted and every statement fails until ROLLBACK (or ROLLBACK TO SAVEPOINT)." />{ " · " }
-                <Term word="40P01" tip="deadlock_detected: two transactions each waited for a lock the other held; after deadlock_timeout (1 s by default) PostgreSQL aborts one of them (docs 13.3.4)." />{ " · " }
-                <Term word="55P03" tip="lock_not_available: FOR UPDATE NOWAIT found the row held by another transaction (a lock or an update in flight) and failed at once instead of waiting; the transaction is aborted (docs, SELECT, The Locking Clause)." />
+                <Term word="23505" tip={races::sqlstate_tip(races::SqlState::UniqueViolation)} />{ " · " }
+                <Term word="40001" tip={races::sqlstate_tip(races::SqlState::SerializationFailure)} />{ " · " }
+                <Term word="25P02" tip={races::sqlstate_tip(races::SqlState::InFailedTransaction)} />{ " · " }
+                <Term word="40P01" tip={races::sqlstate_tip(races::SqlState::DeadlockDetected)} />{ " · " }
+                <Term word="55P03" tip={races::sqlstate_tip(races::SqlState::LockNotAvailable)} />
             </p>
-            <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · hatched bar “wait T1”: waiting for T1 · dashed outline: an error or a second charge · thick outline: answered." }</p>
+            <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · hatched bar “wait T1”: waiting for T1 · dashed outline: an error, a COMMIT that rolled back, or a second charge · thick outline: answered." }</p>
             if !p.compact { <EventLog lines={lines} current={step} /> }
         </div>
     }
@@ -133,14 +131,19 @@ fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
             waiting[actor as usize] = Some((1, on));
         }
     }
-    for f in run.frames.iter().take(step) {
+    let tags = races::frame_tags(run);
+    for (i, f) in run.frames.iter().enumerate().take(step) {
         let x0 = f.step as f64 - 1.0;
+        // A COMMIT of a failed transaction answers ROLLBACK: the block says so.
+        let rolled_back = matches!(f.instr, races::Instr::Sql { stmt: races::Stmt::Commit })
+            && tags.get(i).is_some_and(|t| t.iter().any(|(a, tag)| *a == f.actor && tag == "ROLLBACK"));
         let mine: Vec<&RaceRecord> = f.records.iter().filter(|r| r.actor() == f.actor).collect();
-        let bad = mine.iter().any(|r| {
-            matches!(r, RaceRecord::Ran { result: StmtResult::Error { .. }, .. })
-                || matches!(r, RaceRecord::Charged { total, .. } if *total > 1)
-                || matches!(r, RaceRecord::Responded { response: Response::ServerError | Response::NoResponse, .. })
-        });
+        let bad = rolled_back
+            || mine.iter().any(|r| {
+                matches!(r, RaceRecord::Ran { result: StmtResult::Error { .. }, .. })
+                    || matches!(r, RaceRecord::Charged { total, .. } if *total > 1)
+                    || matches!(r, RaceRecord::Responded { response: Response::ServerError | Response::NoResponse, .. })
+            });
         let good = mine.iter().any(|r| {
             matches!(
                 r,
@@ -159,6 +162,7 @@ fn timeline_items(run: &RaceRun, step: usize) -> Vec<TimelineItem> {
                 None
             }
         }) {
+            Some(_) if rolled_back => format!("{} → ROLLBACK", lane_word(f.instr)),
             Some(res) => format!("{} {res}", lane_word(f.instr)),
             None => lane_word(f.instr).to_string(),
         };
@@ -286,5 +290,15 @@ fn lane_word(i: races::Instr) -> &'static str {
         Instr::AwaitUnanswered { .. } | Instr::JumpIf { .. } | Instr::Retry { .. } | Instr::Respond { .. } => {
             instr_short(i)
         }
+    }
+}
+
+/// The lock column of a row version: a FOR UPDATE lock, or the row lock an
+/// uncommitted UPDATE (or ON CONFLICT DO UPDATE) holds on the version it replaced.
+fn lock_words(r: &races::RowView) -> String {
+    match (r.locked_by, r.updated_by) {
+        (Some(a), _) => format!("FOR UPDATE by T{}", a + 1),
+        (None, Some(a)) => format!("locked by T{}'s update until it ends", a + 1),
+        (None, None) => String::new(),
     }
 }

@@ -101,7 +101,7 @@ fn derive(run: &FleetRun) -> FleetData {
     let lines = (0..fleet::BUCKETS)
         .map(|i| {
             AttrValue::from(format!(
-                "{}–{} s: {} first tries, {} retries, {} layer calls, {} answered 503, {} succeeded, {} failed, {} budget refusals, {} wasted",
+                "{}–{} s: {} first tries, {} retries, {} layer calls, {} answered 503, {} succeeded, {} failed, {} retries refused by the budget, {} attempts refused by a throttle, {} wasted",
                 fixed(i as f64 * bucket_s, 1),
                 fixed((i + 1) as f64 * bucket_s, 1),
                 b.first_tries[i],
@@ -111,6 +111,7 @@ fn derive(run: &FleetRun) -> FleetData {
                 b.successes[i],
                 b.failures[i],
                 b.budget_refusals[i],
+                b.throttled[i],
                 b.wasted[i]
             ))
         })
@@ -129,7 +130,7 @@ fn derive(run: &FleetRun) -> FleetData {
             Series { name: "p99".into(), points: lat(&b.latency_ms_p99) },
         ],
         tokens: (run.params.budget_pct > 0).then(|| {
-            vec![Series { name: "tokens".into(), points: b.budget_tokens.iter().enumerate().map(|(i, t)| (xs(i), f64::from(*t))).collect() }]
+            vec![Series { name: "retries allowed".into(), points: b.budget_tokens.iter().enumerate().map(|(i, t)| (xs(i), f64::from(*t))).collect() }]
         }),
         delays: run
             .delay_hist
@@ -141,9 +142,11 @@ fn derive(run: &FleetRun) -> FleetData {
         cap_ms: run.params.cap_ms as f64,
         lines,
         summary: format!(
-            "{} requests: {} succeeded, {} failed ({} at the cap, {} refused by the budget, {} not retryable). The server got {} calls: {:.2} per request. After the outage the offered load peaked at {:.0} calls/s, {:.2}× capacity{}.",
-            t.requests, t.successes, t.failures, t.gave_up_attempt_cap, t.budget_refusals, t.gave_up_not_retryable, t.server_calls,
-            t.amplification(), rec.peak_rps, rec.peak_ratio,
+            "{} requests: {} succeeded, {} failed ({} at the cap, {} retries refused by the budget, {} by gRPC throttling, {} first tries and {} retries rejected by adaptive throttling, {} not retryable). The server got {} calls: {:.2} per request{}. After the outage the offered load peaked at {:.0} calls/s, {:.2}× capacity{}.",
+            t.requests, t.successes, t.failures, t.gave_up_attempt_cap, t.budget_refusals, t.grpc_refusals, t.adaptive_first_tries, t.adaptive_retries,
+            t.gave_up_not_retryable, t.server_calls, t.amplification(),
+            if t.duplicates > 0 { format!("; {} served again a request without a key, doing its work twice", t.duplicates) } else { String::new() },
+            rec.peak_rps, rec.peak_ratio,
             if rec.rejected_after == 0 { ", and the queue never overflowed".to_string() }
             else if rec.recovered { format!("; the queue overflowed until {:.1} s after it", rec.overload_ms / 1000.0) }
             else { "; the queue was still overflowing when the run ended".to_string() }
@@ -183,7 +186,7 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
                 <LineChart title="Completion latency of successful requests" x_label="time (s)" y_label="latency (s)" cursor_x={cursor} x_max={Some(d.x_max)}
                     series={d.latency.clone()} band={p.band} mask_from={mask} />
                 if let Some(tokens) = &d.tokens {
-                    <LineChart title="Budget level (tokens at the end of each bucket)" x_label="time (s)" y_label="tokens" cursor_x={cursor} x_max={Some(d.x_max)}
+                    <LineChart title="Retries the budgets allow at the end of each bucket, summed over every budget" x_label="time (s)" y_label="retries" cursor_x={cursor} x_max={Some(d.x_max)}
                         series={tokens.clone()} band={p.band} mask_from={mask} />
                 }
                 <BarChart title={d.delay_title.clone()} x_label="delay (ms)" y_label="retries" stack_names={vec!["retries".into()]} bars={d.delays.clone()} x_max={d.cap_ms} />

@@ -4,7 +4,7 @@
 //! the 503s after it), so it changes with the strategy, jitter and budget.
 
 use crate::shell::Question;
-use idemlab_sim::retries::fleet::{FleetRun, BUCKETS};
+use idemlab_sim::retries::fleet::{BudgetScope, FleetRun, BUCKETS};
 
 /// The choices, the same for every run; the run picks the right one.
 pub const CHOICES: &[&str] = &[
@@ -37,7 +37,11 @@ pub fn question(run: &FleetRun) -> Option<Question> {
     let title = p.strategy.title();
     let mut how = title.get(..1).map_or_else(String::new, str::to_lowercase) + title.get(1..).unwrap_or("");
     if p.budget_pct > 0 {
-        how += &format!(", with a retry budget of {} retries per 100 requests", p.budget_pct);
+        let whose = match p.budget_scope {
+            BudgetScope::PerClient => "per client",
+            BudgetScope::Shared => "shared by the fleet",
+        };
+        how += &format!(", with a retry budget of {} retries per 100 requests, {whose}", p.budget_pct);
     }
     if p.grpc_max_tokens > 0 {
         how += ", with gRPC retry throttling";

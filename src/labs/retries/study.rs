@@ -206,7 +206,7 @@ pub fn StudyView(p: &StudyProps) -> Html {
                     </table>
                 </div>
             }
-            <p class="note">{ "What it shows: exponential backoff without jitter is worst on both work and time; full and equal jitter do about the same work and decorrelated somewhat more; equal jitter takes longer than full. No strategy removes the roughly N² growth of work: contention on one row is the real problem. The study's charts have no outage, so no band is shaded." }</p>
+            <p class="note">{ "What it shows: of the backoff strategies, exponential without jitter does the most work and takes the longest (the blog ranks it against the jittered ones); full and equal jitter do about the same work and decorrelated somewhat more; equal jitter takes longer than full. No backoff, also plotted, does more work than any of them but finishes first, as no client ever waits. No strategy removes the roughly N² growth of work: contention on one row is the real problem. The study's charts have no outage, so no band is shaded." }</p>
         </section>
     }
 }

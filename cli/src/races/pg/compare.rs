@@ -29,14 +29,38 @@ pub(super) fn res(r: &StmtResult) -> String {
     }
 }
 
-/// What the engine saw at one step, in the same form.
-pub(super) fn engine_seen(records: &[RaceRecord]) -> Vec<Seen> {
+/// A result and the command tag that came with it: "1 written [INSERT 0 1]".
+pub(super) fn said(r: &StmtResult, tag: Option<&str>) -> String {
+    match tag {
+        Some(t) => format!("{} [{t}]", res(r)),
+        None => res(r),
+    }
+}
+
+/// What the engine saw at one step, in the same form; `tags`: the command
+/// tags of the step's statements that answered, in order (`races::frame_tags`).
+pub(super) fn engine_seen(records: &[RaceRecord], tags: &[(u8, String)]) -> Vec<Seen> {
     let mut v = Vec::new();
+    let mut tags = tags.iter();
+    let mut tag_of = |a: u8, r: &StmtResult| match r {
+        StmtResult::Error { .. } => None,
+        StmtResult::Ok
+        | StmtResult::Count { .. }
+        | StmtResult::Rows { .. }
+        | StmtResult::Bool { .. }
+        | StmtResult::Returned { .. } => tags.next().filter(|(x, _)| *x == a).map(|(_, t)| t.clone()),
+    };
     for r in records {
         match r {
-            RaceRecord::Ran { actor, result, .. } => v.push(Seen::Ran { lane: *actor, result: res(result) }),
+            RaceRecord::Ran { actor, result, .. } => {
+                let t = tag_of(*actor, result);
+                v.push(Seen::Ran { lane: *actor, result: said(result, t.as_deref()) })
+            }
             RaceRecord::WaitBegan { .. } => {}
-            RaceRecord::Resumed { actor, result, .. } => v.push(Seen::Resumed { lane: *actor, result: res(result) }),
+            RaceRecord::Resumed { actor, result, .. } => {
+                let t = tag_of(*actor, result);
+                v.push(Seen::Resumed { lane: *actor, result: said(result, t.as_deref()) })
+            }
             RaceRecord::Responded { actor, response } => {
                 v.push(Seen::Answered { lane: *actor, response: response.label() })
             }

@@ -5,6 +5,7 @@ use super::*;
 use idemlab_sim::races::{Cond, Instr, Reply, Response, Stmt, StmtResult};
 use std::sync::mpsc::RecvTimeoutError;
 use std::thread;
+use worker::{Answer, Job, Worker};
 
 #[derive(Clone, Default)]
 pub(super) struct Lane {
@@ -22,9 +23,10 @@ pub(super) struct Lane {
 
 pub(super) struct Server<'a> {
     pub(super) s: &'a Scenario,
+    /// The learner's text of each lane's statements, by instruction.
+    pub(super) texts: &'a [Vec<Option<String>>],
     pub(super) admin: &'a mut Client,
     pub(super) workers: &'a [Worker],
-    pub(super) table: String,
     pub(super) lanes: Vec<Lane>,
     pub(super) charges: u8,
     pub(super) seen: Vec<Seen>,
@@ -36,11 +38,18 @@ pub(super) struct Server<'a> {
 }
 
 impl Server<'_> {
-    pub(super) fn send(&self, lane: u8, stmt: Option<Stmt>, sql: String) -> Result<(), String> {
-        self.workers[lane as usize]
-            .to
-            .send((stmt, sql, self.table.clone()))
-            .map_err(|_| "a lane's connection died".to_string())
+    pub(super) fn send(&self, lane: u8, stmt: Option<Stmt>, text: String) -> Result<(), String> {
+        self.workers[lane as usize].to.send(Job { stmt, text }).map_err(|_| "a lane's connection died".to_string())
+    }
+
+    /// The learner's text of lane `a`'s instruction `pc`.
+    fn text(&self, a: u8, pc: u16) -> Result<String, String> {
+        self.texts
+            .get(a as usize)
+            .and_then(|l| l.get(pc as usize))
+            .cloned()
+            .flatten()
+            .ok_or_else(|| format!("T{}: no statement text at instruction {}", a + 1, pc + 1))
     }
 
     pub(super) fn blocking(&mut self, lane: u8) -> Result<Vec<u8>, String> {
@@ -51,7 +60,7 @@ impl Server<'_> {
     }
 
     /// Waits until the lane's statement answers (Some) or the server blocks it (None).
-    pub(super) fn answer_or_block(&mut self, lane: u8) -> Result<Option<StmtResult>, String> {
+    pub(super) fn answer_or_block(&mut self, lane: u8) -> Result<Option<Answer>, String> {
         let start = Instant::now();
         loop {
             match self.workers[lane as usize].from.recv_timeout(Duration::from_micros(500)) {
@@ -74,7 +83,7 @@ impl Server<'_> {
         }
     }
 
-    pub(super) fn sync(&mut self, lane: u8, stmt: Option<Stmt>, sql: String) -> Result<StmtResult, String> {
+    pub(super) fn sync(&mut self, lane: u8, stmt: Option<Stmt>, sql: String) -> Result<Answer, String> {
         self.send(lane, stmt, sql)?;
         match self.answer_or_block(lane)? {
             Some(r) => Ok(r),
@@ -98,7 +107,8 @@ impl Server<'_> {
             let Some(&instr) = prog.instrs.get(pc as usize) else { return Err("a handler ran past its end".into()) };
             match instr {
                 Instr::Sql { stmt: stmt @ (Stmt::Begin { .. } | Stmt::SetIsolation { .. }) } => {
-                    let r = self.sync(a, Some(stmt), stmt.sql(&self.table))?;
+                    let text = self.text(a, pc)?;
+                    let r = self.sync(a, Some(stmt), text)?.result;
                     let x = &mut self.lanes[a as usize];
                     if r != StmtResult::Ok {
                         return Err(format!("T{}: BEGIN answered {}", a + 1, res(&r)));
@@ -210,7 +220,7 @@ impl Server<'_> {
             }
             Instr::Sql { stmt } => {
                 let sent = Instant::now();
-                self.send(a, Some(stmt), stmt.sql(&self.table))?;
+                self.send(a, Some(stmt), self.text(a, pc)?)?;
                 let answer = self.answer_or_block(a)?;
                 if self
                     .lanes
@@ -222,8 +232,8 @@ impl Server<'_> {
                 self.lanes[a as usize].sent_at = Some(sent);
                 match answer {
                     Some(r) => {
-                        self.seen.push(Seen::Ran { lane: a, result: res(&r) });
-                        self.apply(a, stmt, r);
+                        self.seen.push(Seen::Ran { lane: a, result: said(&r.result, r.tag.as_deref()) });
+                        self.apply(a, stmt, r.result);
                         self.settle(a)?;
                     }
                     None => self.lanes[a as usize].pending = Some(stmt),
@@ -244,8 +254,8 @@ impl Server<'_> {
                 let Some(stmt) = self.lanes[w as usize].pending else { continue };
                 // None: the server still blocks it.
                 if let Some(r) = self.answer_or_block(w)? {
-                    self.seen.push(Seen::Resumed { lane: w, result: res(&r) });
-                    self.apply(w, stmt, r);
+                    self.seen.push(Seen::Resumed { lane: w, result: said(&r.result, r.tag.as_deref()) });
+                    self.apply(w, stmt, r.result);
                     self.settle(w)?;
                     moved = true;
                 }

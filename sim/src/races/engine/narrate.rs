@@ -103,9 +103,9 @@ pub fn narrate(r: &RaceRecord) -> String {
             if *total > 1 { " (double charge!)" } else { "" }
         ),
         RaceRecord::MapLookedUp { actor, hit } => {
-            format!("{} looks the key up in memory: {}", t(actor), if *hit { "found" } else { "not found" })
+            format!("{} looks the key up in the key store: {}", t(actor), if *hit { "found" } else { "not found" })
         }
-        RaceRecord::MapStored { actor } => format!("{} stores the key in memory", t(actor)),
+        RaceRecord::MapStored { actor } => format!("{} stores the key and its answer in the key store", t(actor)),
         RaceRecord::Crashed { keys_lost: true, .. } => {
             "The server crashes: the in-memory key store is gone".to_string()
         }

@@ -18,6 +18,10 @@ pub struct RowView {
     pub replaced: bool,
     /// The actor holding a FOR UPDATE lock on it, if any.
     pub locked_by: Option<Actor>,
+    /// The actor whose UPDATE or ON CONFLICT DO UPDATE, not yet committed,
+    /// wrote a newer version of this row: it holds the row's lock until its
+    /// transaction ends (docs 13.3.2), so writers and lockers of the row wait.
+    pub updated_by: Option<Actor>,
 }
 
 /// A lock or wait as the lock panel shows it.
@@ -102,6 +106,7 @@ impl State {
                     committed: matches!(self.txns[r.xmin].status, TxnStatus::Committed(_)),
                     replaced: r.xmax.is_some_and(|x| matches!(self.txns[x].status, TxnStatus::Committed(_))),
                     locked_by: r.locker.filter(|&t| self.active(t)).map(owner),
+                    updated_by: r.xmax.filter(|&t| self.active(t)).map(owner),
                 })
                 .collect(),
             advisory_holder: self

@@ -1,12 +1,13 @@
 //! The fleet's event loop: arrivals, the server's queue, answers and retries.
 
+use super::budget::Budgets;
 use super::latency::{lat_bin, percentile_ms, LAT_BINS};
 use super::model::{FleetBuckets, FleetRecord, FleetRun, FleetTotals, GiveUp};
-use super::outcome::Outcome;
+use super::outcome::{hop_us, retry_after_ms_at, Outcome};
 use super::params::{FleetParams, BUCKETS, DELAY_BINS, TRACE_LEN_MAX};
 use super::throttle::Throttles;
 use crate::backoff::Strategy;
-use crate::backoff::{is_retryable, next_wait, Backoff};
+use crate::backoff::{next_wait, retryable, Backoff};
 use crate::error::SimError;
 use crate::retries::normal::NormalStream;
 use crate::retries::queue::FastQueue;
@@ -39,26 +40,9 @@ struct Request {
     sent_us: u64,
     attempt: u32,
     backoff: Backoff,
-}
-
-/// The Retry-After a client reads from an overload 503 answered at `now`,
-/// in ms. As delay-seconds it is the knob; as an HTTP-date (RFC 9110,
-/// 10.2.3) it names a whole second of the server's clock, so the client
-/// waits until that second begins: every client turned away within the
-/// same second retries at the same instant.
-pub(super) fn retry_after_ms_at(p: &FleetParams, now: u64) -> u64 {
-    let ra = p.retry_after_ms;
-    if !p.retry_after_date || ra == 0 {
-        return ra;
-    }
-    let at = (now + ra * 1_000).div_ceil(1_000_000) * 1_000_000;
-    (at - now).div_ceil(1_000)
-}
-
-/// Hop delay: |Normal(10 ms, 2 ms)| as in the study workload.
-#[inline]
-fn hop_us(draws: &mut NormalStream) -> u64 {
-    (draws.normal(10_000.0, 2_000.0).abs() + 0.5) as u64
+    /// Whether the server has already done this request's work once (served
+    /// it with 200), whether or not the client saw the answer.
+    done: bool,
 }
 
 struct Engine<'a> {
@@ -73,14 +57,14 @@ struct Engine<'a> {
     free: Vec<u32>,
     next_id: u32,
     last_finish_us: u64,
-    tokens_milli: u64,
-    tokens_milli_max: u64,
+    budgets: Option<Budgets>,
     budget_sampled: usize,
     /// The earliest time at which `sample_budget` has a bucket to close.
     sample_next_us: u64,
-    /// When the budget's minRetriesPerSec floor last refilled it.
-    refill_us: u64,
     th: Throttles,
+    /// Whether a 200 travels back to its client as an event: a throttle
+    /// must see it when the client does.
+    ok_as_event: bool,
     b: FleetBuckets,
     t: FleetTotals,
     lat: Vec<u32>,
@@ -116,12 +100,11 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
         free: Vec::new(),
         next_id: 0,
         last_finish_us: 0,
-        tokens_milli: u64::from(p.budget_burst) * 1_000,
-        tokens_milli_max: u64::from(p.budget_burst) * 1_000,
+        budgets: Budgets::new(p),
         budget_sampled: 0,
         sample_next_us: bucket_us,
-        refill_us: 0,
         th: Throttles::new(p),
+        ok_as_event: p.grpc_max_tokens > 0 || p.adaptive_k_tenths > 0,
         b: FleetBuckets {
             bucket_us,
             first_tries: zeros(),
@@ -132,6 +115,7 @@ pub fn run(params: &FleetParams) -> Result<FleetRun, SimError> {
             rejected: zeros(),
             wasted: zeros(),
             budget_refusals: zeros(),
+            throttled: zeros(),
             budget_tokens: zeros(),
             latency_ms_p50: vec![0; BUCKETS],
             latency_ms_p99: vec![0; BUCKETS],
@@ -206,8 +190,9 @@ impl Engine<'_> {
             return;
         }
         let b = if now >= self.end_us { BUCKETS } else { self.bucket(now) };
+        let allowed = self.budgets.as_mut().map_or(0, |bs| bs.retries_allowed(now.min(self.end_us)));
         while self.budget_sampled < b {
-            self.b.budget_tokens[self.budget_sampled] = (self.tokens_milli / 1_000) as u32;
+            self.b.budget_tokens[self.budget_sampled] = allowed.min(u64::from(u32::MAX)) as u32;
             self.budget_sampled += 1;
         }
         // Below this time, `b` is at most `budget_sampled`: before the last
@@ -226,7 +211,7 @@ impl Engine<'_> {
         self.next_id = self.next_id.wrapping_add(1);
         let backoff =
             Backoff::new(self.p.strategy, SimDuration::from_ms(self.p.base_ms), SimDuration::from_ms(self.p.cap_ms));
-        let req = Request { id, client, start_us: now, sent_us: now, attempt: 1, backoff };
+        let req = Request { id, client, start_us: now, sent_us: now, attempt: 1, backoff, done: false };
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = req;
@@ -239,13 +224,13 @@ impl Engine<'_> {
         };
         self.t.requests += 1;
         self.record(SimTime(now), FleetRecord::Started { req: id, client });
-        if self.p.budget_pct > 0 {
-            // Each request earns budget_pct % of a retry.
-            self.tokens_milli = (self.tokens_milli + u64::from(self.p.budget_pct) * 10).min(self.tokens_milli_max);
+        if let Some(b) = &mut self.budgets {
+            // Each request earns budget_pct % of a retry, for the budget's ttl.
+            b.deposit(client, now);
         }
         if !self.th.admit(now) {
             // Rejected locally by adaptive throttling: it never leaves the client.
-            self.give_up(now, slot, GiveUp::Throttled);
+            self.give_up(now, slot, GiveUp::AdaptiveFirstTry);
             return Ok(());
         }
         self.queue.schedule_at(now + hop, Event::AtServer { slot })
@@ -326,8 +311,12 @@ impl Engine<'_> {
                 let wb = self.bucket(known);
                 self.b.wasted[wb] += 1;
             }
-            let retryable = outcome != Outcome::Ok && is_retryable(outcome.as_result(self.p.retry_after_ms));
-            if retryable && u64::from(call) + 1 < calls_max {
+            if outcome == Outcome::Ok {
+                self.done_again(slot);
+            }
+            let again = outcome != Outcome::Ok
+                && retryable(outcome.as_result(self.p.retry_after_ms), self.p.request.retries_timeouts());
+            if again && u64::from(call) + 1 < calls_max {
                 // The innermost layer with retries left tries again at once:
                 // the calls of one attempt count up in base k+1, a digit a layer.
                 call += 1;
@@ -340,16 +329,13 @@ impl Engine<'_> {
             Some(d) if known + hop > d => (Outcome::Timeout, d.max(now)),
             Some(_) | None => (outcome, known + hop),
         };
-        if matches!(outcome, Outcome::Ok | Outcome::ServerError | Outcome::ClientError) {
-            self.th.accepted(now);
-        }
-        if outcome == Outcome::Ok {
-            self.th.succeeded(client);
-            // A success changes nothing another client can see (no budget,
-            // no server state), so it is recorded now, at the time it will
-            // reach the client, without an event of its own: a third fewer
-            // events. An answer still travelling when the run ends leaves
-            // the request unfinished, as an event past the horizon would.
+        if outcome == Outcome::Ok && !self.ok_as_event {
+            // Without a throttle, a success changes nothing another request
+            // can see (no server state, and the budget counts retries, not
+            // answers), so it is recorded now, at the time it will reach the
+            // client, without an event of its own: a third fewer events. An
+            // answer still travelling when the run ends leaves the request
+            // unfinished, as an event past the horizon would.
             if answer_at <= self.end_us {
                 self.succeed(answer_at, slot);
             }
@@ -370,11 +356,35 @@ impl Engine<'_> {
         self.free.push(slot);
     }
 
+    /// The server served the request's current call with 200: its work is
+    /// done, once more if it was done before. With a key, the server answers
+    /// a repeat from the key; without one, the work happens again.
+    fn done_again(&mut self, slot: u32) {
+        let r = &mut self.slots[slot as usize];
+        if r.done {
+            if self.p.request.has_key() {
+                self.t.replayed += 1;
+            } else {
+                self.t.duplicates += 1;
+            }
+        }
+        r.done = true;
+    }
+
     fn on_answer(&mut self, now: u64, slot: u32, outcome: Outcome) -> Result<(), SimError> {
         let r = &self.slots[slot as usize];
         let (id, client, attempt) = (r.id, r.client, r.attempt);
-        self.record(SimTime(now), FleetRecord::Answered { req: id, attempt, code: outcome.code() });
+        if outcome != Outcome::Ok {
+            self.record(SimTime(now), FleetRecord::Answered { req: id, attempt, code: outcome.code() });
+        }
+        // The throttles learn of an answer when the client does: an accept
+        // is an answer the backend gave and the client received (the SRE
+        // book), so a timeout is never one, even if the server served it.
+        if matches!(outcome, Outcome::Ok | Outcome::ServerError | Outcome::ClientError) {
+            self.th.accepted(now);
+        }
         if outcome == Outcome::Ok {
+            self.th.succeeded(client);
             self.succeed(now, slot);
             return Ok(());
         }
@@ -382,20 +392,22 @@ impl Engine<'_> {
             self.t.timeouts += 1;
         }
         let result = outcome.as_result(retry_after_ms_at(self.p, now));
-        if is_retryable(result) {
+        let again = retryable(result, self.p.request.retries_timeouts());
+        if again {
             self.th.failed(client);
         }
-        self.refill_budget(now);
-        let why = if !is_retryable(result) {
+        let why = if !again {
             Some(GiveUp::NotRetryable)
         } else if self.p.strategy == Strategy::None {
             Some(GiveUp::NoRetry)
         } else if attempt >= self.p.attempts_max {
             Some(GiveUp::AttemptCap)
-        } else if self.p.budget_pct > 0 && self.tokens_milli < 1_000 {
+        } else if !self.budgets.as_mut().is_none_or(|b| b.allows(client, now)) {
             Some(GiveUp::BudgetRefused)
-        } else if !self.th.grpc_allows_retry(client) || !self.th.admit(now) {
-            Some(GiveUp::Throttled)
+        } else if !self.th.grpc_allows_retry(client) {
+            Some(GiveUp::GrpcThrottled)
+        } else if !self.th.admit(now) {
+            Some(GiveUp::AdaptiveRetry)
         } else {
             None
         };
@@ -403,8 +415,8 @@ impl Engine<'_> {
             self.give_up(now, slot, why);
             return Ok(());
         }
-        if self.p.budget_pct > 0 {
-            self.tokens_milli -= 1_000;
+        if let Some(b) = &mut self.budgets {
+            b.withdraw(client, now);
         }
         let draws = &mut self.clients[client as usize];
         let r = &mut self.slots[slot as usize];
@@ -428,10 +440,21 @@ impl Engine<'_> {
             GiveUp::NotRetryable => self.t.gave_up_not_retryable += 1,
             GiveUp::NoRetry => self.t.gave_up_no_retry += 1,
             GiveUp::AttemptCap => self.t.gave_up_attempt_cap += 1,
-            // Refused locally, by the budget or a throttle: one counter.
-            GiveUp::BudgetRefused | GiveUp::Throttled => {
+            GiveUp::BudgetRefused => {
                 self.t.budget_refusals += 1;
                 self.b.budget_refusals[bk] += 1;
+            }
+            GiveUp::GrpcThrottled => {
+                self.t.grpc_refusals += 1;
+                self.b.throttled[bk] += 1;
+            }
+            GiveUp::AdaptiveFirstTry => {
+                self.t.adaptive_first_tries += 1;
+                self.b.throttled[bk] += 1;
+            }
+            GiveUp::AdaptiveRetry => {
+                self.t.adaptive_retries += 1;
+                self.b.throttled[bk] += 1;
             }
         }
         self.t.failures += 1;
@@ -439,20 +462,6 @@ impl Engine<'_> {
         let id = self.slots[slot as usize].id;
         self.record(SimTime(now), FleetRecord::GaveUp { req: id, why });
         self.free.push(slot);
-    }
-
-    /// The budget's floor, Finagle's minRetriesPerSec: tokens flow in at that
-    /// rate besides the requests' deposits, up to the budget's size.
-    fn refill_budget(&mut self, now: u64) {
-        let rate = u64::from(self.p.min_retries_per_s);
-        if self.p.budget_pct == 0 || rate == 0 || now <= self.refill_us {
-            return;
-        }
-        let milli = (now - self.refill_us) * rate / 1_000;
-        if milli > 0 {
-            self.tokens_milli = (self.tokens_milli + milli).min(self.tokens_milli_max);
-            self.refill_us += milli * 1_000 / rate;
-        }
     }
 
     fn finish(mut self) -> FleetRun {

@@ -14,10 +14,15 @@ pub enum GiveUp {
     NoRetry,
     /// The per-request attempt cap was reached.
     AttemptCap,
-    /// The fleet budget had no token for a retry.
+    /// The client's retry budget (or the shared one) had no retry left.
     BudgetRefused,
-    /// gRPC retry throttling or adaptive client throttling refused the attempt locally.
-    Throttled,
+    /// gRPC retry throttling refused the retry: the client's tokens were at
+    /// or below half of maxTokens.
+    GrpcThrottled,
+    /// Adaptive client throttling rejected the first try locally.
+    AdaptiveFirstTry,
+    /// Adaptive client throttling rejected a retry locally.
+    AdaptiveRetry,
 }
 
 /// One thing that happened in a fleet run.
@@ -57,9 +62,12 @@ pub struct FleetBuckets {
     pub rejected: Vec<u32>,
     /// Calls the server served for a client that had already timed out.
     pub wasted: Vec<u32>,
-    /// Retries refused by the budget.
+    /// Retries refused by the retry budget.
     pub budget_refusals: Vec<u32>,
-    /// Budget tokens at the end of the bucket (whole tokens).
+    /// Attempts refused locally by gRPC or adaptive throttling (first tries included).
+    pub throttled: Vec<u32>,
+    /// Retries the budgets allowed at the end of the bucket, summed over
+    /// every budget (one per client, or the shared one).
     pub budget_tokens: Vec<u32>,
     /// Median completion latency of the bucket's successes, ms (0: none).
     pub latency_ms_p50: Vec<u64>,
@@ -90,8 +98,19 @@ pub struct FleetTotals {
     pub gave_up_no_retry: u64,
     /// Of those: the attempt cap.
     pub gave_up_attempt_cap: u64,
-    /// Retries the budget refused.
+    /// Retries the retry budget refused.
     pub budget_refusals: u64,
+    /// Retries gRPC retry throttling refused.
+    pub grpc_refusals: u64,
+    /// First tries adaptive throttling rejected at the client.
+    pub adaptive_first_tries: u64,
+    /// Retries adaptive throttling rejected at the client.
+    pub adaptive_retries: u64,
+    /// Calls the server served with 200 for a request it had already done,
+    /// without a key: the work (a charge, an order) happened again.
+    pub duplicates: u64,
+    /// The same repeats for a keyed request: answered from the key, done once.
+    pub replayed: u64,
     /// Calls answered 503 because the queue was full.
     pub rejected_overload: u64,
     /// Calls answered 503 during the outage.

@@ -4,6 +4,49 @@ use crate::backoff::Strategy;
 use crate::error::SimError;
 use serde::{Deserialize, Serialize};
 
+crate::choice_enum! {
+    /// Whose retries one budget counts.
+    pub enum BudgetScope {
+        /// One budget per client, as Finagle's RetryBudget and gRPC's throttle are kept.
+        PerClient = ("client", "Per client (as libraries keep it)"),
+        /// One budget for the whole fleet: a coordination no client library gives.
+        Shared = ("shared", "Shared: a coordination your library does not give you"),
+    }
+}
+
+crate::choice_enum! {
+    /// What the request is, and so what its client may retry (RFC 9110, 9.2.2).
+    pub enum RequestKind {
+        /// Idempotent, or carrying an Idempotency-Key: timeouts are retried,
+        /// and a repeat is answered from the key, not done again.
+        Keyed = ("key", "Idempotent or with an Idempotency-Key"),
+        /// Not idempotent, no key, and the client retries timeouts anyway:
+        /// a timed-out attempt the server did serve is done again.
+        UnkeyedRetried = ("no-key", "No key, timeouts retried anyway"),
+        /// Not idempotent, no key, and the client follows RFC 9110 9.2.2:
+        /// it does not retry a timeout, whose request may have been applied.
+        UnkeyedCareful = ("no-key-careful", "No key, timeouts not retried (RFC 9110 9.2.2)"),
+    }
+}
+
+impl RequestKind {
+    /// Whether the client retries network errors and timeouts.
+    pub fn retries_timeouts(self) -> bool {
+        match self {
+            RequestKind::Keyed | RequestKind::UnkeyedRetried => true,
+            RequestKind::UnkeyedCareful => false,
+        }
+    }
+
+    /// Whether the server can tell a repeat from a new request.
+    pub fn has_key(self) -> bool {
+        match self {
+            RequestKind::Keyed => true,
+            RequestKind::UnkeyedRetried | RequestKind::UnkeyedCareful => false,
+        }
+    }
+}
+
 /// Knobs of the fleet.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FleetParams {
@@ -23,10 +66,13 @@ pub struct FleetParams {
     pub attempts_max: u32,
     /// How long a client waits for an answer, in milliseconds (0: forever).
     pub timeout_ms: u64,
-    /// Fleet retry budget: retries as a percentage of requests (0: no budget).
+    /// Retry budget, Finagle's percentCanRetry: retries as a percentage of
+    /// the requests of the last `budget_ttl_s` (0: no budget).
     pub budget_pct: u32,
-    /// Tokens the budget starts with and can hold.
-    pub budget_burst: u32,
+    /// Finagle's ttl: how long a request's deposit counts, in seconds.
+    pub budget_ttl_s: u32,
+    /// Whose requests and retries one budget counts.
+    pub budget_scope: BudgetScope,
     /// Whether clients wait at least the server's Retry-After.
     pub honour_retry_after: bool,
     /// Requests the server completes per second.
@@ -47,8 +93,9 @@ pub struct FleetParams {
     pub layers: u32,
     /// Retries of each layer.
     pub layer_retries: u32,
-    /// Finagle's minRetriesPerSec: budget tokens that flow in per second
-    /// besides the requests' deposits (0: none; only with a budget).
+    /// Finagle's minRetriesPerSec, per budget (so per client, unless the
+    /// budget is shared): retries a second allowed besides the percentage
+    /// (0: none; only with a budget).
     pub min_retries_per_s: u32,
     /// gRPC retry throttling's maxTokens per client (0: off).
     pub grpc_max_tokens: u32,
@@ -58,6 +105,8 @@ pub struct FleetParams {
     pub adaptive_k_tenths: u32,
     /// Whether Retry-After is sent as an HTTP-date rather than delay-seconds.
     pub retry_after_date: bool,
+    /// Whether requests are idempotent (or keyed), and what clients retry.
+    pub request: RequestKind,
     /// The seed of the run.
     pub seed: u64,
 }
@@ -74,7 +123,8 @@ impl Default for FleetParams {
             attempts_max: 3,
             timeout_ms: 1_000,
             budget_pct: 0,
-            budget_burst: 100,
+            budget_ttl_s: 10,
+            budget_scope: BudgetScope::PerClient,
             honour_retry_after: true,
             capacity_rps: 1_000,
             queue_max: 500,
@@ -90,6 +140,7 @@ impl Default for FleetParams {
             grpc_token_ratio_milli: 100,
             adaptive_k_tenths: 0,
             retry_after_date: false,
+            request: RequestKind::Keyed,
             seed: 1,
         }
     }
@@ -140,6 +191,12 @@ impl FleetParams {
         if self.retry_after_ms > Self::DELAY_MS_MAX {
             return Err(invalid("retry_after_ms", format!("must be at most {} ms", Self::DELAY_MS_MAX)));
         }
+        if self.retry_after_ms % 1_000 != 0 {
+            return Err(invalid(
+                "retry_after_ms",
+                "Retry-After's delay-seconds is a whole number of seconds (RFC 9110, 10.2.3): write a multiple of 1000 ms",
+            ));
+        }
         if self.cap_ms < self.base_ms {
             return Err(invalid("cap_ms", format!("must be at least the base ({} ms)", self.base_ms)));
         }
@@ -149,8 +206,8 @@ impl FleetParams {
         if self.budget_pct > 100 {
             return Err(invalid("budget_pct", "must be between 0 and 100"));
         }
-        if self.budget_burst > 1_000_000 {
-            return Err(invalid("budget_burst", "must be at most 1000000 tokens"));
+        if self.budget_ttl_s == 0 || self.budget_ttl_s > 600 {
+            return Err(invalid("budget_ttl_s", "must be between 1 and 600 s"));
         }
         if self.capacity_rps == 0 || self.capacity_rps > 1_000_000 {
             return Err(invalid("capacity_rps", "must be between 1 and 1000000 requests per second"));

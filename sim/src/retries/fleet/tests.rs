@@ -1,7 +1,7 @@
 //! The fleet engine's own tests.
 
-use super::engine::retry_after_ms_at;
 use super::latency::{lat_bin, lat_bin_upper_ms, LAT_BINS};
+use super::outcome::retry_after_ms_at;
 use super::*;
 use crate::error::SimError;
 
@@ -72,11 +72,14 @@ fn each_layer_multiplies_calls_up_to_k_plus_one_to_the_n() {
 
 #[test]
 fn the_budget_keeps_retries_near_its_percentage() {
-    let p = FleetParams { error_rate: 0.5, attempts_max: 5, budget_pct: 10, budget_burst: 20, ..quiet() };
+    // Few clients, so each budget sees many requests in its window.
+    let p = FleetParams { clients: 10, error_rate: 0.5, attempts_max: 5, budget_pct: 10, ..quiet() };
     let t = run(&p).unwrap().totals;
     assert!(t.budget_refusals > 0, "{t:?}");
-    // 10 % of requests plus the initial burst.
-    assert!(t.retries <= t.requests / 10 + 20, "{t:?}");
+    // 10 % of requests (a window's deposits may still pay for retries in
+    // the next window, hence a little over 10 % per client).
+    assert!(t.retries <= t.requests / 10 + t.requests / 50, "{t:?}");
+    assert!(t.retries >= t.requests / 10 - t.requests / 50, "{t:?}");
 }
 
 #[test]

@@ -5,11 +5,15 @@
 //! - gRPC retry throttling (gRPC A6 "Client Retries"): each client holds a
 //!   token count starting at maxTokens; a failed attempt costs 1, a success
 //!   adds tokenRatio, and a retry is allowed only while tokens > maxTokens / 2.
+//!   Both are counted when the answer reaches the client.
 //! - Adaptive client throttling (Google SRE book, "Handling Overload"): a
 //!   client rejects a request locally with probability
 //!   max(0, (requests - K × accepts) / (requests + 1)) over the last two
-//!   minutes. Simplification: the fleet shares one two-minute history (the
-//!   book keeps one per client), counted in one-second slots.
+//!   minutes. An accept is an answer the backend gave (200, 500, 400) and
+//!   the client received, counted when it arrives; a timeout is none, even
+//!   when the server served the call after the client stopped waiting.
+//!   Simplification: the fleet shares one two-minute history (the book
+//!   keeps one per client), counted in one-second slots.
 
 use super::params::FleetParams;
 use crate::rng::SimRng;
@@ -90,7 +94,8 @@ impl Throttles {
         a.rng.unit_f64() >= p_reject
     }
 
-    /// The backend accepted an attempt (served it, whatever its status).
+    /// The client received the backend's answer to an attempt (whatever its
+    /// status); called at the time it arrives.
     pub(super) fn accepted(&mut self, now: u64) {
         if let Some(a) = &mut self.adaptive {
             let i = a.advance(now);

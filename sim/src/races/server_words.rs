@@ -228,4 +228,41 @@ RESPOND 201";
         assert!(words[3][0].starts_with("T2 COMMIT → ROLLBACK"), "{words:?}");
         assert_eq!(tags[2], vec![(0, "COMMIT".to_string())], "{words:?}");
     }
+
+    #[cfg(feature = "parser")]
+    #[test]
+    fn rolling_back_to_a_savepoint_set_before_the_error_lets_commit_commit() {
+        let text = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+BEGIN;
+SAVEPOINT claim;
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
+IF ERROR GOTO taken
+RELEASE SAVEPOINT claim;
+COMMIT;
+RESPOND 201
+taken:
+ROLLBACK TO SAVEPOINT claim;
+COMMIT;
+RESPOND 409";
+        let s = super::super::handler_scenario(text, 2).unwrap();
+        // T1 saves and inserts; T2 saves, its insert waits; T1 releases and commits;
+        // T2's insert fails with 23505, T2 rolls back to its savepoint and commits.
+        let run = super::super::run(&s, &[1, 1, 2, 2, 1, 1, 2, 2]).unwrap();
+        let tags: Vec<String> = frame_tags(&run).into_iter().flatten().map(|(_, t)| t).collect();
+        assert_eq!(
+            tags,
+            ["SAVEPOINT", "INSERT 0 1", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK", "COMMIT"],
+            "{:?}",
+            frame_narration(&run)
+        );
+        assert_eq!(
+            command_tag(
+                Stmt::SetIsolation { isolation: super::super::Isolation::RepeatableRead },
+                &StmtResult::Ok,
+                false
+            )
+            .as_deref(),
+            Some("SET")
+        );
+    }
 }

@@ -85,6 +85,17 @@ fn three_lane_select_then_insert_explores_exactly_as_full_enumeration() {
     assert!((x.states as usize) < all.len(), "{} states for {} schedules", x.states, all.len());
 }
 
+#[test]
+fn three_lane_savepoint_handler_explores_exactly_as_full_enumeration() {
+    // Past the enumerator's usual bound, so the corpus sweep checks it in 2
+    // lanes only: here a ROLLBACK TO SAVEPOINT meets a third lane's waits.
+    let s = handler_scenario(corpus::SAVEPOINT_CATCHES_23505, 3).unwrap();
+    let all = enumerate_schedules(&s, 200_000).unwrap();
+    let x = explore(&s, EXPLORE_STATES_MAX).unwrap();
+    agrees_with_enumeration(&s, &x, &all, "savepoint-catches-23505 in 3 lanes");
+    assert!((x.states as usize) < all.len(), "{} states for {} schedules", x.states, all.len());
+}
+
 /// The two-8-statement handler with only `keep` SELECTs of each transaction's
 /// four, so that full enumeration fits.
 fn shortened(keep: usize) -> String {

@@ -16,7 +16,9 @@ idemlab race text SCENARIO|CORPUS-HANDLER|stuck-key
   the schedule (1 = T1 steps next, 2 = T2; volatile-store and durable-store have three lanes:
   2 = the server's crash, 3 = the retry T3) and prints the trace and outcome (--lenient skips
   entries naming a waiting or finished transaction and completes the run); `explore` prints
-  every outcome class with its count and an example schedule (--all adds every schedule).
+  every outcome class with its count and a shortest example schedule, counted exactly over
+  the graph of engine states (--all adds the first 1,000 schedules in order: every schedule
+  when there are no more; counts above 2^64 are printed as strings of digits).
   `run` prints the common envelope {lab, preset, params, seed, counters, trace_hash, permalink}
   of the Races lab playing exactly that schedule, plus the run's trace and narration. --csv
   prints `run` as one CSV row and `explore` as one row per outcome class.
@@ -37,11 +39,18 @@ idemlab race text SCENARIO|CORPUS-HANDLER|stuck-key
   the server and the engine disagree, the server rejects the text, or the server
   cannot be reached.";
 
+/// A schedule count: a JSON number while it fits one (2^64), else its digits
+/// as a string (a handler of lanes that never wait has up to 10^28 schedules).
+fn count(n: u128) -> serde_json::Value {
+    u64::try_from(n).map_or_else(|_| n.to_string().into(), Into::into)
+}
+
 fn explore_json(x: &Exploration, all: bool) -> Result<serde_json::Value, String> {
     let mut out = serde_json::json!({
         "scenario": x.scenario,
-        "total": x.total,
-        "double_charge_schedules": x.double_charges,
+        "total": count(x.total),
+        "double_charge_schedules": count(x.double_charges),
+        "states": x.states,
         "summary": if x.double_charges > 0 {
             format!("double charge in {} of {} interleavings", x.double_charges, x.total)
         } else {
@@ -49,7 +58,7 @@ fn explore_json(x: &Exploration, all: bool) -> Result<serde_json::Value, String>
         },
         "first_counterexample": x.first_counterexample,
         "classes": x.classes.iter().map(|c| serde_json::json!({
-            "label": c.label, "count": c.count, "example": c.example, "outcome": c.outcome,
+            "label": c.label, "count": count(c.count), "example": c.example, "outcome": c.outcome,
         })).collect::<Vec<_>>(),
     });
     if all {
@@ -86,7 +95,7 @@ pub fn main(words: &[String]) -> Result<Output, String> {
     match a.positional.first().map(String::as_str) {
         Some("explore") if csv => {
             let s = scenario_of(a.positional.get(1))?;
-            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| races::limits::refusal_words(&e))?;
+            let x = explore(&s, races::EXPLORE_STATES_MAX).map_err(|e| races::limits::refusal_words(&e))?;
             return Ok(Output::Csv(explore_csv(&x)));
         }
         Some("run") => return run(&a, csv),
@@ -177,7 +186,7 @@ fn json_main(a: &Args) -> Result<serde_json::Value, String> {
         }
         Some("explore") => {
             let s = find(a.positional.get(1))?;
-            let x = explore(&s, races::EXPLORE_SCHEDULES_MAX).map_err(|e| races::limits::refusal_words(&e))?;
+            let x = explore(&s, races::EXPLORE_STATES_MAX).map_err(|e| races::limits::refusal_words(&e))?;
             explore_json(&x, a.has("--all"))
         }
         Some("check") => {
@@ -194,7 +203,7 @@ fn json_main(a: &Args) -> Result<serde_json::Value, String> {
                 Some(v) => v.parse().map_err(|_| format!("--lanes: {v:?} is not 2 or 3"))?,
             };
             let s = handler_scenario(&text, lanes).map_err(|e| format!("{file}: {e}"))?;
-            let explored = explore(&s, races::EXPLORE_SCHEDULES_MAX);
+            let explored = explore(&s, races::EXPLORE_STATES_MAX);
             let Some(conninfo) = a.value("--pg") else {
                 return explore_json(&explored.map_err(|e| races::limits::refusal_words(&e))?, a.has("--all"));
             };

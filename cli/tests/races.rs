@@ -102,3 +102,18 @@ fn race_run_prints_the_envelope_its_permalink_reproduces_and_csv_on_request() {
     assert!(classes.starts_with("scenario,class,schedules_count,double_charge,example_schedule\n"));
     assert!(classes.lines().skip(1).all(|l| l.split(',').nth(3) == Some("0")), "the fix never double charges");
 }
+
+#[test]
+fn race_check_prints_a_count_past_two_to_the_64_as_its_digits() {
+    // Sixteen reads in three lanes: 51! / (17!)^3 schedules, more than a JSON
+    // number holds exactly.
+    let path = std::env::temp_dir().join(format!("idemlab-sixteen-reads-{}.txt", std::process::id()));
+    std::fs::write(&path, idemlab_sim::races::SIXTEEN_READS).unwrap();
+    let (code, v, err) = idemlab(&["race", "check", path.to_str().unwrap(), "--lanes", "3", "--all"]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["total"], "34469858696831179429500");
+    assert_eq!(v["classes"][0]["count"], "34469858696831179429500");
+    assert_eq!(v["schedules"].as_array().unwrap().len(), idemlab_sim::races::SCHEDULES_LISTED_MAX);
+    assert!(v["states"].as_u64().unwrap() > 1000);
+}

@@ -65,7 +65,7 @@ fn outbox_cases(out: &mut Vec<GoldenCase>) {
 fn races_cases(out: &mut Vec<GoldenCase>) {
     for id in races::SCENARIO_IDS {
         let Some(s) = races::scenario(id) else { continue };
-        let hash = match races::explore(&s, races::EXPLORE_SCHEDULES_MAX) {
+        let hash = match races::explore(&s, races::EXPLORE_STATES_MAX) {
             Ok(x) => {
                 let mut h = idemlab_sim::trace::StableHasher::default();
                 use std::hash::{Hash, Hasher};

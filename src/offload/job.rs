@@ -4,7 +4,7 @@
 //! gives in one call.
 
 use idemlab_sim::backoff::Strategy;
-use idemlab_sim::races::{self, Compiled, Exploration, HandlerError, OutcomeClass, EXPLORE_SCHEDULES_MAX};
+use idemlab_sim::races::{self, Compiled, Exploration, HandlerError, OutcomeClass, EXPLORE_STATES_MAX};
 use idemlab_sim::retries::compare::StrategyFigures;
 use idemlab_sim::retries::fleet::{self, FleetDrawn, FleetParams};
 use idemlab_sim::retries::occ::{self, OccParams};
@@ -67,23 +67,25 @@ pub struct HandlerExplored {
     pub explored: Option<Result<ExplorationData, String>>,
 }
 
-/// An [`Exploration`] as the worker sends it: the schedules packed as one
-/// string of actor digits, a comma after each schedule, so 13,000 schedules
-/// cost one string rather than 13,000 arrays.
+/// An [`Exploration`] as the worker sends it: the listed schedules packed as
+/// one string of actor digits, a comma after each schedule, so 1,000
+/// schedules cost one string rather than 1,000 arrays.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExplorationData {
     /// How many complete schedules there are.
-    pub total: u32,
+    pub total: u128,
     /// How many charge twice or more.
-    pub double_charges: u32,
+    pub double_charges: u128,
     /// The outcome classes, most frequent first.
     pub classes: Vec<OutcomeClass>,
-    /// Every schedule's actors (1 to 4), a comma after each.
+    /// The listed schedules' actors (1 to 4), a comma after each.
     pub schedules: String,
     /// Each schedule's class index.
     pub schedule_classes: Vec<u16>,
     /// The first schedule that charges twice, if any.
     pub first_counterexample: Option<Vec<u8>>,
+    /// How many distinct engine states the schedules pass through.
+    pub states: u32,
 }
 
 impl ExplorationData {
@@ -101,6 +103,7 @@ impl ExplorationData {
             schedules,
             schedule_classes: x.schedules.iter().map(|(_, c)| *c).collect(),
             first_counterexample: x.first_counterexample.clone(),
+            states: x.states,
         }
     }
 
@@ -114,7 +117,7 @@ impl ExplorationData {
             .map(|(s, c)| (s.bytes().map(|b| b.wrapping_sub(b'0')).collect(), *c))
             .collect();
         let fits = schedules.len() == self.schedule_classes.len()
-            && schedules.len() == self.total as usize
+            && schedules.len() as u128 == self.total.min(races::SCHEDULES_LISTED_MAX as u128)
             && schedules.iter().all(|(s, c)| {
                 s.iter().all(|a| (1..=races::ACTORS_MAX as u8).contains(a)) && (*c as usize) < self.classes.len()
             });
@@ -128,6 +131,7 @@ impl ExplorationData {
             classes: self.classes.clone(),
             schedules,
             first_counterexample: self.first_counterexample.clone(),
+            states: self.states,
         })
     }
 }
@@ -310,7 +314,7 @@ impl JobRun {
                 };
                 let x = h.compiled.as_ref().map_err(|e| e.to_string()).and_then(|c| {
                     let s = c.scenario().map_err(|e| e.to_string())?;
-                    races::explore(&s, EXPLORE_SCHEDULES_MAX).map_err(|e| races::limits::refusal_words(&e))
+                    races::explore(&s, EXPLORE_STATES_MAX).map_err(|e| races::limits::refusal_words(&e))
                 });
                 h.explored = Some(x.map(|x| ExplorationData::of(&x)));
                 Slice::Finished(json(h).map(JobOutput::Handler))
@@ -420,7 +424,7 @@ mod tests {
         let (s, x) = HandlerExplored::from_json(&json).unwrap().unpack().unwrap();
         let direct = races::handler_scenario(text, 2).unwrap();
         assert_eq!(s.programs, direct.programs);
-        let expected = races::explore(&direct, EXPLORE_SCHEDULES_MAX).unwrap();
+        let expected = races::explore(&direct, EXPLORE_STATES_MAX).unwrap();
         assert_eq!(*x.unwrap(), Exploration { scenario: "handler", ..expected });
     }
 
@@ -439,11 +443,21 @@ mod tests {
     #[test]
     fn packed_schedules_that_do_not_fit_their_counts_are_refused() {
         let s = races::scenario("on-conflict").unwrap();
-        let mut d = ExplorationData::of(&races::explore(&s, EXPLORE_SCHEDULES_MAX).unwrap());
+        let mut d = ExplorationData::of(&races::explore(&s, EXPLORE_STATES_MAX).unwrap());
         assert!(d.exploration().is_ok());
         d.schedules.insert(0, '9');
         assert!(d.exploration().is_err());
         assert!(HandlerExplored::from_json("{not json").is_err());
+    }
+
+    #[test]
+    fn a_count_past_two_to_the_64_reads_back_exactly_from_the_workers_json() {
+        let (_, out) = run_to_end(Job::Explore { text: races::SIXTEEN_READS.into(), lanes: 3 });
+        let Ok(JobOutput::Handler(json)) = out else { panic!("{out:?}") };
+        let (_, x) = HandlerExplored::from_json(&json).unwrap().unpack().unwrap();
+        let x = x.unwrap();
+        assert_eq!(x.total, 34_469_858_696_831_179_429_500);
+        assert_eq!(x.schedules.len(), races::SCHEDULES_LISTED_MAX, "the first schedules, not all of them");
     }
 
     #[test]

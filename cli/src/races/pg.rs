@@ -106,9 +106,10 @@ pub fn check(
     let started = Instant::now();
     let (version, deadlock_timeout_ms) = server_settings(conninfo)?;
     let deadlock_timeout = Duration::from_millis(deadlock_timeout_ms.max(1) as u64);
-    let explored = races::explore(s, races::EXPLORE_SCHEDULES_MAX).ok();
-    let engine: Option<Vec<Vec<u8>>> = explored.as_ref().map(|x| x.schedules.iter().map(|(p, _)| p.clone()).collect());
-    let total = explored.as_ref().map(|x| x.total as usize);
+    // Every engine schedule, listed (the state-graph explorer counts them but lists only the first few).
+    let explored = races::enumerate_schedules(s, races::EXPLORE_SCHEDULES_MAX).ok();
+    let engine: Option<Vec<Vec<u8>>> = explored.as_ref().map(|x| x.iter().map(|(p, _)| p.clone()).collect());
+    let total = explored.as_ref().map(Vec::len);
     let sampled = total.is_none_or(|t| t > max);
     let (todo, sample) = if sampled {
         let p = sample::pick(s, engine.as_deref(), max, seed);

@@ -6,6 +6,11 @@
 //! refused at the step where PostgreSQL itself decides by a race between its
 //! waiters (checked with fewer lanes, where there is no race).
 
+mod crash;
+mod forms;
+pub use crash::*;
+pub use forms::*;
+
 /// A corpus handler the engine models: name, the behaviour it exercises, lanes, text.
 pub type CorpusEntry = (&'static str, &'static str, u8, &'static str);
 
@@ -278,6 +283,96 @@ RESPOND 201
 seen:
 RESPOND STORED",
     ),
+    (
+        "do-nothing-row-count",
+        "ON CONFLICT DO NOTHING without a target or RETURNING: the command tag's row count (INSERT 0 1 or INSERT 0 0) tells the handler whether it inserted; the key is a PRIMARY KEY added by ALTER TABLE",
+        2,
+        DO_NOTHING_ROW_COUNT,
+    ),
+    (
+        "xmax-tells-insert-from-update",
+        "ON CONFLICT DO UPDATE … RETURNING (xmax = 0) AS inserted: true for the row this statement inserted, false for the existing row it rewrote and locked; the table is created with PRIMARY KEY",
+        2,
+        XMAX_TELLS_INSERT_FROM_UPDATE,
+    ),
+    (
+        "returning-lists",
+        "RETURNING key and RETURNING *: any list of the table's columns, compared column by column with the server; FOR NO KEY UPDATE queues like FOR UPDATE",
+        2,
+        RETURNING_LISTS,
+    ),
+    (
+        "no-key-update-nowait-409",
+        "FOR NO KEY UPDATE NOWAIT: a request that finds the row held fails at once with 55P03 and answers 409",
+        2,
+        NO_KEY_UPDATE_NOWAIT_409,
+    ),
+    (
+        "repeatable-read-first-updater-wins",
+        "REPEATABLE READ set by SET TRANSACTION: the snapshot is the first query's, and an UPDATE of a row another transaction updated since fails with 40001 (could not serialize access due to concurrent update)",
+        2,
+        REPEATABLE_READ_FIRST_UPDATER_WINS,
+    ),
+    (
+        "repeatable-read-insert-gets-23505",
+        "REPEATABLE READ, SELECT then INSERT with a unique index: the second INSERT waits and then fails with 23505, not 40001 (no SSI at this level)",
+        2,
+        REPEATABLE_READ_INSERT_GETS_23505,
+    ),
+    (
+        "repeatable-read-do-nothing-40001",
+        "REPEATABLE READ, ON CONFLICT DO NOTHING meeting a key committed after its snapshot: 40001, since it cannot skip a row it does not see",
+        2,
+        REPEATABLE_READ_DO_NOTHING_40001,
+    ),
+    (
+        "on-conflict-without-index-42p10",
+        "ON CONFLICT (key) on a table with no unique index: PostgreSQL fails the statement with 42P10, which aborts the transaction (the SELECT after it gets 25P02)",
+        2,
+        ON_CONFLICT_WITHOUT_INDEX_42P10,
+    ),
+    (
+        "do-nothing-without-index-inserts",
+        "ON CONFLICT DO NOTHING without a target on a table with no unique index: nothing can conflict, so every request inserts, and RETURNING (xmax = 0) says so",
+        2,
+        DO_NOTHING_WITHOUT_INDEX_INSERTS,
+    ),
+    (
+        "savepoint-catches-23505",
+        "catch 23505 with a savepoint and replay the stored response: ROLLBACK TO SAVEPOINT leaves the transaction usable, so the SELECT after it reads the committed row (without the savepoint it gets 25P02)",
+        2,
+        SAVEPOINT_CATCHES_23505,
+    ),
+    (
+        "rollback-to-releases-locks",
+        "ROLLBACK TO SAVEPOINT undoes the row written since the savepoint and releases the advisory lock taken since: the waiter goes on at once, before the COMMIT",
+        2,
+        ROLLBACK_TO_RELEASES_LOCKS,
+    ),
+    (
+        "error-inside-a-savepoint",
+        "an error inside a savepoint aborts only the subtransaction: the next SELECT still gets 25P02, ROLLBACK TO SAVEPOINT ends that, and the advisory lock taken before the savepoint is kept throughout",
+        2,
+        ERROR_INSIDE_A_SAVEPOINT,
+    ),
+    (
+        "repeatable-read-retries-40001",
+        "REPEATABLE READ with a retry on 40001: the request that loses the first-updater-wins race rolls back and runs again, and its new snapshot sees the winner's stored response",
+        2,
+        REPEATABLE_READ_RETRIES_40001,
+    ),
+    (
+        "session-lock-outlives-commit",
+        "pg_advisory_lock is a session-level lock: it is held across the COMMIT until pg_advisory_unlock, so the next request waits for the whole claim, charge and update",
+        3,
+        SESSION_LOCK_OUTLIVES_COMMIT,
+    ),
+    (
+        "session-and-transaction-locks",
+        "a session-level and a transaction-level advisory lock on one key: another session's pg_try_advisory_xact_lock gets false and pg_advisory_xact_lock waits, the holder's own session does not; a second pg_advisory_unlock returns false",
+        2,
+        SESSION_AND_TRANSACTION_LOCKS,
+    ),
 ];
 
 /// Handlers the engine refuses while running them, because PostgreSQL itself
@@ -352,19 +447,13 @@ pub const REFUSED: &[(&str, &str, &str)] = &[
         "BEGIN;\nSELECT status FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;\nCOMMIT;\nRESPOND 201",
     ),
     ("try-advisory-other-form", "pg_try_advisory_xact_lock is modelled as", "BEGIN;\nSELECT pg_try_advisory_xact_lock(42);\nCOMMIT;\nRESPOND 201"),
-    ("session-advisory", "session-level", "SELECT pg_advisory_lock(hashtext($1));\nRESPOND 201"),
+    ("session-advisory-other-key", "session-level advisory locks are modelled as", "SELECT pg_advisory_lock(42);\nRESPOND 201"),
     ("other-key", "$1", "BEGIN;\nSELECT pg_advisory_xact_lock(hashtext('other'));\nCOMMIT;\nRESPOND 201"),
     (
         "do-update",
         "DO UPDATE",
         "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = 'started' RETURNING status, response;\nRESPOND 201",
     ),
-    (
-        "savepoint",
-        "SAVEPOINT",
-        "BEGIN;\nSAVEPOINT claim;\nROLLBACK TO SAVEPOINT claim;\nCOMMIT;\nRESPOND 201",
-    ),
-    ("repeatable-read", "REPEATABLE READ", "BEGIN ISOLATION LEVEL REPEATABLE READ;\nCOMMIT;\nRESPOND 201"),
     (
         "serializable-without-index",
         "unique index",
@@ -390,30 +479,3 @@ RESPOND 201
 seen:
 COMMIT;
 RESPOND STORED";
-
-/// Preset 4's claim, with a crash: attempt 1 claims the key and the server
-/// dies before the UPDATE to done, so the retry finds the key `started` and
-/// answers 409, and so would every later retry: the stuck key that only a lock
-/// which expires recovers (the Keys lab's lock timeout). Not checked by
-/// `--pg`: a crash has no server counterpart there.
-pub const STUCK_KEY: &str = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
-LANE T1 (attempt 1)
-INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
-CHARGE
-UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
-SEND 201
-LANE Server
-CRASH
-LANE T3 (retry)
-AWAIT T1
-INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING RETURNING status, response;
-IF NO ROW GOTO taken
-CHARGE
-UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;
-RESPOND 201
-taken:
-SELECT status, response FROM idempotency_keys WHERE key = $1;
-IF STATUS STARTED GOTO busy
-RESPOND STORED
-busy:
-RESPOND 409";

@@ -5,19 +5,24 @@
 //! builds what each step shows; `narrate.rs` puts records into words.
 
 mod exec;
+mod future;
+mod lock_table;
 mod locks;
 mod narrate;
 mod run;
+mod savepoint;
+mod session;
+mod tables;
 
+pub(super) use future::Names;
 pub(super) use narrate::reason_words;
 pub use narrate::{instr_short, narrate, stmt_short};
 pub use run::{run, run_lenient, runnable_after, Frame, LockView, Prediction, RaceRun, RowView};
 
 use super::*;
 use crate::error::SimError;
-
-/// A transaction's number in the run (every BEGIN or autocommit statement makes one).
-type TxnNo = u16;
+use lock_table::{ActorId, LockAttempt, LockTable, TxnId, Wait};
+use tables::{Actors, Txns};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TxnStatus {
@@ -38,14 +43,27 @@ struct Txn {
 struct Row {
     status: KeyStatus,
     response: Option<u16>,
-    xmin: TxnNo,
-    xmax: Option<TxnNo>,
-    locker: Option<TxnNo>,
+    xmin: TxnId,
+    xmax: Option<TxnId>,
+    locker: Option<TxnId>,
+    /// The savepoint depth of the (sub)transaction that created this version,
+    /// replaced it (`xmax_sub`) or locked it (`locker_sub`): a ROLLBACK TO
+    /// SAVEPOINT undoes what was done at its depth or deeper (see `savepoint.rs`).
+    sub: u8,
+    xmax_sub: u8,
+    locker_sub: u8,
+}
+
+impl Row {
+    /// A new version written by transaction `xmin` at savepoint depth `sub`.
+    fn new(status: KeyStatus, response: Option<u16>, xmin: TxnId, sub: u8) -> Row {
+        Row { status, response, xmin, xmax: None, locker: None, sub, xmax_sub: 0, locker_sub: 0 }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
 struct OpenTxn {
-    no: TxnNo,
+    no: TxnId,
     isolation: Isolation,
     /// False for a statement run outside BEGIN (autocommit).
     explicit: bool,
@@ -54,12 +72,28 @@ struct OpenTxn {
     failed: bool,
     /// Whether the transaction read the key (SSI keeps a predicate lock on it).
     read_key: bool,
+    /// Open savepoints (their ids), innermost last; `depth` of them are in use.
+    savepoints: [u8; SAVEPOINTS_MAX],
+    depth: u8,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Wait {
-    Txn(TxnNo, WaitReason),
-    ActorEnd(Actor),
+/// Most savepoints open at once in one transaction.
+const SAVEPOINTS_MAX: usize = 4;
+
+impl OpenTxn {
+    /// A transaction that has run nothing yet.
+    fn new(no: TxnId, isolation: Isolation, explicit: bool) -> OpenTxn {
+        OpenTxn {
+            no,
+            isolation,
+            explicit,
+            snapshot: None,
+            failed: false,
+            read_key: false,
+            savepoints: [0; SAVEPOINTS_MAX],
+            depth: 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -69,45 +103,47 @@ struct ActorState {
     last: Option<StmtResult>,
     last_row: Option<RowOut>,
     map_hit: Option<u16>,
-    wait: Option<Wait>,
     /// The snapshot a waiting READ COMMITTED statement keeps across its wait.
     stmt_snapshot: Option<u32>,
     response: Option<Response>,
     attempts: u8,
     stepped: bool,
-    /// When the current wait began (a run-wide counter): lock queues are first come, first served.
-    wait_seq: u32,
-    /// Whom the wait is shown on: the lock's holder, or the row-lock waiter ahead in the queue.
-    wait_on: Actor,
-    /// Whether the wait queues on PostgreSQL's tuple lock (a FOR UPDATE or an
-    /// UPDATE waiting for a row lock) rather than on a transaction id alone
-    /// (an INSERT's unique check waiting for the row's updater).
-    tuple_lock: bool,
-    /// Whether, when this tuple-lock wait began, the holder had already
-    /// updated the row (not only locked it): see `wake_txn_waiters`.
-    saw_update: bool,
 }
 
 /// The whole model's state; cloned by the explorer at each branch.
 #[derive(Clone, Debug)]
 pub(super) struct State {
     rows: Vec<Row>,
-    txns: Vec<Txn>,
+    txns: Txns,
     commits: u32,
-    advisory: Option<TxnNo>,
+    /// Advisory locks and every wait (row locks are in the rows, as in PostgreSQL).
+    locks: LockTable,
     map: Option<u16>,
-    actors: Vec<ActorState>,
+    actors: Actors,
     charges: u8,
     errors: Vec<(Actor, SqlState)>,
-    waits_begun: u32,
     pub(super) step: u16,
     pub(super) trace: Vec<StepRecord>,
     record_trace: bool,
 }
 
+/// What running a statement came to.
 enum Exec {
+    /// It answered.
     Done(StmtResult),
-    Wait(TxnNo, WaitReason),
+    /// It waits for this transaction to end.
+    Wait(TxnId, WaitReason),
+    /// It waits for this actor's session to give up its session-level advisory lock.
+    WaitSession(Actor),
+}
+
+/// What a statement's end ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// The transaction: its locks are all gone.
+    Whole,
+    /// The innermost subtransaction (an error inside a savepoint): the rest still holds.
+    Subtransaction,
 }
 
 impl State {
@@ -119,26 +155,20 @@ impl State {
             last: None,
             last_row: None,
             map_hit: None,
-            wait: None,
             stmt_snapshot: None,
             response: None,
             attempts: 1,
             stepped: false,
-            wait_seq: 0,
-            wait_on: 0,
-            tuple_lock: false,
-            saw_update: false,
         };
         let mut st = State {
             rows: Vec::new(),
-            txns: Vec::new(),
+            txns: Txns(Vec::new()),
             commits: 0,
-            advisory: None,
+            locks: LockTable::new(s.programs.len()),
             map: None,
-            actors: vec![actor; s.programs.len()],
+            actors: Actors(vec![actor; s.programs.len()]),
             charges: 0,
             errors: Vec::new(),
-            waits_begun: 0,
             step: 0,
             trace: Vec::new(),
             record_trace,
@@ -156,49 +186,47 @@ impl State {
     }
 
     pub(super) fn done(&self, a: Actor) -> bool {
-        self.actors[a as usize].response.is_some()
+        self.actors[a].response.is_some()
     }
 
     /// Actors that may take the next step, in order.
     pub(super) fn runnable(&self) -> impl Iterator<Item = Actor> + '_ {
-        self.actors
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.response.is_none() && x.wait.is_none())
-            .map(|(i, _)| i as Actor)
+        self.actors.iter().filter(|(a, x)| x.response.is_none() && !self.locks.waits(ActorId(*a))).map(|(a, _)| a)
     }
 
     pub(super) fn all_done(&self) -> bool {
-        self.actors.iter().all(|x| x.response.is_some())
+        self.actors.iter().all(|(_, x)| x.response.is_some())
     }
 
     /// Why `a` cannot step, in words, or None when it can.
     pub(super) fn blocked_reason(&self, a: Actor) -> Option<String> {
-        let x = self.actors.get(a as usize)?;
+        let x = self.actors.get(a)?;
         if let Some(r) = x.response {
             return Some(format!("T{} has already finished ({})", a + 1, r.label()));
         }
-        match x.wait {
+        match self.locks.wait_of(ActorId(a)) {
             None => None,
-            Some(Wait::Txn(t, reason)) => Some(format!(
-                "T{} is waiting for T{} ({})",
-                a + 1,
-                self.txns[t as usize].owner + 1,
-                reason_words(reason)
-            )),
+            Some(Wait::Txn(t, reason)) => {
+                Some(format!("T{} is waiting for T{} ({})", a + 1, self.txns[t].owner + 1, reason_words(reason)))
+            }
             Some(Wait::ActorEnd(o)) => Some(format!("T{} is waiting for T{} to end", a + 1, o + 1)),
+            Some(Wait::Session(h)) => Some(format!(
+                "T{} is waiting for T{} (the session-level advisory lock on the key is held)",
+                a + 1,
+                h + 1
+            )),
         }
     }
 
-    fn committed_before(&self, t: TxnNo, snap: u32) -> bool {
-        matches!(self.txns[t as usize].status, TxnStatus::Committed(seq) if seq < snap)
+    fn committed_before(&self, t: TxnId, snap: u32) -> bool {
+        matches!(self.txns[t].status, TxnStatus::Committed(seq) if seq < snap)
     }
 
-    fn active(&self, t: TxnNo) -> bool {
-        self.txns[t as usize].status == TxnStatus::Active
+    fn active(&self, t: TxnId) -> bool {
+        self.txns[t].status == TxnStatus::Active
     }
 
-    fn visible(&self, r: &Row, me: TxnNo, snap: u32) -> bool {
+    fn visible(&self, r: &Row, me: TxnId, snap: u32) -> bool {
         let created = r.xmin == me || self.committed_before(r.xmin, snap);
         let deleted = r.xmax.is_some_and(|x| x == me || self.committed_before(x, snap));
         created && !deleted
@@ -210,7 +238,7 @@ impl State {
 
     /// Runs one step of `a`: its current instruction, then its instant ones.
     pub(super) fn step(&mut self, s: &Scenario, a: Actor) -> Result<(), SimError> {
-        if a as usize >= self.actors.len() {
+        if self.actors.get(a).is_none() {
             return Err(SimError::InvalidParameter {
                 name: "schedule",
                 reason: format!("there is no T{} in this scenario; it has {} actors", a + 1, self.actors.len()),
@@ -223,13 +251,23 @@ impl State {
             return Err(SimError::EventBudgetExceeded { events_max: STEPS_MAX as u64 });
         }
         self.step += 1;
-        let prog = &s.programs[a as usize];
-        let pc = self.actors[a as usize].pc;
+        let prog = &s.programs[ActorId(a).index()];
+        let pc = self.actors[a].pc;
         let instr = prog.instrs[pc as usize];
-        self.actors[a as usize].stepped = true;
+        self.actors[a].stepped = true;
         match instr {
+            Instr::Sql {
+                stmt: stmt @ (Stmt::Savepoint { .. } | Stmt::RollbackToSavepoint { .. } | Stmt::ReleaseSavepoint { .. }),
+            } => {
+                let (result, undone) = self.savepoint_stmt(a, stmt)?;
+                self.push(RaceRecord::Ran { actor: a, pc, stmt, result: result.clone() });
+                self.finish_stmt(s, a, stmt, result)?;
+                if let Some(t) = undone {
+                    self.wake_partial(s, t)?;
+                }
+            }
             Instr::Sql { stmt } => {
-                self.actors[a as usize].stmt_snapshot = None;
+                self.actors[a].stmt_snapshot = None;
                 match self.exec(s, a, stmt) {
                     Exec::Done(result) => {
                         self.push(RaceRecord::Ran { actor: a, pc, stmt, result: result.clone() });
@@ -239,24 +277,28 @@ impl State {
                         self.begin_wait(s, a, pc, stmt, t, reason)?;
                         return Ok(());
                     }
+                    Exec::WaitSession(h) => {
+                        self.begin_session_wait(s, a, pc, stmt, h)?;
+                        return Ok(());
+                    }
                 }
             }
             Instr::Charge => {
                 self.charges = self.charges.saturating_add(1);
                 let total = self.charges;
                 self.push(RaceRecord::Charged { actor: a, total });
-                self.actors[a as usize].pc += 1;
+                self.actors[a].pc += 1;
             }
             Instr::MapGet => {
                 let hit = self.map;
-                self.actors[a as usize].map_hit = hit;
+                self.actors[a].map_hit = hit;
                 self.push(RaceRecord::MapLookedUp { actor: a, hit: hit.is_some() });
-                self.actors[a as usize].pc += 1;
+                self.actors[a].pc += 1;
             }
             Instr::MapPut => {
                 self.map = Some(201);
                 self.push(RaceRecord::MapStored { actor: a });
-                self.actors[a as usize].pc += 1;
+                self.actors[a].pc += 1;
             }
             Instr::Crash => {
                 if !s.durable_store {
@@ -265,8 +307,8 @@ impl State {
                 self.push(RaceRecord::Crashed { actor: a, keys_lost: !s.durable_store });
                 self.end_actor(s, a, Response::NotARequest, false)?;
                 // Requests in flight die with the process; ones not yet arrived are untouched.
-                for o in 0..self.actors.len() as Actor {
-                    let x = &self.actors[o as usize];
+                for o in ActorId::all(self.actors.len()).map(|o| o.0) {
+                    let x = &self.actors[o];
                     if o != a && x.stepped && x.response.is_none() {
                         self.push(RaceRecord::Killed { actor: o });
                         self.end_actor(s, o, Response::NoResponse, true)?;
@@ -290,57 +332,76 @@ impl State {
 
     /// Records a statement's result and moves past it.
     fn finish_stmt(&mut self, s: &Scenario, a: Actor, stmt: Stmt, result: StmtResult) -> Result<(), SimError> {
-        let x = &mut self.actors[a as usize];
+        let x = &mut self.actors[a];
         x.pc += 1;
         x.stmt_snapshot = None;
-        if let StmtResult::Rows { rows } = &result {
-            x.last_row = rows.first().copied();
+        if result.rows_returned().is_some() {
+            x.last_row = result.first_row();
         }
         if let StmtResult::Error { state } = result {
             self.errors.push((a, state));
         }
         let ended = self.end_statement_txn(a, stmt, &result);
-        self.actors[a as usize].last = Some(result);
-        if let Some(t) = ended {
-            self.wake_txn_waiters(s, t)?;
+        let unlocked = stmt == Stmt::SessionAdvisoryUnlock && self.locks.session_holder() != Some(a);
+        self.actors[a].last = Some(result);
+        if unlocked {
+            self.wake_session_waiters(s, a)?;
+        }
+        match ended {
+            Some((t, Ended::Whole)) => self.wake_txn_waiters(s, t)?,
+            Some((t, Ended::Subtransaction)) => self.wake_partial(s, t)?,
+            None => {}
         }
         Ok(())
     }
 
     /// Ends the actor's transaction when the statement ends it (COMMIT,
-    /// ROLLBACK, or an autocommit statement); returns the ended transaction.
-    fn end_statement_txn(&mut self, a: Actor, stmt: Stmt, result: &StmtResult) -> Option<TxnNo> {
-        let open = self.actors[a as usize].txn?;
+    /// ROLLBACK, an autocommit statement, or an error, which inside a
+    /// savepoint ends only the innermost subtransaction); returns what ended.
+    fn end_statement_txn(&mut self, a: Actor, stmt: Stmt, result: &StmtResult) -> Option<(TxnId, Ended)> {
+        let open = self.actors[a].txn?;
         let commit = match stmt {
             Stmt::Commit => !open.failed,
             Stmt::Rollback => false,
-            Stmt::Begin { .. } => return None,
+            Stmt::Begin { .. }
+            | Stmt::SetIsolation { .. }
+            | Stmt::Savepoint { .. }
+            | Stmt::RollbackToSavepoint { .. }
+            | Stmt::ReleaseSavepoint { .. } => return None,
             Stmt::SelectKey { .. }
+            | Stmt::SelectKeyForNoKeyUpdate { .. }
+            | Stmt::InsertWith { .. }
             | Stmt::SelectKeyNoWait { .. }
             | Stmt::Insert { .. }
             | Stmt::UpdateDone
             | Stmt::AdvisoryLock
             | Stmt::TryAdvisoryLock
+            | Stmt::SessionAdvisoryLock
+            | Stmt::SessionAdvisoryUnlock
             | Stmt::InsertOnConflictDoUpdate => {
                 if open.explicit {
                     // An error aborts the transaction at once: its rows die and its
                     // locks go now, not at the ROLLBACK; later statements get 25P02.
                     if matches!(result, StmtResult::Error { .. }) && !open.failed {
-                        if let Some(t) = self.actors[a as usize].txn.as_mut() {
+                        if let Some(t) = self.actors[a].txn.as_mut() {
                             t.failed = true;
                         }
+                        if open.depth > 0 {
+                            self.undo_sub(open.no, open.depth);
+                            return Some((open.no, Ended::Subtransaction));
+                        }
                         self.abort_txn(open.no);
-                        return Some(open.no);
+                        return Some((open.no, Ended::Whole));
                     }
                     return None;
                 }
                 !matches!(result, StmtResult::Error { .. })
             }
         };
-        self.actors[a as usize].txn = None;
+        self.actors[a].txn = None;
         let t = open.no;
         if commit {
-            self.txns[t as usize].status = TxnStatus::Committed(self.commits);
+            self.txns[t].status = TxnStatus::Committed(self.commits);
             self.commits += 1;
             for r in &mut self.rows {
                 if r.locker == Some(t) {
@@ -350,15 +411,13 @@ impl State {
         } else {
             self.abort_txn(t);
         }
-        if self.advisory == Some(t) {
-            self.advisory = None;
-        }
-        Some(t)
+        self.locks.release_txn(t);
+        Some((t, Ended::Whole))
     }
 
     /// Rolls transaction `t` back: its rows die and its locks are released.
-    fn abort_txn(&mut self, t: TxnNo) {
-        self.txns[t as usize].status = TxnStatus::Aborted;
+    fn abort_txn(&mut self, t: TxnId) {
+        self.txns[t].status = TxnStatus::Aborted;
         self.rows.retain(|r| r.xmin != t);
         for r in &mut self.rows {
             if r.xmax == Some(t) {
@@ -368,15 +427,18 @@ impl State {
                 r.locker = None;
             }
         }
-        if self.advisory == Some(t) {
-            self.advisory = None;
-        }
+        self.locks.release_txn(t);
     }
 
     fn end_actor(&mut self, s: &Scenario, a: Actor, response: Response, record: bool) -> Result<(), SimError> {
-        let x = &mut self.actors[a as usize];
+        let x = &mut self.actors[a];
         x.response = Some(response);
-        x.wait = None;
+        self.locks.end_wait(ActorId(a));
+        if self.locks.session_holder() == Some(a) {
+            if let Some(w) = self.locks.session_waiters(a).first() {
+                return Err(self.leak(a, w.0));
+            }
+        }
         let open = x.txn.take();
         if record {
             self.push(RaceRecord::Responded { actor: a, response });
@@ -394,8 +456,8 @@ impl State {
         self.rows
             .iter()
             .filter(|r| {
-                self.visible(r, TxnNo::MAX, u32::MAX)
-                    && matches!(self.txns[r.xmin as usize].status, TxnStatus::Committed(_))
+                self.visible(r, TxnId::OBSERVER, u32::MAX)
+                    && matches!(self.txns[r.xmin].status, TxnStatus::Committed(_))
             })
             .map(Self::out)
             .collect()
@@ -404,7 +466,7 @@ impl State {
     pub(super) fn outcome(&self) -> RaceOutcome {
         RaceOutcome {
             charges: self.charges,
-            responses: self.actors.iter().map(|x| x.response).collect(),
+            responses: self.actors.iter().map(|(_, x)| x.response).collect(),
             errors: self.errors.clone(),
             final_rows: self.final_rows(),
             finished: self.all_done(),

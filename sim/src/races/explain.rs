@@ -42,6 +42,9 @@ pub fn why(run: &RaceRun, step: usize) -> Option<String> {
 fn snapshot_origin(iso: Isolation) -> &'static str {
     match iso {
         Isolation::ReadCommitted => "at READ COMMITTED each statement takes a new snapshot when it starts (13.2.1)",
+        Isolation::RepeatableRead => {
+            "at REPEATABLE READ the transaction's first statement took the snapshot, and every later statement keeps it (13.2.2)"
+        }
         Isolation::Serializable => {
             "at SERIALIZABLE the transaction's first statement took the snapshot, and every later statement keeps it (13.2.3)"
         }
@@ -109,7 +112,8 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView], iso: Isolati
                 | StmtResult::Ok
                 | StmtResult::Count { .. }
                 | StmtResult::Error { .. }
-                | StmtResult::Bool { .. } => {
+                | StmtResult::Bool { .. }
+                | StmtResult::Returned { .. } => {
                     "The transaction it waited for rolled back, so the key is free and the INSERT goes ahead (PostgreSQL 15 docs, INSERT).".into()
                 }
             })
@@ -149,12 +153,14 @@ fn error_why(state: SqlState, iso: Isolation) -> String {
         SqlState::UniqueViolation => "The other transaction committed the same key, so the unique index refuses this one: 23505 unique_violation (PostgreSQL 15 docs, INSERT and chapter 13).".into(),
         SqlState::SerializationFailure => match iso {
             Isolation::Serializable => "At SERIALIZABLE, 40001 serialization_failure is a verdict on the whole set of transactions: no serial order of them explains what each read, so PostgreSQL fails one (here a row its snapshot cannot see met its write); the application must retry it (13.2.3).".into(),
-            // The model raises 40001 only at SERIALIZABLE; at READ COMMITTED PostgreSQL
+            Isolation::RepeatableRead => "At REPEATABLE READ, 40001 serialization_failure means \"could not serialize access due to concurrent update\": the row this statement went to change, lock or conflict with was written by a transaction its snapshot cannot see, and PostgreSQL does not re-check the newer version as READ COMMITTED would: the first updater wins, and the application must retry the whole transaction (13.2.2).".into(),
+            // The model raises 40001 only with a transaction snapshot; at READ COMMITTED PostgreSQL
             // never does for these statements, it re-checks the newest row version instead.
             Isolation::ReadCommitted => "40001 serialization_failure: the transaction could not be serialized; the application must retry it (13.2).".into(),
         },
         SqlState::InFailedTransaction => "An earlier error aborted this transaction: every later statement fails with 25P02 in_failed_sql_transaction, and the transaction ends only with ROLLBACK, or with COMMIT, which then rolls it back and answers ROLLBACK (PostgreSQL 15 docs, COMMIT and 13.2).".into(),
         SqlState::DeadlockDetected => "Each transaction waits for a lock the other holds. PostgreSQL looks for the cycle only when a wait has lasted deadlock_timeout (1 s by default), in that waiting backend, and the backend whose check finds the cycle aborts itself with 40P01 deadlock_detected (13.3.4; runtime-config-locks). Which one that is depends on timing; the lab picks the transaction that began waiting first, the one whose check fires first when the cycle closes within deadlock_timeout, and race check --pg replays the steps that way.".into(),
         SqlState::LockNotAvailable => "Another transaction holds the row (a lock, or an update in flight), and NOWAIT does not wait: PostgreSQL fails the statement at once with 55P03 lock_not_available, which aborts the transaction (docs, SELECT, The Locking Clause).".into(),
+        SqlState::InvalidColumnReference => "ON CONFLICT (key) needs a unique index or constraint on key to decide what a conflict is; the table has none, so PostgreSQL refuses the statement with 42P10 (docs, INSERT, ON CONFLICT Clause).".into(),
     }
 }

@@ -25,6 +25,7 @@
 #![cfg_attr(not(feature = "parser"), allow(dead_code))]
 
 use super::*;
+mod columns;
 #[cfg(feature = "parser")]
 mod sql;
 #[cfg(feature = "parser")]
@@ -133,6 +134,7 @@ struct LaneDraft {
 pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
     limits::check_text(text)?;
     let templates = Templates::new();
+    let mut savepoint_names: Vec<String> = Vec::new();
     let mut unique_index = false;
     let mut durable_store = false;
     let mut drafts: Vec<LaneDraft> = vec![LaneDraft { name: None, line: 1, items: Vec::new() }];
@@ -175,15 +177,21 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
         }
         if line.ends_with(';') {
             let Some((start, sql)) = pending.take() else { continue };
-            match sql_statement(&sql, start, &templates)? {
+            match sql_statement(&sql, start, &templates, &mut savepoint_names)? {
                 Parsed::Stmt(stmt) => {
-                    drafts.last_mut().map(|d| d.items.push((Item::Instr(Instr::Sql { stmt }), start))).unwrap_or(())
-                }
-                Parsed::UniqueIndex => {
-                    if drafts.iter().any(|d| !d.items.is_empty()) {
-                        return err(start, "CREATE UNIQUE INDEX is a setup line: put it before the handler");
+                    let Some(d) = drafts.last_mut() else { continue };
+                    let after_begin =
+                        matches!(d.items.last(), Some((Item::Instr(Instr::Sql { stmt: Stmt::Begin { .. } }), _)));
+                    if matches!(stmt, Stmt::SetIsolation { .. }) && !after_begin {
+                        return err(start, "SET TRANSACTION must come right after BEGIN: PostgreSQL accepts it only before the transaction's first query (and ignores it outside a transaction)");
                     }
-                    unique_index = true;
+                    d.items.push((Item::Instr(Instr::Sql { stmt }), start));
+                }
+                setup @ (Parsed::UniqueIndex | Parsed::Table) => {
+                    if drafts.iter().any(|d| !d.items.is_empty()) {
+                        return err(start, "the table's definition and its unique index or primary key are setup lines: put them before the handler");
+                    }
+                    unique_index |= matches!(setup, Parsed::UniqueIndex);
                 }
             }
         }
@@ -215,6 +223,21 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
                     return err(lines[i], format!("AWAIT T{}: there is no such lane", actor + 1));
                 }
             }
+        }
+    }
+    // Refused here, with its line, rather than by the scenario check without one.
+    let serializable = |i: &Instr| {
+        matches!(
+            i,
+            Instr::Sql {
+                stmt: Stmt::Begin { isolation: Isolation::Serializable }
+                    | Stmt::SetIsolation { isolation: Isolation::Serializable }
+            }
+        )
+    };
+    if !unique_index {
+        if let Some(line) = out.iter().find_map(|(p, lines)| p.instrs.iter().position(serializable).map(|i| lines[i])) {
+            return err(line, "SERIALIZABLE without a unique index or primary key on key is not modelled: PostgreSQL's SSI then fails one transaction with 40001 at a statement or at COMMIT chosen by its predicate locks (a read-write dependency cycle), which the model does not track; add a unique index or primary key on key, or use REPEATABLE READ");
         }
     }
     for (p, lines) in &out {
@@ -303,6 +326,7 @@ fn resolve(d: &LaneDraft) -> Result<(Vec<Instr>, Vec<u32>), HandlerError> {
     if let Some(i) = (0..instrs.len()).find(|&i| !reach[i]) {
         return err(lines[i], "this line can never run: the line before it always answers or jumps");
     }
+    columns::check_columns(&instrs, &lines)?;
     Ok((instrs, lines))
 }
 
@@ -387,11 +411,16 @@ fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
                 ["STATUS", "STARTED"] => Cond::StatusStarted,
                 ["MAP", "HIT"] => Cond::MapHit,
                 ["NOT", "LOCKED"] => Cond::NotLocked,
+                ["INSERTED"] => Cond::Inserted,
+                ["COUNT", k] => match k.parse::<u8>() {
+                    Ok(n) => Cond::Count { n },
+                    Err(_) => return err(n, format!("IF COUNT {k}: give the row count, a whole number (IF COUNT 0 GOTO label)")),
+                },
                 other => {
                     return err(
                         n,
                         format!(
-                            "IF {}: test NO ROW, ROW, ERROR, ERROR <SQLSTATE>, STATUS STARTED, NOT LOCKED or MAP HIT",
+                            "IF {}: test NO ROW, ROW, COUNT n, INSERTED, ERROR, ERROR <SQLSTATE>, STATUS STARTED, NOT LOCKED or MAP HIT",
                             other.join(" ")
                         ),
                     )
@@ -407,12 +436,13 @@ fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
 
 impl SqlState {
     /// Every SQLSTATE the model raises.
-    pub const ALL: [SqlState; 5] = [
+    pub const ALL: [SqlState; 6] = [
         SqlState::UniqueViolation,
         SqlState::SerializationFailure,
         SqlState::InFailedTransaction,
         SqlState::DeadlockDetected,
         SqlState::LockNotAvailable,
+        SqlState::InvalidColumnReference,
     ];
 
     /// The state with this five-character code.

@@ -66,17 +66,20 @@ fn unsupported_sql_is_refused_naming_the_construct_and_the_line() {
     let cases = [
         ("SELECT status FROM idempotency_keys WHERE key = $1 FOR UPDATE NOWAIT;", "NOWAIT"),
         ("SELECT status, response FROM idempotency_keys WHERE key = 'x' FOR UPDATE SKIP LOCKED;", "SKIP LOCKED"),
-        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR SHARE;", "only FOR UPDATE"),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR SHARE;", "FOR SHARE: shared row locks"),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR KEY SHARE;", "FOR KEY SHARE: shared row locks"),
+        ("SELECT status FROM idempotency_keys WHERE key = $1 FOR NO KEY UPDATE;", "FOR NO KEY UPDATE is modelled on"),
+        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (status) DO NOTHING;", "can only be (key)"),
+        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT ON CONSTRAINT k DO NOTHING;", "ON CONSTRAINT"),
+        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT DO UPDATE SET status = idempotency_keys.status;", "needs a conflict target"),
+        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) RETURNING xmin;", "RETURNING xmin"),
+        ("CREATE TABLE idempotency_keys (key text PRIMARY KEY, status int, response int);", "the table is given"),
         ("SELECT pg_try_advisory_xact_lock(42);", "pg_try_advisory_xact_lock is modelled as"),
-        ("SELECT pg_advisory_lock(hashtext($1));", "session-level"),
+        ("SELECT pg_advisory_lock(42);", "session-level advisory locks are modelled as"),
         ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = 'started' RETURNING status, response;", "DO UPDATE"),
-        ("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING;", "RETURNING"),
-        ("SAVEPOINT s;", "SAVEPOINT"),
-        ("ROLLBACK TO SAVEPOINT s;", "SAVEPOINT"),
         ("DELETE FROM idempotency_keys WHERE key = $1;", "DELETE"),
         ("SELECT * FROM orders WHERE id = $1;", "one table"),
         ("SELECT status, response FROM idempotency_keys WHERE key = 'other';", "$1"),
-        ("BEGIN ISOLATION LEVEL REPEATABLE READ;", "REPEATABLE READ"),
         ("DROP TABLE idempotency_keys;", "DROP"),
         ("SELEKT 1;", "parser"),
     ];
@@ -221,6 +224,12 @@ proptest! {
                 Just("SELECT pg_advisory_xact_lock(hashtext($1));"), Just("BEGIN ISOLATION LEVEL SERIALIZABLE;"),
                 Just("CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);"), Just("MAP GET"),
                 Just("MAP PUT"), Just("CRASH"), Just("AWAIT T1"), Just("SEND 201"), Just("LANE X"), Just("STORE DURABLE"),
+                Just("SAVEPOINT s;"), Just("ROLLBACK TO SAVEPOINT s;"), Just("RELEASE SAVEPOINT s;"),
+                Just("SELECT pg_advisory_lock(hashtext($1));"), Just("SELECT pg_advisory_unlock(hashtext($1));"),
+                Just("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;"), Just("IF COUNT 0 GOTO a"), Just("IF INSERTED GOTO b"),
+                Just("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201) ON CONFLICT DO NOTHING RETURNING (xmax = 0), status;"),
+                Just("INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING *, (xmax = 0);"),
+                Just("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR NO KEY UPDATE NOWAIT;"),
             ],
             0..24,
         ),
@@ -295,6 +304,136 @@ fn exploring_a_three_lane_handler_of_eight_statements_is_timed() {
 }
 
 #[test]
+fn the_sql_people_write_is_accepted_as_the_statement_it_is() {
+    let ins = "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL)";
+    let cols = |c: &[Column]| {
+        let mut r = Returning::default();
+        for (slot, x) in r.columns.iter_mut().zip(c) {
+            *slot = Some(*x);
+        }
+        r
+    };
+    let cases = [
+        (format!("{ins} ON CONFLICT DO NOTHING;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::DoNothing { target: false }, returning: Returning::default() }),
+        (format!("{ins} ON CONFLICT (key) DO NOTHING RETURNING key;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::DoNothing { target: true }, returning: cols(&[Column::Key]) }),
+        (format!("{ins} ON CONFLICT (key) DO NOTHING RETURNING *;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::DoNothing { target: true }, returning: cols(&[Column::Key, Column::Status, Column::Response]) }),
+        (format!("{ins} ON CONFLICT (key) DO NOTHING RETURNING status, response;"), Stmt::Insert { status: KeyStatus::Started, on_conflict_do_nothing: true }),
+        (format!("{ins} ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING (xmax = 0) AS inserted;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::DoUpdate, returning: cols(&[Column::Inserted]) }),
+        (format!("{ins} RETURNING response AS r, status;"), Stmt::InsertWith { status: KeyStatus::Started, conflict: OnConflict::Raise, returning: cols(&[Column::Response, Column::Status]) }),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 FOR NO KEY UPDATE;".to_string(), Stmt::SelectKeyForNoKeyUpdate { policy: None }),
+        ("SELECT status, response FROM idempotency_keys WHERE key = $1 for no key update skip locked;".to_string(), Stmt::SelectKeyForNoKeyUpdate { policy: Some(LockWaitPolicy::Skip) }),
+        ("BEGIN ISOLATION LEVEL REPEATABLE READ;".to_string(), Stmt::Begin { isolation: Isolation::RepeatableRead }),
+    ];
+    for (sql, want) in cases {
+        let s = handler_scenario(&format!("BEGIN;\n{sql}\nCOMMIT;\nRESPOND 201"), 2)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let got = s.programs[0]
+            .instrs
+            .iter()
+            .find(|i| matches!(i, Instr::Sql { stmt } if *stmt != Stmt::Begin { isolation: Isolation::ReadCommitted }))
+            .copied();
+        assert_eq!(got, Some(Instr::Sql { stmt: want }), "{sql}");
+    }
+    let e = refused("BEGIN;\nCHARGE\nSET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\nCOMMIT;\nRESPOND 201");
+    assert!(e.line == 3 && e.message.contains("right after BEGIN"), "{e}");
+    let s = handler_scenario("BEGIN;\nSET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nCOMMIT;\nRESPOND 201", 2);
+    assert!(s.is_err_and(|e| e.line == 2
+        && e.message.contains("SERIALIZABLE without a unique index")
+        && !e.message.contains("parameter")));
+    for setup in [
+        "ALTER TABLE idempotency_keys ADD PRIMARY KEY (key);",
+        "CREATE TABLE idempotency_keys (key text PRIMARY KEY, status text NOT NULL, response int);",
+        "CREATE TABLE idempotency_keys (key text NOT NULL, status text NOT NULL, response integer, UNIQUE (key));",
+    ] {
+        let h = parse_handler(&format!("{setup}\nCHARGE\nRESPOND 201"), 2).unwrap_or_else(|e| panic!("{setup}: {e}"));
+        assert!(h.unique_index, "{setup}");
+    }
+    let h = parse_handler(
+        "CREATE TABLE idempotency_keys (key text NOT NULL, status text NOT NULL, response int);\nCHARGE\nRESPOND 201",
+        2,
+    )
+    .unwrap();
+    assert!(!h.unique_index);
+}
+
+#[test]
+fn a_line_that_reads_a_column_no_statement_returned_is_refused() {
+    let ins = "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO NOTHING";
+    let cases = [
+        (
+            format!("{ins} RETURNING key;\nIF STATUS STARTED GOTO a\nRESPOND 201\na:\nRESPOND 409"),
+            "IF STATUS STARTED reads status",
+        ),
+        (format!("{ins} RETURNING status;\nRESPOND STORED"), "STORED replays the response column"),
+        (format!("{ins} RETURNING status, response;\nIF INSERTED GOTO a\nRESPOND 201\na:\nRESPOND 409"), "IF INSERTED"),
+    ];
+    for (text, word) in cases {
+        let e = parse_handler(&text, 2).expect_err(&text);
+        assert!(e.message.contains(word), "{text}: {e}");
+    }
+    assert!(parse_handler(&format!("{ins} RETURNING (xmax = 0), status;\nCHARGE\nIF INSERTED GOTO a\nIF STATUS STARTED GOTO a\nRESPOND 201\na:\nRESPOND 409"), 2).is_ok());
+}
+
+#[test]
+fn rollback_to_savepoint_undoes_the_row_and_releases_the_lock_taken_since() {
+    let s = handler_scenario(corpus::ROLLBACK_TO_RELEASES_LOCKS, 2).unwrap();
+    // T1 opens the savepoint and takes the lock; T2 waits for it; T1 inserts, then rolls back to the savepoint.
+    let r = run(&s, &[1, 1, 2, 1, 1]).unwrap();
+    let last = r.frames.last().unwrap();
+    assert!(
+        last.records.iter().any(|x| matches!(x, RaceRecord::Resumed { actor: 1, result: StmtResult::Ok, .. })),
+        "T2's pg_advisory_xact_lock goes on at T1's ROLLBACK TO: {:?}",
+        last.records
+    );
+    assert!(last.rows.is_empty(), "T1's row is undone: {:?}", last.rows);
+    assert_eq!(last.advisory_holder, Some(1), "T2 holds the lock now");
+    let outside = handler_scenario("SAVEPOINT claim;\nRESPOND 201", 2).unwrap();
+    let e = run(&outside, &[1]).unwrap_err().to_string();
+    assert!(e.contains("outside a transaction block") && e.contains("25P01"), "{e}");
+}
+
+#[test]
+fn xmax_is_zero_only_for_the_row_the_statement_inserted() {
+    let upsert = "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = idempotency_keys.status RETURNING (xmax = 0) AS inserted;";
+    let text = format!("CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);\nBEGIN;\n{upsert}\n{upsert}\nCOMMIT;\nRESPOND 201");
+    let s = handler_scenario(&text, 2).unwrap();
+    let r = run(&s, &[1, 1]).unwrap();
+    let got: Vec<Option<bool>> = r
+        .trace
+        .iter()
+        .filter_map(|x| match &x.record {
+            RaceRecord::Ran { result: StmtResult::Returned { rows }, .. } => Some(rows[0].inserted),
+            _ => None,
+        })
+        .collect();
+    // As PostgreSQL 15.18 answers: t for the insert, f for the second statement's rewrite of the same row.
+    assert_eq!(got, vec![Some(true), Some(false)]);
+}
+
+#[test]
+fn a_session_lock_never_unlocked_is_refused_as_a_leak_when_the_next_request_waits_for_it() {
+    let s = handler_scenario("SELECT pg_advisory_lock(hashtext($1));\nCHARGE\nRESPOND 201", 2).unwrap();
+    // T1 takes the lock, charges and answers without unlocking; T2's pg_advisory_lock would wait for ever.
+    let e = run(&s, &[1, 1, 2]).unwrap_err().to_string();
+    assert!(e.contains("pooled connection keeps it") && e.contains("T2 waits for it for ever"), "{e}");
+    // The lock is held past the answer: the frame after T1's answer still shows it.
+    let r = run(&s, &[1, 1]).unwrap();
+    assert_eq!(r.frames.last().unwrap().advisory_holder, Some(0));
+}
+
+#[test]
+fn every_corpus_handler_survives_the_json_trip_from_the_worker_to_the_page() {
+    // The page's worker compiles a text and posts `Compiled` as JSON: the new
+    // statement forms (RETURNING lists, savepoints, session locks) must arrive intact.
+    for (name, _, lanes, text) in corpus::MODELLED {
+        let c = compile(text, *lanes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let json = serde_json::to_string(&c).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let back: Compiled = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back, c, "{name}");
+    }
+}
+
+#[test]
 fn a_label_may_be_any_identifier_postgresql_accepts() {
     let text = "CHARGE\nIF ERROR GOTO prisé\nRESPOND 201\nprisé:\nRESPOND 500";
     assert!(parse_handler(text, 2).is_ok());
@@ -311,4 +450,9 @@ fn answering_with_the_transaction_open_is_refused_as_idle_in_transaction() {
     assert_eq!(refused(one_path).line, 4);
     let closed = "BEGIN;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nCOMMIT;\nRESPOND 201";
     assert!(parse_handler(closed, 2).is_ok());
+    // ROLLBACK TO SAVEPOINT undoes part of the transaction; it stays open.
+    let to_savepoint = "BEGIN;\nSAVEPOINT s;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nROLLBACK TO SAVEPOINT s;\nRESPOND 201";
+    assert_eq!(refused(to_savepoint).line, 5);
+    let released = "BEGIN;\nSAVEPOINT s;\nRELEASE SAVEPOINT s;\nRESPOND 201";
+    assert_eq!(refused(released).line, 4);
 }

@@ -271,6 +271,8 @@ pub fn answers_in_open_transaction(instrs: &[Instr]) -> Option<usize> {
         let after = match instrs[i] {
             Instr::Sql { stmt: Stmt::Begin { .. } } => 2,
             Instr::Sql { stmt: Stmt::Commit | Stmt::Rollback } => 1,
+            // ROLLBACK TO SAVEPOINT and RELEASE SAVEPOINT leave the transaction open.
+            Instr::Sql { stmt: Stmt::RollbackToSavepoint { .. } | Stmt::ReleaseSavepoint { .. } } => here,
             Instr::Respond { .. } | Instr::SendResponse { .. } | Instr::Retry { .. } if here & 2 != 0 => {
                 return Some(i)
             }

@@ -24,12 +24,16 @@ pub mod limits;
 mod scenarios;
 mod server_words;
 mod shipped;
+mod stmt;
 
 pub use compiled::{compile, Compiled, CompiledLane};
 pub use engine::{
     instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView,
 };
-pub use explore::{explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX};
+pub use explore::{
+    enumerate_schedules, explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX, EXPLORE_STATES_MAX,
+    SCHEDULES_LISTED_MAX, SIXTEEN_READS, TWO_EIGHT_STATEMENT_TRANSACTIONS,
+};
 #[cfg(feature = "parser")]
 pub use handler::{handler_scenario, parse_handler};
 pub use handler::{
@@ -38,6 +42,7 @@ pub use handler::{
 pub use scenarios::{scenario, Scenario, SCENARIO_IDS};
 
 use serde::{Deserialize, Serialize};
+pub use stmt::{Column, Cond, OnConflict, ReturnedRow, Returning, RowOut, Stmt, StmtResult, RETURNING_COLUMNS_MAX};
 
 /// An actor's index in a scenario, from 0. Shown to learners as T1, T2…
 pub type Actor = u8;
@@ -55,6 +60,31 @@ pub enum Isolation {
     ReadCommitted,
     /// Serializable snapshot isolation: one snapshot for the whole transaction, plus conflict checks.
     Serializable,
+    /// One snapshot for the whole transaction; a row another transaction
+    /// updated since is 40001 "could not serialize access due to concurrent
+    /// update" (the first updater wins, docs 13.2.2). No SSI checks.
+    RepeatableRead,
+}
+
+impl Isolation {
+    /// The level's name in SQL.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Isolation::ReadCommitted => "READ COMMITTED",
+            Isolation::Serializable => "SERIALIZABLE",
+            Isolation::RepeatableRead => "REPEATABLE READ",
+        }
+    }
+
+    /// Whether the level keeps one snapshot for the whole transaction (taken
+    /// by its first statement) and fails a write on a row a concurrent
+    /// transaction changed with 40001, instead of following it (docs 13.2.2, 13.2.3).
+    pub fn uses_transaction_snapshot(self) -> bool {
+        match self {
+            Isolation::ReadCommitted => false,
+            Isolation::RepeatableRead | Isolation::Serializable => true,
+        }
+    }
 }
 
 /// The status column of a key's row.
@@ -91,6 +121,8 @@ pub enum SqlState {
     DeadlockDetected,
     /// 55P03: a NOWAIT lock request found the row held by another transaction.
     LockNotAvailable,
+    /// 42P10: `ON CONFLICT (key)` names no unique index or constraint (no arbiter).
+    InvalidColumnReference,
 }
 
 impl SqlState {
@@ -102,6 +134,7 @@ impl SqlState {
             SqlState::InFailedTransaction => "25P02",
             SqlState::DeadlockDetected => "40P01",
             SqlState::LockNotAvailable => "55P03",
+            SqlState::InvalidColumnReference => "42P10",
         }
     }
 }
@@ -115,109 +148,6 @@ pub enum LockWaitPolicy {
     Error,
     /// SKIP LOCKED: leave the locked row out of the result.
     Skip,
-}
-
-/// A SQL statement of a handler.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "stmt", rename_all = "snake_case")]
-pub enum Stmt {
-    /// `BEGIN`: takes no snapshot yet (the first statement does), so it is not a step of its own.
-    Begin { isolation: Isolation },
-    /// `SELECT status, response … WHERE key = $1`, optionally `FOR UPDATE`.
-    SelectKey { for_update: bool },
-    /// `INSERT … VALUES ($1, status, response)`, optionally `ON CONFLICT (key) DO NOTHING RETURNING`.
-    Insert { status: KeyStatus, on_conflict_do_nothing: bool },
-    /// `UPDATE … SET status = 'done', response = 201 WHERE key = $1`.
-    UpdateDone,
-    /// `SELECT pg_advisory_xact_lock(hashtext($1))`.
-    AdvisoryLock,
-    /// `COMMIT`.
-    Commit,
-    /// `ROLLBACK`.
-    Rollback,
-    /// `SELECT status, response … WHERE key = $1 FOR UPDATE NOWAIT` or `… SKIP LOCKED`:
-    /// a row lock that never waits. (New variants go last, so that the ones
-    /// before them keep their places in the golden trace hashes.)
-    SelectKeyNoWait { policy: LockWaitPolicy },
-    /// `SELECT pg_try_advisory_xact_lock(hashtext($1))`: takes the lock, or returns false at once.
-    TryAdvisoryLock,
-    /// `INSERT … VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status =
-    /// idempotency_keys.status RETURNING status, response`: inserts the row, or locks and
-    /// rewrites the existing one unchanged, and returns the row either way.
-    InsertOnConflictDoUpdate,
-}
-
-impl Stmt {
-    /// The statement's SQL text for table `table`, with the key as `$1`.
-    pub fn sql(self, table: &str) -> String {
-        match self {
-            Stmt::Begin { isolation: Isolation::ReadCommitted } => "BEGIN".into(),
-            Stmt::Begin { isolation: Isolation::Serializable } => "BEGIN ISOLATION LEVEL SERIALIZABLE".into(),
-            Stmt::SelectKey { for_update: false } => format!("SELECT status, response FROM {table} WHERE key = $1"),
-            Stmt::SelectKey { for_update: true } => {
-                format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE")
-            }
-            Stmt::Insert { status, on_conflict_do_nothing: false } => {
-                let resp = if status == KeyStatus::Done { "201" } else { "NULL" };
-                format!("INSERT INTO {table} (key, status, response) VALUES ($1, '{}', {resp})", status.sql())
-            }
-            Stmt::Insert { status, on_conflict_do_nothing: true } => {
-                let resp = if status == KeyStatus::Done { "201" } else { "NULL" };
-                format!(
-                    "INSERT INTO {table} (key, status, response) VALUES ($1, '{}', {resp}) ON CONFLICT (key) DO NOTHING RETURNING status, response",
-                    status.sql()
-                )
-            }
-            Stmt::UpdateDone => format!("UPDATE {table} SET status = 'done', response = 201 WHERE key = $1"),
-            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Error } => {
-                format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE NOWAIT")
-            }
-            Stmt::SelectKeyNoWait { policy: LockWaitPolicy::Skip } => {
-                format!("SELECT status, response FROM {table} WHERE key = $1 FOR UPDATE SKIP LOCKED")
-            }
-            Stmt::AdvisoryLock => "SELECT pg_advisory_xact_lock(hashtext($1))".into(),
-            Stmt::TryAdvisoryLock => "SELECT pg_try_advisory_xact_lock(hashtext($1))".into(),
-            Stmt::InsertOnConflictDoUpdate => format!(
-                "INSERT INTO {table} (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = {table}.status RETURNING status, response"
-            ),
-            Stmt::Commit => "COMMIT".into(),
-            Stmt::Rollback => "ROLLBACK".into(),
-        }
-    }
-
-    /// Whether the statement takes parameter `$1` (the key).
-    pub fn takes_key(self) -> bool {
-        match self {
-            Stmt::SelectKey { .. }
-            | Stmt::SelectKeyNoWait { .. }
-            | Stmt::Insert { .. }
-            | Stmt::UpdateDone
-            | Stmt::AdvisoryLock
-            | Stmt::TryAdvisoryLock
-            | Stmt::InsertOnConflictDoUpdate => true,
-            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => false,
-        }
-    }
-}
-
-/// What a branch tests about the actor's last result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cond {
-    /// The last statement returned no row.
-    NoRow,
-    /// The last statement returned at least one row.
-    Row,
-    /// The last statement raised this SQLSTATE.
-    ErrorCode(SqlState),
-    /// The last statement raised an error.
-    Failed,
-    /// The last row read has status `started`.
-    StatusStarted,
-    /// The last in-memory lookup found the key.
-    MapHit,
-    /// The last statement, pg_try_advisory_xact_lock, returned false.
-    NotLocked,
 }
 
 /// What the handler answers.
@@ -266,7 +196,7 @@ impl Instr {
     /// Whether a schedule entry is needed to run this instruction.
     pub fn is_step(self) -> bool {
         match self {
-            Instr::Sql { stmt: Stmt::Begin { .. } } => false,
+            Instr::Sql { stmt: Stmt::Begin { .. } | Stmt::SetIsolation { .. } } => false,
             Instr::Sql { .. }
             | Instr::Charge
             | Instr::MapGet
@@ -285,31 +215,6 @@ pub struct Program {
     pub name: &'static str,
     /// The instructions.
     pub instrs: Vec<Instr>,
-}
-
-/// A row as a statement returns it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct RowOut {
-    /// The status column.
-    pub status: KeyStatus,
-    /// The stored response code, if any.
-    pub response: Option<u16>,
-}
-
-/// What a statement returned.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
-pub enum StmtResult {
-    /// A command with no rows to return (BEGIN, COMMIT, ROLLBACK, the advisory lock).
-    Ok,
-    /// Rows affected by an INSERT or UPDATE without RETURNING.
-    Count { n: u8 },
-    /// Rows returned by a SELECT or RETURNING.
-    Rows { rows: Vec<RowOut> },
-    /// An error with its SQLSTATE.
-    Error { state: SqlState },
-    /// The one boolean a function returned (pg_try_advisory_xact_lock).
-    Bool { value: bool },
 }
 
 /// What a client got back.

@@ -60,14 +60,13 @@ impl Scenario {
                         return bad(format!("{}: it waits for an actor that does not exist", p.name));
                     }
                     // Commit-time SSI failures are not modelled, and without a unique
-                    // index two SERIALIZABLE inserts fail only at COMMIT.
-                    Instr::Sql { stmt: Stmt::Begin { isolation: Isolation::Serializable } } if !self.unique_index => {
-                        return bad("this model runs SERIALIZABLE only on a table with a unique index on key".into());
-                    }
+                    // index two SERIALIZABLE inserts fail only through SSI.
                     Instr::Sql {
-                        stmt: Stmt::Insert { on_conflict_do_nothing: true, .. } | Stmt::InsertOnConflictDoUpdate,
+                        stmt:
+                            Stmt::Begin { isolation: Isolation::Serializable }
+                            | Stmt::SetIsolation { isolation: Isolation::Serializable },
                     } if !self.unique_index => {
-                        return bad("ON CONFLICT (key) needs a unique index on key".into());
+                        return bad("SERIALIZABLE without a unique index on key is not modelled: PostgreSQL's SSI then fails one transaction with 40001 at a statement or at COMMIT chosen by its predicate locks (a read-write dependency cycle), which the model does not track; add a unique index or primary key on key, or use REPEATABLE READ".into());
                     }
                     Instr::Sql { .. }
                     | Instr::Charge

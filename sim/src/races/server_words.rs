@@ -18,6 +18,7 @@ pub fn command_tag(stmt: Stmt, result: &StmtResult, txn_failed: bool) -> Option<
         StmtResult::Ok | StmtResult::Bool { .. } => 1,
         StmtResult::Count { n } => usize::from(*n),
         StmtResult::Rows { rows } => rows.len(),
+        StmtResult::Returned { rows } => rows.len(),
     };
     Some(match stmt {
         Stmt::Begin { .. } => "BEGIN".into(),
@@ -25,11 +26,19 @@ pub fn command_tag(stmt: Stmt, result: &StmtResult, txn_failed: bool) -> Option<
         // and answers ROLLBACK (docs, COMMIT; xact.c EndTransactionBlock).
         Stmt::Commit if txn_failed => "ROLLBACK".into(),
         Stmt::Commit => "COMMIT".into(),
-        Stmt::Rollback => "ROLLBACK".into(),
+        // ROLLBACK TO SAVEPOINT's tag is ROLLBACK too (the server sends the command's first word).
+        Stmt::Rollback | Stmt::RollbackToSavepoint { .. } => "ROLLBACK".into(),
+        Stmt::Savepoint { .. } => "SAVEPOINT".into(),
+        Stmt::ReleaseSavepoint { .. } => "RELEASE".into(),
+        Stmt::SetIsolation { .. } => "SET".into(),
         // A lock function returns one row (void, or the boolean).
-        Stmt::AdvisoryLock | Stmt::TryAdvisoryLock => "SELECT 1".into(),
-        Stmt::SelectKey { .. } | Stmt::SelectKeyNoWait { .. } => format!("SELECT {n}"),
-        Stmt::Insert { .. } | Stmt::InsertOnConflictDoUpdate => format!("INSERT 0 {n}"),
+        Stmt::AdvisoryLock | Stmt::TryAdvisoryLock | Stmt::SessionAdvisoryLock | Stmt::SessionAdvisoryUnlock => {
+            "SELECT 1".into()
+        }
+        Stmt::SelectKey { .. } | Stmt::SelectKeyNoWait { .. } | Stmt::SelectKeyForNoKeyUpdate { .. } => {
+            format!("SELECT {n}")
+        }
+        Stmt::Insert { .. } | Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { .. } => format!("INSERT 0 {n}"),
         Stmt::UpdateDone => format!("UPDATE {n}"),
     })
 }
@@ -56,6 +65,11 @@ fn each_with_failed(run: &RaceRun, mut f: impl FnMut(usize, &RaceRecord, bool)) 
             | RaceRecord::Retrying { .. }
             | RaceRecord::Responded { .. }
             | RaceRecord::Killed { .. } => txn[a] = (false, false),
+            // Back to a savepoint set before the error: the transaction works again.
+            RaceRecord::Ran { stmt: Stmt::RollbackToSavepoint { .. }, result: StmtResult::Ok, .. }
+            | RaceRecord::Resumed { stmt: Stmt::RollbackToSavepoint { .. }, result: StmtResult::Ok, .. } => {
+                txn[a].1 = false;
+            }
             RaceRecord::Ran { result: StmtResult::Error { .. }, .. }
             | RaceRecord::Resumed { result: StmtResult::Error { .. }, .. } => {
                 txn[a].1 = txn[a].0;
@@ -117,6 +131,7 @@ pub fn sqlstate_tip(state: SqlState) -> &'static str {
         SqlState::SerializationFailure => "serialization_failure, whose meaning depends on the isolation level. At SERIALIZABLE: no serial order of the transactions explains what each read and wrote, so PostgreSQL aborts one (docs 13.2.3). At REPEATABLE READ: \"could not serialize access due to concurrent update\", the row this transaction went to change or lock was changed by a transaction that committed after its snapshot: the first updater wins (docs 13.2.2). Either way the application retries the whole transaction.",
         SqlState::InFailedTransaction => "in_failed_sql_transaction: an earlier statement failed, so the transaction is aborted and every statement fails with 25P02, except ROLLBACK (or ROLLBACK TO SAVEPOINT) and COMMIT, which does not fail: it rolls the transaction back and answers ROLLBACK.",
         SqlState::DeadlockDetected => "deadlock_detected: two transactions each waited for a lock the other held. A waiting backend checks for a cycle once its wait has lasted deadlock_timeout (1 s by default), and the one whose check finds it aborts itself (docs 13.3.4). The lab picks the transaction that began waiting first: the one whose check fires first when the cycle closes within deadlock_timeout.",
+        SqlState::InvalidColumnReference => "invalid_column_reference: ON CONFLICT (key) names a conflict target, and the table has no unique index or constraint on key to match it, so PostgreSQL refuses the statement (docs, INSERT, ON CONFLICT Clause).",
         SqlState::LockNotAvailable => "lock_not_available: FOR UPDATE NOWAIT found the row held by another transaction (a lock or an update in flight) and failed at once instead of waiting; the transaction is aborted (docs, SELECT, The Locking Clause).",
     }
 }
@@ -212,5 +227,42 @@ RESPOND 201";
         assert_eq!(tags[3], vec![(1, "ROLLBACK".to_string())], "{words:?}");
         assert!(words[3][0].starts_with("T2 COMMIT → ROLLBACK"), "{words:?}");
         assert_eq!(tags[2], vec![(0, "COMMIT".to_string())], "{words:?}");
+    }
+
+    #[cfg(feature = "parser")]
+    #[test]
+    fn rolling_back_to_a_savepoint_set_before_the_error_lets_commit_commit() {
+        let text = "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (key);
+BEGIN;
+SAVEPOINT claim;
+INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'done', 201);
+IF ERROR GOTO taken
+RELEASE SAVEPOINT claim;
+COMMIT;
+RESPOND 201
+taken:
+ROLLBACK TO SAVEPOINT claim;
+COMMIT;
+RESPOND 409";
+        let s = super::super::handler_scenario(text, 2).unwrap();
+        // T1 saves and inserts; T2 saves, its insert waits; T1 releases and commits;
+        // T2's insert fails with 23505, T2 rolls back to its savepoint and commits.
+        let run = super::super::run(&s, &[1, 1, 2, 2, 1, 1, 2, 2]).unwrap();
+        let tags: Vec<String> = frame_tags(&run).into_iter().flatten().map(|(_, t)| t).collect();
+        assert_eq!(
+            tags,
+            ["SAVEPOINT", "INSERT 0 1", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK", "COMMIT"],
+            "{:?}",
+            frame_narration(&run)
+        );
+        assert_eq!(
+            command_tag(
+                Stmt::SetIsolation { isolation: super::super::Isolation::RepeatableRead },
+                &StmtResult::Ok,
+                false
+            )
+            .as_deref(),
+            Some("SET")
+        );
     }
 }

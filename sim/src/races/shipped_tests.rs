@@ -101,7 +101,7 @@ fn a_compiled_handler_sent_as_json_runs_as_the_parsed_one_does() {
     let back: Compiled = serde_json::from_str(&json).unwrap();
     let s = back.scenario().unwrap();
     assert_eq!(s.programs, direct.programs);
-    assert_eq!(explore(&s, EXPLORE_SCHEDULES_MAX).unwrap(), explore(&direct, EXPLORE_SCHEDULES_MAX).unwrap());
+    assert_eq!(explore(&s, EXPLORE_STATES_MAX).unwrap(), explore(&direct, EXPLORE_STATES_MAX).unwrap());
 }
 
 #[test]

@@ -7,7 +7,7 @@ fn s(id: &str) -> Scenario {
 }
 
 fn explored(id: &str) -> Exploration {
-    explore(&s(id), EXPLORE_SCHEDULES_MAX).unwrap()
+    explore(&s(id), EXPLORE_STATES_MAX).unwrap()
 }
 
 #[test]
@@ -145,11 +145,8 @@ fn serializable_without_a_unique_index_is_refused_with_a_reason() {
 }
 
 #[test]
-fn the_explorer_stops_at_its_schedule_limit() {
-    assert!(matches!(
-        explore(&s("select-then-insert"), 5),
-        Err(SimError::InvalidParameter { name: "schedules_max", .. })
-    ));
+fn the_explorer_stops_at_its_state_limit() {
+    assert!(matches!(explore(&s("select-then-insert"), 5), Err(SimError::InvalidParameter { name: "states_max", .. })));
 }
 
 #[test]
@@ -166,7 +163,7 @@ fn the_same_schedule_gives_the_same_trace() {
 fn every_explored_schedule_replays_to_its_class() {
     for id in SCENARIO_IDS {
         let x = explored(id);
-        assert_eq!(x.classes.iter().map(|c| c.count).sum::<u32>(), x.total);
+        assert_eq!(x.classes.iter().map(|c| c.count).sum::<u128>(), x.total);
         for (sch, class) in &x.schedules {
             let r = run(&s(id), sch).unwrap();
             assert!(r.outcome.finished);

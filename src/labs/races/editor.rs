@@ -26,7 +26,7 @@ pub enum Verdict {
         /// Milliseconds in the worker, when it came from there.
         ms: Option<f64>,
     },
-    /// The explorer stopped (its schedule limit).
+    /// The explorer stopped (its limit on states, or a refusal).
     Stopped(String),
 }
 
@@ -174,10 +174,10 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
             <h3 id="handler-title">{ "Write your own handler" }</h3>
             <p class="hint">
                 { "SQL on idempotency_keys, one statement per ; (checked by a PostgreSQL SQL parser), plus control lines: " }
-                <code>{ "IF NO ROW | ROW | ERROR [SQLSTATE] | STATUS STARTED | NOT LOCKED GOTO label" }</code>{ ", " }
+                <code>{ "IF NO ROW | ROW | COUNT n | INSERTED | ERROR [SQLSTATE] | STATUS STARTED | NOT LOCKED GOTO label" }</code>{ ", " }
                 <code>{ "label:" }</code>{ ", " }<code>{ "CHARGE" }</code>{ ", " }
                 <code>{ "RESPOND 201 | 409 | 500 | STORED" }</code>{ ", " }<code>{ "RETRY n" }</code>{ ", " }
-                <code>{ "LANE name" }</code>{ ". Anything outside the modelled subset is refused with its line. " }
+                <code>{ "LANE name" }</code>{ ". SQL: SELECT … [FOR UPDATE | FOR NO KEY UPDATE] [NOWAIT | SKIP LOCKED]; INSERT … [ON CONFLICT [(key)] DO NOTHING | ON CONFLICT (key) DO UPDATE] [RETURNING columns | * | (xmax = 0)]; UPDATE; pg_[try_]advisory_xact_lock, pg_advisory_lock / pg_advisory_unlock (session-level); BEGIN [ISOLATION LEVEL …], SET TRANSACTION, SAVEPOINT, ROLLBACK TO SAVEPOINT, RELEASE SAVEPOINT, COMMIT, ROLLBACK; setup: a unique index or PRIMARY KEY on key. Anything outside the modelled subset is refused with its line. " }
                 { idemlab_sim::races::limits::rules_words() }
             </p>
             <label for="handler-lanes">{ "Concurrent requests " }</label>

@@ -1,6 +1,7 @@
 //! The explorer panel: every schedule of the scenario grouped by outcome,
 //! each example a link, the first counterexample a link that lands on its
-//! decisive step, and a slider over every schedule.
+//! decisive step, and a slider over the listed schedules (every schedule,
+//! or the first thousand of a handler that has more).
 
 use crate::components::Slider;
 use crate::shell::{apply, LabAction};
@@ -52,6 +53,20 @@ pub fn show_schedule(schedule: &[u8], step: usize) -> LabAction {
     LabAction::Then(parts)
 }
 
+/// The slider's words: it runs over the schedules the explorer lists (the
+/// first ones in order, every one when there are no more).
+fn slider_help(x: &Exploration, idx: Option<usize>) -> String {
+    let all = x.schedules.len() as u128 == x.total;
+    match (idx, all) {
+        (Some(i), true) => format!("showing schedule {} of {}", i + 1, x.total),
+        (Some(i), false) => {
+            format!("showing schedule {} of the first {} listed, of {}", i + 1, x.schedules.len(), x.total)
+        }
+        (None, true) => "this schedule is not a complete one from the list".to_string(),
+        (None, false) => format!("this schedule is not among the first {} listed", x.schedules.len()),
+    }
+}
+
 /// Every interleaving, by outcome.
 #[component]
 pub fn Explorer(p: &ExplorerProps) -> Html {
@@ -98,8 +113,8 @@ pub fn Explorer(p: &ExplorerProps) -> Html {
             </table>
             <div class="races-jump">
                 { jump }
-                <Slider id="races-schedule-index" label="Schedule number" value={idx.map_or(1, |i| i as i64 + 1)} min={1} max={x.total.max(1) as i64}
-                    help={Some(AttrValue::from(match idx { Some(i) => format!("showing schedule {} of {}", i + 1, x.total), None => "this schedule is not a complete one from the list".to_string() }))}
+                <Slider id="races-schedule-index" label="Schedule number" value={idx.map_or(1, |i| i as i64 + 1)} min={1} max={x.schedules.len().max(1) as i64}
+                    help={Some(AttrValue::from(slider_help(x, idx)))}
                     on_change={pick} disabled={p.query.locked("schedule")} />
             </div>
         </section>

@@ -246,12 +246,14 @@ fn result_short(r: &StmtResult) -> String {
         StmtResult::Rows { rows } if rows.is_empty() => "∅".into(),
         StmtResult::Rows { rows } => format!("{}", rows.len()),
         StmtResult::Error { state } => state.code().into(),
+        StmtResult::Returned { rows } if rows.is_empty() => "∅".into(),
+        StmtResult::Returned { rows } => format!("{}", rows.len()),
     }
 }
 
 /// The word on a lane block; the event log beside it says the same in full.
 fn lane_word(i: races::Instr) -> &'static str {
-    use races::{Instr, LockWaitPolicy, Stmt};
+    use races::{Instr, LockWaitPolicy, OnConflict, Stmt};
     match i {
         Instr::Sql { stmt } => match stmt {
             Stmt::Begin { .. } => "BEGIN",
@@ -267,6 +269,18 @@ fn lane_word(i: races::Instr) -> &'static str {
             Stmt::InsertOnConflictDoUpdate => "INS…DO UPD",
             Stmt::Commit => "COMMIT",
             Stmt::Rollback => "ROLLBACK",
+            Stmt::InsertWith { conflict: OnConflict::Raise, .. } => "INSERT",
+            Stmt::InsertWith { conflict: OnConflict::DoNothing { .. }, .. } => "INS…ON CONFL",
+            Stmt::InsertWith { conflict: OnConflict::DoUpdate, .. } => "INS…DO UPD",
+            Stmt::SelectKeyForNoKeyUpdate { policy: None } => "SEL…NO KEY",
+            Stmt::SelectKeyForNoKeyUpdate { policy: Some(LockWaitPolicy::Error) } => "SEL…NK NOWAIT",
+            Stmt::SelectKeyForNoKeyUpdate { policy: Some(LockWaitPolicy::Skip) } => "SEL…NK SKIP",
+            Stmt::SetIsolation { .. } => "SET ISOL",
+            Stmt::Savepoint { .. } => "SAVEPOINT",
+            Stmt::RollbackToSavepoint { .. } => "ROLLBACK TO",
+            Stmt::ReleaseSavepoint { .. } => "RELEASE",
+            Stmt::SessionAdvisoryLock => "SESS LOCK",
+            Stmt::SessionAdvisoryUnlock => "UNLOCK",
         },
         Instr::Charge => "charge $",
         Instr::MapGet => "map get",

@@ -21,6 +21,11 @@ pub(super) fn res(r: &StmtResult) -> String {
             format!("rows [{}]", v.join(", "))
         }
         StmtResult::Error { state } => format!("ERROR {}", state.code()),
+        StmtResult::Returned { rows } => {
+            let v: Vec<String> =
+                rows.iter().map(|r| format!("{:?}/{:?}/{:?}", r.status, r.response, r.inserted)).collect();
+            format!("returned [{}]", v.join(", "))
+        }
     }
 }
 
@@ -39,9 +44,11 @@ pub(super) fn engine_seen(records: &[RaceRecord], tags: &[(u8, String)]) -> Vec<
     let mut tags = tags.iter();
     let mut tag_of = |a: u8, r: &StmtResult| match r {
         StmtResult::Error { .. } => None,
-        StmtResult::Ok | StmtResult::Count { .. } | StmtResult::Rows { .. } | StmtResult::Bool { .. } => {
-            tags.next().filter(|(x, _)| *x == a).map(|(_, t)| t.clone())
-        }
+        StmtResult::Ok
+        | StmtResult::Count { .. }
+        | StmtResult::Rows { .. }
+        | StmtResult::Bool { .. }
+        | StmtResult::Returned { .. } => tags.next().filter(|(x, _)| *x == a).map(|(_, t)| t.clone()),
     };
     for r in records {
         match r {

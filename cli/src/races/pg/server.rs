@@ -2,7 +2,7 @@
 //! not blocking it, and its branches follow the server's results.
 
 use super::*;
-use idemlab_sim::races::{Cond, Instr, KeyStatus, Reply, Response, Stmt, StmtResult};
+use idemlab_sim::races::{Cond, Instr, Reply, Response, Stmt, StmtResult};
 use std::sync::mpsc::RecvTimeoutError;
 use std::thread;
 use worker::{Answer, Job, Worker};
@@ -106,7 +106,7 @@ impl Server<'_> {
             let pc = x.pc;
             let Some(&instr) = prog.instrs.get(pc as usize) else { return Err("a handler ran past its end".into()) };
             match instr {
-                Instr::Sql { stmt: stmt @ Stmt::Begin { .. } } => {
+                Instr::Sql { stmt: stmt @ (Stmt::Begin { .. } | Stmt::SetIsolation { .. }) } => {
                     let text = self.text(a, pc)?;
                     let r = self.sync(a, Some(stmt), text)?.result;
                     let x = &mut self.lanes[a as usize];
@@ -118,15 +118,10 @@ impl Server<'_> {
                 }
                 Instr::JumpIf { cond, to } => {
                     let x = &mut self.lanes[a as usize];
-                    let holds = match cond {
-                        Cond::NoRow => matches!(&x.last, Some(StmtResult::Rows { rows }) if rows.is_empty()),
-                        Cond::Row => matches!(&x.last, Some(StmtResult::Rows { rows }) if !rows.is_empty()),
-                        Cond::ErrorCode(want) => matches!(&x.last, Some(StmtResult::Error { state }) if *state == want),
-                        Cond::Failed => matches!(&x.last, Some(StmtResult::Error { .. })),
-                        Cond::StatusStarted => x.last_row.is_some_and(|r| r.status == KeyStatus::Started),
-                        Cond::NotLocked => matches!(&x.last, Some(StmtResult::Bool { value: false })),
-                        Cond::MapHit => return Err("MAP lines have no PostgreSQL counterpart".into()),
-                    };
+                    if cond == Cond::MapHit {
+                        return Err("MAP lines have no PostgreSQL counterpart".into());
+                    }
+                    let holds = cond.holds(x.last.as_ref(), x.last_row, false);
                     x.pc = if holds { to } else { pc + 1 };
                 }
                 Instr::Retry { attempts_max } => {
@@ -181,8 +176,8 @@ impl Server<'_> {
         x.pc += 1;
         x.pending = None;
         x.blockers.clear();
-        if let StmtResult::Rows { rows } = &r {
-            x.last_row = rows.first().copied();
+        if r.rows_returned().is_some() {
+            x.last_row = r.first_row();
         }
         if matches!(stmt, Stmt::Commit | Stmt::Rollback) {
             x.in_txn = false;

@@ -3,7 +3,7 @@
 //! The handler parser records the line each instruction starts on; a SQL
 //! statement runs from that line to the first line that ends with `;`
 //! (comments aside), the same rule the parser reads it by. Setup lines
-//! (`CREATE …`) are sent as written too, before the first replay.
+//! (`CREATE …`, `ALTER TABLE …`) are sent as written too, before the first replay.
 
 use idemlab_sim::races::{Handler, Instr};
 
@@ -52,10 +52,21 @@ impl Source {
             })
             .collect();
         let setup = (0..lines.len())
-            .filter(|&i| code_of(lines[i]).to_ascii_uppercase().starts_with("CREATE"))
+            .filter(|&i| {
+                let code = code_of(lines[i]).to_ascii_uppercase();
+                code.starts_with("CREATE") || code.starts_with("ALTER")
+            })
             .filter_map(|i| statement_at(&lines, i as u32 + 1).map(|t| (i as u32 + 1, t)))
             .collect();
         Source { lanes, setup }
+    }
+
+    /// Whether a setup line creates the table itself (then the checker does not).
+    pub fn creates_table(&self) -> bool {
+        self.setup.iter().any(|(_, t)| {
+            let words: Vec<String> = t.split_whitespace().take(2).map(str::to_ascii_uppercase).collect();
+            words == ["CREATE", "TABLE"]
+        })
     }
 
     /// The line, in the handler text, of character `position` (from 1) of the statement on `line`.

@@ -50,7 +50,10 @@ impl Walker {
         let sql = |admin: &mut Client, q: &str| admin.batch_execute(q).map_err(|e| e.to_string());
         sql(admin, &format!("SET search_path = {schema}"))?;
         let ddl = s.ddl(races::TABLE);
-        sql(admin, &ddl[0])?;
+        // A learner's CREATE TABLE (with its PRIMARY KEY, say) runs as written instead of ours.
+        if !src.creates_table() {
+            sql(admin, &ddl[0])?;
+        }
         for (line, text) in &src.setup {
             admin.batch_execute(text).map_err(|e| {
                 let r = worker::Refused {
@@ -266,7 +269,9 @@ fn cleanup(admin: &mut Client, workers: &[Worker], lanes: &[Lane]) -> Result<(),
         }
     }
     for w in workers {
-        w.to.send(Job { stmt: None, text: "ROLLBACK".into() }).map_err(|_| "a lane's connection died".to_string())?;
+        // A session-level advisory lock outlives the ROLLBACK: give every one back too.
+        w.to.send(Job { stmt: None, text: "ROLLBACK; SELECT pg_advisory_unlock_all()".into() })
+            .map_err(|_| "a lane's connection died".to_string())?;
     }
     for w in workers {
         if w.from.recv_timeout(ANSWER_TIMEOUT).is_err() {

@@ -4,7 +4,7 @@
 //! written), with the request's key bound to `$1` when the text has it.
 
 use super::*;
-use idemlab_sim::races::{KeyStatus, SqlState, Stmt, StmtResult};
+use idemlab_sim::races::{Column, KeyStatus, ReturnedRow, Returning, SqlState, Stmt, StmtResult};
 use postgres::NoTls;
 use std::collections::HashMap;
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -112,7 +112,9 @@ fn tag_of(word: &str, n: u64, rolled_back: bool) -> String {
         "BEGIN" | "START" => "BEGIN".into(),
         "COMMIT" | "END" if rolled_back => "ROLLBACK".into(),
         "COMMIT" | "END" => "COMMIT".into(),
+        // ROLLBACK TO SAVEPOINT too: the server's tag is the first word alone.
         "ROLLBACK" | "ABORT" => "ROLLBACK".into(),
+        "SAVEPOINT" | "RELEASE" | "SET" => word.into(),
         "INSERT" => format!("INSERT 0 {n}"),
         other => format!("{other} {n}"),
     }
@@ -143,14 +145,23 @@ pub(super) fn execute(
         return match client.execute(p, params) {
             Ok(n) => {
                 let result = match stmt {
-                    Stmt::Insert { .. } | Stmt::UpdateDone => StmtResult::Count { n: n.min(255) as u8 },
+                    Stmt::Insert { .. } | Stmt::UpdateDone | Stmt::InsertWith { .. } => {
+                        StmtResult::Count { n: n.min(255) as u8 }
+                    }
                     Stmt::Begin { .. }
                     | Stmt::Commit
                     | Stmt::Rollback
+                    | Stmt::SetIsolation { .. }
+                    | Stmt::Savepoint { .. }
+                    | Stmt::RollbackToSavepoint { .. }
+                    | Stmt::ReleaseSavepoint { .. }
                     | Stmt::SelectKey { .. }
                     | Stmt::SelectKeyNoWait { .. }
+                    | Stmt::SelectKeyForNoKeyUpdate { .. }
                     | Stmt::AdvisoryLock
                     | Stmt::TryAdvisoryLock
+                    | Stmt::SessionAdvisoryLock
+                    | Stmt::SessionAdvisoryUnlock
                     | Stmt::InsertOnConflictDoUpdate => StmtResult::Ok,
                 };
                 Ok(Answer { result, tag: Some(tag_of(&word, n, rolled_back)) })
@@ -162,15 +173,24 @@ pub(super) fn execute(
         Ok(rows) => {
             let tag = Some(tag_of(&word, rows.len() as u64, rolled_back));
             let result = match stmt {
-                Stmt::AdvisoryLock => StmtResult::Ok,
-                Stmt::TryAdvisoryLock => {
+                Stmt::AdvisoryLock | Stmt::SessionAdvisoryLock => StmtResult::Ok,
+                Stmt::TryAdvisoryLock | Stmt::SessionAdvisoryUnlock => {
                     StmtResult::Bool { value: rows.first().and_then(|r| r.try_get::<_, bool>(0).ok()).unwrap_or(false) }
                 }
+                // The learner's own RETURNING list, read by position in the order it names its columns.
+                Stmt::InsertWith { returning, .. } => StmtResult::Returned {
+                    rows: rows.iter().map(|r| returned(r, &returning)).collect::<Result<_, _>>()?,
+                },
                 Stmt::Begin { .. }
                 | Stmt::Commit
                 | Stmt::Rollback
+                | Stmt::SetIsolation { .. }
+                | Stmt::Savepoint { .. }
+                | Stmt::RollbackToSavepoint { .. }
+                | Stmt::ReleaseSavepoint { .. }
                 | Stmt::SelectKey { .. }
                 | Stmt::SelectKeyNoWait { .. }
+                | Stmt::SelectKeyForNoKeyUpdate { .. }
                 | Stmt::Insert { .. }
                 | Stmt::UpdateDone
                 | Stmt::InsertOnConflictDoUpdate => {
@@ -180,6 +200,28 @@ pub(super) fn execute(
             Ok(Answer { result, tag })
         }
         Err(e) => error_result(e),
+    }
+}
+
+/// A row a RETURNING list returned, read by position as the statement names its columns.
+fn returned(r: &postgres::Row, returning: &Returning) -> Result<ReturnedRow, String> {
+    let mut out = ReturnedRow { status: None, response: None, inserted: None };
+    for (i, c) in returning.iter().enumerate() {
+        match c {
+            Column::Key => {}
+            Column::Status => out.status = Some(status_of(r.get(i))?),
+            Column::Response => out.response = r.get::<_, Option<i32>>(i).map(|v| v as u16),
+            Column::Inserted => out.inserted = Some(r.get(i)),
+        }
+    }
+    Ok(out)
+}
+
+fn status_of(status: String) -> Result<KeyStatus, String> {
+    match status.as_str() {
+        "started" => Ok(KeyStatus::Started),
+        "done" => Ok(KeyStatus::Done),
+        other => Err(format!("unknown status {other:?}")),
     }
 }
 

@@ -15,7 +15,7 @@ impl State {
         a: Actor,
         pc: u16,
         stmt: Stmt,
-        t: TxnNo,
+        t: TxnId,
         reason: WaitReason,
     ) -> Result<(), SimError> {
         // Two kinds of row wait, checked on PostgreSQL 15.18 with pg_blocking_pids
@@ -33,53 +33,66 @@ impl State {
         // that has only locked it.
         let tuple_lock = reason == WaitReason::RowLock
             && match stmt {
-                Stmt::SelectKey { for_update: true } | Stmt::UpdateDone => true,
-                Stmt::InsertOnConflictDoUpdate => !self.rows.iter().any(|r| r.xmax == Some(t)),
+                Stmt::SelectKey { for_update: true }
+                | Stmt::SelectKeyForNoKeyUpdate { policy: None }
+                | Stmt::UpdateDone => true,
+                Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { conflict: OnConflict::DoUpdate, .. } => {
+                    !self.rows.iter().any(|r| r.xmax == Some(t))
+                }
                 Stmt::SelectKey { for_update: false }
                 | Stmt::SelectKeyNoWait { .. }
+                | Stmt::SelectKeyForNoKeyUpdate { policy: Some(_) }
                 | Stmt::Insert { .. }
+                | Stmt::InsertWith { conflict: OnConflict::Raise | OnConflict::DoNothing { .. }, .. }
+                | Stmt::SetIsolation { .. }
+                | Stmt::Savepoint { .. }
+                | Stmt::RollbackToSavepoint { .. }
+                | Stmt::ReleaseSavepoint { .. }
+                | Stmt::SessionAdvisoryLock
+                | Stmt::SessionAdvisoryUnlock
                 | Stmt::AdvisoryLock
                 | Stmt::TryAdvisoryLock
                 | Stmt::Begin { .. }
                 | Stmt::Commit
                 | Stmt::Rollback => false,
             };
-        let ahead = (0..self.actors.len() as Actor)
-            .filter(|&o| {
-                let y = &self.actors[o as usize];
-                o != a && y.tuple_lock && matches!(y.wait, Some(Wait::Txn(t2, WaitReason::RowLock)) if t2 == t)
-            })
-            .min_by_key(|&o| self.actors[o as usize].wait_seq);
-        let on = match (tuple_lock, ahead) {
-            (true, Some(o)) => o,
-            (true, None) | (false, _) => self.txns[t as usize].owner,
+        let on = match (tuple_lock, self.locks.queue_head(t, ActorId(a))) {
+            (true, Some(o)) => o.0,
+            (true, None) | (false, _) => self.txns[t].owner,
         };
-        self.actors[a as usize].tuple_lock = tuple_lock;
-        self.actors[a as usize].saw_update = tuple_lock && self.rows.iter().any(|r| r.xmax == Some(t));
-        self.actors[a as usize].wait_on = on;
-        self.waits_begun += 1;
-        self.actors[a as usize].wait = Some(Wait::Txn(t, reason));
-        self.actors[a as usize].wait_seq = self.waits_begun;
+        let saw_update = tuple_lock && self.rows.iter().any(|r| r.xmax == Some(t));
+        self.locks.begin_txn_wait(ActorId(a), t, reason, on, tuple_lock, saw_update);
         self.push(RaceRecord::WaitBegan { actor: a, pc, stmt, on, reason });
+        self.deadlock_check(s, a, on)
+    }
+
+    /// `a` just began to wait, shown on `on`: when that closes a cycle of
+    /// waits, the waiter that began waiting first fails with 40P01.
+    pub(super) fn deadlock_check(&mut self, s: &Scenario, a: Actor, on: Actor) -> Result<(), SimError> {
         let mut cycle = vec![a];
         let mut cur = on;
         for _ in 0..self.actors.len() {
             if cur == a {
-                let victim = cycle.iter().copied().min_by_key(|&x| self.actors[x as usize].wait_seq).unwrap_or(a);
-                let vpc = self.actors[victim as usize].pc;
-                let Instr::Sql { stmt: vstmt } = s.programs[victim as usize].instrs[vpc as usize] else {
+                let seq = |x: Actor| self.locks.entry(ActorId(x)).map_or(0, |e| e.seq);
+                let victim = cycle.iter().copied().min_by_key(|&x| seq(x)).unwrap_or(a);
+                let vpc = self.actors[victim].pc;
+                let Instr::Sql { stmt: vstmt } = s.programs[ActorId(victim).index()].instrs[vpc as usize] else {
                     return Err(SimError::Internal("a deadlock victim that is not running SQL"));
                 };
-                self.actors[victim as usize].wait = None;
+                self.locks.end_wait(ActorId(victim));
                 let result = StmtResult::Error { state: SqlState::DeadlockDetected };
                 self.push(RaceRecord::Resumed { actor: victim, pc: vpc, stmt: vstmt, result: result.clone() });
                 self.finish_stmt(s, victim, vstmt, result)?;
                 return self.settle(s, victim);
             }
-            match self.actors[cur as usize].wait {
+            match self.locks.wait_of(ActorId(cur)) {
                 Some(Wait::Txn(t2, _)) => {
                     cycle.push(cur);
-                    cur = self.txns[t2 as usize].owner;
+                    cur = self.txns[t2].owner;
+                }
+                Some(Wait::Session(h)) => {
+                    cycle.push(cur);
+                    cur = h;
                 }
                 Some(Wait::ActorEnd(_)) | None => break,
             }
@@ -88,25 +101,23 @@ impl State {
     }
 
     /// Resumes, in actor order, every statement that waited for transaction `t`.
-    pub(super) fn wake_txn_waiters(&mut self, s: &Scenario, t: TxnNo) -> Result<(), SimError> {
-        let mut queue: Vec<Actor> = (0..self.actors.len() as Actor)
-            .filter(|&w| matches!(self.actors[w as usize].wait, Some(Wait::Txn(on, _)) if on == t))
-            .collect();
-        queue.sort_by_key(|&w| self.actors[w as usize].wait_seq);
+    pub(super) fn wake_txn_waiters(&mut self, s: &Scenario, t: TxnId) -> Result<(), SimError> {
+        let queue: Vec<Actor> = self.locks.waiters_on(t).into_iter().map(|w| w.0).collect();
+        let wait_of = |st: &State, w: Actor| st.locks.entry(ActorId(w));
         // Several INSERTs waiting on the key of a transaction that rolled back
         // all wake at once, and which one inserts first is a race inside the
         // server (checked on PostgreSQL 15: either can win). The model does not
         // guess: it refuses the run.
         let key_waiters = queue
             .iter()
-            .filter(|&&w| matches!(self.actors[w as usize].wait, Some(Wait::Txn(_, WaitReason::UncommittedKey))))
+            .filter(|&&w| wait_of(self, w).is_some_and(|e| matches!(e.wait, Wait::Txn(_, WaitReason::UncommittedKey))))
             .count();
-        if key_waiters > 1 && self.txns[t as usize].status == TxnStatus::Aborted {
+        if key_waiters > 1 && self.txns[t].status == TxnStatus::Aborted {
             return Err(SimError::InvalidParameter {
                 name: "program",
                 reason: format!(
                     "T{} rolled back while {key_waiters} requests waited for its key: which of them inserts first is a race inside PostgreSQL (either can win), so the model does not run this; use 2 lanes, or commit instead of rolling back",
-                    self.txns[t as usize].owner + 1
+                    self.txns[t].owner + 1
                 ),
             });
         }
@@ -129,21 +140,20 @@ impl State {
             .iter()
             .copied()
             .filter(|&w| {
-                self.actors[w as usize].tuple_lock
-                    && matches!(self.actors[w as usize].wait, Some(Wait::Txn(_, WaitReason::RowLock)))
+                wait_of(self, w).is_some_and(|e| e.tuple_lock && matches!(e.wait, Wait::Txn(_, WaitReason::RowLock)))
             })
             .collect();
         let updated = self.rows.iter().any(|r| r.xmax == Some(t));
         if let [first, second, ..] = tuple_waiters[..] {
             if updated
-                && matches!(self.txns[t as usize].status, TxnStatus::Committed(_))
-                && !self.actors[first as usize].saw_update
+                && matches!(self.txns[t].status, TxnStatus::Committed(_))
+                && !wait_of(self, first).is_some_and(|e| e.saw_update)
             {
                 return Err(SimError::InvalidParameter {
                     name: "program",
                     reason: format!(
                         "T{} updated the row it had locked while T{} and T{} waited for it, and committed: which waiter locks the new version first is a race inside PostgreSQL (usually the first, sometimes the second), so the model does not run this; use 2 lanes, or update the row only where no other request waits for it",
-                        self.txns[t as usize].owner + 1,
+                        self.txns[t].owner + 1,
                         first + 1,
                         second + 1
                     ),
@@ -157,11 +167,19 @@ impl State {
         // (checked on PostgreSQL 15.18 with two DO UPDATEs waiting for an
         // UPDATE in flight: of 10 replays the first waiter won 9, the second 1).
         let is_upsert = |w: Actor| {
-            let pc = self.actors[w as usize].pc as usize;
-            matches!(s.programs[w as usize].instrs.get(pc), Some(Instr::Sql { stmt: Stmt::InsertOnConflictDoUpdate }))
+            let pc = self.actors[w].pc as usize;
+            matches!(
+                s.programs[ActorId(w).index()].instrs.get(pc),
+                Some(Instr::Sql {
+                    stmt: Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { conflict: OnConflict::DoUpdate, .. }
+                })
+            )
         };
-        let upsert_xid_waiters: Vec<Actor> =
-            queue.iter().copied().filter(|&w| is_upsert(w) && !self.actors[w as usize].tuple_lock).collect();
+        let upsert_xid_waiters: Vec<Actor> = queue
+            .iter()
+            .copied()
+            .filter(|&w| is_upsert(w) && !wait_of(self, w).is_some_and(|e| e.tuple_lock))
+            .collect();
         if let Some(&u) = upsert_xid_waiters.first() {
             let others: Vec<Actor> =
                 tuple_waiters.iter().chain(&upsert_xid_waiters).copied().filter(|&w| w != u).collect();
@@ -172,19 +190,19 @@ impl State {
                         "T{}'s ON CONFLICT DO UPDATE and T{} both wait for T{} and both go after the row when it ends: which locks it first is a race inside PostgreSQL, so the model does not run this; use 2 lanes",
                         u + 1,
                         o + 1,
-                        self.txns[t as usize].owner + 1
+                        self.txns[t].owner + 1
                     ),
                 });
             }
         }
         for w in queue {
             // An earlier waiter's resumption (a deadlock, a rollback) may have moved this one.
-            if !matches!(self.actors[w as usize].wait, Some(Wait::Txn(on, _)) if on == t) {
+            if !matches!(self.locks.wait_of(ActorId(w)), Some(Wait::Txn(on, _)) if on == t) {
                 continue;
             }
-            self.actors[w as usize].wait = None;
-            let pc = self.actors[w as usize].pc;
-            let Instr::Sql { stmt } = s.programs[w as usize].instrs[pc as usize] else {
+            self.locks.end_wait(ActorId(w));
+            let pc = self.actors[w].pc;
+            let Instr::Sql { stmt } = s.programs[ActorId(w).index()].instrs[pc as usize] else {
                 return Err(SimError::Internal("a transaction wait on an instruction that is not SQL"));
             };
             match self.exec(s, w, stmt) {
@@ -197,16 +215,17 @@ impl State {
                     // Waiting again, for someone else: the trace shows the new wait.
                     self.begin_wait(s, w, pc, stmt, t2, reason)?;
                 }
+                Exec::WaitSession(h) => self.begin_session_wait(s, w, pc, stmt, h)?,
             }
         }
         Ok(())
     }
 
     pub(super) fn wake_actor_waiters(&mut self, s: &Scenario) -> Result<(), SimError> {
-        for w in 0..self.actors.len() as Actor {
-            let Some(Wait::ActorEnd(o)) = self.actors[w as usize].wait else { continue };
+        for w in ActorId::all(self.actors.len()).map(|w| w.0) {
+            let Some(Wait::ActorEnd(o)) = self.locks.wait_of(ActorId(w)) else { continue };
             if self.done(o) {
-                self.actors[w as usize].wait = None;
+                self.locks.end_wait(ActorId(w));
                 self.settle(s, w)?;
             }
         }
@@ -216,13 +235,7 @@ impl State {
     /// Finds the visible rows and makes sure no other live transaction holds
     /// them; at READ COMMITTED a row replaced by a committed update is
     /// followed to its new version, at SERIALIZABLE that is a 40001.
-    pub(super) fn lock_rows(
-        &self,
-        me: TxnNo,
-        snap: u32,
-        iso: Isolation,
-        reason: WaitReason,
-    ) -> Result<Vec<usize>, Exec> {
+    pub(super) fn lock_rows(&self, me: TxnId, snap: u32, iso: Isolation, reason: WaitReason) -> LockAttempt {
         let mut out = Vec::new();
         for (i, r) in self.rows.iter().enumerate() {
             if !self.visible(r, me, snap) {
@@ -232,13 +245,13 @@ impl State {
             for _ in 0..self.rows.len() + 1 {
                 let row = &self.rows[cur];
                 if let Some(h) = row.locker.filter(|&h| h != me && self.active(h)) {
-                    return Err(Exec::Wait(h, reason));
+                    return LockAttempt::Wait(h, reason);
                 }
                 match row.xmax {
-                    Some(x) if x != me && self.active(x) => return Err(Exec::Wait(x, reason)),
-                    Some(x) if x != me && matches!(self.txns[x as usize].status, TxnStatus::Committed(_)) => {
-                        if iso == Isolation::Serializable {
-                            return Err(Exec::Done(StmtResult::Error { state: SqlState::SerializationFailure }));
+                    Some(x) if x != me && self.active(x) => return LockAttempt::Wait(x, reason),
+                    Some(x) if x != me && matches!(self.txns[x].status, TxnStatus::Committed(_)) => {
+                        if iso.uses_transaction_snapshot() {
+                            return LockAttempt::Fails(SqlState::SerializationFailure);
                         }
                         match self.rows.iter().position(|n| n.xmin == x) {
                             Some(n) => cur = n,
@@ -252,6 +265,6 @@ impl State {
                 }
             }
         }
-        Ok(out)
+        LockAttempt::Locked(out)
     }
 }

@@ -27,6 +27,20 @@ pub fn stmt_short(s: Stmt) -> &'static str {
         Stmt::InsertOnConflictDoUpdate => "INSERT … ON CONFLICT DO UPDATE",
         Stmt::Commit => "COMMIT",
         Stmt::Rollback => "ROLLBACK",
+        Stmt::InsertWith { conflict: OnConflict::Raise, .. } => "INSERT",
+        Stmt::InsertWith { conflict: OnConflict::DoNothing { .. }, .. } => "INSERT … ON CONFLICT DO NOTHING",
+        Stmt::InsertWith { conflict: OnConflict::DoUpdate, .. } => "INSERT … ON CONFLICT DO UPDATE",
+        Stmt::SelectKeyForNoKeyUpdate { policy: None } => "SELECT … FOR NO KEY UPDATE",
+        Stmt::SelectKeyForNoKeyUpdate { policy: Some(LockWaitPolicy::Error) } => "SELECT … FOR NO KEY UPDATE NOWAIT",
+        Stmt::SelectKeyForNoKeyUpdate { policy: Some(LockWaitPolicy::Skip) } => {
+            "SELECT … FOR NO KEY UPDATE SKIP LOCKED"
+        }
+        Stmt::SetIsolation { .. } => "SET TRANSACTION ISOLATION LEVEL",
+        Stmt::Savepoint { .. } => "SAVEPOINT",
+        Stmt::RollbackToSavepoint { .. } => "ROLLBACK TO SAVEPOINT",
+        Stmt::ReleaseSavepoint { .. } => "RELEASE SAVEPOINT",
+        Stmt::SessionAdvisoryLock => "pg_advisory_lock",
+        Stmt::SessionAdvisoryUnlock => "pg_advisory_unlock",
     }
 }
 
@@ -58,12 +72,19 @@ pub fn narrate(r: &RaceRecord) -> String {
             format!("{} row{} (status {})", rows.len(), if rows.len() == 1 { "" } else { "s" }, rows[0].status.sql())
         }
         StmtResult::Error { state } => format!("ERROR {}", state.code()),
+        StmtResult::Returned { rows } => {
+            format!("{} row{} returned", rows.len(), if rows.len() == 1 { "" } else { "s" })
+        }
     };
     match r {
         RaceRecord::Began { actor, isolation } => format!(
             "{} BEGIN{}",
             t(actor),
-            if *isolation == Isolation::Serializable { " ISOLATION LEVEL SERIALIZABLE" } else { "" }
+            match isolation {
+                Isolation::ReadCommitted => "",
+                Isolation::Serializable => " ISOLATION LEVEL SERIALIZABLE",
+                Isolation::RepeatableRead => " ISOLATION LEVEL REPEATABLE READ",
+            }
         ),
         RaceRecord::Ran { actor, stmt, result, .. } => format!("{} {} → {}", t(actor), stmt_short(*stmt), res(result)),
         RaceRecord::WaitBegan { actor, stmt, on, reason, .. } => match reason {

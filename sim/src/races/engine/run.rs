@@ -90,7 +90,7 @@ pub struct RaceRun {
 
 impl State {
     fn frame(&self, a: Actor, instr: Instr, from: usize) -> Frame {
-        let owner = |t: TxnNo| self.txns[t as usize].owner;
+        let owner = |t: TxnId| self.txns[t].owner;
         Frame {
             step: self.step,
             actor: a,
@@ -103,27 +103,30 @@ impl State {
                     status: r.status,
                     response: r.response,
                     written_by: owner(r.xmin),
-                    committed: matches!(self.txns[r.xmin as usize].status, TxnStatus::Committed(_)),
-                    replaced: r.xmax.is_some_and(|x| matches!(self.txns[x as usize].status, TxnStatus::Committed(_))),
+                    committed: matches!(self.txns[r.xmin].status, TxnStatus::Committed(_)),
+                    replaced: r.xmax.is_some_and(|x| matches!(self.txns[x].status, TxnStatus::Committed(_))),
                     locked_by: r.locker.filter(|&t| self.active(t)).map(owner),
                     updated_by: r.xmax.filter(|&t| self.active(t)).map(owner),
                 })
                 .collect(),
-            advisory_holder: self.advisory.filter(|&t| self.active(t)).map(owner),
+            advisory_holder: self
+                .locks
+                .advisory_holder()
+                .filter(|&t| self.active(t))
+                .map(owner)
+                .or(self.locks.session_holder()),
             map_has_key: self.map.is_some(),
             waits: self
-                .actors
-                .iter()
-                .enumerate()
-                .filter_map(|(i, x)| match x.wait? {
-                    Wait::Txn(_, reason) => Some(LockView { waiter: i as Actor, on: x.wait_on, reason }),
-                    Wait::ActorEnd(o) => {
-                        Some(LockView { waiter: i as Actor, on: o, reason: WaitReason::ClientTimeout })
-                    }
+                .locks
+                .entries()
+                .map(|(w, e)| match e.wait {
+                    Wait::Txn(_, reason) => LockView { waiter: w.0, on: e.shown_on, reason },
+                    Wait::ActorEnd(o) => LockView { waiter: w.0, on: o, reason: WaitReason::ClientTimeout },
+                    Wait::Session(h) => LockView { waiter: w.0, on: h, reason: WaitReason::AdvisoryLock },
                 })
                 .collect(),
             charges: self.charges,
-            responses: self.actors.iter().map(|x| x.response).collect(),
+            responses: self.actors.iter().map(|(_, x)| x.response).collect(),
             prediction: None,
         }
     }
@@ -158,10 +161,10 @@ pub fn run(s: &Scenario, schedule: &[u8]) -> Result<RaceRun, SimError> {
 
 fn one_step(s: &Scenario, st: &mut State, a: Actor, frames: &mut Vec<Frame>) -> Result<(), SimError> {
     let from = st.trace.len();
-    let pc = st.actors.get(a as usize).map_or(0, |x| x.pc);
+    let pc = st.actors.get(a).map_or(0, |x| x.pc);
     let before = st.charges;
     st.step(s, a)?;
-    let instr = s.programs[a as usize].instrs[pc as usize];
+    let instr = s.programs[ActorId(a).index()].instrs[pc as usize];
     let mut f = st.frame(a, instr, from);
     f.prediction = predict(st, &f, before);
     frames.push(f);
@@ -182,7 +185,7 @@ pub fn run_lenient(s: &Scenario, schedule: &[u8]) -> Result<(RaceRun, Vec<String
             break;
         }
         let a = n.wrapping_sub(1);
-        let why = if (a as usize) < st.actors.len() { st.blocked_reason(a) } else { Some(format!("there is no T{n}")) };
+        let why = if st.actors.get(a).is_some() { st.blocked_reason(a) } else { Some(format!("there is no T{n}")) };
         if let Some(why) = why {
             notes.push(format!("entry {} skipped: {why}", i + 1));
             continue;
@@ -210,7 +213,7 @@ pub fn run_lenient(s: &Scenario, schedule: &[u8]) -> Result<(RaceRun, Vec<String
 /// that runs after the other request has already started.
 fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
     let me = f.actor;
-    let others_started = st.actors.iter().enumerate().any(|(i, x)| i as Actor != me && x.stepped);
+    let others_started = st.actors.iter().any(|(i, x)| i != me && x.stepped);
     let t = |a: Actor| format!("T{}", a + 1);
     for r in &f.records {
         if let RaceRecord::Resumed { actor, stmt, result, .. } = r {
@@ -225,6 +228,8 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                 // Each error is offered under its own code: a 25P02 is never presented as a 40001.
                 let answer = match result {
                     StmtResult::Rows { rows } if rows.is_empty() => 1,
+                    StmtResult::Returned { rows } if rows.is_empty() => 1,
+                    StmtResult::Count { n: 0 } => 1,
                     StmtResult::Error { state: SqlState::UniqueViolation } => 2,
                     StmtResult::Error { state: SqlState::SerializationFailure } => 3,
                     StmtResult::Error { state: SqlState::InFailedTransaction } => {
@@ -239,7 +244,15 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         options.push("it fails with 55P03: the row is locked");
                         5
                     }
-                    StmtResult::Rows { .. } | StmtResult::Ok | StmtResult::Count { .. } | StmtResult::Bool { .. } => 0,
+                    StmtResult::Error { state: SqlState::InvalidColumnReference } => {
+                        options.push("it fails with 42P10: no unique index decides the conflict");
+                        5
+                    }
+                    StmtResult::Rows { .. }
+                    | StmtResult::Returned { .. }
+                    | StmtResult::Ok
+                    | StmtResult::Count { .. }
+                    | StmtResult::Bool { .. } => 0,
                 };
                 return Some(Prediction {
                     question: format!(
@@ -265,7 +278,7 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
         RaceRecord::WaitBegan { stmt, .. } | RaceRecord::Ran { stmt, .. } if others_started => {
             let result = if let RaceRecord::Ran { result, .. } = mine { Some(result) } else { None };
             let (options, answer): (Vec<&'static str>, usize) = match stmt {
-                Stmt::SelectKey { .. } => (
+                Stmt::SelectKey { .. } | Stmt::SelectKeyForNoKeyUpdate { policy: None } => (
                     vec!["it finds the other request's row", "it finds nothing", "it waits for the other transaction"],
                     match result {
                         None => 2,
@@ -273,7 +286,8 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         Some(_) => 0,
                     },
                 ),
-                Stmt::Insert { .. } => (
+                Stmt::Insert { .. }
+                | Stmt::InsertWith { conflict: OnConflict::Raise | OnConflict::DoNothing { .. }, .. } => (
                     vec![
                         "it inserts the row",
                         "it returns no row (nothing inserted)",
@@ -282,12 +296,12 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                     ],
                     match result {
                         None => 2,
-                        Some(StmtResult::Rows { rows }) if rows.is_empty() => 1,
+                        Some(r) if r.row_count() == Some(0) => 1,
                         Some(StmtResult::Error { .. }) => 3,
                         Some(_) => 0,
                     },
                 ),
-                Stmt::SelectKeyNoWait { .. } => (
+                Stmt::SelectKeyNoWait { .. } | Stmt::SelectKeyForNoKeyUpdate { policy: Some(_) } => (
                     vec![
                         "it locks the other request's row",
                         "it returns nothing",
@@ -299,7 +313,7 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         None | Some(_) => 0,
                     },
                 ),
-                Stmt::InsertOnConflictDoUpdate => (
+                Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { conflict: OnConflict::DoUpdate, .. } => (
                     vec![
                         "it returns a row (inserted, or the existing one rewritten)",
                         "it waits for the other transaction",
@@ -319,11 +333,19 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
                         Some(_) => 0,
                     },
                 ),
-                Stmt::AdvisoryLock => (
+                Stmt::AdvisoryLock | Stmt::SessionAdvisoryLock => (
                     vec!["it gets the lock at once", "it waits for the other transaction"],
                     if result.is_none() { 1 } else { 0 },
                 ),
-                Stmt::Begin { .. } | Stmt::UpdateDone | Stmt::Commit | Stmt::Rollback => return None,
+                Stmt::Begin { .. }
+                | Stmt::SetIsolation { .. }
+                | Stmt::Savepoint { .. }
+                | Stmt::RollbackToSavepoint { .. }
+                | Stmt::ReleaseSavepoint { .. }
+                | Stmt::SessionAdvisoryUnlock
+                | Stmt::UpdateDone
+                | Stmt::Commit
+                | Stmt::Rollback => return None,
             };
             Some(Prediction {
                 question: format!("{} runs {}. What will it do?", t(me), stmt_short(*stmt)),

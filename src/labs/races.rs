@@ -109,8 +109,19 @@ pub fn Races(p: &LabProps) -> Html {
     };
     // Picture first: the mode tabs, the step controls and the lanes, then the
     // handler's text that the lanes run.
+    // The fix's gap, stepped: a crash between the charge and the UPDATE to done leaves the key started.
+    let stuck = (current == Some("on-conflict")).then(|| {
+        let href = lab.href(&crate::shell::LabAction::Extra {
+            key: "handler",
+            value: idemlab_sim::races::corpus::STUCK_KEY.to_string(),
+        });
+        html! {
+            <p class="note" id="races-stuck-key"><a href={href}>{ "Step through the stuck key" }</a>
+                { ": the server crashes after the charge, before the UPDATE to done, and every retry finds the key started and gets 409. The Keys lab's lock timeout recovers such a key." }</p>
+        }
+    });
     let picture = html! {
-        <>{ stale_note }{ header::header(lab, predict) }if mode != Mode::Scheduler { { controls } }{ body }{ header::scenario_text(&s, shown_sql) }</>
+        <>{ stale_note }{ header::header(lab, predict) }if mode != Mode::Scheduler { { controls } }{ body }{ header::scenario_text(&s, shown_sql) }{ stuck }</>
     };
     let evidence = evidence::evidence_of(lab, r, &run, mode);
     let extra = html! { <>{ (*explorer).clone() }{ editor }</> };

@@ -199,3 +199,16 @@ RESPOND 409`;
     await screenshot(page, 'races-handler-racy');
   });
 });
+
+test("the fix's gap is a link away: the stuck key after a crash, stepped, answers 409", async () => {
+  await withPage('?area=races&preset=on-conflict', async (page) => {
+    await page.locator('#races-stuck-key a').click();
+    await page.waitForFunction(() => (new URL(location.href).searchParams.get('handler') || '').includes('LANE Server'));
+    await settled(page);
+    assert.match(await page.locator('#handler-text').inputValue(), /CRASH/);
+    const classes = await page.locator('.handler-classes').innerText();
+    assert.match(classes, /409/, classes);
+    assert.equal(await page.locator('#races-stuck-key').count(), 0, 'a learner\'s handler is no preset: the link is the preset\'s');
+    await screenshot(page, 'races-stuck-key');
+  });
+});

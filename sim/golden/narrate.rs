@@ -218,9 +218,7 @@ fn buckets(run: &FleetRun) -> Vec<String> {
     let b = &run.buckets;
     let bucket_s = b.bucket_us as f64 / 1e6;
     (0..b.first_tries.len())
-        .map(|i| {
-            format!("{:.1}–{:.1} s: {}", i as f64 * bucket_s, (i + 1) as f64 * bucket_s, b.words(i))
-        })
+        .map(|i| format!("{:.1}–{:.1} s: {}", i as f64 * bucket_s, (i + 1) as f64 * bucket_s, b.words(i)))
         .collect()
 }
 

@@ -1,4 +1,4 @@
-//! `idemlab race`: the races lab's engine and explorer.
+//! `idemlab races`: the races lab's engine and explorer.
 
 mod pg;
 
@@ -6,11 +6,11 @@ use crate::args::Args;
 use crate::lab::Output;
 use idemlab_sim::races::{self, explore, handler_scenario, scenario, Exploration, SCENARIO_IDS};
 
-pub const HELP: &str = "idemlab race list
-idemlab race run SCENARIO --schedule 1,2,2,1,... [--lenient]
-idemlab race explore SCENARIO [--all]
-idemlab race check FILE [--lanes 2|3] [--pg CONNINFO [--max N] [--walkers N] [--seed N]] [--all]
-idemlab race text SCENARIO|CORPUS-HANDLER|stuck-key
+pub const HELP: &str = "idemlab races list
+idemlab races run SCENARIO --schedule 1,2,2,1,... [--lenient]
+idemlab races explore SCENARIO [--all]
+idemlab races check FILE [--lanes 2|3] [--pg CONNINFO [--max N] [--walkers N] [--seed N]] [--all]
+idemlab races text SCENARIO|CORPUS-HANDLER|stuck-key
   Two requests with the same Idempotency-Key, each in its own transaction (PostgreSQL 15
   semantics). `list` prints every scenario as an object {id, number, title, sql}; `run` steps
   the schedule (1 = T1 steps next, 2 = T2; volatile-store and durable-store have three lanes:
@@ -84,7 +84,7 @@ fn explore_csv(x: &Exploration) -> String {
     out
 }
 
-/// `idemlab race`, with `--csv` on `run`, `explore` and `check`.
+/// `idemlab races`, with `--csv` on `run`, `explore` and `check`.
 pub fn main(words: &[String]) -> Result<Output, String> {
     let a = Args::parse(
         words,

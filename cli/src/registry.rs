@@ -95,8 +95,8 @@ impl CliLab for idemlab_sim::outbox::OutboxLab {
 impl CliLab for idemlab_sim::retries::RetriesLab {
     const QUICK: &'static [(&'static str, &'static str)] =
         &[("--workload", "fleet"), ("--duration", "10"), ("--clients", "10")];
-    fn help(name: &str) -> String {
-        crate::retries::help().replace("idemlab retry", &format!("idemlab {name}"))
+    fn help(_name: &str) -> String {
+        crate::retries::help()
     }
     fn main(words: &[String]) -> Result<Output, String> {
         crate::retries::main(words)
@@ -106,12 +106,8 @@ impl CliLab for idemlab_sim::retries::RetriesLab {
 impl CliLab for idemlab_sim::races::RacesLab {
     const KNOB_FLAGS: bool = false;
     const QUICK: &'static [(&'static str, &'static str)] = &[];
-    fn help(name: &str) -> String {
-        format!(
-            "{}\n  Scenarios: {}.",
-            crate::races::HELP.replace("idemlab race ", &format!("idemlab {name} ")),
-            idemlab_sim::races::SCENARIO_IDS.join(" ")
-        )
+    fn help(_name: &str) -> String {
+        format!("{}\n  Scenarios: {}.", crate::races::HELP, idemlab_sim::races::SCENARIO_IDS.join(" "))
     }
     fn main(words: &[String]) -> Result<Output, String> {
         crate::races::main(words)

@@ -1,4 +1,4 @@
-//! `idemlab retry`: the Retries lab's engines, headless. Both workloads print
+//! `idemlab retries`: the Retries lab's engines, headless. Both workloads print
 //! the common envelope (`lab`, `params`, `seed`, `counters`, `trace_hash` as
 //! a string); every parameter is printed under the flag that sets it, and
 //! every strategy under the one slug the permalink, the CLI, JSON and CSV use.
@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 pub fn help() -> String {
     let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.slug()).collect();
     format!(
-        "idemlab retry [--workload occ|fleet] ...
+        "idemlab retries [--workload occ|fleet] ...
   occ (default): the AWS backoff study (N clients updating one row under optimistic concurrency).
          --clients N (100), --runs R (100), --seed S, --base-ms (5), --cap-ms (2000), --strategy NAME|all,
          --sweep (every client count from 10 to N by 10). Prints the envelope with one point per strategy
@@ -25,7 +25,7 @@ pub fn help() -> String {
   Strategies: {}.
 {}",
         names.join(", "),
-        lab::help::<RetriesLab>("retry --workload fleet", "Runs the Retries lab (view fleet, compare or study).")
+        lab::help::<RetriesLab>("retries --workload fleet", "Runs the Retries lab (view fleet, compare or study).")
     )
 }
 

@@ -1,5 +1,5 @@
 //! The delivery demonstration's knobs, declared once: `validate()`, the
-//! permalink, `idemlab delivery` and the About page's controls read this
+//! permalink, `idemlab about` and the About page's controls read this
 //! schema.
 
 use crate::knob::{frac_of, pct_of, Knob, Params, Unit};

@@ -1,6 +1,6 @@
 //! What PostgreSQL answers, in the lab's words: the command tag of each
 //! statement (what psql prints), the step narration that depends on it, and
-//! how a server check (`idemlab race check --pg`) says what it checked. The
+//! how a server check (`idemlab races check --pg`) says what it checked. The
 //! page and the CLI both call these, so they say the same thing.
 
 use super::{narrate, Actor, RaceRecord, RaceRun, SqlState, Stmt, StmtResult};
@@ -140,7 +140,7 @@ pub fn sqlstate_tip(state: SqlState) -> &'static str {
 pub fn server_check_hint() -> String {
     let cap = thousands(PG_SCHEDULES_MAX);
     format!(
-        "idemlab race check FILE --pg CONNINFO runs each statement of this text as written on a real PostgreSQL 15 and compares every step with the engine: every schedule the server allows, up to {cap}; past that, a seeded sample of {cap} chosen to cover the engine's transitions. It says what it checked, e.g. \"{}\".",
+        "idemlab races check FILE --pg CONNINFO runs each statement of this text as written on a real PostgreSQL 15 and compares every step with the engine: every schedule the server allows, up to {cap}; past that, a seeded sample of {cap} chosen to cover the engine's transitions. It says what it checked, e.g. \"{}\".",
         server_check_words(CheckCount { checked: PG_SCHEDULES_MAX, total: Some(14_016), disagreeing: 0, sampled: true })
     )
 }

@@ -1,6 +1,6 @@
 //! The Retries lab's knobs, declared once: the view (fleet, compare, study),
 //! the fleet's knobs and the study's. The engines' `validate()`, the
-//! permalink, `idemlab retry --workload fleet` and the page's controls all
+//! permalink, `idemlab retries --workload fleet` and the page's controls all
 //! read this schema. The fleet engine keeps its own, wider safety limits
 //! (`FleetParams::validate`); the schema's bounds sit inside them.
 

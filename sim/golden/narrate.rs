@@ -288,7 +288,7 @@ fn tell_races(r: &RacesRun) -> Told {
         Ok(x) => std::iter::once(format!("explored: {} schedules, {} double charge", x.total, x.double_charges))
             .chain(x.classes.iter().map(|c| {
                 let plural = if c.count == 1 { "" } else { "s" };
-                format!("outcome: {} ({} schedule{plural}, first {})", c.label, c.count, join_schedule(&c.example))
+                format!("outcome: {} ({} schedule{plural}, shortest {})", c.label, c.count, join_schedule(&c.example))
             }))
             .collect(),
         Err(why) => vec![format!("explorer stopped: {why}")],

@@ -4,12 +4,38 @@ mod pg;
 
 use crate::args::Args;
 use crate::lab::Output;
-use idemlab_sim::races::{self, explore, handler_scenario, scenario, Exploration, SCENARIO_IDS};
+use idemlab_sim::knob::Params;
+use idemlab_sim::races::{self, explore, handler_scenario, scenario, Exploration, RacesParams, SCENARIO_IDS};
+
+/// The Races lab's permalink keys, from its schema: what `idemlab url` reads
+/// and what `--lanes` takes.
+pub fn link_keys_help() -> String {
+    use idemlab_sim::knob::{FieldKind, KnobKind};
+    let mut out = String::from("  The lab's permalink keys (idemlab url reads them):");
+    for k in RacesParams::knobs() {
+        let values = match k.kind {
+            KnobKind::Choice(list) => list.iter().map(|(slug, _)| *slug).collect::<Vec<_>>().join("|"),
+            KnobKind::Int { .. } | KnobKind::Percent | KnobKind::Flag | KnobKind::Seed => {
+                let (min, max) = k.kind.bounds();
+                format!("{min}..{max}")
+            }
+        };
+        out.push_str(&format!("\n    {}={values}  {} Default: {}.", k.key, k.help, k.show(k.default)));
+    }
+    for f in RacesParams::fields() {
+        let values = match f.kind {
+            FieldKind::List { min, max, len_max } => format!("at most {len_max} of {min}..{max}, with commas"),
+            FieldKind::Text => "text".to_string(),
+        };
+        out.push_str(&format!("\n    {}=({values})  What it holds: {}.", f.key, f.label));
+    }
+    out
+}
 
 pub const HELP: &str = "idemlab races list
 idemlab races run SCENARIO --schedule 1,2,2,1,... [--lenient]
 idemlab races explore SCENARIO [--all]
-idemlab races check FILE [--lanes 2|3] [--pg CONNINFO [--max N] [--walkers N] [--seed N]] [--all]
+idemlab races check FILE [--lanes N] [--pg CONNINFO [--max N] [--walkers N] [--seed N]] [--all]
 idemlab races text SCENARIO|CORPUS-HANDLER|stuck-key
   Two requests with the same Idempotency-Key, each in its own transaction (PostgreSQL 15
   semantics). `list` prints every scenario as an object {id, number, title, sql}; `run` steps
@@ -198,10 +224,12 @@ fn json_main(a: &Args) -> Result<serde_json::Value, String> {
             } else {
                 std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?
             };
-            let lanes: u8 = match a.value("--lanes") {
-                None => 2,
-                Some(v) => v.parse().map_err(|_| format!("--lanes: {v:?} is not 2 or 3"))?,
-            };
+            // The page's `lanes` knob, read strictly: its bounds and default are the schema's.
+            let knob = RacesParams::knob("lanes").ok_or("the races schema has no lanes knob")?;
+            let lanes = match a.value("--lanes") {
+                None => knob.default,
+                Some(v) => knob.parse(v).map_err(|e| format!("--lanes: {e}"))?,
+            } as u8;
             let s = handler_scenario(&text, lanes).map_err(|e| format!("{file}: {e}"))?;
             let explored = explore(&s, races::EXPLORE_STATES_MAX);
             let Some(conninfo) = a.value("--pg") else {

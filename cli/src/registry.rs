@@ -107,7 +107,12 @@ impl CliLab for idemlab_sim::races::RacesLab {
     const KNOB_FLAGS: bool = false;
     const QUICK: &'static [(&'static str, &'static str)] = &[];
     fn help(_name: &str) -> String {
-        format!("{}\n  Scenarios: {}.", crate::races::HELP, idemlab_sim::races::SCENARIO_IDS.join(" "))
+        format!(
+            "{}\n  Scenarios: {}.\n{}",
+            crate::races::HELP,
+            idemlab_sim::races::SCENARIO_IDS.join(" "),
+            crate::races::link_keys_help()
+        )
     }
     fn main(words: &[String]) -> Result<Output, String> {
         crate::races::main(words)

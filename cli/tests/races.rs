@@ -96,7 +96,7 @@ fn race_run_prints_the_envelope_its_permalink_reproduces_and_csv_on_request() {
     assert_eq!(v["counters"]["charges"], 2);
     let csv = run(&["race", "run", "select-then-insert", "--schedule", "1,2,1,2,1,2", "--csv"]);
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().starts_with("lab,preset,scenario,charges_count"));
+    assert!(lines.next().unwrap().starts_with("lab,preset,scenario,mode,lanes_count,against,charges_count"));
     assert_eq!(lines.count(), 1, "one tidy row per run");
     let classes = run(&["race", "explore", "on-conflict", "--csv"]);
     assert!(classes.starts_with("scenario,class,schedules_count,double_charge,example_schedule\n"));

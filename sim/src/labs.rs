@@ -193,7 +193,6 @@ pub fn preset_links() -> Vec<String> {
                     q.set("area", L::SLUG);
                     let p = L::preset_params(pr);
                     crate::lab::write_link(&mut q, Some(pr), &p);
-                    L::write_extra(&mut q, &p);
                     q.to_search()
                 })
                 .collect()

@@ -27,18 +27,14 @@ pub fn lock_rows<L: Lab>() -> Vec<(&'static str, String)> {
     lock_names::<L>()
         .into_iter()
         .map(|name| {
-            let what = match (L::Params::knob(name), name) {
-                (Some(k), _) => k.label.to_string(),
-                (None, "preset") => "the preset buttons".to_string(),
-                (None, "step") => "the step controls (and the host's step messages)".to_string(),
-                (None, "schedule") => "the schedule (which request steps when)".to_string(),
-                (None, "mode") => "the mode tabs".to_string(),
-                (None, "said") => "the learner's recorded prediction".to_string(),
-                (None, "predict") => "the predict-first switch".to_string(),
-                (None, "handler") => "the handler editor's text".to_string(),
-                (None, "lanes") => "the handler editor's number of requests".to_string(),
-                (None, "against") => "the scenario shown beside the run in side-by-side mode".to_string(),
-                (None, other) => format!("the lab's {other} setting"),
+            let what = match (L::Params::knob(name), L::Params::field(name), name) {
+                (Some(k), _, _) => k.label.to_string(),
+                (None, Some(f), _) => f.label.to_string(),
+                (None, None, "preset") => "the preset buttons".to_string(),
+                (None, None, "step") => "the step controls (and the host's step messages)".to_string(),
+                (None, None, "said") => "the learner's recorded prediction".to_string(),
+                (None, None, "predict") => "the predict-first switch".to_string(),
+                (None, None, other) => format!("the lab's {other} setting"),
             };
             (name, what)
         })

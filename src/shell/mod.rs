@@ -64,8 +64,9 @@ pub enum LabAction {
     NewSeed(u64),
     /// Moves the step-through cursor.
     Step(usize),
-    /// Sets a lab-specific permalink key (one of the lab's `EXTRA_KEYS`),
-    /// which starts a new run like a knob does.
+    /// Sets a key as the link writes it: a field (a schedule), a knob the
+    /// page draws itself (the mode tabs; the preset stays) or one of the
+    /// lab's `EXTRA_KEYS`. It starts a new run like a knob does.
     Extra {
         /// The permalink key.
         key: &'static str,
@@ -114,7 +115,6 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
             (k.set)(&mut p, (*value).clamp(min, max));
             knob::validate(&p).ok()?;
             lab::write_link(&mut next, None, &p);
-            L::write_extra(&mut next, &p);
         }
         LabAction::Preset(slug) => {
             let pr = L::preset(slug)?;
@@ -124,33 +124,39 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
             if changes_locked {
                 return None;
             }
+            // Every knob and field is written, so what belongs to another
+            // setup (a learner's handler) goes with it.
             lab::write_link(&mut next, Some(pr), &p);
-            L::write_extra(&mut next, &p);
-            for key in L::PRESET_CLEARS {
-                next.remove(key);
-            }
         }
         LabAction::NewSeed(seed) => {
             let k = L::Params::knob("seed")?;
             let mut p = read.params.clone();
             (k.set)(&mut p, *seed);
             lab::write_link(&mut next, read.preset, &p);
-            L::write_extra(&mut next, &p);
         }
         LabAction::Step(step) => {
             next.set("step", step);
             return Some(next);
         }
         LabAction::Extra { key, value } => {
-            if !L::EXTRA_KEYS.contains(key) {
-                return None;
-            }
-            lab::write_link(&mut next, read.preset, &read.params);
-            L::write_extra(&mut next, &read.params);
-            if value.is_empty() && !L::EXTRA_KEEPS_EMPTY.contains(key) {
-                next.remove(key);
+            if let Some(k) = L::Params::knob(key) {
+                // A knob the page draws itself (a mode tab): set strictly, keeping the preset.
+                let mut p = read.params.clone();
+                (k.set)(&mut p, k.parse(value).ok()?);
+                knob::validate(&p).ok()?;
+                lab::write_link(&mut next, read.preset, &p);
             } else {
-                next.set(key, value);
+                let keeps_empty = match L::Params::field(key) {
+                    Some(f) => f.keeps_empty(),
+                    None if L::EXTRA_KEYS.contains(key) => false,
+                    None => return None,
+                };
+                lab::write_link(&mut next, read.preset, &read.params);
+                if value.is_empty() && !keeps_empty {
+                    next.remove(key);
+                } else {
+                    next.set(key, value);
+                }
             }
         }
         LabAction::Then(actions) => {
@@ -165,6 +171,7 @@ pub fn apply<L: Lab>(q: &Query, action: &LabAction) -> Option<Query> {
 /// preset and the step (README lists them from here).
 pub fn lock_names<L: Lab>() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = L::Params::knobs().iter().map(|k| k.key).collect();
+    out.extend(L::Params::fields().iter().map(|f| f.key));
     out.extend_from_slice(L::EXTRA_KEYS);
     out.extend(["preset", "step"]);
     out

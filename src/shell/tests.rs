@@ -87,10 +87,11 @@ fn a_learners_handler_stays_with_its_scenario_and_goes_when_another_is_picked() 
     let q = keys_link("area=races&scenario=select-then-insert&handler=BEGIN%3B&lanes=3");
     let edit = LabAction::Extra { key: "handler", value: "SELECT 1;".into() };
     let next = apply::<RacesLab>(&q, &edit).unwrap();
-    assert_eq!(next.get("handler"), Some("SELECT 1;"));
+    assert_eq!((next.get("handler"), next.get("lanes")), (Some("SELECT 1;"), Some("3")));
     let other = RacesLab::presets().iter().find(|p| p.slug != "select-then-insert").unwrap();
     let next = apply::<RacesLab>(&q, &LabAction::Preset(other.slug)).unwrap();
-    assert_eq!((next.get("handler"), next.get("lanes")), (None, None));
+    // The handler goes, and the lanes go back to the schema's default.
+    assert_eq!((next.get("handler"), next.get("lanes")), (None, Some("2")));
 }
 
 /// `lock=all` and `lock=preset,step,seed` freeze every action of lab `L`.

@@ -128,7 +128,9 @@ pub struct Knob<P: 'static> {
 }
 
 mod build;
+mod field;
 pub use build::{frac_of, pct_of};
+pub use field::{Field, FieldKind, FieldValue};
 
 impl<P> Knob<P> {
     /// Reads a value strictly: the form the CLI, presets and `validate` use.
@@ -354,6 +356,17 @@ pub enum KnobJson {
 pub trait Params: Clone + PartialEq + Sized + 'static {
     /// Every knob, in the order the page and `--help` list them.
     fn knobs() -> &'static [Knob<Self>];
+
+    /// The parameters whose value is not one number (a schedule, a
+    /// handler's text), declared like knobs; most labs have none.
+    fn fields() -> &'static [Field<Self>] {
+        &[]
+    }
+
+    /// The field with permalink key `key`.
+    fn field(key: &str) -> Option<&'static Field<Self>> {
+        Self::fields().iter().find(|f| f.key == key)
+    }
 
     /// The parameters that are not knobs (engine limits, fixed delays), with
     /// placeholder knob values that [`Params::defaults`] overwrites.

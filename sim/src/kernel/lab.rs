@@ -124,20 +124,14 @@ pub trait Lab: Registered {
     type Params: Params;
     /// A finished run.
     type Run;
-    /// Permalink keys the lab reads besides its knobs (a schedule, a tab).
+    /// Permalink keys the page keeps besides the parameters' knobs and
+    /// fields (a recorded prediction); the engine never reads them.
     const EXTRA_KEYS: &'static [&'static str] = &[];
     /// Permalink keys the lab has renamed, as `(old, new)`: a link with the
     /// old key still works, read as the new one with a warning, and the
     /// command line takes the old flag too. (`mode` means the page's mode in
     /// every lab; Outbox's design was `mode=` before it was `design=`.)
     const RENAMED_KEYS: &'static [(&'static str, &'static str)] = &[];
-    /// Extra keys that belong to one preset's setup and go when another
-    /// preset is picked (a learner's handler belongs to its scenario).
-    const PRESET_CLEARS: &'static [&'static str] = &[];
-    /// Extra keys whose empty value means something (an emptied editor), so
-    /// the link keeps `key=` instead of dropping the key.
-    const EXTRA_KEEPS_EMPTY: &'static [&'static str] = &[];
-
     /// Every preset, the first being the default setup.
     fn presets() -> &'static [Preset];
 
@@ -156,15 +150,6 @@ pub trait Lab: Registered {
     fn sources() -> &'static [Source] {
         &[]
     }
-
-    /// Reads the extra keys that are part of the run (a schedule) from a
-    /// link into the parameters, warning about bad values. Labs whose extra
-    /// keys only choose a view leave this empty.
-    fn read_extra(_q: &mut Query, _params: &mut Self::Params) {}
-
-    /// Writes the extra keys the parameters hold into a link (the inverse of
-    /// [`Lab::read_extra`]).
-    fn write_extra(_q: &mut Query, _params: &Self::Params) {}
 
     /// The preset called `slug`.
     fn preset(slug: &str) -> Option<&'static Preset> {
@@ -233,11 +218,14 @@ pub fn read_link<L: Lab>(q: &mut Query) -> LinkRead<L::Params> {
             ));
         }
     }
-    L::read_extra(q, &mut params);
+    for f in L::Params::fields() {
+        f.read(q, &mut params);
+    }
     LinkRead { preset, params }
 }
 
-/// Writes a preset and every knob into `q`, so a preset link is also a plain link.
+/// Writes a preset, every knob and every field into `q`, so a preset link
+/// is also a plain link (a field at its default is left out).
 pub fn write_link<P: Params>(q: &mut Query, preset: Option<&Preset>, params: &P) {
     match preset {
         Some(pr) => q.set("preset", pr.slug),
@@ -246,6 +234,14 @@ pub fn write_link<P: Params>(q: &mut Query, preset: Option<&Preset>, params: &P)
     for (key, value) in knob::to_pairs(params) {
         q.set(key, value);
     }
+    for f in P::fields() {
+        f.write(q, params);
+    }
+}
+
+/// Whether `key` is one the lab reads: a knob, a field or an extra key.
+pub fn reads_key<L: Lab>(key: &str) -> bool {
+    L::Params::knob(key).is_some() || L::Params::field(key).is_some() || L::EXTRA_KEYS.contains(&key)
 }
 
 /// The keys every lab's permalink may carry, besides its knobs.
@@ -271,11 +267,8 @@ pub fn upgrade_renamed_keys<L: Lab>(q: &mut Query) {
 /// is visible to its author. Renamed keys are read as their new names first.
 pub fn warn_unknown_keys<L: Lab>(q: &mut Query) {
     upgrade_renamed_keys::<L>(q);
-    let unknown: Vec<String> = q
-        .keys()
-        .filter(|k| !SHELL_KEYS.contains(k) && !L::EXTRA_KEYS.contains(k) && L::Params::knob(k).is_none())
-        .map(|k| clip(k))
-        .collect();
+    let unknown: Vec<String> =
+        q.keys().filter(|k| !SHELL_KEYS.contains(k) && !reads_key::<L>(k)).map(|k| clip(k)).collect();
     for k in unknown {
         q.warnings.push(format!("This lab has no parameter called {k:?}; it was ignored."));
     }
@@ -370,7 +363,6 @@ pub fn report<L: Lab>(read: &LinkRead<L::Params>, run: &L::Run, warnings: Vec<St
     let mut q = Query::default();
     q.set("area", L::SLUG);
     write_link(&mut q, read.preset, &read.params);
-    L::write_extra(&mut q, &read.params);
     Report {
         lab: L::SLUG,
         preset: read.preset.map(|p| p.slug),

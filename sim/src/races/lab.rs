@@ -7,13 +7,10 @@
 //! `handler=` runs the learner's text instead of the scenario (compiled by
 //! [`compile`]); a text the parser refuses is an error naming its line.
 
-use super::params::{self, RacesParams};
-use super::{
-    compile, explore, run, run_lenient, scenario, Exploration, RaceRecord, RaceRun, Scenario, EXPLORE_STATES_MAX,
-};
+use super::params::RacesParams;
+use super::{compile, explore, run, run_lenient, Exploration, RaceRecord, RaceRun, Scenario, EXPLORE_STATES_MAX};
 use crate::error::SimError;
 use crate::lab::{Counter, Figure, Lab, Preset, Source};
-use crate::permalink::Query;
 use std::rc::Rc;
 
 /// The Races lab.
@@ -46,12 +43,6 @@ pub fn decisive_step(run: &RaceRun) -> Option<usize> {
     run.frames.iter().find(|f| f.charges > 1).map(|f| f.step as usize)
 }
 
-/// The scenario with index `i` in the teaching order (the first when out of range).
-pub fn scenario_at(i: usize) -> Result<Scenario, SimError> {
-    let id = super::SCENARIO_IDS.get(i).copied().unwrap_or(super::SCENARIO_IDS[0]);
-    scenario(id).ok_or(SimError::Internal("a scenario id has no scenario"))
-}
-
 /// The scenario `p` runs: the learner's handler when the link has one, else
 /// the chosen scenario. A refused handler is an error with the parser's line
 /// and construct.
@@ -60,7 +51,7 @@ pub fn scenario_of(p: &RacesParams) -> Result<Scenario, SimError> {
         Some(text) => compile(text, p.lanes)
             .map_err(|e| SimError::InvalidParameter { name: "handler", reason: e.to_string() })?
             .scenario(),
-        None => scenario_at(p.scenario),
+        None => p.scenario.scenario(),
     }
 }
 
@@ -103,10 +94,8 @@ pub fn run_schedule(s: &Scenario, schedule: &[u8], complete: bool) -> Result<(Ra
 impl Lab for RacesLab {
     type Params = RacesParams;
     type Run = RacesRun;
-    const EXTRA_KEYS: &'static [&'static str] = &["schedule", "mode", "said", "predict", "handler", "lanes", "against"];
-    const PRESET_CLEARS: &'static [&'static str] = &["handler", "lanes", "against"];
-    // An emptied editor is an empty handler, refused as such, not the scenario's text.
-    const EXTRA_KEEPS_EMPTY: &'static [&'static str] = &["handler"];
+    // The learner's recorded prediction (`said=step:choice`) and the predict-first switch.
+    const EXTRA_KEYS: &'static [&'static str] = &["said", "predict"];
 
     fn presets() -> &'static [Preset] {
         &super::presets::PRESETS
@@ -128,14 +117,6 @@ impl Lab for RacesLab {
 
     fn sources() -> &'static [Source] {
         &super::presets::SOURCES
-    }
-
-    fn read_extra(q: &mut Query, p: &mut RacesParams) {
-        params::read_extra(q, p);
-    }
-
-    fn write_extra(q: &mut Query, p: &RacesParams) {
-        params::write_extra(q, p);
     }
 }
 

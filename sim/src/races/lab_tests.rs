@@ -1,7 +1,8 @@
 use super::*;
 use crate::knob::Params;
 use crate::lab::{read_link, run_link};
-use crate::races::{why, Mode, SCENARIO_IDS};
+use crate::permalink::Query;
+use crate::races::{scenario, why, Mode, ScenarioId, SCENARIO_IDS};
 
 fn counter(r: &RacesRun, id: &str) -> u64 {
     match RacesLab::counters(r).into_iter().find(|c| c.id == id).map(|c| c.value) {
@@ -16,7 +17,7 @@ fn the_first_preset_is_the_schemas_defaults_and_every_scenario_has_a_preset_in_o
     let slugs: Vec<&str> = RacesLab::presets().iter().map(|p| p.slug).collect();
     assert_eq!(slugs, SCENARIO_IDS.to_vec());
     for (i, pr) in RacesLab::presets().iter().enumerate() {
-        assert_eq!(RacesLab::preset_params(pr).scenario, i, "{}", pr.slug);
+        assert_eq!(RacesLab::preset_params(pr).scenario, ScenarioId::ALL[i], "{}", pr.slug);
     }
 }
 
@@ -44,7 +45,7 @@ fn the_decisive_step_is_the_step_of_the_second_charge_not_step_zero() {
     assert!(d > 0);
     assert_eq!(r.run.frames[d - 1].charges, 2);
     assert_eq!(r.run.frames[d - 2].charges, 1, "the step before has one charge");
-    let fix = RacesLab::run(&RacesParams { scenario: 3, ..RacesParams::defaults() }).unwrap();
+    let fix = RacesLab::run(&RacesParams { scenario: ScenarioId::OnConflict, ..RacesParams::defaults() }).unwrap();
     assert_eq!(fix.decisive_step(), None, "the fix never charges twice");
 }
 
@@ -108,7 +109,12 @@ fn choosing_another_scenario_drops_the_schedule_that_belonged_to_the_old_one() {
 
 #[test]
 fn the_scheduler_mode_runs_only_the_schedule_so_far() {
-    let p = RacesParams { scenario: 3, schedule: vec![1, 2], mode: Mode::Scheduler, ..RacesParams::defaults() };
+    let p = RacesParams {
+        scenario: ScenarioId::OnConflict,
+        schedule: vec![1, 2],
+        mode: Mode::Scheduler,
+        ..RacesParams::defaults()
+    };
     let r = RacesLab::run(&p).unwrap();
     assert_eq!(r.run.frames.len(), 2);
     assert!(!r.run.outcome.finished);
@@ -154,19 +160,20 @@ fn handler_lanes_and_the_side_by_side_scenario_read_back_from_the_link_they_writ
     let p = RacesParams {
         handler: Some("BEGIN;\nCOMMIT;\nRESPOND 201".into()),
         lanes: 3,
-        against: Some(3),
+        against: Some(ScenarioId::OnConflict),
         mode: Mode::Side,
         ..RacesParams::defaults()
     };
-    let mut q = crate::permalink::Query::default();
-    RacesLab::write_extra(&mut q, &p);
+    let mut q = Query::default();
+    q.set("area", "races");
+    crate::lab::write_link(&mut q, None, &p);
     assert_eq!(q.get("against"), Some("on-conflict"));
     let back = link(&q.to_search());
-    assert_eq!((back.handler, back.lanes, back.against, back.mode), (p.handler.clone(), 3, Some(3), Mode::Side));
+    assert_eq!(back, p);
     // Beside a handler, by default, the scenario it was written from; beside a scenario, its twin.
-    let started = RacesParams { scenario: 2, handler: Some("x".into()), ..RacesParams::defaults() };
-    assert_eq!(started.against_index("on-conflict"), 2);
-    assert_eq!(RacesParams::defaults().against_index("on-conflict"), 3);
+    let started = RacesParams { scenario: ScenarioId::ForUpdate, handler: Some("x".into()), ..RacesParams::defaults() };
+    assert_eq!(started.against_id("on-conflict"), ScenarioId::ForUpdate);
+    assert_eq!(RacesParams::defaults().against_id("on-conflict"), ScenarioId::OnConflict);
     let mut q = crate::permalink::Query::parse("area=races&against=nope");
     let read = read_link::<RacesLab>(&mut q);
     assert_eq!(read.params.against, None);

@@ -39,7 +39,7 @@ pub use handler::{handler_scenario, parse_handler};
 pub use handler::{
     Handler, HandlerError, HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX, TABLE,
 };
-pub use scenarios::{scenario, Scenario, SCENARIO_IDS};
+pub use scenarios::{scenario, Scenario, ScenarioId, SCENARIO_COUNT, SCENARIO_IDS};
 
 use serde::{Deserialize, Serialize};
 pub use stmt::{Column, Cond, OnConflict, ReturnedRow, Returning, RowOut, Stmt, StmtResult, RETURNING_COLUMNS_MAX};
@@ -386,8 +386,8 @@ mod params;
 mod presets;
 
 pub use explain::why;
-pub use lab::{decisive_step, run_explored, run_schedule, scenario_at, scenario_of, RacesLab, RacesRun};
-pub use params::{join as join_schedule, short_title, Mode, RacesParams, SCENARIO_CHOICES};
+pub use lab::{decisive_step, run_explored, run_schedule, scenario_of, RacesLab, RacesRun};
+pub use params::{join as join_schedule, Mode, RacesParams};
 pub use server_words::{
     command_tag, frame_narration, frame_tags, server_check_hint, server_check_words, sqlstate_tip, thousands,
     CheckCount, PG_SCHEDULES_MAX,

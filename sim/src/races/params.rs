@@ -1,12 +1,11 @@
-//! The Races lab's parameters: the scenario is its one knob (a choice built
-//! from [`SCENARIO_IDS`]); the schedule, the page's mode, the learner's own
-//! handler text (with its lane count) and the scenario shown beside it travel
-//! as the lab's extra permalink keys, because a schedule belongs to its
-//! scenario and none of them is a number.
+//! The Races lab's parameters, declared once: the scenario, the page's
+//! mode, the lanes a learner's handler runs in and the scenario shown beside
+//! the run are knobs; the schedule and the learner's handler text are
+//! fields (a list and a text). The permalink, `idemlab url`, the page's
+//! controls and the lock names read them from here.
 
-use crate::knob::{Group, Knob, KnobKind, Params, Unit};
-use crate::permalink::{clip, Query};
-use crate::races::{ACTORS_MAX, HANDLER_LANES_MAX, SCENARIO_IDS, STEPS_MAX};
+use crate::knob::{Field, FieldKind, FieldValue, Knob, Params, Unit};
+use crate::races::{ScenarioId, ACTORS_MAX, HANDLER_LANES_MAX, SCENARIO_COUNT, STEPS_MAX};
 
 crate::choice_enum! {
     /// How the page drives the run.
@@ -20,65 +19,25 @@ crate::choice_enum! {
     }
 }
 
-/// Short button titles by scenario id; a scenario missing here shows its id.
-const SHORT_TITLES: [(&str, &str); 8] = [
-    ("select-then-insert", "SELECT then INSERT"),
-    ("unique-charge-first", "Unique index, charge first"),
-    ("for-update", "FOR UPDATE"),
-    ("on-conflict", "ON CONFLICT (fix)"),
-    ("serializable", "SERIALIZABLE"),
-    ("advisory-lock", "Advisory lock"),
-    ("volatile-store", "Volatile key store"),
-    ("durable-store", "Durable key store"),
-];
-
-const fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
+/// The `against=` knob's choices: the default ("twin": the scenario's twin,
+/// or for a handler the scenario it was written from), then every scenario.
+static AGAINST_CHOICES: [(&str, &str); SCENARIO_COUNT + 1] = {
+    let mut out = [("twin", "Its twin"); SCENARIO_COUNT + 1];
     let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// The short title of scenario `id` (its id when it has none).
-pub const fn short_title(id: &'static str) -> &'static str {
-    let mut i = 0;
-    while i < SHORT_TITLES.len() {
-        if same(SHORT_TITLES[i].0, id) {
-            return SHORT_TITLES[i].1;
-        }
-        i += 1;
-    }
-    id
-}
-
-const fn scenario_choices() -> [(&'static str, &'static str); SCENARIO_IDS.len()] {
-    let mut out = [("", ""); SCENARIO_IDS.len()];
-    let mut i = 0;
-    while i < SCENARIO_IDS.len() {
-        out[i] = (SCENARIO_IDS[i], short_title(SCENARIO_IDS[i]));
+    while i < SCENARIO_COUNT {
+        out[i + 1] = ScenarioId::CHOICES[i];
         i += 1;
     }
     out
-}
-
-/// `(id, short title)` of every scenario, in teaching order: the scenario knob's choices.
-pub static SCENARIO_CHOICES: [(&str, &str); SCENARIO_IDS.len()] = scenario_choices();
+};
 
 /// What a Races run is: a scenario, the schedule that drives it, and whether
 /// the run is completed (step through, side by side) or stops where the
 /// schedule stops (the learner playing scheduler).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RacesParams {
-    /// The scenario's index in [`SCENARIO_IDS`].
-    pub scenario: usize,
+    /// The scenario.
+    pub scenario: ScenarioId,
     /// The schedule, 1-based actor numbers; empty means the scenario's default
     /// (its first counterexample, else its first schedule).
     pub schedule: Vec<u8>,
@@ -90,13 +49,13 @@ pub struct RacesParams {
     pub lanes: u8,
     /// The shipped scenario shown beside the run in side-by-side mode (`against=`);
     /// `None` is the scenario's twin, or for a handler the scenario it was written from.
-    pub against: Option<usize>,
+    pub against: Option<ScenarioId>,
 }
 
 impl RacesParams {
     /// The scenario's id.
     pub fn scenario_id(&self) -> &'static str {
-        SCENARIO_IDS.get(self.scenario).copied().unwrap_or(SCENARIO_IDS[0])
+        self.scenario.slug()
     }
 
     /// Whether the run is completed past the end of the schedule.
@@ -107,12 +66,13 @@ impl RacesParams {
         }
     }
 
-    /// The index of the scenario side-by-side mode shows beside the run.
-    pub fn against_index(&self, twin: &str) -> usize {
+    /// The scenario side-by-side mode shows beside the run, given the
+    /// run's scenario's `twin`.
+    pub fn against_id(&self, twin: &str) -> ScenarioId {
         match (self.against, &self.handler) {
-            (Some(i), _) => i,
+            (Some(id), _) => id,
             (None, Some(_)) => self.scenario,
-            (None, None) => SCENARIO_IDS.iter().position(|id| *id == twin).unwrap_or(0),
+            (None, None) => ScenarioId::from_slug(twin).unwrap_or(ScenarioId::ALL[0]),
         }
     }
 
@@ -127,86 +87,101 @@ pub fn join(schedule: &[u8]) -> String {
     schedule.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
 }
 
-static KNOBS: [Knob<RacesParams>; 1] = [Knob {
-    key: "scenario",
-    flag: "scenario",
-    label: "Scenario",
-    unit: Unit::Count,
-    kind: KnobKind::Choice(&SCENARIO_CHOICES),
-    default: 0,
-    group: Group::Main,
-    help: "Which handler the two requests run.",
-    get: |p| p.scenario as u64,
-    // A schedule belongs to its scenario: choosing another one drops it.
-    set: |p, v| {
-        if p.scenario != v as usize {
-            p.schedule.clear();
-        }
-        p.scenario = v as usize;
+static KNOBS: [Knob<RacesParams>; 4] = [
+    Knob::choice(
+        "scenario",
+        "scenario",
+        "Scenario",
+        ScenarioId::CHOICES,
+        0,
+        "Which handler the requests run.",
+        |p| p.scenario.index() as u64,
+        // A schedule belongs to its scenario: choosing another one drops it.
+        |p, v| {
+            let id = ScenarioId::from_index(v);
+            if p.scenario != id {
+                p.schedule.clear();
+            }
+            p.scenario = id;
+        },
+    ),
+    Knob::choice(
+        "mode",
+        "mode",
+        "The mode tabs",
+        Mode::CHOICES,
+        0,
+        "How the page drives the run: a complete schedule stepped through, the learner as the scheduler, or the scenario beside another.",
+        |p| p.mode.index() as u64,
+        |p, v| p.mode = Mode::from_index(v),
+    ),
+    Knob::count(
+        "lanes",
+        "lanes",
+        "Requests running the handler",
+        Unit::Count,
+        (2, HANDLER_LANES_MAX as u64, 1),
+        2,
+        "How many requests run a learner's handler at once (a text with LANE sections sets its own).",
+        |p| u64::from(p.lanes),
+        |p, v| p.lanes = v as u8,
+    ),
+    Knob::choice(
+        "against",
+        "against",
+        "The scenario shown beside the run (side by side)",
+        &AGAINST_CHOICES,
+        0,
+        "The scenario side by side shows beside the run: its twin by default, or for a handler the scenario it was written from.",
+        |p| p.against.map_or(0, |id| id.index() as u64 + 1),
+        |p, v| p.against = v.checked_sub(1).map(ScenarioId::from_index),
+    ),
+];
+
+static FIELDS: [Field<RacesParams>; 2] = [
+    Field {
+        key: "schedule",
+        label: "the schedule (which request steps when)",
+        kind: FieldKind::List { min: 1, max: ACTORS_MAX as u64, len_max: STEPS_MAX },
+        get: |p| (!p.schedule.is_empty()).then(|| FieldValue::List(p.schedule.iter().map(|&a| u64::from(a)).collect())),
+        set: |p, v| {
+            p.schedule = match v {
+                Some(FieldValue::List(list)) => list.into_iter().map(|a| a as u8).collect(),
+                Some(FieldValue::Text(_)) | None => Vec::new(),
+            }
+        },
     },
-}];
+    Field {
+        key: "handler",
+        label: "the handler editor's text",
+        kind: FieldKind::Text,
+        get: |p| p.handler.clone().map(FieldValue::Text),
+        set: |p, v| {
+            p.handler = match v {
+                Some(FieldValue::Text(text)) => Some(text),
+                Some(FieldValue::List(_)) | None => None,
+            }
+        },
+    },
+];
 
 impl Params for RacesParams {
     fn knobs() -> &'static [Knob<Self>] {
         &KNOBS
     }
 
+    fn fields() -> &'static [Field<Self>] {
+        &FIELDS
+    }
+
     fn base() -> Self {
-        RacesParams { scenario: 0, schedule: Vec::new(), mode: Mode::Step, handler: None, lanes: 2, against: None }
-    }
-}
-
-/// Reads the schedule, mode, handler, lanes and the side-by-side scenario
-/// from a link, with a warning for a bad value.
-pub fn read_extra(q: &mut Query, p: &mut RacesParams) {
-    p.schedule = q.int_list("schedule", 1, ACTORS_MAX as i64, STEPS_MAX).into_iter().map(|v| v as u8).collect();
-    if let Some(raw) = q.get("mode").map(str::to_string) {
-        match Mode::from_slug(&raw) {
-            Some(m) => p.mode = m,
-            None => {
-                let names: Vec<&str> = Mode::CHOICES.iter().map(|(s, _)| *s).collect();
-                q.warnings.push(format!("mode={:?} is not one of {}; using step.", clip(&raw), names.join(", ")));
-            }
+        RacesParams {
+            scenario: ScenarioId::ALL[0],
+            schedule: Vec::new(),
+            mode: Mode::Step,
+            handler: None,
+            lanes: 2,
+            against: None,
         }
-    }
-    // The text is kept as given, empty too: what is wrong with it is the parser's
-    // to say (an empty editor is refused as empty, not replaced by the scenario).
-    p.handler = q.get("handler").map(str::to_string);
-    p.lanes = q.int("lanes", 2, 2, HANDLER_LANES_MAX as i64) as u8;
-    if let Some(raw) = q.get("against").map(str::to_string) {
-        match SCENARIO_IDS.iter().position(|id| *id == raw) {
-            Some(i) => p.against = Some(i),
-            None => q.warnings.push(format!(
-                "against={:?} is not a scenario ({}); showing the default beside it.",
-                clip(&raw),
-                SCENARIO_IDS.join(", ")
-            )),
-        }
-    }
-}
-
-/// Writes the schedule and mode into a link; the defaults are left out.
-pub fn write_extra(q: &mut Query, p: &RacesParams) {
-    if p.schedule.is_empty() {
-        q.remove("schedule");
-    } else {
-        q.set("schedule", p.schedule_text());
-    }
-    match p.mode {
-        Mode::Step => q.remove("mode"),
-        Mode::Scheduler | Mode::Side => q.set("mode", p.mode.slug()),
-    }
-    match &p.handler {
-        Some(text) => q.set("handler", text),
-        None => q.remove("handler"),
-    }
-    if p.lanes == 2 {
-        q.remove("lanes");
-    } else {
-        q.set("lanes", p.lanes);
-    }
-    match p.against.and_then(|i| SCENARIO_IDS.get(i)) {
-        Some(id) => q.set("against", id),
-        None => q.remove("against"),
     }
 }

@@ -3,17 +3,49 @@
 use super::*;
 use crate::error::SimError;
 
-/// The scenario ids, in teaching order.
-pub const SCENARIO_IDS: [&str; 8] = [
-    "select-then-insert",
-    "unique-charge-first",
-    "for-update",
-    "on-conflict",
-    "serializable",
-    "advisory-lock",
-    "volatile-store",
-    "durable-store",
-];
+crate::choice_enum! {
+    /// The shipped scenarios, in teaching order: the values of the scenario
+    /// knob (slug, short title for its button).
+    pub enum ScenarioId {
+        /// 1: SELECT, then INSERT, no unique index.
+        SelectThenInsert = ("select-then-insert", "SELECT then INSERT"),
+        /// 2: the unique index, charging before the INSERT.
+        UniqueChargeFirst = ("unique-charge-first", "Unique index, charge first"),
+        /// 3: SELECT ... FOR UPDATE on an absent key.
+        ForUpdate = ("for-update", "FOR UPDATE"),
+        /// 4: INSERT ... ON CONFLICT DO NOTHING RETURNING, the fix.
+        OnConflict = ("on-conflict", "ON CONFLICT (fix)"),
+        /// 5: SELECT, then INSERT, at SERIALIZABLE.
+        Serializable = ("serializable", "SERIALIZABLE"),
+        /// 6: a transaction-level advisory lock on the key's hash.
+        AdvisoryLock = ("advisory-lock", "Advisory lock"),
+        /// 7: an in-memory key store that a crash empties.
+        VolatileStore = ("volatile-store", "Volatile key store"),
+        /// 8: a key store that survives the crash.
+        DurableStore = ("durable-store", "Durable key store"),
+    }
+}
+
+impl ScenarioId {
+    /// The scenario itself.
+    pub fn scenario(self) -> Result<Scenario, SimError> {
+        scenario(self.slug()).ok_or(SimError::Internal("a scenario id has no scenario"))
+    }
+}
+
+/// How many scenarios ship.
+pub const SCENARIO_COUNT: usize = ScenarioId::CHOICES.len();
+
+/// The scenario ids (the slugs of [`ScenarioId`]), in teaching order.
+pub const SCENARIO_IDS: [&str; SCENARIO_COUNT] = {
+    let mut out = [""; SCENARIO_COUNT];
+    let mut i = 0;
+    while i < SCENARIO_COUNT {
+        out[i] = ScenarioId::CHOICES[i].0;
+        i += 1;
+    }
+    out
+};
 
 /// A scenario: the table, the handlers and the words around them.
 #[derive(Clone, Debug, PartialEq, Serialize)]

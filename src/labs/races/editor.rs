@@ -78,11 +78,19 @@ fn summary(x: &Exploration) -> String {
     }
 }
 
+/// The lanes a handler runs in, from the schema's `lanes` knob.
+fn lanes_bounds() -> (u8, u8) {
+    use idemlab_sim::knob::Params;
+    let (min, max) = idemlab_sim::races::RacesParams::knob("lanes").map_or((2, 2), |k| k.kind.bounds());
+    (min as u8, max as u8)
+}
+
 /// The handler editor.
 #[component]
 pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
     let text = use_state(|| p.initial.to_string());
-    let lanes = use_state(|| p.lanes.clamp(2, 3));
+    let (lanes_min, lanes_max) = lanes_bounds();
+    let lanes = use_state(|| p.lanes.clamp(lanes_min, lanes_max));
     let oninput = {
         let (text, on_change, lanes) = (text.clone(), p.on_change.clone(), *lanes);
         Callback::from(move |e: InputEvent| {
@@ -182,8 +190,9 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
             </p>
             <label for="handler-lanes">{ "Concurrent requests " }</label>
             <select id="handler-lanes" onchange={onlanes} disabled={p.locked}>
-                <option value="2" selected={*lanes == 2}>{ "2" }</option>
-                <option value="3" selected={*lanes == 3}>{ "3" }</option>
+                { for (lanes_min..=lanes_max).map(|n| html! {
+                    <option value={n.to_string()} selected={*lanes == n}>{ n.to_string() }</option>
+                }) }
             </select>
             <label for="handler-text" class="visually-hidden">{ "The handler's text" }</label>
             <div class="handler-box">

@@ -5,7 +5,7 @@
 use super::explorer::nav;
 use super::modes::Twin;
 use crate::shell::{LabAction, LabCtx};
-use idemlab_sim::races::{self, run_schedule, scenario, Mode, RacesLab, Scenario, SCENARIO_CHOICES, SCENARIO_IDS};
+use idemlab_sim::races::{self, run_schedule, scenario, Mode, RacesLab, Scenario, ScenarioId};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -13,7 +13,7 @@ use yew::prelude::*;
 /// scenario's twin (for a handler, the scenario it was written from).
 pub fn against(lab: &LabCtx<RacesLab>) -> Option<&'static str> {
     let r = lab.run.as_ref().as_ref().ok()?;
-    SCENARIO_IDS.get(lab.params.against_index(r.scenario.twin)).copied()
+    Some(lab.params.against_id(r.scenario.twin).slug())
 }
 
 /// The other side of side-by-side mode, run once per (scenario, schedule), not on every step.
@@ -59,15 +59,15 @@ pub fn header(lab: &LabCtx<RacesLab>, predict: bool) -> Html {
         let d = lab.dispatch.clone();
         let onchange = Callback::from(move |e: Event| {
             let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Some(id) = SCENARIO_IDS.iter().find(|id| **id == sel.value()) {
-                d.emit(LabAction::Extra { key: "against", value: (*id).to_string() });
+            if let Some(id) = ScenarioId::from_slug(&sel.value()) {
+                d.emit(LabAction::Extra { key: "against", value: id.slug().to_string() });
             }
         });
         let shown = against(lab);
         html! {
             <label class="races-against">{ "Beside it: " }
                 <select id="races-against" {onchange} disabled={lab.locked("against")}>
-                    { for SCENARIO_CHOICES.iter().map(|(id, title)| html! {
+                    { for ScenarioId::CHOICES.iter().map(|(id, title)| html! {
                         <option value={*id} selected={shown == Some(*id)}>{ *title }</option>
                     }) }
                 </select>

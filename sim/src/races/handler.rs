@@ -33,7 +33,9 @@ use sql::{sql_statement, Parsed, Templates};
 use std::fmt;
 
 use super::limits::{self, CONTROL_WORDS};
-pub use super::limits::{HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX};
+pub use super::limits::{
+    HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_LANES_MIN, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX,
+};
 
 /// The table every handler works on.
 pub const TABLE: &str = "idempotency_keys";
@@ -200,8 +202,8 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
         return err(start, "this SQL statement has no closing ';'");
     }
     let sectioned = drafts.iter().any(|d| d.name.is_some());
-    if !sectioned && !(2..=HANDLER_LANES_MAX).contains(&lanes) {
-        return err(0, format!("run the handler in 2 or {HANDLER_LANES_MAX} lanes, not {lanes}"));
+    if !sectioned && !(HANDLER_LANES_MIN..=HANDLER_LANES_MAX).contains(&lanes) {
+        return err(0, format!("run the handler in {HANDLER_LANES_MIN} to {HANDLER_LANES_MAX} lanes, not {lanes}"));
     }
     let mut out = Vec::new();
     let copies = if sectioned { 1 } else { lanes as usize };

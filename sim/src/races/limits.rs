@@ -19,7 +19,9 @@ const _: () = assert!(crate::permalink::QUERY_LEN_MAX >= 3 * HANDLER_TEXT_MAX + 
 
 /// Most instructions in one lane's handler (the engine's limit).
 pub const HANDLER_INSTRS_MAX: usize = 64;
-/// Most lanes a handler without `LANE` sections runs in (the page's lane choice and `--lanes`).
+/// Fewest lanes a handler without `LANE` sections runs in (a race needs two).
+pub const HANDLER_LANES_MIN: u8 = 2;
+/// Most lanes a handler without `LANE` sections runs in (the `lanes` knob's bound).
 pub const HANDLER_LANES_MAX: u8 = 3;
 /// Most attempts `RETRY` may ask for.
 pub const RETRY_ATTEMPTS_MAX: u8 = 5;

@@ -37,7 +37,8 @@ pub use explore::{
 #[cfg(feature = "parser")]
 pub use handler::{handler_scenario, parse_handler};
 pub use handler::{
-    Handler, HandlerError, HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_TEXT_MAX, RETRY_ATTEMPTS_MAX, TABLE,
+    Handler, HandlerError, HANDLER_INSTRS_MAX, HANDLER_LANES_MAX, HANDLER_LANES_MIN, HANDLER_TEXT_MAX,
+    RETRY_ATTEMPTS_MAX, TABLE,
 };
 pub use scenarios::{scenario, Scenario, ScenarioId, SCENARIO_COUNT, SCENARIO_IDS};
 

@@ -5,7 +5,7 @@
 //! controls and the lock names read them from here.
 
 use crate::knob::{Field, FieldKind, FieldValue, Knob, Params, Unit};
-use crate::races::{ScenarioId, ACTORS_MAX, HANDLER_LANES_MAX, SCENARIO_COUNT, STEPS_MAX};
+use crate::races::{ScenarioId, ACTORS_MAX, HANDLER_LANES_MAX, HANDLER_LANES_MIN, SCENARIO_COUNT, STEPS_MAX};
 
 crate::choice_enum! {
     /// How the page drives the run.
@@ -120,8 +120,8 @@ static KNOBS: [Knob<RacesParams>; 4] = [
         "lanes",
         "Requests running the handler",
         Unit::Count,
-        (2, HANDLER_LANES_MAX as u64, 1),
-        2,
+        (HANDLER_LANES_MIN as u64, HANDLER_LANES_MAX as u64, 1),
+        HANDLER_LANES_MIN as u64,
         "How many requests run a learner's handler at once (a text with LANE sections sets its own).",
         |p| u64::from(p.lanes),
         |p, v| p.lanes = v as u8,
@@ -180,7 +180,7 @@ impl Params for RacesParams {
             schedule: Vec::new(),
             mode: Mode::Step,
             handler: None,
-            lanes: 2,
+            lanes: HANDLER_LANES_MIN,
             against: None,
         }
     }

@@ -4,7 +4,7 @@
 //! slider's range is checked against the same schema in the browser tests,
 //! `tests/web_shell.rs`, and the CLI's `--help` in `cli/tests/schema.rs`.)
 
-use idemlab_sim::knob::{self, KnobKind, Params};
+use idemlab_sim::knob::{self, FieldKind, KnobKind, Params};
 use idemlab_sim::lab::{self, Lab};
 use idemlab_sim::permalink::Query;
 
@@ -72,6 +72,63 @@ fn check_lab<L: Lab>() {
             assert!(lab::read_link::<L>(&mut back).params == p, "{id}: the permalink does not round-trip");
         }
     }
+}
+
+/// Every field of lab `L` (a schedule, a handler's text) reads back what it
+/// writes, and a list past its declared bounds is dropped with a warning.
+fn check_fields<L: Lab>() {
+    let name = L::SLUG;
+    for f in L::Params::fields() {
+        let id = format!("{name}.{}", f.key);
+        assert!(L::Params::knob(f.key).is_none() && !L::EXTRA_KEYS.contains(&f.key), "{id}: declared twice");
+        let raw = match f.kind {
+            FieldKind::List { min, max, len_max } => {
+                assert!(min <= max && len_max > 0, "{id}: empty bounds");
+                for bad in [format!("{}", max + 1), vec![min.to_string(); len_max + 1].join(",")] {
+                    let mut q = Query::parse(&format!("area={name}&{}={bad}", f.key));
+                    let read = lab::read_link::<L>(&mut q);
+                    assert_eq!((f.get)(&read.params), None, "{id}: {bad} was read");
+                    assert!(
+                        q.warnings.iter().any(|w| w.starts_with(&format!("{}=", f.key))),
+                        "{id}: no warning for {bad}"
+                    );
+                }
+                vec![max.to_string(); len_max].join(",")
+            }
+            FieldKind::Text => "BEGIN;".to_string(),
+        };
+        let mut q = Query::parse(&format!("area={name}&{}={raw}", f.key));
+        let read = lab::read_link::<L>(&mut q);
+        assert!((f.get)(&read.params).is_some(), "{id}: {raw} was not read ({:?})", q.warnings);
+        let mut out = Query::default();
+        out.set("area", name);
+        lab::write_link(&mut out, None, &read.params);
+        assert_eq!(out.get(f.key), Some(raw.as_str()), "{id}: the link does not write back what it read");
+    }
+}
+
+#[test]
+fn every_field_of_every_lab_reads_back_what_it_writes_within_its_bounds() {
+    struct Check;
+    impl idemlab_sim::labs::LabVisitor for Check {
+        type Out = ();
+        fn lab<L: Lab + 'static>(self) {
+            check_fields::<L>();
+        }
+    }
+    let mut fields = 0;
+    for area in idemlab_sim::labs::Area::LABS {
+        area.visit(Check).expect("a lab area visits its engine");
+        struct Count;
+        impl idemlab_sim::labs::LabVisitor for Count {
+            type Out = usize;
+            fn lab<L: Lab + 'static>(self) -> usize {
+                L::Params::fields().len()
+            }
+        }
+        fields += area.visit(Count).expect("a lab area visits its engine");
+    }
+    assert!(fields >= 2, "the Races schedule and handler are fields");
 }
 
 #[test]

@@ -29,7 +29,10 @@ pub fn App() -> Html {
     let area = query.area();
     let embed = query.flag("embed", false);
     let frame = Frame { embed, reveal: query.clone().flag("reveal", false) };
-    let mode = PageMode { embed, view: View::read(&mut query) };
+    let present = query.flag("present", false);
+    let mode = PageMode { embed, view: View::read(&mut query), present };
+    // The stage's type scales with the viewport from the root element.
+    use_effect_with(present, |present| web::set_root_flag("present", *present));
     let origins: Vec<String> = query
         .get("origins")
         .map(|o| o.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
@@ -115,6 +118,28 @@ pub fn App() -> Html {
         }
     };
 
+    // The presenter view is a view of the same link: the switch writes `present=1`.
+    let present_switch = {
+        let mut next = query.clone();
+        next.warnings.clear();
+        if present {
+            next.remove("present");
+        } else {
+            next.set("present", 1);
+        }
+        let (search, href) = (search.clone(), next.to_search());
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            web::write_url(&next, true);
+            search.set(next.to_search());
+        });
+        html! {
+            <a class="present-switch" role="switch" aria-checked={present.to_string()} href={href} {onclick}
+               title="A stage for a projector: the picture, its caption and its step controls, large">
+                { if present { "Leave presenter view" } else { "Presenter view" } }
+            </a>
+        }
+    };
     let body = labs::render(area, query.clone(), on_query.clone());
     let body = html! {
         <ContextProvider<Frame> context={frame}>
@@ -123,6 +148,15 @@ pub fn App() -> Html {
     };
     if embed {
         return html! { <main class="embed" id="main">{ body }</main> };
+    }
+    if present {
+        return html! {
+            <>
+                <a class="skip" href="#main">{ "Skip to the lab" }</a>
+                <header class="site present-bar">{ present_switch }</header>
+                <main id="main" tabindex="-1">{ body }</main>
+            </>
+        };
     }
     html! {
         <>
@@ -135,6 +169,7 @@ pub fn App() -> Html {
                         <p class="tagline">{ "Exactly-once is an illusion. Build effectively-once: at-least-once delivery plus deduplication." }</p>
                     </div>
                 </div>
+                { present_switch }
                 <nav aria-label="Labs">
                     <ul>
                         { for Area::ALL.iter().map(|a| {
@@ -173,7 +208,10 @@ struct EmbedPanelProps {
 #[component]
 fn EmbedPanel(p: &EmbedPanelProps) -> Html {
     let open = use_state(|| false);
-    let choice = use_state(EmbedChoice::default);
+    let choice = {
+        let present = p.query.get("present") == Some("1");
+        use_state(move || EmbedChoice { present, ..EmbedChoice::default() })
+    };
     let view = use_state(|| View::Full);
     let toggle = {
         let open = open.clone();
@@ -267,6 +305,7 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
                         <p class="link-warning" role="alert">{ format!("Not an origin (write https://host or https://host:port, no path), left out: {}", bad_origins.join(", ")) }</p>
                     }
                     { checkbox("embed-reveal".into(), String::new(), html! { <>{ "Show the outcome from the start " }<code>{ "reveal=1" }</code>{ " (otherwise it waits for the decisive step or the learner's click)" }</> }, choice.reveal, edit(|c, _| c.reveal = !c.reveal)) }
+                    { checkbox("embed-present".into(), String::new(), html! { <>{ "Presenter view: the picture, its caption and its step controls fill the frame, the rest folds away " }<code>{ "present=1" }</code></> }, choice.present, edit(|c, _| c.present = !c.present)) }
                     if labs::predicts_first(p.area) {
                         { checkbox("embed-predict".into(), String::new(), html! { <>{ "Ask for a prediction before each decisive step, locked on " }<code>{ "predict=1&lock=predict" }</code></> }, choice.predict_locked, edit(|c, _| c.predict_locked = !c.predict_locked)) }
                     }

@@ -21,7 +21,7 @@ pub const EMBED_KEYS: [&str; 3] = ["embed", "origins", "lock"];
 
 /// Parameters a course author sets for the whole frame, kept like
 /// [`EMBED_KEYS`] when the learner moves to another area inside it.
-pub const FRAME_KEYS: [&str; 4] = ["embed", "origins", "lock", "reveal"];
+pub const FRAME_KEYS: [&str; 5] = ["embed", "origins", "lock", "reveal", "present"];
 
 /// A message from the lab to its embedding page.
 pub fn lab_message(kind: &str, area: &str, detail: serde_json::Value) -> serde_json::Value {
@@ -89,6 +89,8 @@ pub struct EmbedChoice {
     pub reveal: bool,
     /// Ask for a prediction before each decisive step, locked on.
     pub predict_locked: bool,
+    /// The presenter view (`present=1`): the stage, scaled to the frame.
+    pub present: bool,
 }
 
 /// Splits typed origins into the valid ones (`https://host[:port]`, no
@@ -132,6 +134,9 @@ pub fn embed_query(current: &Query, choice: &EmbedChoice) -> Query {
     let (origins, _) = read_origins(&choice.origins);
     if !origins.is_empty() {
         q.set("origins", origins.join(","));
+    }
+    if choice.present {
+        q.set("present", 1);
     }
     if choice.reveal {
         q.set("reveal", 1);
@@ -221,13 +226,14 @@ mod tests {
     }
 
     #[test]
-    fn the_embed_link_holds_the_chosen_locks_origins_reveal_and_predict() {
-        let cur = Query::parse("area=keys&preset=no-key&step=2&lock=old&bogus=1");
+    fn the_embed_link_holds_the_chosen_locks_origins_reveal_predict_and_presenter_view() {
+        let cur = Query::parse("area=keys&preset=no-key&step=2&lock=old&bogus=1&present=1");
         let choice = EmbedChoice {
             locks: vec!["seed".into(), "step".into()],
             origins: "https://course.example".into(),
             reveal: true,
             predict_locked: true,
+            present: true,
         };
         let q = embed_query(&cur, &choice);
         assert_eq!(q.get("embed"), Some("1"));
@@ -236,8 +242,10 @@ mod tests {
         assert_eq!(q.get("origins"), Some("https://course.example"));
         assert_eq!(q.get("reveal"), Some("1"));
         assert_eq!(q.get("preset"), Some("no-key"));
+        assert_eq!(q.get("present"), Some("1"));
         let bare = embed_query(&cur, &EmbedChoice::default());
         assert_eq!((bare.get("lock"), bare.get("origins"), bare.get("reveal")), (None, None, None));
+        assert_eq!(bare.get("present"), None, "the choice, not the page the snippet was made on, decides");
     }
 
     #[test]

@@ -52,6 +52,13 @@ thread_local! {
 }
 
 /// Marks `<html data-app-ready>`: the app has drawn its first page and its listeners are in place.
+/// Sets or removes a `data-` flag on the root element (`<html>`), for styles
+/// that scale from the root (the presenter view's type).
+pub fn set_root_flag(name: &str, on: bool) {
+    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+    let _ = root.toggle_attribute_with_force(&format!("data-{name}"), on);
+}
+
 pub fn mark_app_ready() {
     if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
         let _ = root.set_attribute("data-app-ready", "");

@@ -204,6 +204,51 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
+/// Keeps the current step in view: after each step the box scrolls sideways
+/// so the cursor line sits inside its middle three fifths, and when the
+/// whole box is off screen the page scrolls just enough to show it. The
+/// cursor is found in the drawn picture, so any width and zoom agree.
+#[hook]
+fn use_follow_cursor(boxed: &NodeRef, current: usize, cursor_x: Option<i64>) {
+    let boxed = boxed.clone();
+    use_effect_with((current, cursor_x), move |_| {
+        let Some(el) = boxed.cast::<web_sys::Element>() else { return };
+        let Ok(Some(line)) = el.query_selector("line.cursor") else {
+            // Step 0: the picture starts at its beginning.
+            if current == 0 {
+                el.set_scroll_left(0);
+            }
+            return;
+        };
+        // The box scrolls, or sits in a lab's box that does (the lanes of side by side).
+        let mut scroller = Some(el.clone());
+        for _ in 0..4 {
+            match scroller.clone() {
+                Some(s) if s.scroll_width() > s.client_width() + 1 => break,
+                Some(s) => scroller = s.parent_element().filter(|p| !matches!(p.tag_name().as_str(), "BODY" | "HTML" | "MAIN")),
+                None => break,
+            }
+        }
+        if let Some(sc) = scroller.filter(|s| s.scroll_width() > s.client_width() + 1) {
+            let (b, c) = (sc.get_bounding_client_rect(), line.get_bounding_client_rect());
+            let (left, right) = (b.left() + b.width() * 0.2, b.right() - b.width() * 0.2);
+            let x = c.left() + c.width() / 2.0;
+            if x < left || x > right {
+                let centred = sc.scroll_left() as f64 + x - (b.left() + b.width() / 2.0);
+                sc.set_scroll_left(centred.max(0.0).round() as i32);
+            }
+        }
+        let c = line.get_bounding_client_rect();
+        let Some(win) = web_sys::window() else { return };
+        let height = win.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+        if c.bottom() < 0.0 || c.top() > height {
+            let opts = web_sys::ScrollIntoViewOptions::new();
+            opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&opts);
+        }
+    });
+}
+
 /// The swimlane timeline, inside a box that scrolls sideways on a narrow
 /// screen. Moving to a step animates its items (arrows draw from sender to
 /// receiver, waits grow, blocks fade in); the style sheet turns that off
@@ -219,15 +264,20 @@ pub fn Timeline(p: &TimelineProps) -> Html {
     let height = lanes_bottom + AXIS_H;
     let band_mid = |l: usize| lane_y(l) + 4.0 + BAND_H / 2.0;
     let row_y = |l: usize, r: usize| lane_y(l) + BAND_H + 4.0 + ROW_H * (r as f64 + 1.0) - 3.0;
+    // The cursor stands at the newest drawn step: the current one, or the
+    // last step before it that drew something (a step may only change a count).
+    let newest = p.items.iter().map(|i| i.step).filter(|s| *s <= p.current && *s > 0).max();
     let cursor = p
         .items
         .iter()
-        .filter(|i| i.step == p.current && p.current > 0)
+        .filter(|i| Some(i.step) == newest)
         .map(|i| i.x1)
         .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
     let shown = |i: &TimelineItem| i.step <= p.current || p.ahead;
+    let boxed = use_node_ref();
+    use_follow_cursor(&boxed, p.current, cursor.map(|x| sx(x).round() as i64));
     html! {
-        <div class="timeline-box" role="group" tabindex="0" aria-label={format!("{} (scrolls sideways on a narrow screen)", p.title)}>
+        <div class="timeline-box" role="group" tabindex="0" ref={boxed} aria-label={format!("{} (scrolls sideways on a narrow screen)", p.title)}>
         <svg class="timeline" viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label={p.title.clone()}
              preserveAspectRatio="xMinYMin meet" data-current={p.current.to_string()}>
             <defs>

@@ -80,7 +80,7 @@ fn StopLab(p: &StopLabProps) -> Html {
         return html! {};
     }
     html! {
-        <ContextProvider<PageMode> context={PageMode { embed: true, view: View::Picture }}>
+        <ContextProvider<PageMode> context={PageMode { embed: true, view: View::Picture, present: false }}>
             { super::render(area, (*q).clone(), on_query) }
         </ContextProvider<PageMode>>
     }

@@ -80,6 +80,10 @@ pub struct PageMode {
     pub embed: bool,
     /// What the page shows.
     pub view: View,
+    /// The presenter view (`present=1`): a stage for a projector, where the
+    /// picture, its caption, its step controls and any prompt fill the
+    /// screen and everything else folds away.
+    pub present: bool,
 }
 
 /// Props of [`LabLayout`]. Each slot is markup the lab builds.
@@ -170,6 +174,25 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
             <div class="prose">{ p.intro.clone() }</div>
         </details>
     };
+    if mode.present {
+        return html! {
+            <section class={classes!("lab", p.slug.to_string(), "presenting", mode.embed.then_some("embedded"))}
+                     data-lab={p.slug.clone()} data-view="present">
+                <div class="lab-head"><h2>{ p.title.clone() }</h2>{ p.head.clone() }</div>
+                <LinkWarnings warnings={p.warnings.clone()} />
+                <div class="lab-picture">{ p.picture.clone() }</div>
+                // Folded away, not gone: a presenter may still pick a preset.
+                <details class="present-more">
+                    <summary>{ "Presets, settings, evidence and explanation" }</summary>
+                    { p.presets.clone() }
+                    <div class="lab-controls">{ p.controls.clone() }</div>
+                    <div class="lab-evidence" data-outcome={if shown { "shown" } else { "hidden" }}>{ evidence }</div>
+                    { intro }
+                    { p.sources.clone() }
+                </details>
+            </section>
+        };
+    }
     html! {
         <section class={classes!("lab", p.slug.to_string(), format!("view-{}", mode.view.slug().replace('+', "-")), mode.embed.then_some("embedded"))}
                  data-lab={p.slug.clone()} data-view={mode.view.slug()}>

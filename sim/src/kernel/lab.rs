@@ -245,7 +245,7 @@ pub fn reads_key<L: Lab>(key: &str) -> bool {
 }
 
 /// The keys every lab's permalink may carry, besides its knobs.
-pub const SHELL_KEYS: &[&str] = &["area", "preset", "step", "embed", "lock", "origins", "view", "predict", "reveal"];
+pub const SHELL_KEYS: &[&str] = &["area", "preset", "step", "embed", "lock", "origins", "view", "present", "predict", "reveal"];
 
 /// Reads a renamed key as its new name, with a warning, so an old link
 /// keeps working and its author learns the new name. A link that carries

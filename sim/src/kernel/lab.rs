@@ -274,7 +274,7 @@ pub fn warn_unknown_keys<L: Lab>(q: &mut Query) {
     let unknown: Vec<String> = q
         .keys()
         .filter(|k| !SHELL_KEYS.contains(k) && !L::EXTRA_KEYS.contains(k) && L::Params::knob(k).is_none())
-        .map(|k| clip(k))
+        .map(clip)
         .collect();
     for k in unknown {
         q.warnings.push(format!("This lab has no parameter called {k:?}; it was ignored."));

@@ -103,7 +103,7 @@ impl SimRng {
     /// True with probability `p` (clamped to `[0, 1]`; NaN counts as 0).
     pub fn chance(&mut self, p: f64) -> bool {
         // Written as a negated comparison on purpose: NaN must count as zero.
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        #[allow(clippy::neg_cmp_op_on_partial_ord, reason = "NaN must count as zero")]
         if !(p > 0.0) {
             // Still draw, so that a knob at zero does not shift later draws.
             let _ = self.unit_f64();

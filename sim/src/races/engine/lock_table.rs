@@ -63,7 +63,7 @@ impl ActorId {
 
     /// Every actor of a run of `n` actors, in order.
     pub(super) fn all(n: usize) -> impl Iterator<Item = ActorId> {
-        debug_assert!(n <= ACTORS_MAX);
+        debug_assert!(n <= ACTORS_MAX, "{n} actors, past the limit {ACTORS_MAX}");
         (0..n as Actor).map(ActorId)
     }
 }
@@ -131,7 +131,7 @@ pub(super) enum LockAttempt {
 impl LockTable {
     /// An empty table for `actors` actors.
     pub(super) fn new(actors: usize) -> LockTable {
-        debug_assert!(actors <= ACTORS_MAX);
+        debug_assert!(actors <= ACTORS_MAX, "{actors} actors, past the limit {ACTORS_MAX}");
         LockTable { advisory: None, session: None, waits: vec![None; actors], waits_begun: 0 }
     }
 
@@ -175,7 +175,7 @@ impl LockTable {
 
     /// Puts back a wait taken out to look again (see `wake_partial`), in its place in the queue.
     pub(super) fn restore(&mut self, a: ActorId, e: WaitEntry) {
-        debug_assert!(!self.waits(a));
+        debug_assert!(!self.waits(a), "an actor waits for one thing at a time");
         self.waits[a.index()] = Some(e);
     }
 

@@ -133,6 +133,28 @@ struct LaneDraft {
 #[cfg(feature = "parser")]
 pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
     limits::check_text(text)?;
+    let Read { drafts, unique_index, durable_store } = read_lanes(text)?;
+    let out = expand_lanes(&drafts, lanes)?;
+    check_lanes(&out, unique_index)?;
+    let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
+    if is_sql && durable_store {
+        return err(0, "STORE DURABLE is about the in-memory key map; a handler with SQL keeps its keys in the table");
+    }
+    Ok(Handler { unique_index, durable_store, is_sql, lanes: out })
+}
+
+/// A handler text read line by line: its lanes' items and its setup lines.
+#[cfg(feature = "parser")]
+struct Read {
+    drafts: Vec<LaneDraft>,
+    unique_index: bool,
+    durable_store: bool,
+}
+
+/// Reads the text's lines into lanes: control lines (`LANE`, `STORE
+/// DURABLE`, labels and answers) at once, SQL statements up to their `;`.
+#[cfg(feature = "parser")]
+fn read_lanes(text: &str) -> Result<Read, HandlerError> {
     let templates = Templates::new();
     let mut savepoint_names: Vec<String> = Vec::new();
     let mut unique_index = false;
@@ -199,6 +221,13 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
     if let Some((start, _)) = pending {
         return err(start, "this SQL statement has no closing ';'");
     }
+    Ok(Read { drafts, unique_index, durable_store })
+}
+
+/// One program per lane, with each instruction's line: a sectioned text's
+/// lanes as written, or `lanes` copies of an unsectioned one.
+#[cfg(feature = "parser")]
+fn expand_lanes(drafts: &[LaneDraft], lanes: u8) -> Result<Vec<(Program, Vec<u32>)>, HandlerError> {
     let sectioned = drafts.iter().any(|d| d.name.is_some());
     if !sectioned && !(2..=HANDLER_LANES_MAX).contains(&lanes) {
         return err(0, format!("run the handler in 2 or {HANDLER_LANES_MAX} lanes, not {lanes}"));
@@ -216,7 +245,15 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
             out.push((Program { name, instrs: instrs.clone() }, lines.clone()));
         }
     }
-    for (p, lines) in &out {
+    debug_assert!(out.len() <= ACTORS_MAX, "a handler has at most {ACTORS_MAX} lanes");
+    Ok(out)
+}
+
+/// The checks that need every lane: AWAIT names a lane, SERIALIZABLE has its
+/// unique index, and no lane answers inside an open transaction.
+#[cfg(feature = "parser")]
+fn check_lanes(out: &[(Program, Vec<u32>)], unique_index: bool) -> Result<(), HandlerError> {
+    for (p, lines) in out {
         for (i, instr) in p.instrs.iter().enumerate() {
             if let Instr::AwaitUnanswered { actor } = instr {
                 if *actor as usize >= out.len() {
@@ -240,16 +277,12 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
             return err(line, "SERIALIZABLE without a unique index or primary key on key is not modelled: PostgreSQL's SSI then fails one transaction with 40001 at a statement or at COMMIT chosen by its predicate locks (a read-write dependency cycle), which the model does not track; add a unique index or primary key on key, or use REPEATABLE READ");
         }
     }
-    for (p, lines) in &out {
+    for (p, lines) in out {
         if let Some(i) = limits::answers_in_open_transaction(&p.instrs) {
             return err(lines[i], limits::OPEN_TRANSACTION_AT_ANSWER);
         }
     }
-    let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
-    if is_sql && durable_store {
-        return err(0, "STORE DURABLE is about the in-memory key map; a handler with SQL keeps its keys in the table");
-    }
-    Ok(Handler { unique_index, durable_store, is_sql, lanes: out })
+    Ok(())
 }
 
 /// Turns labels into instruction indexes and checks that every path answers.

@@ -152,6 +152,7 @@ impl LockTable {
 
     /// `a` begins to wait for another actor's answer.
     pub(super) fn await_actor(&mut self, a: ActorId, o: Actor) {
+        debug_assert!(!self.waits(a), "an actor waits for one thing at a time");
         let e = WaitEntry { wait: Wait::ActorEnd(o), seq: 0, shown_on: o, tuple_lock: false, saw_update: false };
         self.waits[a.index()] = Some(e);
     }
@@ -243,6 +244,7 @@ impl LockTable {
     /// `a` begins to wait for the session-level lock `h`'s session holds.
     pub(super) fn begin_session_wait(&mut self, a: ActorId, h: Actor) -> u32 {
         debug_assert!(!self.waits(a), "an actor waits for one thing at a time");
+        debug_assert!(a.0 != h, "a session never waits for the lock it holds itself");
         self.waits_begun += 1;
         let seq = self.waits_begun;
         let e = WaitEntry { wait: Wait::Session(h), seq, shown_on: h, tuple_lock: false, saw_update: false };

@@ -4,10 +4,8 @@
 
 use serde::Serialize;
 
-mod steps;
-
 pub use super::ledger::{decisive_step, ledger, LedgerLine, Tone};
-pub use steps::steps;
+pub use super::steps::steps;
 
 /// The lanes of the sequence diagram, top to bottom.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

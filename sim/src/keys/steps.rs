@@ -1,9 +1,9 @@
-//! One step view per trace record, by mechanism: what the client and the
-//! network do, what the key store decides, what the provider charges, and the
-//! server's own crashes. Each record's sentence and diagram items are written
-//! once, in the function for its mechanism.
+//! The step views of `view.rs`, one per trace record, by mechanism: what the
+//! client and the network do, what the key store decides, what the provider
+//! charges, and the server's own crashes. Each record's sentence and diagram
+//! items are written once, in the function for its mechanism.
 
-use super::{money, Badge, Lane, SeqItem, Shape, StepView};
+use super::view::{money, Badge, Lane, SeqItem, Shape, StepView};
 use crate::keys::store::RecoveryPoint;
 use crate::keys::{Belief, CrashPhase, KeysRecord, KeysRun};
 

@@ -336,7 +336,19 @@ fn resolve(d: &LaneDraft) -> Result<(Vec<Instr>, Vec<u32>), HandlerError> {
         instrs.push(instr);
         lines.push(*n);
     }
-    // Every instruction that can be reached must lead to an answer, not past the end.
+    check_reach(&instrs, &lines)?;
+    columns::check_columns(&instrs, &lines)?;
+    Ok((instrs, lines))
+}
+
+/// Every instruction that can be reached must lead to an answer, not past
+/// the end, and every line must be reachable.
+fn check_reach(instrs: &[Instr], lines: &[u32]) -> Result<(), HandlerError> {
+    debug_assert!(!instrs.is_empty(), "resolve refuses a handler with no lines to run");
+    debug_assert!(
+        instrs.iter().all(|i| !matches!(i, Instr::JumpIf { to, .. } if usize::from(*to) >= instrs.len())),
+        "resolve keeps every jump inside the handler"
+    );
     let ends = |i: &Instr| {
         matches!(i, Instr::Respond { .. } | Instr::SendResponse { .. } | Instr::Crash | Instr::Retry { .. })
     };
@@ -362,8 +374,7 @@ fn resolve(d: &LaneDraft) -> Result<(Vec<Instr>, Vec<u32>), HandlerError> {
     if let Some(i) = (0..instrs.len()).find(|&i| !reach[i]) {
         return err(lines[i], "this line can never run: the line before it always answers or jumps");
     }
-    columns::check_columns(&instrs, &lines)?;
-    Ok((instrs, lines))
+    Ok(())
 }
 
 impl SqlState {

@@ -37,6 +37,13 @@ ensure_wasm_target() {
   fi
 }
 
+ensure_clippy() {
+  if ! rustup component list --installed | grep -q '^clippy'; then
+    say "adding the clippy component"
+    rustup component add clippy
+  fi
+}
+
 ensure_trunk() {
   if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
     say "installing trunk $TRUNK_VERSION (about 12 minutes on 2 cores)"

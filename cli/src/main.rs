@@ -16,7 +16,10 @@ mod retries;
 
 use lab::Output;
 
-type Entry = (&'static str, fn() -> String, fn(&[String]) -> Result<Output, String>);
+/// A subcommand's entry point: its words after the command name.
+type Main = fn(&[String]) -> Result<Output, String>;
+
+type Entry = (&'static str, fn() -> String, Main);
 
 /// The subcommands that are not a lab's (a lab's come from the registry).
 const TOOLS: &[Entry] = &[
@@ -68,6 +71,7 @@ fn usage() -> String {
     s
 }
 
+#[allow(clippy::print_stdout, clippy::print_stderr, reason = "printing is the command's job, done here only")]
 fn main() {
     let words: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = words.first() else {
@@ -78,7 +82,7 @@ fn main() {
         print!("{}", usage());
         return;
     }
-    let (help, entry): (String, fn(&[String]) -> Result<Output, String>) = match registry::find(cmd) {
+    let (help, entry): (String, Main) = match registry::find(cmd) {
         Some(c) => ((c.help)(c.name), c.main),
         None => match TOOLS.iter().find(|(name, _, _)| name == cmd) {
             Some((_, help, entry)) => (help(), *entry),

@@ -81,7 +81,7 @@ fn lists_in(text: &str, labs: &[Vec<String>]) -> Vec<usize> {
         let named = labs.iter().filter(|names| names.iter().any(|n| window.contains(n.as_str()))).count();
         if named >= 3 {
             let names_a_lab = |l: &&str| labs.iter().flatten().any(|n| l.contains(n.as_str()));
-            let first = lines[i..].iter().position(|l| names_a_lab(&l)).unwrap_or(0);
+            let first = lines[i..].iter().position(names_a_lab).unwrap_or(0);
             found.push(i + first + 1);
             i += first + WINDOW;
         } else {

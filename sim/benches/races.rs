@@ -2,6 +2,8 @@
 //! shipped scenarios, then 3-lane handlers up to 16 statements a lane (the
 //! page's target is under 100 ms in its Web Worker), then 4 lanes.
 
+#![allow(clippy::print_stdout, reason = "a bench prints the sizes of what it times")]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use idemlab_sim::races::{
     corpus, explore, handler_scenario, scenario, Scenario, EXPLORE_STATES_MAX, SCENARIO_IDS, SIXTEEN_READS,

@@ -4,7 +4,7 @@
 //! browser) and `idemlab golden` include it with `#[path]`, so both targets
 //! run exactly these cases and compare them with one file.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each includer (native tests, wasm tests, the CLI) uses a different part")]
 
 use idemlab_sim::backoff::Strategy;
 use idemlab_sim::golden::GoldenCase;

@@ -6,7 +6,7 @@
 //! A test fixture: `sim/tests/golden.rs` includes it with `#[path]`, and it
 //! uses only the core's public API.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "included with #[path]; the including test uses a part of it")]
 
 use idemlab_sim::delivery::{DeliveryRecord, DeliveryRun, Leg};
 use idemlab_sim::lab::{Lab, Preset};

@@ -56,7 +56,7 @@ pub const DASHES: [&str; 6] = ["", "8 4", "2 3", "8 3 2 3", "14 4", "4 2"];
 
 fn nice_max(v: f64) -> f64 {
     // A negated comparison on purpose: NaN and non-positive values both fall back.
-    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    #[allow(clippy::neg_cmp_op_on_partial_ord, reason = "NaN must fall back too")]
     if !(v > 0.0) || !v.is_finite() {
         return 1.0;
     }

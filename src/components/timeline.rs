@@ -225,7 +225,9 @@ fn use_follow_cursor(boxed: &NodeRef, current: usize, cursor_x: Option<i64>) {
         for _ in 0..4 {
             match scroller.clone() {
                 Some(s) if s.scroll_width() > s.client_width() + 1 => break,
-                Some(s) => scroller = s.parent_element().filter(|p| !matches!(p.tag_name().as_str(), "BODY" | "HTML" | "MAIN")),
+                Some(s) => {
+                    scroller = s.parent_element().filter(|p| !matches!(p.tag_name().as_str(), "BODY" | "HTML" | "MAIN"))
+                }
                 None => break,
             }
         }

@@ -9,6 +9,9 @@ use idemlab_sim::lab::{self, Lab, Preset, Report};
 use std::rc::Rc;
 use yew::Callback;
 
+/// A lab's run as the page shares it: built once, or the error it gave.
+type SharedRun<L> = Rc<Result<<L as Lab>::Run, SimError>>;
+
 /// What a lab's link says, before any run: read once per render by
 /// `use_lab`, or by a page that makes its run elsewhere (the Retries study
 /// sweeps in a Web Worker) and then calls `use_lab_outcome` itself.
@@ -96,10 +99,7 @@ impl<L: Lab> LabLink<L> {
     /// Like [`Self::report_maker`], for a run that `run` gives only when an
     /// export asks (the Retries compare view draws the worker's figures and
     /// builds its whole run for an export).
-    pub fn report_maker_with(
-        &self,
-        run: Callback<(), Option<Rc<Result<L::Run, SimError>>>>,
-    ) -> Callback<(), Option<Report>>
+    pub fn report_maker_with(&self, run: Callback<(), Option<SharedRun<L>>>) -> Callback<(), Option<Report>>
     where
         L: 'static,
     {

@@ -1,5 +1,5 @@
 //! Helpers shared by the browser component tests (`tests/web*.rs`).
-#![allow(dead_code)] // Each test file uses its own subset.
+#![allow(dead_code, reason = "each test file uses its own subset")]
 
 /// Lets Yew render: it schedules renders asynchronously, and two timer
 /// turns are enough for a mount plus one state update to settle.

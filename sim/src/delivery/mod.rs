@@ -179,8 +179,23 @@ pub fn run(params: &DeliveryParams) -> Result<DeliveryRun, SimError> {
         }
     }
 
+    let c = tally(params, attempts, &acked, &gave_up, &applied_count, &trace);
+    Ok(DeliveryRun { params: params.clone(), trace, counters: c })
+}
+
+/// The run's counters from each message's fate: acked or given up (never
+/// both), and how many times its effect applied.
+fn tally(
+    params: &DeliveryParams,
+    attempts: u32,
+    acked: &[bool],
+    gave_up: &[bool],
+    applied_count: &[u32],
+    trace: &Trace<DeliveryRecord>,
+) -> DeliveryCounters {
     let mut c = DeliveryCounters { intended: params.messages, attempts, ..Default::default() };
-    for i in 0..n {
+    for i in 0..params.messages as usize {
+        debug_assert!(!(acked[i] && gave_up[i]), "message {i} is either acked or given up");
         c.sender_confirmed += u32::from(acked[i]);
         c.sender_gave_up += u32::from(gave_up[i]);
         c.effects_applied += applied_count[i];
@@ -191,7 +206,13 @@ pub fn run(params: &DeliveryParams) -> Result<DeliveryRun, SimError> {
     }
     c.duplicates_skipped =
         trace.records().iter().filter(|r| matches!(r.record, DeliveryRecord::SkippedDuplicate { .. })).count() as u32;
-    Ok(DeliveryRun { params: params.clone(), trace, counters: c })
+    debug_assert_eq!(c.distinct_applied + c.never_applied, c.intended, "every message applied or not");
+    debug_assert_eq!(
+        c.effects_applied,
+        c.distinct_applied + c.duplicate_effects,
+        "each effect is a first or a duplicate"
+    );
+    c
 }
 
 #[cfg(test)]

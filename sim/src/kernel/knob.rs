@@ -180,6 +180,20 @@ impl<P> Knob<P> {
     /// out-of-range number is clamped and anything else falls back to
     /// `fallback`, each with a warning that names the problem.
     pub fn parse_lenient(&self, raw: &str, fallback: u64) -> (u64, Option<String>) {
+        let read = self.parse_lenient_unchecked(raw, fallback);
+        // A permalink's value is used as read, so it must be one the schema allows
+        // (`fallback` is a default or an already validated value).
+        debug_assert!(self.holds(read.0), "{}={} read from a link is outside its bounds", self.key, read.0);
+        read
+    }
+
+    /// True when `v` is within the knob's bounds.
+    fn holds(&self, v: u64) -> bool {
+        let (min, max) = self.kind.bounds();
+        (min..=max).contains(&v)
+    }
+
+    fn parse_lenient_unchecked(&self, raw: &str, fallback: u64) -> (u64, Option<String>) {
         match self.parse(raw) {
             Ok(v) => (v, None),
             Err(_) => {
@@ -382,8 +396,14 @@ pub trait Params: Clone + PartialEq + Sized + 'static {
     fn defaults() -> Self {
         let mut p = Self::base();
         for k in Self::knobs() {
+            debug_assert!(k.holds(k.default), "{}'s default {} is outside its own bounds", k.key, k.default);
             (k.set)(&mut p, k.default);
         }
+        // Each knob owns its field: setting one never changes another's reading.
+        debug_assert!(
+            Self::knobs().iter().all(|k| (k.get)(&p) == k.default),
+            "a knob's default does not read back from the defaults"
+        );
         p
     }
 

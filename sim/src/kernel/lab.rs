@@ -245,7 +245,8 @@ pub fn reads_key<L: Lab>(key: &str) -> bool {
 }
 
 /// The keys every lab's permalink may carry, besides its knobs.
-pub const SHELL_KEYS: &[&str] = &["area", "preset", "step", "embed", "lock", "origins", "view", "present", "predict", "reveal"];
+pub const SHELL_KEYS: &[&str] =
+    &["area", "preset", "step", "embed", "lock", "origins", "view", "present", "predict", "reveal"];
 
 /// Reads a renamed key as its new name, with a warning, so an old link
 /// keeps working and its author learns the new name. A link that carries
@@ -267,8 +268,7 @@ pub fn upgrade_renamed_keys<L: Lab>(q: &mut Query) {
 /// is visible to its author. Renamed keys are read as their new names first.
 pub fn warn_unknown_keys<L: Lab>(q: &mut Query) {
     upgrade_renamed_keys::<L>(q);
-    let unknown: Vec<String> =
-        q.keys().filter(|k| !SHELL_KEYS.contains(k) && !reads_key::<L>(k)).map(|k| clip(k)).collect();
+    let unknown: Vec<String> = q.keys().filter(|k| !SHELL_KEYS.contains(k) && !reads_key::<L>(k)).map(clip).collect();
     for k in unknown {
         q.warnings.push(format!("This lab has no parameter called {k:?}; it was ignored."));
     }

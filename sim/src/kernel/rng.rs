@@ -89,21 +89,27 @@ impl SimRng {
         if hi <= lo {
             return lo;
         }
-        match &mut self.inner {
+        let v = match &mut self.inner {
             Generator::ChaCha(r) => r.random_range(lo..=hi),
             Generator::Pcg(r) => r.random_range(lo..=hi),
-        }
+        };
+        debug_assert!((lo..=hi).contains(&v), "draw {v} outside {lo}..={hi}");
+        v
     }
 
     /// A uniform float in `[0, 1)` with 53 random bits.
     pub fn unit_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        let u = (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        // 53 bits fit a double exactly, so the largest draw is 1 - 2^-53, never 1:
+        // `normal` and `exponential` rely on 1 - u being above zero.
+        debug_assert!((0.0..1.0).contains(&u), "unit draw {u} outside [0, 1)");
+        u
     }
 
     /// True with probability `p` (clamped to `[0, 1]`; NaN counts as 0).
     pub fn chance(&mut self, p: f64) -> bool {
         // Written as a negated comparison on purpose: NaN must count as zero.
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        #[allow(clippy::neg_cmp_op_on_partial_ord, reason = "NaN must count as zero")]
         if !(p > 0.0) {
             // Still draw, so that a knob at zero does not shift later draws.
             let _ = self.unit_f64();

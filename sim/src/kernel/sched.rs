@@ -101,6 +101,8 @@ impl<E> Scheduler<E> {
             }
         };
         self.heap.push(Reverse((at, seq, slot)));
+        // Every queued event has a payload, and no slot is both free and full.
+        debug_assert!(self.heap.len() + self.free.len() == self.slots.len(), "each slot is queued or free");
         Ok(())
     }
 
@@ -120,6 +122,8 @@ impl<E> Scheduler<E> {
             return Err(SimError::EventBudgetExceeded { events_max: self.limits.events_max });
         }
         self.popped += 1;
+        // schedule_at refuses the past, so the queue's head is never before now.
+        debug_assert!(at >= self.now, "simulated time went back from {:?} to {at:?}", self.now);
         self.now = at;
         let event = self.slots[slot as usize].take().ok_or(SimError::Internal("event payload missing"))?;
         self.free.push(slot);

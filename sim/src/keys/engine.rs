@@ -139,6 +139,68 @@ pub const LIMITS: RunLimits = RunLimits { events_max: 3_000_000, queue_len_max: 
 pub fn run(params: &KeysParams) -> Result<KeysRun, SimError> {
     params.validate()?;
     let mut sched = Scheduler::new(LIMITS);
+    let mut e = Engine {
+        p: params,
+        net: SimRng::stream(params.seed, entity::NETWORK),
+        server: SimRng::stream(params.seed, entity::SERVER),
+        provider_rng: SimRng::stream(params.seed, PROVIDER_STREAM),
+        store: KeyStore::default(),
+        provider_keys: BTreeMap::new(),
+        incarnation: 0,
+        down_until: None,
+        next_key: 1,
+        next_claim: 1,
+        ops: operations(params),
+        charges: vec![0; params.ops as usize],
+        wiped: BTreeSet::new(),
+        trace: Trace::with_limit(TRACE_LEN_MAX),
+        c: KeysCounters { intended: params.ops, ..Default::default() },
+    };
+    // The operations start on a fixed clock, so their starts stay out of the
+    // queue (which then holds only the events in flight, a few dozen instead
+    // of every operation not yet started). The order is the one a queue
+    // seeded with every start would give: a start was scheduled before any
+    // other event, so it goes first among the events due at its instant. The
+    // queue's limits count the starts as if they were queued.
+    let starts = params.ops;
+    let pending_starts = |next_op: u32| (starts - next_op) as usize;
+    if pending_starts(0) > LIMITS.queue_len_max {
+        return Err(SimError::QueueFull { len_max: LIMITS.queue_len_max });
+    }
+    let mut next_op = 0u32;
+    // One buffer for every handler's effects, drained after each event.
+    let mut out = Effects::new();
+    let mut then = SimTime::ZERO;
+    loop {
+        let start_at = (next_op < starts).then(|| SimTime(OP_SPACING.0 * u64::from(next_op)));
+        let (now, ev) = match (start_at, sched.peek_time()) {
+            (None, None) => break,
+            _ if sched.events_popped() + u64::from(next_op) >= LIMITS.events_max => {
+                return Err(SimError::EventBudgetExceeded { events_max: LIMITS.events_max });
+            }
+            (Some(at), queued) if queued.is_none_or(|q| at <= q) => {
+                next_op += 1;
+                (at, Event::OpStart { op: next_op - 1 })
+            }
+            _ => sched.pop()?.ok_or(SimError::Internal("the queue emptied between peek and pop"))?,
+        };
+        // The start clock and the queue are merged in time order, so time never goes back.
+        debug_assert!(now >= then, "keys: time went back from {then:?} to {now:?}");
+        then = now;
+        e.handle(now, ev, &mut out);
+        for (after, next) in out.drain(..) {
+            if sched.len() + pending_starts(next_op) >= LIMITS.queue_len_max {
+                return Err(SimError::QueueFull { len_max: LIMITS.queue_len_max });
+            }
+            sched.schedule_at(now + after, next)?;
+        }
+    }
+    Ok(e.finish())
+}
+
+/// Every operation's client state: its body (a twin repeats the one before
+/// it), its fingerprint, its backoff and its own random stream.
+fn operations(params: &KeysParams) -> Vec<OpState> {
     let base = SimDuration::from_ms(u64::from(params.backoff_base_ms));
     let cap = SimDuration::from_ms(u64::from(params.backoff_cap_ms));
     let mut payloads = SimRng::stream(params.seed, PAYLOAD_STREAM);
@@ -164,59 +226,7 @@ pub fn run(params: &KeysParams) -> Result<KeysRun, SimError> {
             rng: SimRng::stream(params.seed, entity::CLIENT_BASE + u64::from(op)),
         });
     }
-    let mut e = Engine {
-        p: params,
-        net: SimRng::stream(params.seed, entity::NETWORK),
-        server: SimRng::stream(params.seed, entity::SERVER),
-        provider_rng: SimRng::stream(params.seed, PROVIDER_STREAM),
-        store: KeyStore::default(),
-        provider_keys: BTreeMap::new(),
-        incarnation: 0,
-        down_until: None,
-        next_key: 1,
-        next_claim: 1,
-        ops,
-        charges: vec![0; params.ops as usize],
-        wiped: BTreeSet::new(),
-        trace: Trace::with_limit(TRACE_LEN_MAX),
-        c: KeysCounters { intended: params.ops, ..Default::default() },
-    };
-    // The operations start on a fixed clock, so their starts stay out of the
-    // queue (which then holds only the events in flight, a few dozen instead
-    // of every operation not yet started). The order is the one a queue
-    // seeded with every start would give: a start was scheduled before any
-    // other event, so it goes first among the events due at its instant. The
-    // queue's limits count the starts as if they were queued.
-    let starts = params.ops;
-    let pending_starts = |next_op: u32| (starts - next_op) as usize;
-    if pending_starts(0) > LIMITS.queue_len_max {
-        return Err(SimError::QueueFull { len_max: LIMITS.queue_len_max });
-    }
-    let mut next_op = 0u32;
-    // One buffer for every handler's effects, drained after each event.
-    let mut out = Effects::new();
-    loop {
-        let start_at = (next_op < starts).then(|| SimTime(OP_SPACING.0 * u64::from(next_op)));
-        let (now, ev) = match (start_at, sched.peek_time()) {
-            (None, None) => break,
-            _ if sched.events_popped() + u64::from(next_op) >= LIMITS.events_max => {
-                return Err(SimError::EventBudgetExceeded { events_max: LIMITS.events_max });
-            }
-            (Some(at), queued) if queued.is_none_or(|q| at <= q) => {
-                next_op += 1;
-                (at, Event::OpStart { op: next_op - 1 })
-            }
-            _ => sched.pop()?.ok_or(SimError::Internal("the queue emptied between peek and pop"))?,
-        };
-        e.handle(now, ev, &mut out);
-        for (after, next) in out.drain(..) {
-            if sched.len() + pending_starts(next_op) >= LIMITS.queue_len_max {
-                return Err(SimError::QueueFull { len_max: LIMITS.queue_len_max });
-            }
-            sched.schedule_at(now + after, next)?;
-        }
-    }
-    Ok(e.finish())
+    ops
 }
 
 impl Engine<'_> {

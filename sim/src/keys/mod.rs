@@ -24,6 +24,7 @@ pub mod lab;
 pub mod ledger;
 pub mod params;
 pub mod presets;
+mod steps;
 pub mod store;
 pub mod view;
 

@@ -108,6 +108,14 @@ pub struct KeyStore {
     next_id: u64,
 }
 
+/// The recovery point a state carries, if any.
+fn point_of(state: KeyState) -> Option<RecoveryPoint> {
+    match state {
+        KeyState::InProgress { point, .. } | KeyState::Released { point } => Some(point),
+        KeyState::Completed { .. } => None,
+    }
+}
+
 impl KeyStore {
     /// The record of `key`, if any.
     pub fn get(&self, key: u32) -> Option<&KeyRecord> {
@@ -160,6 +168,7 @@ impl KeyStore {
                 },
             );
             self.in_progress.insert(key);
+            debug_assert!(self.tracks(key), "K{key}: a new claim is indexed as in progress");
             return Resolution::Run { resumed_from: None };
         };
         // The draft answers 422 for a different payload whatever the key's
@@ -207,14 +216,27 @@ impl KeyStore {
     fn update(&mut self, key: u32, claim: u64, state: KeyState) -> bool {
         match self.records.get_mut(&key) {
             Some(rec) if matches!(rec.state, KeyState::InProgress { claim: c, .. } if c == claim) => {
+                debug_assert!(
+                    !(point_of(rec.state) == Some(RecoveryPoint::ChargeCreated)
+                        && point_of(state) == Some(RecoveryPoint::Started)),
+                    "K{key}'s recovery point went back from charge_created to started"
+                );
                 rec.state = state;
                 if !matches!(state, KeyState::InProgress { .. }) {
                     self.in_progress.remove(&key);
                 }
+                debug_assert!(self.tracks(key), "K{key}: the in-progress index disagrees with its record");
                 true
             }
             Some(_) | None => false,
         }
+    }
+
+    /// True when `key` is in the in-progress index exactly when its record is
+    /// in progress (the index is what `release_orphans` walks).
+    fn tracks(&self, key: u32) -> bool {
+        let held = self.records.get(&key).is_some_and(|r| matches!(r.state, KeyState::InProgress { .. }));
+        held == self.in_progress.contains(&key)
     }
 
     /// After a crash of a durable store's server, when the lab's recovery is

@@ -215,23 +215,17 @@ impl World<'_> {
     fn service_write(&mut self, now: SimTime, cmd: u32) -> Result<(), SimError> {
         let crash = self.service_rng.chance(self.p.crash);
         let commit_fails = self.service_rng.chance(self.p.commit_fail);
-        let i = (cmd - 1) as usize;
         match self.p.mode {
             Mode::WriteThenPublish => {
                 if commit_fails {
-                    self.trace.push(now, OutboxRecord::CommitFailed { cmd });
-                    self.reply(now, cmd, false);
+                    self.commit_failed(now, cmd);
                     return Ok(());
                 }
-                self.trace.push(now, OutboxRecord::OrderCommitted { cmd, aggregate: self.aggregate_of[i] });
-                self.accepted[i] = true;
-                self.committed_us.insert(cmd, now.as_us());
+                self.commit_order(now, cmd);
                 if crash {
                     // The order is in the database; the process that was
                     // about to publish its event is gone. Nobody will.
-                    self.trace.push(now, OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BetweenWrites });
-                    self.c.service_crashes += 1;
-                    self.finished += 1;
+                    self.service_crashed(now, cmd, CrashPoint::BetweenWrites);
                     return Ok(());
                 }
                 self.sched.schedule_in(SimDuration(HOP_US), Event::ServicePublish { cmd, attempt: 1 })?;
@@ -240,55 +234,72 @@ impl World<'_> {
                 // The event is already in the broker: whatever happens now,
                 // the consumer will act on it.
                 if crash {
-                    self.trace.push(now, OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BetweenWrites });
-                    self.c.service_crashes += 1;
-                    self.finished += 1;
-                    return Ok(());
+                    self.service_crashed(now, cmd, CrashPoint::BetweenWrites);
+                } else if commit_fails {
+                    self.commit_failed(now, cmd);
+                } else {
+                    self.commit_order(now, cmd);
+                    self.reply(now, cmd, true);
                 }
-                if commit_fails {
-                    self.trace.push(now, OutboxRecord::CommitFailed { cmd });
-                    self.reply(now, cmd, false);
-                    return Ok(());
-                }
-                self.trace.push(now, OutboxRecord::OrderCommitted { cmd, aggregate: self.aggregate_of[i] });
-                self.accepted[i] = true;
-                self.committed_us.insert(cmd, now.as_us());
-                self.reply(now, cmd, true);
             }
             Mode::OutboxPolling | Mode::OutboxInbox | Mode::LogTailing => {
                 if crash {
-                    self.trace.push(now, OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BeforeCommit });
-                    self.c.service_crashes += 1;
-                    self.finished += 1;
-                    return Ok(());
-                }
-                if commit_fails {
-                    self.trace.push(now, OutboxRecord::CommitFailed { cmd });
-                    self.reply(now, cmd, false);
-                    return Ok(());
-                }
-                let aggregate = self.aggregate_of[i];
-                let row = OutboxRow {
-                    id: cmd,
-                    aggregatetype: "order",
-                    aggregateid: aggregate,
-                    event_type: "OrderPlaced",
-                    payload: format!("{{\"order\":{cmd}}}"),
-                };
-                self.trace.push(now, OutboxRecord::OrderAndOutboxCommitted { cmd, row: row.clone() });
-                self.outbox.push(row);
-                self.unmarked.insert(self.marked.len());
-                self.marked.push(false);
-                self.relay_attempts.push(0);
-                self.accepted[i] = true;
-                self.believed_published[i] = true;
-                self.committed_us.insert(cmd, now.as_us());
-                self.reply(now, cmd, true);
-                if self.p.mode == Mode::LogTailing && !self.relay_scheduled {
-                    self.relay_scheduled = true;
-                    self.sched.schedule_in(SimDuration(TAIL_US), Event::RelayRun)?;
+                    self.service_crashed(now, cmd, CrashPoint::BeforeCommit);
+                } else if commit_fails {
+                    self.commit_failed(now, cmd);
+                } else {
+                    self.commit_with_outbox_row(now, cmd)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    fn service_crashed(&mut self, now: SimTime, cmd: u32, point: CrashPoint) {
+        self.trace.push(now, OutboxRecord::ServiceCrashed { cmd, point });
+        self.c.service_crashes += 1;
+        self.finished += 1;
+    }
+
+    fn commit_failed(&mut self, now: SimTime, cmd: u32) {
+        self.trace.push(now, OutboxRecord::CommitFailed { cmd });
+        self.reply(now, cmd, false);
+    }
+
+    /// The order alone commits (the dual-write designs).
+    fn commit_order(&mut self, now: SimTime, cmd: u32) {
+        let i = (cmd - 1) as usize;
+        debug_assert!(!self.accepted[i], "order {cmd} commits once");
+        self.trace.push(now, OutboxRecord::OrderCommitted { cmd, aggregate: self.aggregate_of[i] });
+        self.accepted[i] = true;
+        self.committed_us.insert(cmd, now.as_us());
+    }
+
+    /// The order and its outbox row commit in one transaction; the service
+    /// answers, and a log-tailing relay asleep is woken.
+    fn commit_with_outbox_row(&mut self, now: SimTime, cmd: u32) -> Result<(), SimError> {
+        let i = (cmd - 1) as usize;
+        debug_assert!(!self.accepted[i], "order {cmd} commits once");
+        let row = OutboxRow {
+            id: cmd,
+            aggregatetype: "order",
+            aggregateid: self.aggregate_of[i],
+            event_type: "OrderPlaced",
+            payload: format!("{{\"order\":{cmd}}}"),
+        };
+        self.trace.push(now, OutboxRecord::OrderAndOutboxCommitted { cmd, row: row.clone() });
+        self.outbox.push(row);
+        self.unmarked.insert(self.marked.len());
+        self.marked.push(false);
+        self.relay_attempts.push(0);
+        debug_assert!(self.marked.len() == self.outbox.len(), "one mark per outbox row");
+        self.accepted[i] = true;
+        self.believed_published[i] = true;
+        self.committed_us.insert(cmd, now.as_us());
+        self.reply(now, cmd, true);
+        if self.p.mode == Mode::LogTailing && !self.relay_scheduled {
+            self.relay_scheduled = true;
+            self.sched.schedule_in(SimDuration(TAIL_US), Event::RelayRun)?;
         }
         Ok(())
     }
@@ -380,6 +391,7 @@ impl World<'_> {
         self.trace.push(now, OutboxRecord::RelayPolled { unsent: pending.len() as u32 });
         let mut crashed = false;
         for k in pending {
+            debug_assert!(!self.marked[k], "the polling relay publishes only rows not yet marked");
             let msg = self.outbox[k].id;
             self.relay_attempts[k] += 1;
             let outcome = self.publish(now, Publisher::Relay, msg, self.relay_attempts[k])?;
@@ -443,6 +455,7 @@ impl World<'_> {
                 }
             }
         }
+        debug_assert!(self.positions_hold(), "tailer: flushed {} <= read {}", self.flushed, self.read_pos);
         // The tailing relay sleeps until the next commit wakes it, unless it
         // has rows left to retry or more than a batch to read.
         if self.read_pos < self.outbox.len() {
@@ -465,7 +478,16 @@ impl World<'_> {
         Ok(())
     }
 
+    /// The log-tailing relay's positions: the durable offset never passes
+    /// the position read, which never passes the log's end.
+    fn positions_hold(&self) -> bool {
+        self.flushed <= self.read_pos && self.read_pos <= self.outbox.len()
+    }
+
     fn flush(&mut self, now: SimTime) {
+        // A flush only moves the durable offset forward; only a crash moves the
+        // read position back, and only to the flushed offset.
+        debug_assert!(self.positions_hold(), "flush: flushed {} <= read {}", self.flushed, self.read_pos);
         self.flushed = self.read_pos;
         self.last_flush_us = now.as_us();
         self.trace.push(now, OutboxRecord::OffsetFlushed { offset: self.flushed as u32 });

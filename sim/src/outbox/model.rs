@@ -31,6 +31,16 @@ pub enum Publisher {
     Relay,
 }
 
+impl Publisher {
+    /// The publisher as the event log names it.
+    fn noun(self) -> &'static str {
+        match self {
+            Publisher::Service => "service",
+            Publisher::Relay => "relay",
+        }
+    }
+}
+
 /// Where a service crash struck.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -200,10 +210,7 @@ impl OutboxRecord {
 
     /// One sentence for the event log.
     pub fn describe(&self) -> String {
-        let who = |by: &Publisher| match by {
-            Publisher::Service => "service",
-            Publisher::Relay => "relay",
-        };
+        let who = |by: &Publisher| by.noun();
         match self {
             OutboxRecord::CommandReceived { cmd, aggregate } => {
                 format!("Service receives “place order” #{cmd} for customer {aggregate}.")
@@ -213,12 +220,7 @@ impl OutboxRecord {
                 format!("DB commits order #{cmd} and outbox row id={} in ONE transaction.", row.id)
             }
             OutboxRecord::CommitFailed { cmd } => format!("DB commit of order #{cmd} FAILS: nothing is written."),
-            OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BetweenWrites } => {
-                format!("⚡ Service CRASHES handling #{cmd}, between its two writes.")
-            }
-            OutboxRecord::ServiceCrashed { cmd, point: CrashPoint::BeforeCommit } => {
-                format!("⚡ Service CRASHES before committing #{cmd}: order and outbox row roll back together.")
-            }
+            OutboxRecord::ServiceCrashed { cmd, point } => service_crash_line(*cmd, *point),
             OutboxRecord::Replied { cmd, ok: true } => format!("Service tells the client: order #{cmd} placed."),
             OutboxRecord::Replied { cmd, ok: false } => format!("Service tells the client: order #{cmd} failed."),
             OutboxRecord::PublishGaveUp { cmd } => {
@@ -256,19 +258,7 @@ impl OutboxRecord {
                 format!("Broker delivers event #{msg} (key customer {aggregate}), delivery {delivery}.")
             }
             OutboxRecord::EffectApplied { msg, duplicate, uncommitted, inbox } => {
-                let mut s = if *inbox {
-                    format!("Consumer inserts inbox (shipping, {msg}) and applies its effect in one transaction")
-                } else {
-                    format!("Consumer applies the effect of event #{msg}")
-                };
-                if *duplicate {
-                    s.push_str(": a DUPLICATE effect");
-                }
-                if *uncommitted {
-                    s.push_str(": its order is NOT committed yet (a ghost if it never commits)");
-                }
-                s.push('.');
-                s
+                effect_line(*msg, *duplicate, *uncommitted, *inbox)
             }
             OutboxRecord::InboxDuplicateSkipped { msg } => {
                 format!("Inbox insert (shipping, {msg}) hits the primary key: duplicate skipped.")
@@ -289,6 +279,33 @@ impl OutboxRecord {
             OutboxRecord::HorizonReached => "The run reaches its horizon with work left.".to_string(),
         }
     }
+}
+
+/// The event log's sentence for a service crash.
+fn service_crash_line(cmd: u32, point: CrashPoint) -> String {
+    match point {
+        CrashPoint::BetweenWrites => format!("⚡ Service CRASHES handling #{cmd}, between its two writes."),
+        CrashPoint::BeforeCommit => {
+            format!("⚡ Service CRASHES before committing #{cmd}: order and outbox row roll back together.")
+        }
+    }
+}
+
+/// The event log's sentence for a consumer's effect.
+fn effect_line(msg: u32, duplicate: bool, uncommitted: bool, inbox: bool) -> String {
+    let mut s = if inbox {
+        format!("Consumer inserts inbox (shipping, {msg}) and applies its effect in one transaction")
+    } else {
+        format!("Consumer applies the effect of event #{msg}")
+    };
+    if duplicate {
+        s.push_str(": a DUPLICATE effect");
+    }
+    if uncommitted {
+        s.push_str(": its order is NOT committed yet (a ghost if it never commits)");
+    }
+    s.push('.');
+    s
 }
 
 /// Counters of an outbox run: what the service believes beside what happened.

@@ -76,93 +76,108 @@ pub struct PipelineView {
 /// Messages shown per partition at most.
 const QUEUE_SHOWN: usize = 8;
 
+/// What the walk over the trace remembers between records.
+struct Walk {
+    /// The index of each partition's head copy (the first not yet gone).
+    head: BTreeMap<u32, usize>,
+    /// The position of each order's outbox row (index id - 1).
+    row_of: Vec<Option<usize>>,
+}
+
 impl Frames {
     /// Walks the trace once.
     pub fn build(run: &OutboxRun) -> Frames {
         let records = run.trace.records();
         let n = run.params.commands as usize;
         let mut f = Frames { steps: records.len(), published_at: vec![None; n], ..Frames::default() };
-        // The index of each partition's head copy (the first not yet gone).
-        let mut head: BTreeMap<u32, usize> = BTreeMap::new();
-        // The position of each order's outbox row (index id - 1).
-        let mut row_of: Vec<Option<usize>> = vec![None; n];
+        let mut walk = Walk { head: BTreeMap::new(), row_of: vec![None; n] };
         for (i, s) in records.iter().enumerate() {
             let step = i + 1;
             let r = &s.record;
             f.actors.push((r.actor(), r.is_crash()));
             if r.is_crash() {
-                let slot = match r.actor() {
-                    Actor::Service => Some(0),
-                    Actor::Relay => Some(1),
-                    Actor::Consumer => Some(2),
-                    // Databases and the broker are modelled as durable.
-                    Actor::ServiceDb | Actor::Broker | Actor::ConsumerDb => None,
-                };
-                if let Some(slot) = slot {
-                    f.crashes[slot].push(step);
-                }
+                f.crashed(step, r.actor());
             }
-            match r {
-                OutboxRecord::OrderCommitted { cmd, aggregate } => f.orders.push((step, *cmd, *aggregate)),
-                OutboxRecord::OrderAndOutboxCommitted { cmd, row } => {
-                    f.orders.push((step, *cmd, row.aggregateid));
-                    if let Some(slot) = row_of.get_mut((*cmd - 1) as usize) {
-                        *slot = Some(f.outbox.len());
-                    }
-                    f.outbox.push((step, row.clone(), None));
-                }
-                OutboxRecord::RelayMarked { msg } => {
-                    if let Some(row) =
-                        row_of.get((*msg - 1) as usize).copied().flatten().and_then(|i| f.outbox.get_mut(i))
-                    {
-                        row.2.get_or_insert(step);
-                    }
-                }
-                OutboxRecord::Published { msg, aggregate, .. }
-                | OutboxRecord::PublishAckLost { msg, aggregate, .. }
-                | OutboxRecord::BrokerDuplicated { msg, aggregate } => {
-                    if let Some(at) = f.published_at.get_mut((*msg - 1) as usize) {
-                        at.get_or_insert(step);
-                    }
-                    f.partitions.entry(*aggregate).or_default().push(Copy { stored: step, left: None, msg: *msg });
-                }
-                OutboxRecord::Acked { msg } | OutboxRecord::DeadLettered { msg } => {
-                    // The message leaves the partition whose head it is.
-                    for (key, q) in f.partitions.iter_mut() {
-                        let h = head.entry(*key).or_insert(0);
-                        if q.get(*h).map(|c| c.msg) == Some(*msg) {
-                            q[*h].left = Some(step);
-                            *h += 1;
-                            break;
-                        }
-                    }
-                }
-                OutboxRecord::EffectApplied { msg, duplicate, uncommitted, inbox } => {
-                    if *inbox {
-                        f.inbox.push((step, *msg));
-                    }
-                    f.effects.push((step, *msg, *duplicate, *uncommitted));
-                }
-                OutboxRecord::InboxMarked { msg } => f.inbox.push((step, *msg)),
-                OutboxRecord::OffsetFlushed { offset } => f.offsets.push((step, *offset)),
-                OutboxRecord::CommandReceived { .. }
-                | OutboxRecord::CommitFailed { .. }
-                | OutboxRecord::ServiceCrashed { .. }
-                | OutboxRecord::Replied { .. }
-                | OutboxRecord::PublishGaveUp { .. }
-                | OutboxRecord::PublishRefused { .. }
-                | OutboxRecord::RelayPolled { .. }
-                | OutboxRecord::RelayCrashed { .. }
-                | OutboxRecord::LogRead { .. }
-                | OutboxRecord::TailerCrashed { .. }
-                | OutboxRecord::Delivered { .. }
-                | OutboxRecord::InboxDuplicateSkipped { .. }
-                | OutboxRecord::ConsumerCrashed { .. }
-                | OutboxRecord::ConsumerCrashedBeforeCommit { .. }
-                | OutboxRecord::HorizonReached => {}
-            }
+            f.record(step, r, &mut walk);
         }
         f
+    }
+
+    /// A crash of a process at `step` (databases and the broker are modelled
+    /// as durable, so they have no crash row).
+    fn crashed(&mut self, step: usize, actor: Actor) {
+        let slot = match actor {
+            Actor::Service => Some(0),
+            Actor::Relay => Some(1),
+            Actor::Consumer => Some(2),
+            Actor::ServiceDb | Actor::Broker | Actor::ConsumerDb => None,
+        };
+        if let Some(slot) = slot {
+            self.crashes[slot].push(step);
+        }
+    }
+
+    /// What one record adds to the tables, partitions and effects.
+    fn record(&mut self, step: usize, r: &OutboxRecord, walk: &mut Walk) {
+        match r {
+            OutboxRecord::OrderCommitted { cmd, aggregate } => self.orders.push((step, *cmd, *aggregate)),
+            OutboxRecord::OrderAndOutboxCommitted { cmd, row } => {
+                self.orders.push((step, *cmd, row.aggregateid));
+                if let Some(slot) = walk.row_of.get_mut((*cmd - 1) as usize) {
+                    *slot = Some(self.outbox.len());
+                }
+                self.outbox.push((step, row.clone(), None));
+            }
+            OutboxRecord::RelayMarked { msg } => {
+                if let Some(row) =
+                    walk.row_of.get((*msg - 1) as usize).copied().flatten().and_then(|i| self.outbox.get_mut(i))
+                {
+                    row.2.get_or_insert(step);
+                }
+            }
+            OutboxRecord::Published { msg, aggregate, .. }
+            | OutboxRecord::PublishAckLost { msg, aggregate, .. }
+            | OutboxRecord::BrokerDuplicated { msg, aggregate } => {
+                if let Some(at) = self.published_at.get_mut((*msg - 1) as usize) {
+                    at.get_or_insert(step);
+                }
+                self.partitions.entry(*aggregate).or_default().push(Copy { stored: step, left: None, msg: *msg });
+            }
+            OutboxRecord::Acked { msg } | OutboxRecord::DeadLettered { msg } => {
+                // The message leaves the partition whose head it is.
+                for (key, q) in self.partitions.iter_mut() {
+                    let h = walk.head.entry(*key).or_insert(0);
+                    if q.get(*h).map(|c| c.msg) == Some(*msg) {
+                        q[*h].left = Some(step);
+                        *h += 1;
+                        break;
+                    }
+                }
+            }
+            OutboxRecord::EffectApplied { msg, duplicate, uncommitted, inbox } => {
+                if *inbox {
+                    self.inbox.push((step, *msg));
+                }
+                self.effects.push((step, *msg, *duplicate, *uncommitted));
+            }
+            OutboxRecord::InboxMarked { msg } => self.inbox.push((step, *msg)),
+            OutboxRecord::OffsetFlushed { offset } => self.offsets.push((step, *offset)),
+            OutboxRecord::CommandReceived { .. }
+            | OutboxRecord::CommitFailed { .. }
+            | OutboxRecord::ServiceCrashed { .. }
+            | OutboxRecord::Replied { .. }
+            | OutboxRecord::PublishGaveUp { .. }
+            | OutboxRecord::PublishRefused { .. }
+            | OutboxRecord::RelayPolled { .. }
+            | OutboxRecord::RelayCrashed { .. }
+            | OutboxRecord::LogRead { .. }
+            | OutboxRecord::TailerCrashed { .. }
+            | OutboxRecord::Delivered { .. }
+            | OutboxRecord::InboxDuplicateSkipped { .. }
+            | OutboxRecord::ConsumerCrashed { .. }
+            | OutboxRecord::ConsumerCrashedBeforeCommit { .. }
+            | OutboxRecord::HorizonReached => {}
+        }
     }
 
     /// How many steps the run has.

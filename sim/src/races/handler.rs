@@ -22,10 +22,13 @@
 
 // Without the `parser` feature (the page's wasm) only the types and limits
 // are used: the reading half is compiled out, its helpers are unused.
-#![cfg_attr(not(feature = "parser"), allow(dead_code))]
+#![cfg_attr(not(feature = "parser"), allow(dead_code, reason = "the reading half is compiled out"))]
 
 use super::*;
 mod columns;
+mod control;
+#[cfg(feature = "parser")]
+use control::{control_line, Control};
 #[cfg(feature = "parser")]
 mod sql;
 #[cfg(feature = "parser")]
@@ -135,6 +138,28 @@ struct LaneDraft {
 #[cfg(feature = "parser")]
 pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
     limits::check_text(text)?;
+    let Read { drafts, unique_index, durable_store } = read_lanes(text)?;
+    let out = expand_lanes(&drafts, lanes)?;
+    check_lanes(&out, unique_index)?;
+    let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
+    if is_sql && durable_store {
+        return err(0, "STORE DURABLE is about the in-memory key map; a handler with SQL keeps its keys in the table");
+    }
+    Ok(Handler { unique_index, durable_store, is_sql, lanes: out })
+}
+
+/// A handler text read line by line: its lanes' items and its setup lines.
+#[cfg(feature = "parser")]
+struct Read {
+    drafts: Vec<LaneDraft>,
+    unique_index: bool,
+    durable_store: bool,
+}
+
+/// Reads the text's lines into lanes: control lines (`LANE`, `STORE
+/// DURABLE`, labels and answers) at once, SQL statements up to their `;`.
+#[cfg(feature = "parser")]
+fn read_lanes(text: &str) -> Result<Read, HandlerError> {
     let templates = Templates::new();
     let mut savepoint_names: Vec<String> = Vec::new();
     let mut unique_index = false;
@@ -201,6 +226,13 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
     if let Some((start, _)) = pending {
         return err(start, "this SQL statement has no closing ';'");
     }
+    Ok(Read { drafts, unique_index, durable_store })
+}
+
+/// One program per lane, with each instruction's line: a sectioned text's
+/// lanes as written, or `lanes` copies of an unsectioned one.
+#[cfg(feature = "parser")]
+fn expand_lanes(drafts: &[LaneDraft], lanes: u8) -> Result<Vec<(Program, Vec<u32>)>, HandlerError> {
     let sectioned = drafts.iter().any(|d| d.name.is_some());
     if !sectioned && !(HANDLER_LANES_MIN..=HANDLER_LANES_MAX).contains(&lanes) {
         return err(0, format!("run the handler in {HANDLER_LANES_MIN} to {HANDLER_LANES_MAX} lanes, not {lanes}"));
@@ -218,7 +250,15 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
             out.push((Program { name, instrs: instrs.clone() }, lines.clone()));
         }
     }
-    for (p, lines) in &out {
+    debug_assert!(out.len() <= ACTORS_MAX, "a handler has at most {ACTORS_MAX} lanes");
+    Ok(out)
+}
+
+/// The checks that need every lane: AWAIT names a lane, SERIALIZABLE has its
+/// unique index, and no lane answers inside an open transaction.
+#[cfg(feature = "parser")]
+fn check_lanes(out: &[(Program, Vec<u32>)], unique_index: bool) -> Result<(), HandlerError> {
+    for (p, lines) in out {
         for (i, instr) in p.instrs.iter().enumerate() {
             if let Instr::AwaitUnanswered { actor } = instr {
                 if *actor as usize >= out.len() {
@@ -242,16 +282,12 @@ pub fn parse_handler(text: &str, lanes: u8) -> Result<Handler, HandlerError> {
             return err(line, "SERIALIZABLE without a unique index or primary key on key is not modelled: PostgreSQL's SSI then fails one transaction with 40001 at a statement or at COMMIT chosen by its predicate locks (a read-write dependency cycle), which the model does not track; add a unique index or primary key on key, or use REPEATABLE READ");
         }
     }
-    for (p, lines) in &out {
+    for (p, lines) in out {
         if let Some(i) = limits::answers_in_open_transaction(&p.instrs) {
             return err(lines[i], limits::OPEN_TRANSACTION_AT_ANSWER);
         }
     }
-    let is_sql = out.iter().any(|(p, _)| p.instrs.iter().any(|i| matches!(i, Instr::Sql { .. })));
-    if is_sql && durable_store {
-        return err(0, "STORE DURABLE is about the in-memory key map; a handler with SQL keeps its keys in the table");
-    }
-    Ok(Handler { unique_index, durable_store, is_sql, lanes: out })
+    Ok(())
 }
 
 /// Turns labels into instruction indexes and checks that every path answers.
@@ -302,7 +338,19 @@ fn resolve(d: &LaneDraft) -> Result<(Vec<Instr>, Vec<u32>), HandlerError> {
         instrs.push(instr);
         lines.push(*n);
     }
-    // Every instruction that can be reached must lead to an answer, not past the end.
+    check_reach(&instrs, &lines)?;
+    columns::check_columns(&instrs, &lines)?;
+    Ok((instrs, lines))
+}
+
+/// Every instruction that can be reached must lead to an answer, not past
+/// the end, and every line must be reachable.
+fn check_reach(instrs: &[Instr], lines: &[u32]) -> Result<(), HandlerError> {
+    debug_assert!(!instrs.is_empty(), "resolve refuses a handler with no lines to run");
+    debug_assert!(
+        instrs.iter().all(|i| !matches!(i, Instr::JumpIf { to, .. } if usize::from(*to) >= instrs.len())),
+        "resolve keeps every jump inside the handler"
+    );
     let ends = |i: &Instr| {
         matches!(i, Instr::Respond { .. } | Instr::SendResponse { .. } | Instr::Crash | Instr::Retry { .. })
     };
@@ -328,112 +376,7 @@ fn resolve(d: &LaneDraft) -> Result<(Vec<Instr>, Vec<u32>), HandlerError> {
     if let Some(i) = (0..instrs.len()).find(|&i| !reach[i]) {
         return err(lines[i], "this line can never run: the line before it always answers or jumps");
     }
-    columns::check_columns(&instrs, &lines)?;
-    Ok((instrs, lines))
-}
-
-enum Control {
-    Lane(String),
-    StoreDurable,
-    Item(Item),
-}
-
-/// A control line, or None when the line starts a SQL statement.
-fn control_line(line: &str, n: u32) -> Result<Option<Control>, HandlerError> {
-    let words: Vec<String> = line.split_whitespace().map(str::to_ascii_uppercase).collect();
-    let w: Vec<&str> = words.iter().map(String::as_str).collect();
-    if let Some(label) = line.strip_suffix(':') {
-        if let Some(why) = limits::label_refusal(label) {
-            return err(n, why);
-        }
-        return Ok(Some(Control::Item(Item::Label(label.to_string()))));
-    }
-    if !CONTROL_WORDS.contains(&w[0]) {
-        return Ok(None);
-    }
-    let item = |i: Instr| Ok(Some(Control::Item(Item::Instr(i))));
-    let reply = |word: Option<&&str>| match word.copied() {
-        Some("201") => Some(Reply::Created),
-        Some("409") => Some(Reply::Conflict),
-        Some("500") => Some(Reply::ServerError),
-        Some("STORED") => Some(Reply::ReplayStored),
-        Some(_) | None => None,
-    };
-    match w.as_slice() {
-        ["CHARGE"] => item(Instr::Charge),
-        ["RESPOND", ..] if w.len() == 2 => match reply(w.get(1)) {
-            Some(reply) => item(Instr::Respond { reply }),
-            None => err(n, format!("RESPOND {}: answer 201, 409, 500 or STORED", w[1])),
-        },
-        ["SEND", "201" | "STORED"] => item(Instr::SendResponse { reply: reply(w.get(1)).unwrap_or(Reply::Created) }),
-        ["SEND", ..] => err(n, "SEND answers 201 or STORED over the network as a step of its own"),
-        ["RETRY", k] => match k.parse::<u8>() {
-            Ok(a) if (2..=RETRY_ATTEMPTS_MAX).contains(&a) => item(Instr::Retry { attempts_max: a }),
-            Ok(_) | Err(_) => err(n, format!("RETRY {k}: give the most attempts, 2 to {RETRY_ATTEMPTS_MAX}")),
-        },
-        ["MAP", "GET"] => item(Instr::MapGet),
-        ["MAP", "PUT"] => item(Instr::MapPut),
-        ["CRASH"] => item(Instr::Crash),
-        ["AWAIT", t] => match t.strip_prefix('T').and_then(|d| d.parse::<u8>().ok()) {
-            Some(k) if (1..=ACTORS_MAX as u8).contains(&k) => item(Instr::AwaitUnanswered { actor: k - 1 }),
-            Some(_) | None => err(n, format!("AWAIT {t}: name a lane, T1 to T{ACTORS_MAX}")),
-        },
-        ["LANE", ..] if w.len() >= 2 => {
-            let name = line[4..].trim();
-            if let Some(why) = limits::lane_name_refusal(name) {
-                return err(n, why);
-            }
-            Ok(Some(Control::Lane(name.to_string())))
-        }
-        ["STORE", "DURABLE"] => Ok(Some(Control::StoreDurable)),
-        ["IF", rest @ ..] => {
-            let Some(goto) = rest.iter().position(|x| *x == "GOTO") else {
-                return err(n, "IF needs GOTO label: IF NO ROW GOTO label");
-            };
-            if goto + 2 != rest.len() {
-                return err(n, "IF … GOTO takes one label after GOTO");
-            }
-            let label = line.split_whitespace().last().unwrap_or("").to_string();
-            let cond = match &rest[..goto] {
-                ["NO", "ROW"] => Cond::NoRow,
-                ["ROW"] => Cond::Row,
-                ["ERROR"] => Cond::Failed,
-                ["ERROR", code] => match SqlState::from_code(code) {
-                    Some(state) => Cond::ErrorCode(state),
-                    None => {
-                        return err(
-                            n,
-                            format!(
-                                "IF ERROR {code}: the model raises {}",
-                                SqlState::ALL.map(SqlState::code).join(", ")
-                            ),
-                        )
-                    }
-                },
-                ["STATUS", "STARTED"] => Cond::StatusStarted,
-                ["MAP", "HIT"] => Cond::MapHit,
-                ["NOT", "LOCKED"] => Cond::NotLocked,
-                ["INSERTED"] => Cond::Inserted,
-                ["COUNT", k] => match k.parse::<u8>() {
-                    Ok(n) => Cond::Count { n },
-                    Err(_) => return err(n, format!("IF COUNT {k}: give the row count, a whole number (IF COUNT 0 GOTO label)")),
-                },
-                other => {
-                    return err(
-                        n,
-                        format!(
-                            "IF {}: test NO ROW, ROW, COUNT n, INSERTED, ERROR, ERROR <SQLSTATE>, STATUS STARTED, NOT LOCKED or MAP HIT",
-                            other.join(" ")
-                        ),
-                    )
-                }
-            };
-            Ok(Some(Control::Item(Item::Branch(cond, label))))
-        }
-        ["GOTO", ..] => err(n, "a GOTO needs a condition (IF … GOTO label); the next line runs otherwise"),
-        ["ELSE", ..] => err(n, "there is no ELSE: the line after IF … GOTO is the else branch"),
-        _ => err(n, format!("{}: not a control line; see the list above the editor", w.join(" "))),
-    }
+    Ok(())
 }
 
 impl SqlState {

@@ -15,7 +15,10 @@ use crate::error::SimError;
 /// Longest handler text accepted, in bytes (UTF-8).
 pub const HANDLER_TEXT_MAX: usize = 20_000;
 // A link carries any text the parser accepts, even with every byte percent-encoded.
-const _: () = assert!(crate::permalink::QUERY_LEN_MAX >= 3 * HANDLER_TEXT_MAX + 4_096);
+const _: () = assert!(
+    crate::permalink::QUERY_LEN_MAX >= 3 * HANDLER_TEXT_MAX + 4_096,
+    "a link must carry the longest handler text, percent-encoded"
+);
 
 /// Most instructions in one lane's handler (the engine's limit).
 pub const HANDLER_INSTRS_MAX: usize = 64;

@@ -2,7 +2,7 @@
 //! do not edit. Regenerate with `IDEMLAB_BLESS=1 cargo test -p idemlab-sim --lib shipped`;
 //! `shipped_tests.rs` fails when a text and this data differ.
 
-#![allow(unused_imports)]
+#![allow(unused_imports, reason = "generated: the import list covers every kind of step, used or not")]
 
 use super::compiled::Shipped;
 use super::Cond::*;

@@ -32,6 +32,10 @@ pub struct StudyRun {
 /// What one permalink of the Retries lab runs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "view", rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per run, built once and shared behind an Rc; never stored in bulk"
+)]
 pub enum RetriesRun {
     /// One fleet.
     Fleet(FleetRun),

@@ -99,7 +99,7 @@ static KNOBS: [Knob<RetriesParams>; 32] = [
         (5, 2_000, 5),
         100,
         "The base of the backoff formula.",
-        |p| u64::from(p.fleet.base_ms),
+        |p| p.fleet.base_ms,
         |p, v| p.fleet.base_ms = v as _,
     ),
     K::count(
@@ -110,7 +110,7 @@ static KNOBS: [Knob<RetriesParams>; 32] = [
         (100, 30_000, 100),
         5_000,
         "No backoff sleeps longer than this.",
-        |p| u64::from(p.fleet.cap_ms),
+        |p| p.fleet.cap_ms,
         |p, v| p.fleet.cap_ms = v as _,
     ),
     K::count(
@@ -238,7 +238,7 @@ static KNOBS: [Knob<RetriesParams>; 32] = [
         (0, 10_000, 1_000),
         1_000,
         "Sent as delay-seconds (RFC 9110, 10.2.3), a whole number of seconds, with a 503 for a full queue.",
-        |p| u64::from(p.fleet.retry_after_ms),
+        |p| p.fleet.retry_after_ms,
         |p, v| p.fleet.retry_after_ms = v as _,
     ).more(),
     K::count(
@@ -249,7 +249,7 @@ static KNOBS: [Knob<RetriesParams>; 32] = [
         (0, 10_000, 50),
         1_000,
         "A client stops waiting and counts the attempt as failed; the server still does the work.",
-        |p| u64::from(p.fleet.timeout_ms),
+        |p| p.fleet.timeout_ms,
         |p, v| p.fleet.timeout_ms = v as _,
     ).more(),
     K::count(

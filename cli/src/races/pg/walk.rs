@@ -39,7 +39,7 @@ impl Walker {
     }
 
     /// The table, the learner's setup lines, and a prepared session per lane.
-    #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity, reason = "one tuple of the three things filled together, read once by the caller")]
     fn fill(
         admin: &mut Client,
         conninfo: &str,

@@ -19,7 +19,7 @@ pub fn pct_of(fraction: f64) -> u64 {
 impl<P: 'static> Knob<P> {
     /// A whole-percentage knob (0 to 100); `get`/`set` convert with
     /// [`pct_of`] and [`frac_of`] when the engine keeps a fraction.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "a knob is declared once, in one call with every part named in order")]
     pub const fn percent(
         key: &'static str,
         flag: &'static str,
@@ -45,7 +45,7 @@ impl<P: 'static> Knob<P> {
     }
 
     /// A whole number from `min` to `max` in `unit`, moved by `step` on a slider.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "a knob is declared once, in one call with every part named in order")]
     pub const fn count(
         key: &'static str,
         flag: &'static str,
@@ -78,7 +78,7 @@ impl<P: 'static> Knob<P> {
 
     /// One of `choices` (`(slug, title)`, usually a `choice_enum!`'s
     /// `CHOICES`); the value is the index, `default` the default's index.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "a knob is declared once, in one call with every part named in order")]
     pub const fn choice(
         key: &'static str,
         flag: &'static str,

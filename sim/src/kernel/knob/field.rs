@@ -55,7 +55,10 @@ impl<P> Field<P> {
         let value = match self.kind {
             FieldKind::List { min, max, len_max } => {
                 let list = q.int_list(self.key, min as i64, max as i64, len_max);
-                debug_assert!(list.len() <= len_max && list.iter().all(|v| (min as i64..=max as i64).contains(v)));
+                debug_assert!(
+                    list.len() <= len_max && list.iter().all(|v| (min as i64..=max as i64).contains(v)),
+                    "the lenient list reader keeps only values in the field's bounds"
+                );
                 (!list.is_empty()).then(|| FieldValue::List(list.into_iter().map(|v| v as u64).collect()))
             }
             FieldKind::Text => Some(FieldValue::Text(raw)),

@@ -52,6 +52,7 @@ impl Engine<'_> {
     }
 
     pub(super) fn finish_op(&mut self, now: SimTime, op: u32, belief: Belief) {
+        debug_assert!(self.ops[op as usize].belief.is_none(), "operation {} finishes once", op + 1);
         self.ops[op as usize].belief = Some(belief);
         self.push(now, KeysRecord::OpFinished { op, belief });
     }
@@ -87,6 +88,17 @@ impl Engine<'_> {
                 charges,
             });
         }
+        // The provider's ledger and the run's counters tell one story.
+        debug_assert_eq!(
+            self.charges.iter().map(|&n| u64::from(n)).sum::<u64>(),
+            u64::from(self.c.charges),
+            "the per-operation charges add up to the charge counter"
+        );
+        debug_assert_eq!(
+            self.c.ops_charged + self.c.double_charges,
+            self.c.charges,
+            "every charge is an operation's first or one of its doubles"
+        );
         KeysRun { params: self.p.clone(), trace: self.trace, ops: outcomes, counters: self.c }
     }
 }

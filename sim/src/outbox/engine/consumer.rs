@@ -133,7 +133,7 @@ impl World<'_> {
         }
         let mut orders = Vec::with_capacity(n);
         let c = &mut self.c;
-        for i in 0..n {
+        for (i, &in_outbox) in row_pending.iter().enumerate() {
             let cmd = (i + 1) as u32;
             let published = self.first_published_us.contains_key(&cmd);
             let effects = self.effects.get(&cmd).copied().unwrap_or(0);
@@ -142,7 +142,7 @@ impl World<'_> {
                 told: self.told[i],
                 published,
                 effects,
-                pending: row_pending[i] || in_broker.contains(&cmd) || self.dead.contains(&cmd),
+                pending: in_outbox || in_broker.contains(&cmd) || self.dead.contains(&cmd),
             };
             c.commands_accepted += u32::from(fate.accepted);
             c.clients_told_ok += u32::from(fate.told == Some(true));
@@ -150,7 +150,7 @@ impl World<'_> {
             c.service_believes_published += u32::from(self.believed_published[i]);
             // Lost, in every design: committed, never published, and not
             // waiting in an outbox (a pending row would still be sent).
-            if fate.accepted && !published && !row_pending[i] {
+            if fate.accepted && !published && !in_outbox {
                 c.events_lost += 1;
             }
             if fate.accepted && effects == 0 && !fate.pending {

@@ -202,31 +202,8 @@ impl State {
                 LockAttempt::Wait(t, reason) => Exec::Wait(t, reason),
                 LockAttempt::Fails(state) => Exec::Done(StmtResult::Error { state }),
             },
-            Stmt::AdvisoryLock => match self.locks.advisory_holder() {
-                Some(h) if h != me && self.active(h) => Exec::Wait(h, WaitReason::AdvisoryLock),
-                _ if self.locks.session_holder().is_some_and(|h| h != a) => {
-                    Exec::WaitSession(self.locks.session_holder().unwrap_or(a))
-                }
-                Some(_) | None => {
-                    self.locks.take_advisory(me, open.depth);
-                    Exec::Done(StmtResult::Ok)
-                }
-            },
-            // Checked on PostgreSQL 15.18: false at once while another live
-            // transaction holds the lock (whether or not others wait for it),
-            // true when free or already held by this transaction; outside
-            // BEGIN it is released when its statement ends (docs 9.27.10,
-            // Advisory Lock Functions).
-            Stmt::TryAdvisoryLock => match self.locks.advisory_holder() {
-                Some(h) if h != me && self.active(h) => Exec::Done(StmtResult::Bool { value: false }),
-                _ if self.locks.session_holder().is_some_and(|h| h != a) => {
-                    Exec::Done(StmtResult::Bool { value: false })
-                }
-                Some(_) | None => {
-                    self.locks.take_advisory(me, open.depth);
-                    Exec::Done(StmtResult::Bool { value: true })
-                }
-            },
+            Stmt::AdvisoryLock => self.advisory_lock(a, me, open.depth),
+            Stmt::TryAdvisoryLock => self.try_advisory_lock(a, me, open.depth),
             Stmt::SessionAdvisoryLock => self.session_lock(a, me),
             Stmt::SessionAdvisoryUnlock => Exec::Done(StmtResult::Bool { value: self.locks.unlock_session(a) }),
             Stmt::Begin { .. }
@@ -242,6 +219,37 @@ impl State {
             t.read_key |= open.read_key;
         }
         result
+    }
+
+    /// `pg_advisory_xact_lock`: waits while another live transaction, or
+    /// another session, holds the lock.
+    fn advisory_lock(&mut self, a: Actor, me: TxnId, depth: u8) -> Exec {
+        match self.locks.advisory_holder() {
+            Some(h) if h != me && self.active(h) => Exec::Wait(h, WaitReason::AdvisoryLock),
+            _ if self.locks.session_holder().is_some_and(|h| h != a) => {
+                Exec::WaitSession(self.locks.session_holder().unwrap_or(a))
+            }
+            Some(_) | None => {
+                self.locks.take_advisory(me, depth);
+                Exec::Done(StmtResult::Ok)
+            }
+        }
+    }
+
+    /// `pg_try_advisory_xact_lock`. Checked on PostgreSQL 15.18: false at once
+    /// while another live transaction holds the lock (whether or not others
+    /// wait for it), true when free or already held by this transaction;
+    /// outside BEGIN it is released when its statement ends (docs 9.27.10,
+    /// Advisory Lock Functions).
+    fn try_advisory_lock(&mut self, a: Actor, me: TxnId, depth: u8) -> Exec {
+        match self.locks.advisory_holder() {
+            Some(h) if h != me && self.active(h) => Exec::Done(StmtResult::Bool { value: false }),
+            _ if self.locks.session_holder().is_some_and(|h| h != a) => Exec::Done(StmtResult::Bool { value: false }),
+            Some(_) | None => {
+                self.locks.take_advisory(me, depth);
+                Exec::Done(StmtResult::Bool { value: true })
+            }
+        }
     }
 
     /// SELECT … FOR UPDATE: locks the visible rows (their newest versions)

@@ -63,7 +63,7 @@ impl ActorId {
 
     /// Every actor of a run of `n` actors, in order.
     pub(super) fn all(n: usize) -> impl Iterator<Item = ActorId> {
-        debug_assert!(n <= ACTORS_MAX);
+        debug_assert!(n <= ACTORS_MAX, "{n} actors, past the limit {ACTORS_MAX}");
         (0..n as Actor).map(ActorId)
     }
 }
@@ -131,7 +131,7 @@ pub(super) enum LockAttempt {
 impl LockTable {
     /// An empty table for `actors` actors.
     pub(super) fn new(actors: usize) -> LockTable {
-        debug_assert!(actors <= ACTORS_MAX);
+        debug_assert!(actors <= ACTORS_MAX, "{actors} actors, past the limit {ACTORS_MAX}");
         LockTable { advisory: None, session: None, waits: vec![None; actors], waits_begun: 0 }
     }
 
@@ -152,6 +152,7 @@ impl LockTable {
 
     /// `a` begins to wait for another actor's answer.
     pub(super) fn await_actor(&mut self, a: ActorId, o: Actor) {
+        debug_assert!(!self.waits(a), "an actor waits for one thing at a time");
         let e = WaitEntry { wait: Wait::ActorEnd(o), seq: 0, shown_on: o, tuple_lock: false, saw_update: false };
         self.waits[a.index()] = Some(e);
     }
@@ -175,7 +176,7 @@ impl LockTable {
 
     /// Puts back a wait taken out to look again (see `wake_partial`), in its place in the queue.
     pub(super) fn restore(&mut self, a: ActorId, e: WaitEntry) {
-        debug_assert!(!self.waits(a));
+        debug_assert!(!self.waits(a), "an actor waits for one thing at a time");
         self.waits[a.index()] = Some(e);
     }
 
@@ -243,6 +244,7 @@ impl LockTable {
     /// `a` begins to wait for the session-level lock `h`'s session holds.
     pub(super) fn begin_session_wait(&mut self, a: ActorId, h: Actor) -> u32 {
         debug_assert!(!self.waits(a), "an actor waits for one thing at a time");
+        debug_assert!(a.0 != h, "a session never waits for the lock it holds itself");
         self.waits_begun += 1;
         let seq = self.waits_begun;
         let e = WaitEntry { wait: Wait::Session(h), seq, shown_on: h, tuple_lock: false, saw_update: false };

@@ -60,6 +60,9 @@ impl State {
             (true, Some(o)) => o.0,
             (true, None) | (false, _) => self.txns[t].owner,
         };
+        // A lock's holder is never queued behind itself: the wait is for someone else.
+        debug_assert!(self.txns[t].owner != a, "T{} would wait for its own transaction", a + 1);
+        debug_assert!(on != a, "T{} would be shown waiting on itself", a + 1);
         let saw_update = tuple_lock && self.rows.iter().any(|r| r.xmax == Some(t));
         self.locks.begin_txn_wait(ActorId(a), t, reason, on, tuple_lock, saw_update);
         self.push(RaceRecord::WaitBegan { actor: a, pc, stmt, on, reason });

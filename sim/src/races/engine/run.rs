@@ -211,6 +211,10 @@ pub fn run_lenient(s: &Scenario, schedule: &[u8]) -> Result<(RaceRun, Vec<String
 /// The predict-first question for a step, when the step decides something:
 /// a wait begins, an error is raised, a wait ends, a second charge, or a check
 /// that runs after the other request has already started.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the predict-first questions are being reworked elsewhere (issue 26); split then"
+)]
 fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
     let me = f.actor;
     let others_started = st.actors.iter().any(|(i, x)| i != me && x.stepped);

@@ -89,8 +89,10 @@ impl Budgets {
 
     /// `client` retries at `now`: the retry is withdrawn from its budget.
     pub(super) fn withdraw(&mut self, client: u32, now: u64) {
-        let withdrawal = self.withdrawal;
+        let (reserve, withdrawal) = (self.reserve, self.withdrawal);
         let (ring, i) = self.window(client, now);
+        // The engine asks `allows` first, at the same instant: a budget is never overdrawn by a retry.
+        debug_assert!(reserve + ring.iter().sum::<i64>() >= withdrawal, "a retry withdrawn past its budget");
         ring[i] -= withdrawal;
     }
 

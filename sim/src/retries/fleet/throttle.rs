@@ -51,6 +51,13 @@ impl Adaptive {
             self.requests[i] = 0;
             self.accepts[i] = 0;
         }
+        // Only accepted requests count as accepts, so the window never holds more of them.
+        debug_assert!(
+            self.accepts_sum <= self.requests_sum,
+            "{} accepts of {} requests",
+            self.accepts_sum,
+            self.requests_sum
+        );
         (self.sec % WINDOW_S as u64) as usize
     }
 }
@@ -114,6 +121,7 @@ impl Throttles {
         if let Some(g) = &mut self.grpc {
             let t = &mut g.tokens[client as usize];
             *t = (*t - 1_000).max(0);
+            debug_assert!((0..=g.max_milli).contains(t), "gRPC tokens {t} outside [0, {}]", g.max_milli);
         }
     }
 
@@ -122,6 +130,7 @@ impl Throttles {
         if let Some(g) = &mut self.grpc {
             let t = &mut g.tokens[client as usize];
             *t = (*t + g.ratio_milli).min(g.max_milli);
+            debug_assert!((0..=g.max_milli).contains(t), "gRPC tokens {t} outside [0, {}]", g.max_milli);
         }
     }
 }

@@ -4,19 +4,24 @@
 //!
 //! gloo-worker's spawner panics when `new Worker(…)` throws, so the page
 //! first tries the constructor itself ([`probe`]) and, when it fails, runs
-//! each job here instead: the same [`JobRun`] stepper, one slice per macrotask,
-//! so a cancel or a newer job is still read between slices and progress is
-//! still drawn. Replies reach the page's callback from a task of their own,
-//! never from inside `send`, exactly as a worker's messages arrive.
+//! each job here instead, with the worker's own wasm (`idemlab-worker.js`
+//! and its `_bg.wasm`, the files Trunk writes next to the app) loaded once on
+//! the page's thread: the same [`JobRun`] stepper ([`JobOnPage`]), the same
+//! bincode messages, one slice per macrotask, so a cancel or a newer job is
+//! still read between slices and progress is still drawn. Replies reach the
+//! page's callback from a task of their own, never from inside `send`,
+//! exactly as a worker's messages arrive. The worker's `main` sees a window
+//! and does not register as a worker.
 //!
-//! A handler text needs the parser, which only the worker's wasm carries
-//! (issue 13). Here the page loads that same wasm (`idemlab-worker.js`, the
-//! files Trunk writes next to the app) on its own thread once, and calls
-//! [`explore_handler`] in it; the worker's `main` sees a window and does not
-//! register as a worker.
+//! Why the worker's wasm and not the page's: a handler text needs the parser,
+//! which only the worker carries (issue 13), and the stepper would otherwise
+//! add about 10 KB gzipped to the page's wasm for browsers that need it rarely.
 
-use super::job::{Job, JobOutput, JobRun, Slice};
+use super::job::Job;
+#[cfg(feature = "parser")]
+use super::job::{JobRun, Slice};
 use super::{Reply, Request, WORKER_LOADER};
+use gloo_worker::{Bincode, Codec};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -111,34 +116,56 @@ impl Drop for HereLink {
 
 /// Runs job `id` a slice per macrotask while it is still `current`.
 async fn run(id: u32, job: Job, current: Rc<Cell<u32>>, on_reply: Rc<dyn Fn(Reply)>) {
-    let mut run = match job {
-        Job::Explore { text, lanes } => {
-            let output = explore_in_worker_wasm(&text, lanes).await;
+    let job = match job_in_worker_wasm(&job).await {
+        Ok(job) => job,
+        Err(e) => {
             if current.get() == id {
                 current.set(0);
-                on_reply(Reply::Done { id, output: output.map(JobOutput::Handler) });
+                on_reply(Reply::Done { id, output: Err(e) });
             }
             return;
         }
-        job @ (Job::Permalink(_) | Job::StudySweep { .. } | Job::Fleet { .. } | Job::CompareStrategies { .. }) => {
-            JobRun::new(job)
-        }
+    };
+    let call = |name: &str, args: &js_sys::Array| {
+        js_sys::Reflect::get(&job, &JsValue::from_str(name))
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
+            .and_then(|f| f.apply(&job, args))
     };
     loop {
         // A zero timeout is a macrotask: the page renders and reads input in between.
         gloo_timers::future::TimeoutFuture::new(0).await;
         if current.get() != id {
-            return; // cancelled or replaced meanwhile
+            break; // cancelled or replaced meanwhile
         }
-        match run.step() {
-            Slice::Progress { done, total, partial } => on_reply(Reply::Progress { id, done, total, partial }),
-            Slice::Finished(output) => {
-                current.set(0);
-                on_reply(Reply::Done { id, output });
-                return;
-            }
+        let reply = match call("step", &js_sys::Array::of1(&JsValue::from(id))) {
+            Ok(bytes) => Bincode::decode::<Reply>(bytes),
+            Err(e) => Reply::Done { id, output: Err(describe(&e)) },
+        };
+        let done = matches!(reply, Reply::Done { .. } | Reply::Cancelled { .. });
+        if done {
+            current.set(0);
+        }
+        on_reply(reply);
+        if done {
+            break;
         }
     }
+    // The job's memory lives in the worker's wasm until freed.
+    let _ = call("free", &js_sys::Array::new());
+}
+
+/// A [`JobOnPage`] for `job`, made in the worker's wasm (loaded on first use).
+async fn job_in_worker_wasm(job: &Job) -> Result<JsValue, String> {
+    let promise = LOADED.with(|l| l.borrow_mut().get_or_insert_with(load_worker_wasm).clone());
+    wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| {
+        format!("the page could not load the worker's wasm ({WORKER_GLUE}) on its own thread: {}", describe(&e))
+    })?;
+    let class = WORKER_BINDINGS
+        .with(|g| js_sys::Reflect::get(g, &JsValue::from_str("JobOnPage")))
+        .ok()
+        .and_then(|c| c.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| format!("{WORKER_GLUE} has no JobOnPage"))?;
+    js_sys::Reflect::construct(&class, &js_sys::Array::of1(&Bincode::encode(job))).map_err(|e| describe(&e))
 }
 
 #[wasm_bindgen]
@@ -151,23 +178,6 @@ extern "C" {
 thread_local! {
     /// The worker's wasm loaded on this thread, once (a shared promise of its exports).
     static LOADED: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
-}
-
-/// Compiles and explores a handler text with the worker's wasm on the
-/// page's thread: [`super::HandlerExplored`] as JSON, or why it could not.
-async fn explore_in_worker_wasm(text: &str, lanes: u8) -> Result<String, String> {
-    let promise = LOADED.with(|l| l.borrow_mut().get_or_insert_with(load_worker_wasm).clone());
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .map_err(|e| format!("the page could not load the handler parser ({WORKER_GLUE}): {}", describe(&e)))?;
-    let exports = WORKER_BINDINGS.with(JsValue::clone);
-    let explore = js_sys::Reflect::get(&exports, &JsValue::from_str("explore_handler"))
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or_else(|| format!("{WORKER_GLUE} has no explore_handler"))?;
-    let out =
-        explore.call2(&JsValue::NULL, &JsValue::from_str(text), &JsValue::from(lanes)).map_err(|e| describe(&e))?;
-    out.as_string().ok_or_else(|| "explore_handler answered with no text".into())
 }
 
 /// Adds the worker's glue as a script, then instantiates its wasm; resolves
@@ -222,21 +232,28 @@ fn load_worker_wasm() -> js_sys::Promise {
     })
 }
 
-/// Compiles and explores `text` for `lanes` requests to the end, as the
-/// worker's [`JobRun`] does: [`super::HandlerExplored`] as JSON. Exported by
-/// the worker's wasm only (it has the parser), for a page without a worker.
+/// A job stepped on the page's thread by the worker's wasm (see the module
+/// notes): made from a bincode [`Job`], each `step` answers a bincode
+/// [`Reply`] for job `id`, as the worker would post it. Exported by the
+/// worker's wasm only (it has the parser and the stepper).
 #[cfg(feature = "parser")]
 #[wasm_bindgen]
-pub fn explore_handler(text: String, lanes: u8) -> Result<String, JsValue> {
-    let mut run = JobRun::new(Job::Explore { text, lanes });
-    // Two slices: compile, then explore; the bound only guards a stepper bug.
-    for _ in 0..4 {
-        match run.step() {
-            Slice::Progress { .. } => {}
-            Slice::Finished(Ok(JobOutput::Handler(json))) => return Ok(json),
-            Slice::Finished(Ok(_)) => return Err(JsValue::from_str("a handler job answered with another kind")),
-            Slice::Finished(Err(e)) => return Err(JsValue::from_str(&e)),
-        }
+pub struct JobOnPage(JobRun);
+
+#[cfg(feature = "parser")]
+#[wasm_bindgen]
+impl JobOnPage {
+    /// Starts the job `job` encodes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(job: JsValue) -> JobOnPage {
+        JobOnPage(JobRun::new(Bincode::decode::<Job>(job)))
     }
-    Err(JsValue::from_str("the handler job did not finish in its slices"))
+
+    /// Runs the next slice and answers as the worker would for job `id`.
+    pub fn step(&mut self, id: u32) -> JsValue {
+        Bincode::encode(match self.0.step() {
+            Slice::Progress { done, total, partial } => Reply::Progress { id, done, total, partial },
+            Slice::Finished(output) => Reply::Done { id, output },
+        })
+    }
 }

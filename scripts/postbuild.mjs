@@ -3,30 +3,75 @@
 // <script type="module">; CSP without 'unsafe-inline' would block it, so this
 // moves it into its own file (with an integrity hash) and adds the policy as
 // a <meta> tag, so the page carries it wherever it is hosted.
-import { readFileSync, writeFileSync } from 'node:fs';
+//
+// It then writes dist/sw.js, the service worker that keeps the app shell
+// for second visits and offline reloads (static/sw.js): its manifest is every
+// shell file with the SHA-256 of its content, so a new deploy is a new
+// worker. The worker's registration (static/sw-register.js) is appended to
+// the boot script, under the same integrity hash.
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CSP } from './csp.mjs';
 
-const dist = process.argv[2] || 'dist';
-const indexPath = join(dist, 'index.html');
-let html = readFileSync(indexPath, 'utf8');
+const STATIC = join(dirname(fileURLToPath(import.meta.url)), '..', 'static');
 
+/** Moves Trunk's inline loader (with the service worker's registration) into a boot file and adds the CSP. */
+function bootAndCsp(dist) {
+  const indexPath = join(dist, 'index.html');
+  let html = readFileSync(indexPath, 'utf8');
+  const inline = /<script type="module">([\s\S]*?)<\/script>/;
+  const m = html.match(inline);
+  if (m) {
+    const body = m[1].trim() + '\n\n' + readFileSync(join(STATIC, 'sw-register.js'), 'utf8');
+    const name = `boot-${createHash('sha256').update(body).digest('hex').slice(0, 16)}.js`;
+    writeFileSync(join(dist, name), body);
+    const sri = 'sha384-' + createHash('sha384').update(body).digest('base64');
+    html = html.replace(inline, `<script type="module" src="./${name}" integrity="${sri}"></script>`);
+  } else if (!/<script type="module" src="\.\/boot-/.test(html)) {
+    console.error('postbuild: found neither Trunk\'s inline loader nor a boot script in dist/index.html');
+    process.exit(1);
+  }
+  if (!html.includes('http-equiv="Content-Security-Policy"')) {
+    html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />`);
+  }
+  writeFileSync(indexPath, html);
+  console.log(`postbuild: ${indexPath} has no inline script and carries the CSP`);
+}
 
-const inline = /<script type="module">([\s\S]*?)<\/script>/;
-const m = html.match(inline);
-if (m) {
-  const body = m[1].trim() + '\n';
-  const name = `boot-${createHash('sha256').update(body).digest('hex').slice(0, 16)}.js`;
-  writeFileSync(join(dist, name), body);
-  const sri = 'sha384-' + createHash('sha384').update(body).digest('base64');
-  html = html.replace(inline, `<script type="module" src="./${name}" integrity="${sri}"></script>`);
-} else if (!/<script type="module" src="\.\/boot-/.test(html)) {
-  console.error('postbuild: found neither Trunk\'s inline loader nor a boot script in dist/index.html');
-  process.exit(1);
+/** Every file under `dir`, as paths relative to `root` with forward slashes. */
+function walk(dir, root = dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? walk(path, root) : [relative(root, path).split(sep).join('/')];
+  });
 }
-if (!html.includes('http-equiv="Content-Security-Policy"')) {
-  html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />`);
+
+/**
+ * The files the service worker keeps: all of dist/ but the worker itself and
+ * the embedding example (a course page that hosts the lab, not part of it).
+ */
+export function shellFiles(dist) {
+  return walk(dist).filter((n) => n !== 'sw.js' && !n.startsWith('embed-example')).sort();
 }
-writeFileSync(indexPath, html);
-console.log(`postbuild: ${indexPath} has no inline script and carries the CSP`);
+
+/** Writes dist/sw.js for the files in `dist` as they are now; returns its version. */
+export function writeServiceWorker(dist) {
+  const files = {};
+  for (const name of shellFiles(dist)) {
+    files[name] = createHash('sha256').update(readFileSync(join(dist, name))).digest('hex');
+  }
+  const version = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
+  const head = '// Written by scripts/postbuild.mjs: the shell files and their SHA-256, then static/sw.js.\n'
+    + `const VERSION = ${JSON.stringify(version)};\nconst FILES = ${JSON.stringify(files, null, 2)};\n\n`;
+  writeFileSync(join(dist, 'sw.js'), head + readFileSync(join(STATIC, 'sw.js'), 'utf8'));
+  return version;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dist = process.argv[2] || 'dist';
+  bootAndCsp(dist);
+  const version = writeServiceWorker(dist);
+  console.log(`postbuild: ${join(dist, 'sw.js')} keeps ${shellFiles(dist).length} shell files (version ${version})`);
+}

@@ -65,7 +65,7 @@ pub fn Races(p: &LabProps) -> Html {
                 (_, Some(reason)) => html! { <RunError error={reason.clone()} /> },
                 // A loading state of its own: the first answer has not come yet.
                 (_, None) => {
-                    html! { <p class="races-loading" id="races-loading" role="status">{ "Compiling and exploring your handler in the Web Worker…" }</p> }
+                    html! { <p class="races-loading" id="races-loading" role="status">{ format!("Compiling and exploring your handler {}…", crate::offload::where_jobs_run()) }</p> }
                 }
             };
             return html! {

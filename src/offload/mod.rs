@@ -13,8 +13,27 @@
 //! shim next to the app, so it loads under the page's Content-Security-Policy
 //! (`worker-src 'self'`) without a blob: URL.
 
+mod here;
 mod job;
 mod kinds;
+
+pub use here::worker_refused;
+
+/// Whether this page can have a Web Worker: tries the constructor once (see
+/// [`here::probe`]); call it only where a worker is about to be used.
+/// Natively (the unit tests) there is no browser to ask, so it says yes.
+pub fn can_have_worker() -> bool {
+    !cfg!(target_arch = "wasm32") || here::probe().is_ok()
+}
+
+/// Where this page's offloaded jobs run, for its status lines: "in a Web
+/// Worker", or on the page's own thread once the browser refused it one.
+pub fn where_jobs_run() -> &'static str {
+    match worker_refused() {
+        None => "in a Web Worker",
+        Some(_) => "on the page's own thread (this browser gave it no Web Worker)",
+    }
+}
 
 pub use job::{ExplorationData, HandlerExplored, Job, JobOutput, JobRun, Slice, SweepPointData};
 pub use kinds::{CompareJob, ExploreJob, FleetJob, JobKind, PermalinkJob, SweepJob};
@@ -151,9 +170,32 @@ impl Worker for OffloadWorker {
     }
 }
 
-/// Spawns the worker with `on_reply` receiving every reply.
-fn spawn(on_reply: impl Fn(Reply) + 'static) -> WorkerBridge<OffloadWorker> {
-    OffloadWorker::spawner().callback(on_reply).spawn_with_loader(WORKER_LOADER)
+/// A connection to where a page's jobs run: the page's Web Worker, or,
+/// in a browser that gives the page none, its own thread (see [`here`]).
+enum Link {
+    /// A bridge to the worker.
+    Worker(WorkerBridge<OffloadWorker>),
+    /// Jobs stepped on the page's own thread.
+    Here(here::HereLink),
+}
+
+impl Link {
+    /// Starts or cancels a job.
+    fn send(&self, msg: Request) {
+        match self {
+            Link::Worker(b) => b.send(msg),
+            Link::Here(h) => h.send(msg),
+        }
+    }
+}
+
+/// A connection of its own with `on_reply` receiving every reply: a new
+/// worker, or the page's thread when it cannot have one.
+fn spawn(on_reply: impl Fn(Reply) + 'static) -> Link {
+    match here::probe() {
+        Ok(()) => Link::Worker(OffloadWorker::spawner().callback(on_reply).spawn_with_loader(WORKER_LOADER)),
+        Err(_) => Link::Here(here::HereLink::new(on_reply)),
+    }
 }
 
 /// How long the page waits for the worker's first answer before it says
@@ -265,7 +307,9 @@ pub struct OffloadHandle<R> {
 /// One page's Web Worker, shared by the page's jobs of every kind: spawned
 /// on the first job, so a page that never offloads loads no worker, and
 /// dropped with the page. Each [`use_offload_on`] talks to it through its
-/// own fork of the bridge, so each job kind has its own callback.
+/// own fork of the bridge, so each job kind has its own callback. When the
+/// browser gives the page no worker, the inner value stays `None` and each
+/// connection steps its jobs on the page's thread.
 #[derive(Clone, Default)]
 pub struct PageWorker(Rc<RefCell<Option<WorkerBridge<OffloadWorker>>>>);
 
@@ -277,10 +321,18 @@ impl PartialEq for PageWorker {
 
 impl PageWorker {
     /// A new bridge to the page's worker (spawning it if needed) that hands every reply to `on_reply`.
-    fn connect(&self, on_reply: impl Fn(Reply) + 'static) -> WorkerBridge<OffloadWorker> {
+    fn connect(&self, on_reply: impl Fn(Reply) + 'static) -> Link {
         let mut root = self.0.borrow_mut();
-        let root = root.get_or_insert_with(|| OffloadWorker::spawner().spawn_with_loader(WORKER_LOADER));
-        root.fork(Some(on_reply))
+        if root.is_none() {
+            if here::probe().is_err() {
+                return Link::Here(here::HereLink::new(on_reply));
+            }
+            *root = Some(OffloadWorker::spawner().spawn_with_loader(WORKER_LOADER));
+        }
+        match root.as_ref() {
+            Some(root) => Link::Worker(root.fork(Some(on_reply))),
+            None => Link::Here(here::HereLink::new(on_reply)),
+        }
     }
 }
 
@@ -318,7 +370,7 @@ pub fn use_offload_on<K: JobKind>(worker: &PageWorker, job: Option<K>) -> Offloa
     let current = use_mut_ref(Current::<K>::default);
     let generation = use_state(|| 0u32);
     // Connected on the first job, so a page that never offloads loads no worker.
-    let bridge = use_mut_ref(|| Option::<WorkerBridge<OffloadWorker>>::None);
+    let bridge = use_mut_ref(|| Option::<Link>::None);
     let watchdog = use_mut_ref(|| Option::<gloo_timers::callback::Timeout>::None);
     {
         let (state, bridge, current, worker) = (state.clone(), bridge.clone(), current.clone(), worker.clone());
@@ -345,6 +397,11 @@ pub fn use_offload_on<K: JobKind>(worker: &PageWorker, job: Option<K>) -> Offloa
             let mut b = bridge.borrow_mut();
             let b = b.get_or_insert_with(|| worker.connect(on_reply(state.setter(), current.clone())));
             b.send(Request::Start { id, job });
+            if matches!(b, Link::Here(_)) {
+                // On the page's own thread there is no file that may have failed to load.
+                watchdog.borrow_mut().take();
+                return;
+            }
             let (setter, current) = (state.setter(), current.clone());
             *watchdog.borrow_mut() = Some(gloo_timers::callback::Timeout::new(ANSWER_WAIT_MS, move || {
                 let now = current.borrow();
@@ -390,7 +447,7 @@ pub fn use_offload_on<K: JobKind>(worker: &PageWorker, job: Option<K>) -> Offloa
 pub fn offload(job: JsValue, on_progress: js_sys::Function) -> Result<js_sys::Promise, JsValue> {
     let job: Job = serde_wasm_bindgen::from_value(job).map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(js_sys::Promise::new(&mut |resolve, reject| {
-        let keep: Rc<RefCell<Option<WorkerBridge<OffloadWorker>>>> = Rc::new(RefCell::new(None));
+        let keep: Rc<RefCell<Option<Link>>> = Rc::new(RefCell::new(None));
         let holder = keep.clone();
         let on_progress = on_progress.clone();
         let bridge = spawn(move |r: Reply| match r {

@@ -61,7 +61,8 @@ export async function base() {
  * Opens `search` (e.g. "?area=races") in a fresh page, waits for the app to
  * render, runs `fn(page, errors)`, then fails if the page logged any error.
  * Options: { viewport, reducedMotion, allowErrors: [RegExp], path, ready (selector), expectPanic,
- * route: [url glob, handler] (Playwright's page.route, e.g. to make a file missing) }.
+ * route: [url glob, handler] (Playwright's page.route, e.g. to make a file missing),
+ * init (a function run in the page before its scripts) }.
  */
 export async function withPage(search, fn, opts = {}) {
   await start();
@@ -80,6 +81,8 @@ export async function withPage(search, fn, opts = {}) {
     });
   });
   if (opts.route) await page.route(...opts.route);
+  // A script run before the page's own (e.g. to take `window.Worker` away).
+  if (opts.init) await page.addInitScript(opts.init);
   try {
     await page.goto(`${baseUrl}${opts.path || '/'}${search}`);
     await page.waitForSelector(opts.ready || '#main', { timeout: 15000 });

@@ -133,7 +133,7 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
         let cancel = p.on_cancel.clone().map(|cb| Callback::from(move |_: MouseEvent| cb.emit(())));
         html! {
             <p class="handler-status" id="handler-exploring" role="status">
-                { "Exploring your text in the Web Worker… (what is shown below is the last result)" }
+                { format!("Exploring your text {}… (what is shown below is the last result)", crate::offload::where_jobs_run()) }
                 if let Some(onclick) = cancel { { " " }<button type="button" class="linklike" {onclick}>{ "Cancel" }</button> }
             </p>
         }
@@ -154,7 +154,7 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                    data-total={x.total.to_string()} data-ms={ms.map(|m| format!("{m:.1}"))}>
                     <strong>{ summary(x) }</strong>
                     { match ms {
-                        Some(m) => format!(" · compiled and explored in {m:.0} ms by this browser's Web Worker (request to answer)"),
+                        Some(m) => format!(" · compiled and explored in {m:.0} ms {} (request to answer)", crate::offload::where_jobs_run()),
                         None => " · explored in this browser".to_string(),
                     } }
                 </p>

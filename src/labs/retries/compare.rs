@@ -124,11 +124,11 @@ fn status(p: &CompareProps, stale_rows: usize) -> Html {
     let done = p.figures.fresh.len();
     match &p.figures.state {
         CompareState::Done { on_page } => html! {
-            <p class="note compare-status" role="status" data-state="done">{ format!("All {n} strategies computed {}.", if *on_page { "on this page" } else { "in a Web Worker" }) }</p>
+            <p class="note compare-status" role="status" data-state="done">{ format!("All {n} strategies computed {}.", if *on_page { "on this page" } else { crate::offload::where_jobs_run() }) }</p>
         },
         CompareState::Computing => html! {
             <p class="note compare-status" role="status" data-state="running">
-                { format!("Running the fleets in a Web Worker, the page stays responsive: {done} of {n} strategies") }
+                { format!("Running the fleets {}, the page stays responsive: {done} of {n} strategies", crate::offload::where_jobs_run()) }
                 { if stale_rows > 0 { "; rows and lines marked \u{201c}previous knobs\u{201d} are from before your change." } else { "." } }
             </p>
         },

@@ -56,7 +56,8 @@ impl FleetRuns {
         if reached || self.drawn.as_ref().is_some_and(|d| d.params != *want) {
             self.started = true;
         }
-        self.started.then(|| FleetJob(want.clone()))
+        // A browser that gave the page no worker: every fleet runs here, and says "page".
+        (self.started && crate::offload::can_have_worker()).then(|| FleetJob(want.clone()))
     }
 
     /// The run of `want` and where it was made ("page" or "worker"), given

@@ -103,7 +103,7 @@ fn points_now(finished: Option<&RunRef>, state: &Offloaded<Vec<SweepPointData>>)
 fn status(p: &StudyProps, drawn: usize) -> Html {
     let total = p.params.study_clients().len() * occ::STUDY_STRATEGIES.len();
     if p.finished.is_some() {
-        let wher = if p.on_page { "on this page" } else { "in a Web Worker" };
+        let wher = if p.on_page { "on this page" } else { crate::offload::where_jobs_run() };
         return html! {
             <p class="study-status" role="status" data-state="done">{ format!("All {total} points computed {wher}.") }</p>
         };
@@ -111,7 +111,7 @@ fn status(p: &StudyProps, drawn: usize) -> Html {
     match &p.state {
         Offloaded::Idle | Offloaded::Running { .. } | Offloaded::Done(_) => html! {
             <p class="study-status" role="status" data-state="running">
-                { format!("Sweeping in a Web Worker, the page stays responsive: {drawn} of {total} points. ") }
+                { format!("Sweeping {}, the page stays responsive: {drawn} of {total} points. ", crate::offload::where_jobs_run()) }
                 { button("Cancel", "study-cancel", &p.cancel) }
             </p>
         },

@@ -264,7 +264,7 @@ pub fn LogWindow(p: &LogWindowProps) -> Html {
             <details class="event-log" open=true>
                 <summary>{ format!("Event log ({shown} of {})", p.total) }</summary>
                 if p.first > 1 { <p class="outbox-log-earlier">{ format!("… {} earlier records", p.first - 1) }</p> }
-                <ol start={p.first.to_string()} aria-live="polite" aria-label="Event log">
+                <ol start={p.first.to_string()} aria-label="Event log" aria-live="off">
                     { for p.lines.iter().enumerate().map(|(i, l)| html! {
                         <li class={classes!((i + 1 == last).then_some("current"))}>{ l.clone() }</li>
                     }) }

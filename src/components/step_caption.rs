@@ -11,11 +11,13 @@ use yew::prelude::*;
 /// What step 0 says in every lab.
 pub const BEFORE_FIRST: &str = "Before the first step: nothing has happened yet.";
 
-/// The caption's sentence at `step`: the lab's line, or the words for step 0.
+/// The caption's sentence at `step`: the lab's line, or at step 0 without
+/// one the shared words for it.
 pub fn caption_text(step: usize, caption: Option<&AttrValue>) -> AttrValue {
     match (step, caption) {
-        (0, _) | (_, None) => AttrValue::Static(BEFORE_FIRST),
         (_, Some(c)) => c.clone(),
+        (0, None) => AttrValue::Static(BEFORE_FIRST),
+        (_, None) => AttrValue::Static("Nothing is recorded at this step."),
     }
 }
 
@@ -97,8 +99,9 @@ mod tests {
     }
 
     #[test]
-    fn step_zero_says_nothing_has_happened_whatever_the_lab_passes() {
-        assert_eq!(caption_text(0, Some(&AttrValue::from("x"))).as_str(), BEFORE_FIRST);
-        assert_eq!(caption_text(2, Some(&AttrValue::from("x"))).as_str(), "x");
+    fn step_zero_has_shared_words_unless_the_lab_gives_its_own() {
+        assert_eq!(caption_text(0, None).as_str(), BEFORE_FIRST);
+        assert_eq!(caption_text(0, Some(&AttrValue::from("x"))).as_str(), "x");
+        assert_eq!(caption_text(2, Some(&AttrValue::from("y"))).as_str(), "y");
     }
 }

@@ -38,7 +38,7 @@ pub struct StepControlsProps {
     #[prop_or(AttrValue::Static("Step"))]
     pub label: AttrValue,
     /// What happened at this step, in one plain sentence from the engine's
-    /// narration (ignored at step 0, which has its own words).
+    /// narration (at step 0, `None` gives the shared words for it).
     #[prop_or_default]
     pub caption: Option<AttrValue>,
     /// How the run ended, said with the last step ("2 charges, 2 rows: double charge").

@@ -127,6 +127,7 @@ test('Space on "Next step" steps once, and Space on the shortcuts button toggles
     assert.match(rules, /PageDown/);
     assert.match(rules, /browse mode/);
     assert.match(rules, /focus mode/);
+    await page.locator('#step-shortcuts').screenshot({ path: (await screenshot(page, 'shortcuts-overlay-page')).replace('-page.png', '.png') });
     await page.keyboard.press(' ');
     await page.waitForFunction(() => document.querySelector('.shortcuts-button').getAttribute('aria-expanded') === 'false');
     // Speed speaks its value with its unit.

@@ -172,12 +172,12 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
         <section class="retries-fleet" aria-label="The fleet over time" aria-busy={p.stale.then_some("true")} data-run={p.source.clone()}
             data-worker={if p.worker_ready { "ready" } else { "cold" }}>
             <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket"
-                caption={step.checked_sub(1).and_then(|i| d.lines.get(i)).cloned()}
+                caption={Some(match step.checked_sub(1) {
+                    None => AttrValue::from("Before the first bucket: step through the run bucket by bucket (PageDown, → or j). The shaded band is the outage."),
+                    Some(i) => d.lines.get(i).cloned().unwrap_or_default(),
+                })}
                 outcome={mask.is_none().then(|| d.outcome.clone())} />
             { p.prompt.clone() }
-            if step == 0 {
-                <p class="retries-readout">{ "Step through the run bucket by bucket with the step controls (← → or j k). The shaded band is the outage." }</p>
-            }
             <div class="retries-charts">
                 <BarChart title="Offered load at the server, per second: first tries, then retries, then layer calls stacked" x_label="time (s)" y_label="calls per second"
                     stack_names={vec!["first tries".into(), "client retries".into(), "layer retries".into()]} bars={d.load.clone()} x_max={d.x_max} cursor_x={cursor}

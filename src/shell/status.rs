@@ -3,7 +3,8 @@
 //! applied twice or more: 0, was 4"), and the page title names the area and
 //! the preset. Stepping says nothing here (the step caption speaks for it).
 
-use crate::query::Area;
+use crate::query::{Area, Query};
+use crate::web;
 use idemlab_sim::lab::{Counter, Lab, Preset};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -53,7 +54,9 @@ pub fn use_change_status<L: Lab + 'static>(
     let title = page_title(area, preset);
     let fresh = counters.is_some();
     use_effect_with((params.clone(), fresh, title), move |(params, _, title)| {
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        // A lesson shows a lab inside the Recall page: the page keeps its own title.
+        let own_page = Query::parse(&web::current_search()).area().slug() == L::SLUG;
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()).filter(|_| own_page) {
             doc.set_title(title);
         }
         let Some(now) = counters else { return };

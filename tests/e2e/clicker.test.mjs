@@ -61,22 +61,39 @@ for (const lab of LABS) {
       const knobs = await knobValues(page);
       const from = await stepOf(page);
       const label = (await page.locator('.step-controls .step-count').innerText()).replace(/\s*\d+ \/ \d+$/, '');
+      // The knob's new run has landed and named its effect; from here on only steps speak.
+      await settledUrl(page);
+      await page.waitForTimeout(400);
+      await recordLive(page);
       // Registered after the app's listener, so it sees whether the app kept the key from scrolling.
       await page.evaluate(() => {
         window.__kept = [];
         document.addEventListener('keydown', (e) => window.__kept.push(`${e.key}:${e.defaultPrevented}`));
       });
-      for (let i = 0; i < 3; i++) await page.keyboard.press('PageDown');
+      // At a presenter's pace: each press lands before the next.
+      const shown = (n) => page.waitForFunction((k) => document.querySelector('#step-caption')?.dataset.step === String(k), n);
+      for (let i = 1; i <= 3; i++) {
+        await page.keyboard.press('PageDown');
+        await shown(from + i);
+      }
       await page.waitForFunction((to) => new URL(location.href).searchParams.get('step') === String(to), from + 3);
       assert.equal(await stepOf(page), from + 3, 'three steps forward');
       await page.keyboard.press('PageUp');
+      await shown(from + 2);
       await page.waitForFunction((to) => new URL(location.href).searchParams.get('step') === String(to), from + 2);
       assert.deepEqual(await knobValues(page), knobs, 'no knob changed');
+      await page.waitForTimeout(200);
+      const heard = await said(page);
+      assert.deepEqual(heard.map((h) => h.text.split(':')[0]),
+        [1, 2, 3, 2].map((k) => `${label} ${from + k} of ${heard[0]?.text.match(/of (\d+)/)?.[1]}`),
+        `one message per step: ${JSON.stringify(heard)}`);
       assert.deepEqual(await page.evaluate(() => window.__kept),
         ['PageDown:true', 'PageDown:true', 'PageDown:true', 'PageUp:true'], 'the page did not scroll and the knob did not move');
       const caption = await page.locator('#step-caption').innerText();
       assert.ok(caption.startsWith(`${label} ${from + 2}: `), `the caption names step ${from + 2}: ${caption}`);
       assert.ok(caption.length > `${label} ${from + 2}: `.length + 10, `the caption says what happened: ${caption}`);
+      await page.locator('#step-caption').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: (await screenshot(page, `clicker-${lab}-1280x720-page`)).replace('-page.png', '.png') });
       // b blanks the stage; a step key brings it back without stepping.
       await page.keyboard.press('b');
       await page.waitForSelector('#blank-stage');
@@ -180,6 +197,11 @@ test('changing About\u2019s "Receiver deduplicates" with the keyboard names the 
     assert.match(await page.title(), /^About: custom settings/);
     await page.locator('nav[aria-label="Labs"] a[data-area="keys"]').click();
     await page.waitForFunction(() => document.title.startsWith('Keys: '));
+  });
+  // A lesson shows a lab inside the Recall page, which keeps its own title.
+  await withPage('?area=recall&lesson=four-outcomes&stop=2', async (page) => {
+    await page.waitForSelector('.lesson-screen [data-lab="keys"]');
+    assert.match(await page.title(), /^Recall · /);
   });
 });
 

@@ -34,7 +34,8 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
             <div class={classes!("outbox-actor", active.then_some("active"), crashed_now.then_some("crashed"))}
                  data-actor={actor_slug(actor)} aria-current={active.then_some("step")}>
                 <h4>{ title }</h4>
-                if crashed_now { <p class="outbox-crash" role="status">{ "⚡ CRASH here" }</p> }
+                // Not live: the step caption says the crash, once.
+                if crashed_now { <p class="outbox-crash">{ "⚡ CRASH here" }</p> }
                 if let Some(n) = crashes.filter(|n| *n > 0) { <p class="outbox-crash-count">{ format!("⚡ × {n} so far") }</p> }
                 { body }
             </div>

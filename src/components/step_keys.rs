@@ -141,7 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn a_slider_reached_with_tab_keeps_its_own_keys_but_not_the_letters() {
+    fn a_slider_reached_with_tab_keeps_its_own_keys_and_the_letters_still_step() {
         for key in ["PageDown", "PageUp", "ArrowLeft", "ArrowRight", "ArrowUp", "Home", "End", " "] {
             assert_eq!(key_action(key, KNOB_TABBED, false, false), None, "{key}");
         }

@@ -88,6 +88,15 @@ pub fn App() -> Html {
             }
         });
     }
+    // A lab names its area and preset in the title (`shell::page_title`);
+    // the one page without an engine names itself here.
+    use_effect_with(area, |area| {
+        if labs::visit_page(*area, NoPage).is_none() {
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                doc.set_title(&format!("{} · Idempotency Lab", area.title()));
+            }
+        }
+    });
     use_effect(move || {
         if embed {
             web::post_height(area.slug());
@@ -315,4 +324,12 @@ fn EmbedPanel(p: &EmbedPanelProps) -> Html {
             </div>
         </section>
     }
+}
+
+/// A visit that does nothing: asks the router only whether an area has a lab page.
+struct NoPage;
+
+impl labs::PageVisitor for NoPage {
+    type Out = ();
+    fn page<P: labs::LabPage>(self) {}
 }

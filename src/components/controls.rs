@@ -49,14 +49,27 @@ pub fn Slider(p: &SliderProps) -> Html {
         <div class="control slider">
             <label for={p.id.clone()}>
                 <span>{ p.label.clone() }</span>
-                <output for={p.id.clone()}>{ format!("{}{}", p.value, p.unit) }</output>
+                // Not live and not in the name: the slider's value text says it once.
+                <output for={p.id.clone()} aria-hidden="true" aria-live="off">{ format!("{}{}", p.value, p.unit) }</output>
             </label>
             <input type="range" id={p.id.clone()} min={p.min.to_string()} max={p.max.to_string()}
                 step={p.step.to_string()} value={p.value.to_string()} disabled={p.disabled}
-                aria-label={p.label.clone()} aria-valuetext={format!("{}{}", p.value, p.unit)}
+                aria-label={p.label.clone()} aria-valuetext={format!("{}{}", p.value, spoken_unit(&p.unit))}
                 aria-describedby={p.help.as_ref().map(|_| help_id.clone())} {oninput} />
             if let Some(h) = &p.help { <small id={help_id}>{ h.clone() }</small> }
         </div>
+    }
+}
+
+/// A unit as a screen reader should say it after the value (" ms" is read
+/// letter by letter by some readers).
+pub fn spoken_unit(suffix: &str) -> &str {
+    match suffix {
+        " %" | "%" => " percent",
+        " ms" => " milliseconds",
+        " s" => " seconds",
+        " /s" => " per second",
+        other => other,
     }
 }
 

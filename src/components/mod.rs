@@ -5,7 +5,9 @@ pub mod controls;
 pub mod evidence;
 pub mod export;
 pub mod num;
+pub mod step_caption;
 pub mod step_controls;
+pub mod step_keys;
 pub mod term;
 pub mod timeline;
 

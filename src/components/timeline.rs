@@ -421,7 +421,7 @@ pub fn EventLog(p: &EventLogProps) -> Html {
         <details class="event-log" open=true>
             <summary>{ format!("Event log ({shown} of {})", p.lines.len()) }</summary>
             // Focusable, so keyboard users can scroll a long log (axe: scrollable-region-focusable).
-            <ol aria-live="polite" tabindex="0" aria-label="Event log" ref={list}>
+            <ol tabindex="0" aria-label="Event log" aria-live="off" ref={list}>
                 { for p.lines.iter().take(shown).enumerate().map(|(i, l)| html! {
                     <li class={classes!((i + 1 == shown).then_some("current"))}>{ l.clone() }</li>
                 }) }

@@ -2,12 +2,12 @@
 //! it. The demonstration is `DeliveryLab` in the core, on the shared lab
 //! shell: its knobs, presets, counters and sources come from there.
 
-use crate::components::{Counter, Evidence, ExportBar};
+use crate::components::{Counter, Evidence, ExportBar, StepControls};
 use crate::query::Area;
 use crate::shell::{
     preset_href, use_lab, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
 };
-use idemlab_sim::delivery::{DeliveryLab, DeliveryParams, DeliveryRecord, Leg};
+use idemlab_sim::delivery::{DeliveryCounters, DeliveryLab, DeliveryParams, DeliveryRecord, Leg};
 use idemlab_sim::lab::Lab;
 use yew::prelude::*;
 
@@ -51,8 +51,17 @@ pub fn About(p: &LabProps) -> Html {
                 })
             };
             let records: Vec<DeliveryRecord> = run.trace.records().iter().map(|r| r.record.clone()).collect();
+            let steps = records.len();
+            let step = lab.step.min(steps);
+            let caption = step.checked_sub(1).and_then(|i| records.get(i)).map(|r| AttrValue::from(caption_of(r)));
             (
-                html! { <MessageStrip records={records} messages={run.params.messages} /> },
+                html! {
+                    <>
+                        <StepControls step={step} steps={steps} on_step={lab.on_step()} label="Record" disabled={lab.locked("step")}
+                            caption={caption} outcome={Some(AttrValue::from(outcome_words(c)))} />
+                        <MessageStrip records={records} messages={run.params.messages} step={step} />
+                    </>
+                },
                 html! {
                     <>
                         <Evidence title="Belief versus evidence, for the whole run" belief={Some(AttrValue::from(belief))} counters={counters.clone()} />
@@ -84,11 +93,67 @@ pub fn About(p: &LabProps) -> Html {
     }
 }
 
+/// The step caption for one record: who did what, and what it means.
+/// Messages are numbered from 1, as the strip shows them.
+fn caption_of(r: &DeliveryRecord) -> String {
+    let n = |msg: &u32| msg + 1;
+    match r {
+        DeliveryRecord::Sent { msg, attempt } => format!("The sender sends message #{}, attempt {attempt}.", n(msg)),
+        DeliveryRecord::Dropped { msg, attempt, leg: Leg::Message } => format!(
+            "The network loses attempt {attempt} of message #{}: the receiver never sees it.",
+            n(msg)
+        ),
+        DeliveryRecord::Dropped { msg, attempt, leg: Leg::Ack } => format!(
+            "The network loses the acknowledgement of message #{}, attempt {attempt}: the receiver has applied it, but the sender cannot know.",
+            n(msg)
+        ),
+        DeliveryRecord::Applied { msg, attempt, duplicate: false } => {
+            format!("The receiver applies message #{} (attempt {attempt}): its effect happens.", n(msg))
+        }
+        DeliveryRecord::Applied { msg, attempt, duplicate: true } => format!(
+            "The receiver applies message #{} AGAIN (attempt {attempt}): nothing remembers it was done, so the effect happens twice.",
+            n(msg)
+        ),
+        DeliveryRecord::SkippedDuplicate { msg, attempt } => format!(
+            "The receiver knows message #{}'s id and skips attempt {attempt}: the effect stays single, and it acknowledges again.",
+            n(msg)
+        ),
+        DeliveryRecord::Acked { msg, attempt } => format!(
+            "The sender gets the acknowledgement of message #{}, attempt {attempt}: it believes the message was delivered.",
+            n(msg)
+        ),
+        DeliveryRecord::TimedOut { msg, attempt } => format!(
+            "The sender hears nothing for message #{}, attempt {attempt}, and times out: it cannot tell a lost message from a lost acknowledgement.",
+            n(msg)
+        ),
+        DeliveryRecord::GaveUp { msg } => {
+            format!("The sender gives up on message #{}: if no attempt arrived, its effect never happens.", n(msg))
+        }
+    }
+}
+
+/// How the run ended, from its counters, for the last record.
+fn outcome_words(c: &DeliveryCounters) -> String {
+    let verdict = if c.duplicate_effects > 0 {
+        "effects repeated"
+    } else if c.never_applied > 0 {
+        "effects lost"
+    } else {
+        "every effect once"
+    };
+    format!(
+        "{} messages, {} applied once or more, {} applied twice or more, {} never applied; the sender believes {} delivered: {verdict}",
+        c.intended, c.distinct_applied, c.duplicate_effects, c.never_applied, c.sender_confirmed
+    )
+}
+
 /// Props of [`MessageStrip`].
 #[derive(Properties, PartialEq, Clone)]
 struct MessageStripProps {
     records: Vec<DeliveryRecord>,
     messages: u32,
+    /// The step-through's cursor: records after it are drawn faintly (at 0, none are).
+    step: usize,
 }
 
 /// One row per message: each attempt as a glyph, so duplicates and losses are
@@ -96,8 +161,14 @@ struct MessageStripProps {
 #[component]
 fn MessageStrip(p: &MessageStripProps) -> Html {
     let shown = p.messages.min(40);
-    let mut rows: Vec<Vec<(&'static str, &'static str)>> = vec![Vec::new(); shown as usize];
-    for r in &p.records {
+    let mut rows: Vec<Vec<(&'static str, &'static str, Step)>> = vec![Vec::new(); shown as usize];
+    for (i, r) in p.records.iter().enumerate() {
+        let at = match (p.step, i + 1) {
+            (0, _) => Step::Past,
+            (s, k) if k < s => Step::Past,
+            (s, k) if k == s => Step::Current,
+            _ => Step::Ahead,
+        };
         let (msg, glyph) = match r {
             DeliveryRecord::Sent { msg, .. } => (*msg, ("→", "sent")),
             DeliveryRecord::Dropped { msg, leg: Leg::Message, .. } => (*msg, ("✕", "message lost")),
@@ -110,7 +181,7 @@ fn MessageStrip(p: &MessageStripProps) -> Html {
             DeliveryRecord::GaveUp { msg } => (*msg, ("∅", "gave up")),
         };
         if let Some(row) = rows.get_mut(msg as usize) {
-            row.push(glyph);
+            row.push((glyph.0, glyph.1, at));
         }
     }
     html! {
@@ -118,17 +189,37 @@ fn MessageStrip(p: &MessageStripProps) -> Html {
             <p class="legend-text">{ "→ sent · ✕ message lost · ● applied · ●● applied again · ○ duplicate skipped · ⤺✕ acknowledgement lost · t/o timeout · ✓ acknowledged · ∅ gave up" }</p>
             <ol>
                 { for rows.iter().enumerate().map(|(i, row)| {
-                    let dup = row.iter().any(|(g, _)| *g == "●●");
+                    let dup = row.iter().any(|(g, _, at)| *g == "●●" && *at != Step::Ahead);
                     html! {
                         <li class={classes!(dup.then_some("dup"))}
-                            aria-label={format!("message {}: {}", i + 1, row.iter().map(|(_, w)| *w).collect::<Vec<_>>().join(", "))}>
+                            aria-label={format!("message {}: {}", i + 1, row.iter().filter(|g| g.2 != Step::Ahead).map(|g| g.1).collect::<Vec<_>>().join(", "))}>
                             <span class="msg-id">{ format!("#{:02}", i + 1) }</span>
-                            { for row.iter().map(|(g, w)| html! { <span class="glyph" title={*w}>{ *g }</span> }) }
+                            { for row.iter().map(|(g, w, at)| html! {
+                                <span class={classes!("glyph", at.class())} title={*w}>{ *g }</span>
+                            }) }
                         </li>
                     }
                 }) }
             </ol>
             if p.messages > shown { <p class="note">{ format!("Showing the first {shown} of {} messages; the counters include all.", p.messages) }</p> }
         </div>
+    }
+}
+
+/// Where a record lies against the step-through's cursor.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Past,
+    Current,
+    Ahead,
+}
+
+impl Step {
+    fn class(self) -> Option<&'static str> {
+        match self {
+            Step::Past => None,
+            Step::Current => Some("current"),
+            Step::Ahead => Some("ahead"),
+        }
     }
 }

@@ -33,6 +33,10 @@ fn kind_of(s: Shape) -> ItemKind {
 struct StepData {
     items: Vec<TimelineItem>,
     lines: Vec<AttrValue>,
+    /// The step caption: each step's narration without its time.
+    captions: Vec<AttrValue>,
+    /// How the operation ended, in words, for the last step.
+    outcome: AttrValue,
     badges: Vec<Option<(u32, Badge)>>,
     x_max_ms: f64,
     client: Vec<LedgerLine>,
@@ -63,11 +67,14 @@ fn step_data(run: &KeysRun) -> StepData {
     }
     let lines =
         steps.iter().map(|s| AttrValue::from(format!("{:.1} ms · {}", s.at_us as f64 / 1_000.0, s.line))).collect();
+    let captions = steps.iter().map(|s| AttrValue::from(s.line.clone())).collect();
     let badges = steps.iter().map(|s| s.badge).collect();
     let (client, provider) = view::ledger(run);
     StepData {
         items,
         lines,
+        captions,
+        outcome: outcome_words(run).into(),
         badges,
         x_max_ms: x_max_ms * 1.1,
         client,
@@ -75,6 +82,34 @@ fn step_data(run: &KeysRun) -> StepData {
         decisive: view::decisive_step(run),
         question: question::question(run),
     }
+}
+
+/// How the step-through's operations ended, from its counters: what the
+/// provider charged, what the client believes, and the verdict.
+fn outcome_words(run: &KeysRun) -> String {
+    let c = &run.counters;
+    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let verdict = if c.double_charges > 0 {
+        "double charge"
+    } else if c.silent_losses > 0 {
+        "the client believes in a charge that never happened"
+    } else if c.rejected_but_charged > 0 {
+        "refused, yet charged"
+    } else if c.gave_up_but_charged > 0 {
+        "the client gave up, yet the card was charged"
+    } else if c.gave_up > 0 {
+        "the client gave up without knowing"
+    } else if c.rejected > 0 {
+        "refused and not charged"
+    } else {
+        "each operation charged once"
+    };
+    format!(
+        "{} for {}, the client believes {} charged: {verdict}",
+        plural(c.charges, "charge", "charges"),
+        plural(c.intended, "operation", "operations"),
+        c.believed_charged
+    )
 }
 
 fn tone_class(t: Tone) -> (&'static str, &'static str) {
@@ -199,7 +234,7 @@ fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict:
     };
     let badge_html = match badge_key {
         Some(k) => html! {
-            <p class={classes!("keys-badge", format!("keys-badge-{}", badge_state.slug()))} data-badge={badge_state.slug()} aria-live="polite">
+            <p class={classes!("keys-badge", format!("keys-badge-{}", badge_state.slug()))} data-badge={badge_state.slug()}>
                 { format!("Idempotency-Key K{k}: ") }<strong>{ badge_state.text() }</strong>
             </p>
         },
@@ -225,7 +260,8 @@ fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict:
         <section class="keys-step" aria-label="One operation, step by step">
             <h3 class="visually-hidden">{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
             <StepControls step={step} steps={steps} on_step={on_step} disabled={locked}
-                jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))} />
+                jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))}
+                caption={step.checked_sub(1).and_then(|i| d.captions.get(i)).cloned()} outcome={Some(d.outcome.clone())} />
             { predict.prompt.clone() }
             { badge_html }
             <div class="keys-diagram">

@@ -74,7 +74,8 @@ pub fn OutboxPage(p: &LabProps) -> Html {
             let (first, lines) = log_window(run, step);
             html! {
                 <>
-                    <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")} jump={jump} />
+                    <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")} jump={jump}
+                        caption={caption_at(run, step)} outcome={Some(AttrValue::from(outcome_words(run)))} />
                     { predict.prompt.clone() }
                     <div class="outbox-stage">
                         <Pipeline view={f.view_at(step, ROWS_SHOWN)} mode={params.mode} poll_ms={params.poll_ms} flush_ms={params.offset_flush_ms} inbox={params.inbox} />
@@ -150,6 +151,32 @@ fn log_window(run: &OutboxRun, step: usize) -> (usize, Vec<AttrValue>) {
         })
         .collect();
     (first + 1, lines)
+}
+
+/// The step caption at `step`: the record's narration, as the event log words it.
+fn caption_at(run: &OutboxRun, step: usize) -> Option<AttrValue> {
+    let r = run.trace.records().get(step.checked_sub(1)?)?;
+    Some(AttrValue::from(r.record.describe()))
+}
+
+/// How the run ended, from its counters, for the last record's announcement.
+fn outcome_words(r: &OutboxRun) -> String {
+    let c = &r.counters;
+    let verdict = if c.ghost_effects > 0 {
+        "effects for orders that never committed"
+    } else if c.effects_lost > 0 {
+        "lost effects"
+    } else if c.duplicate_effects > 0 {
+        "repeated effects"
+    } else if c.inbox_dedup_hits > 0 {
+        "each effect once: the inbox skipped the duplicates"
+    } else {
+        "each effect once"
+    };
+    format!(
+        "{} orders committed, {} effects applied, {} lost, {} repeated, {} for orders that never committed: {verdict}",
+        c.commands_accepted, c.effects_applied, c.effects_lost, c.duplicate_effects, c.ghost_effects
+    )
 }
 
 /// The service's belief, in one sentence, beside the evidence.

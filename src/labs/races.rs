@@ -17,7 +17,7 @@ mod run_panel;
 use crate::components::StepControls;
 use crate::shell::{preset_href, use_preset_hrefs, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
 use idemlab_sim::lab::Lab;
-use idemlab_sim::races::{Mode, RacesLab};
+use idemlab_sim::races::{self, Mode, RacesLab};
 use modes::{scheduler, side};
 use run_panel::RunPanel;
 use yew::prelude::*;
@@ -88,7 +88,8 @@ pub fn Races(p: &LabProps) -> Html {
     let on_step = predict::on_step(&lab.dispatch, &run, step, predict, &asking, &answered);
     let jump = r.decisive_step().map(|d| (d, AttrValue::from("Jump to the second charge")));
     let controls = html! {
-        <StepControls step={step} steps={last} on_step={on_step} disabled={lab.locked("step")} jump={jump} label="Step" />
+        <StepControls step={step} steps={last} on_step={on_step} disabled={lab.locked("step")} jump={jump} label="Step"
+            caption={caption_at(&run, step)} outcome={Some(AttrValue::from(outcome_words(&run.outcome)))} />
     };
     // For a handler, the text shown is the text that ran (the last one the worker compiled).
     let shown_sql = match (s.number, &st.source) {
@@ -131,6 +132,30 @@ pub fn Races(p: &LabProps) -> Html {
         <LabLayout slug="races" title={TITLE} warnings={warnings}
             presets={presets} picture={picture} evidence={evidence} extra={extra} intro={intro} sources={sources} gate={gate} />
     }
+}
+
+/// The step caption: the engine's words for the step, with the reason when
+/// the engine gives one (what a snapshot saw, which lock waited).
+fn caption_at(run: &idemlab_sim::races::RaceRun, step: usize) -> Option<AttrValue> {
+    let i = step.checked_sub(1)?;
+    let Some(words) = races::frame_narration(run).into_iter().nth(i) else {
+        return Some(AttrValue::from(format!(
+            "This run ended at step {}; the run beside it goes on.",
+            run.frames.len()
+        )));
+    };
+    let why = races::why(run, step).map(|w| format!(". Why: {w}")).unwrap_or_default();
+    Some(AttrValue::from(format!("{}{why}", words.join(". "))))
+}
+
+/// How a run ended, in one line: charges, answers, rows, and the verdict.
+fn outcome_words(o: &races::RaceOutcome) -> String {
+    let verdict = match o.charges {
+        0 => "no charge",
+        1 => "charged once",
+        _ => "double charge",
+    };
+    format!("{}: {verdict}", o.class_label().replace(" · ", ", "))
 }
 
 #[cfg(test)]

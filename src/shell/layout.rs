@@ -206,6 +206,8 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
             <div class="lab-picture">{ p.picture.clone() }</div>
             if full && mode.embed { { p.presets.clone() } }
             if full { <div class="lab-controls">{ p.controls.clone() }</div> }
+            // What the last change of setting did (written by `status`; empty until then).
+            <p class="change-status" id={super::STATUS_ID} role="status" aria-atomic="true"></p>
             if mode.view.shows_evidence() {
                 <div class="lab-evidence" data-outcome={if shown { "shown" } else { "hidden" }}>{ evidence }</div>
             }

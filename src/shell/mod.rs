@@ -19,6 +19,7 @@ mod presets;
 mod reveal;
 mod source;
 mod sources;
+mod status;
 
 pub use knobs::KnobPanel;
 pub use layout::{LabLayout, PageMode, View};
@@ -30,6 +31,7 @@ pub use presets::PresetBar;
 pub use reveal::{Frame, Gate};
 pub use source::{shown_of, Busy, Keep, RunResult, RunSource, Shown};
 pub use sources::SourcesPanel;
+pub use status::{change_words, page_title, STATUS_ID};
 
 use crate::query::Query;
 use crate::web;
@@ -325,7 +327,8 @@ where
 }
 
 /// The `outcome` message's detail for `run` (`None` while there is no
-/// finished run), posted to an embedding page once per run. In an embed the
+/// finished run), posted to an embedding page once per run. A new run's
+/// effect is named in the status line, and the page title follows. In an embed the
 /// outcome waits for the learner (see `reveal`): the layout posts it when the
 /// gate opens, unless the author asked for it up front.
 #[hook]
@@ -333,8 +336,10 @@ pub fn use_lab_outcome<L>(link: &LabLink<L>, run: Option<&Result<L::Run, SimErro
 where
     L: Lab + 'static,
 {
-    let outcome = run.and_then(|r| r.as_ref().ok()).map(|r| outcome_of::<L>(link.preset, r));
+    let counters = run.and_then(|r| r.as_ref().ok()).map(|r| L::counters(r));
+    let outcome = counters.as_deref().map(|c| outcome_of_counters(link.preset, c));
     use_post_outcome::<L>(outcome.clone(), !link.embed || link.reveal);
+    status::use_change_status::<L>(&link.params, link.preset, counters);
     outcome
 }
 

@@ -53,7 +53,7 @@ test('the explorer counts the double charges and its jump lands on the second ch
     await page.waitForFunction(() => new URL(location.href).searchParams.get('schedule') === '1,1,1,2,1,2,2,2');
     assert.equal((await stepParam(page)), decisive, 'the jump lands on the decisive step');
     assert.equal(await ledger(page), 2, 'the step-through shows the second charge');
-    assert.match(await page.locator('#races-narration').innerText(), /ledger has 2 charges/);
+    assert.match(await page.locator('#step-caption').innerText(), /ledger has 2 charges/);
     await screenshot(page, 'races-explorer');
   });
   await withPage('?area=races&scenario=on-conflict', async (page) => {
@@ -72,7 +72,7 @@ test('the keyboard steps forward and back, and r resets', async () => {
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '2');
     await page.keyboard.press('k');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '1');
-    assert.match(await page.locator('#races-narration').innerText(), /Step 1: T1 BEGIN|Step 1: T1 SELECT/);
+    assert.match(await page.locator('#step-caption').innerText(), /Step 1: T1 BEGIN|Step 1: T1 SELECT/);
     await page.keyboard.press('r');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '0');
     assert.equal((await stepParam(page)), 0);

@@ -114,12 +114,12 @@ test('the study sweep draws work and time against clients', async () => {
 
 test('the step controls scrub time buckets from the keyboard and keep the step in the URL', async () => {
   await withPage('?area=retries&preset=herd&step=40', async (page) => {
-    await page.waitForSelector('.retries-readout');
-    assert.match(await page.locator('.retries-readout').innerText(), /^19\.5–20\.0 s:/);
+    await page.waitForSelector('#step-caption');
+    assert.match(await page.locator('#step-caption').innerText(), /^Time bucket 40: 19\.5–20\.0 s:/);
     await page.evaluate(() => document.activeElement?.blur());
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '41');
-    assert.match(await page.locator('.retries-readout').innerText(), /^20\.0–20\.5 s:/);
+    assert.match(await page.locator('#step-caption').innerText(), /^Time bucket 41: 20\.0–20\.5 s:/);
     assert.ok(await page.locator(`${LAB} figure.chart line.cursor`).count() >= 4);
   });
 });

@@ -34,7 +34,8 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
             <div class={classes!("outbox-actor", active.then_some("active"), crashed_now.then_some("crashed"))}
                  data-actor={actor_slug(actor)} aria-current={active.then_some("step")}>
                 <h4>{ title }</h4>
-                if crashed_now { <p class="outbox-crash" role="status">{ "⚡ CRASH here" }</p> }
+                // Not live: the step caption says the crash, once.
+                if crashed_now { <p class="outbox-crash">{ "⚡ CRASH here" }</p> }
                 if let Some(n) = crashes.filter(|n| *n > 0) { <p class="outbox-crash-count">{ format!("⚡ × {n} so far") }</p> }
                 { body }
             </div>
@@ -264,7 +265,7 @@ pub fn LogWindow(p: &LogWindowProps) -> Html {
             <details class="event-log" open=true>
                 <summary>{ format!("Event log ({shown} of {})", p.total) }</summary>
                 if p.first > 1 { <p class="outbox-log-earlier">{ format!("… {} earlier records", p.first - 1) }</p> }
-                <ol start={p.first.to_string()} aria-live="polite" aria-label="Event log">
+                <ol start={p.first.to_string()} aria-label="Event log" aria-live="off">
                     { for p.lines.iter().enumerate().map(|(i, l)| html! {
                         <li class={classes!((i + 1 == last).then_some("current"))}>{ l.clone() }</li>
                     }) }

@@ -53,9 +53,11 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
     let waits = frame.map(|f| f.waits.clone()).unwrap_or_default();
     html! {
         <div class={classes!("races-run", p.compact.then_some("compact"))}>
-            <p class="races-narration" id={(!p.compact).then_some("races-narration")} aria-live="polite">
-                <strong>{ format!("Step {step}: ") }</strong>{ narration }
-            </p>
+            // A pane beside another says its own step; the single run's words
+            // are the step caption under the controls (one shared component).
+            if p.compact {
+                <p class="races-narration"><strong>{ format!("Step {step}: ") }</strong>{ narration }</p>
+            }
             <div class="races-stage">
                 <div class="races-lanes" tabindex="0" role="group" aria-label="Swimlanes (scrolls sideways on narrow screens)">
                     <Timeline lanes={lanes} items={items} current={step} x_max={run.frames.len().max(1) as f64} x_label="schedule step"

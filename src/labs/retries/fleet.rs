@@ -56,6 +56,8 @@ struct FleetData {
     cap_ms: f64,
     lines: Vec<AttrValue>,
     summary: String,
+    /// How the run ended, short, for the last bucket's caption and announcement.
+    outcome: AttrValue,
 }
 
 fn per_s(count: u32, bucket_s: f64) -> f64 {
@@ -133,6 +135,14 @@ fn derive(run: &FleetRun) -> FleetData {
         delay_title: format!("Delays chosen by {} (before Retry-After)", run.params.strategy.title()),
         cap_ms: run.params.cap_ms as f64,
         lines,
+        outcome: AttrValue::from(format!(
+            "{} requests: {} succeeded, {} failed; the server got {} calls, {:.2} per request",
+            t.requests,
+            t.successes,
+            t.failures,
+            t.server_calls,
+            t.amplification()
+        )),
         summary: format!(
             "{} requests: {} succeeded, {} failed ({} at the cap, {} retries refused by the budget, {} by gRPC throttling, {} first tries and {} retries rejected by adaptive throttling, {} not retryable). The server got {} calls: {:.2} per request{}. After the outage the offered load peaked at {:.0} calls/s, {:.2}× capacity{}.",
             t.requests, t.successes, t.failures, t.gave_up_attempt_cap, t.budget_refusals, t.grpc_refusals, t.adaptive_first_tries, t.adaptive_retries,
@@ -161,12 +171,13 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
     html! {
         <section class="retries-fleet" aria-label="The fleet over time" aria-busy={p.stale.then_some("true")} data-run={p.source.clone()}
             data-worker={if p.worker_ready { "ready" } else { "cold" }}>
-            <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket" />
+            <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket"
+                caption={Some(match step.checked_sub(1) {
+                    None => AttrValue::from("Before the first bucket: step through the run bucket by bucket (PageDown, → or j). The shaded band is the outage."),
+                    Some(i) => d.lines.get(i).cloned().unwrap_or_default(),
+                })}
+                outcome={mask.is_none().then(|| d.outcome.clone())} />
             { p.prompt.clone() }
-            <p class="retries-readout" aria-live="polite">{
-                if step == 0 { AttrValue::from("Step through the run bucket by bucket with the step controls (← → or j k). The shaded band is the outage.") }
-                else { d.lines[step - 1].clone() }
-            }</p>
             <div class="retries-charts">
                 <BarChart title="Offered load at the server, per second: first tries, then retries, then layer calls stacked" x_label="time (s)" y_label="calls per second"
                     stack_names={vec!["first tries".into(), "client retries".into(), "layer retries".into()]} bars={d.load.clone()} x_max={d.x_max} cursor_x={cursor}

@@ -32,6 +32,10 @@ pub struct StepControlsProps {
     /// What the scrubber moves through, for its label.
     #[prop_or(AttrValue::Static("Step"))]
     pub label: AttrValue,
+    /// The step that waits for a prediction (the predict-first gate's
+    /// `waits`): playback stops there and the button reads Play again.
+    #[prop_or_default]
+    pub waits: Option<usize>,
 }
 
 /// Delay between steps at each speed setting, in milliseconds.
@@ -58,6 +62,16 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
             on_step.emit(to);
         })
     };
+
+    // A prompt that waits for a prediction stops playback (the gate refused the step).
+    {
+        let playing = playing.clone();
+        use_effect_with(p.waits, move |waits| {
+            if waits.is_some() {
+                playing.set(false);
+            }
+        });
+    }
 
     // While playing, a timer asks for the next step; it stops at the end.
     {

@@ -83,15 +83,16 @@ test('predict-first asks before the decisive step and records the answer before 
   await withPage('?area=races&scenario=on-conflict&schedule=1,2,1,1,2,2,1&step=1', async (page) => {
     await page.waitForSelector('[data-lab="races"]');
     await page.click('.step-controls button.forward');
-    const prompt = page.locator('#races-prompt');
+    const prompt = page.locator('.predict-gate[data-state="asking"]');
     await prompt.waitFor();
     assert.match(await prompt.innerText(), /T2 runs INSERT/);
     assert.equal((await stepParam(page)), 1, 'the result is not revealed before the answer');
     await screenshot(page, 'races-predict');
-    await page.click('#races-prompt button[data-option="2"]');
-    await page.waitForSelector('#races-feedback');
-    assert.equal((await stepParam(page)), 2);
-    assert.match(await page.locator('#races-feedback').innerText(), /You predicted it/);
+    await page.click('.predict-gate .predict-choice[data-choice="2"]');
+    const reveal = page.locator('.predict-gate[data-state="revealed"] .predict-reveal');
+    await reveal.waitFor();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '2');
+    assert.match(await reveal.innerText(), /^✓ Right\./);
   });
 });
 
@@ -100,16 +101,16 @@ test('the prediction feedback says what happened and why, once, without "it it"'
   await withPage('?area=races&schedule=1,1,1,2,1,2,2,2&step=3', async (page) => {
     await page.waitForSelector('[data-lab="races"]');
     await page.click('.step-controls button.forward');
-    const prompt = page.locator('#races-prompt');
+    const prompt = page.locator('.predict-gate[data-state="asking"]');
     await prompt.waitFor();
     assert.match(await prompt.innerText(), /T2 runs SELECT/);
-    await page.click('#races-prompt button[data-option="0"]');
-    const feedback = page.locator('#races-feedback');
+    await page.click('.predict-gate .predict-choice[data-choice="0"]');
+    const feedback = page.locator('.predict-gate[data-state="revealed"] .predict-reveal');
     await feedback.waitFor();
     const text = await feedback.innerText();
     assert.doesNotMatch(text, /\bit it\b/);
     assert.match(text, /Not quite/);
-    assert.match(text, /What happened: it finds nothing/);
+    assert.match(text, /What happened at step 4: it finds nothing/);
     assert.match(text, /READ COMMITTED/);
     assert.match(text, /invisible/);
     await screenshot(page, 'races-feedback');

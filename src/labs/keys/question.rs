@@ -124,7 +124,14 @@ pub fn question(run: &KeysRun) -> Option<Question> {
             "The server crashed after claiming the key for op {n}, before calling the provider. The client retries with {key}. What happens?"
         ),
     };
-    Some(Question { id: "keys-retry-after-crash", question, choices: CHOICES, answer, explain, step: sent_at + 1 })
+    Some(Question {
+        id: "keys-retry-after-crash".into(),
+        question,
+        choices: CHOICES.to_vec(),
+        answer,
+        explain,
+        step: sent_at + 1,
+    })
 }
 
 #[cfg(test)]

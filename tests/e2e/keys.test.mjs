@@ -179,7 +179,7 @@ test('preset buttons are permalinks carrying every knob', async () => {
 });
 
 test('a hostile keys link warns and falls back', async () => {
-  await withPage('?area=keys&preset=%3Cimg%3E&policy=drop&ops=-4&ttl=abc&store=tape', async (page) => {
+  await withPage('?area=keys&preset=%3Cimg%3E&policy=drop&ops=-4&ttl=abc&store=tape&predict=0', async (page) => {
     await page.waitForSelector('#link-warning');
     const text = await page.locator('#link-warning').innerText();
     assert.match(text, /preset=/);

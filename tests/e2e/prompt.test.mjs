@@ -6,7 +6,11 @@
 // keyboard alone, and reveals without answering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { withPage, settledUrl, setRange, SHOTS } from './harness.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // registry: cases (a preset with a prompt in each lab that asks, and what its counter calls a step)
 const CASES = [
@@ -189,7 +193,7 @@ test('every lesson stop opens before its question: no stop shows a step past its
     await withPage(`?area=recall&lesson=${id}&stop=1`, async (page) => {
       await page.evaluate(() => localStorage.clear());
       await page.reload();
-      await page.locator('.lessons h3').waitFor();
+      await page.locator('.lessons > h3').waitFor();
       for (;;) {
         const stop = await page.locator('.lessons').getAttribute('data-stop');
         const count = page.locator('.lesson-screen .step-controls .step-count');
@@ -242,9 +246,9 @@ test('screenshots with a prompt up, at 1280 × 720 and 390 × 844: the picture a
 // registry: cases (one preset per line, with its outcome phrases)
 const SPOILERS = [
   { area: 'keys', search: 'preset=crash-window', phrases: [/calls the provider again/i, /charged op 1 a second time/i, /Jump to the failure/] },
-  { area: 'keys', search: 'preset=crash-window-pk', phrases: [/returns its first charge/i, /returned its first charge/i] },
-  { area: 'keys', search: 'preset=volatile-crash', phrases: [/charges again/i, /Provider charges/i] },
-  { area: 'outbox', search: 'preset=inbox', phrases: [/is skipped/i, /duplicate the inbox skipped/i, /hit the primary key/i] },
+  { area: 'keys', search: 'preset=crash-window-pk', phrases: [/returned its first charge/i, /instead of charging again/i] },
+  { area: 'keys', search: 'preset=volatile-crash', phrases: [/and charges again/i, /comes back with an empty store/i] },
+  { area: 'outbox', search: 'preset=inbox', phrases: [/hits the primary key and is skipped/i, /duplicate the inbox skipped/i, /hit the primary key/i] },
   { area: 'outbox', search: 'preset=duplicates', phrases: [/applied twice/i, /Duplicate effects/i] },
   { area: 'retries', search: 'preset=herd&mode=fleet', phrases: [/Peak offered load after the outage/i, /come back together/i] },
   { area: 'retries', search: 'preset=wave&mode=fleet', phrases: [/run out of their 3 attempts/i, /After the outage the offered load peaked/i] },
@@ -273,3 +277,26 @@ for (const s of SPOILERS) {
     }
   });
 }
+
+test('axe finds no serious or critical violation with the Races prompt up, nor after a room reveal', async () => {
+  const c = CASES[3];
+  await withPage(`?area=${c.area}&${c.search}&step=999`, async (page) => {
+    const d = await findsPrompt(page, c, 'step=999');
+    const bad = async () => {
+      await page.evaluate(AXE);
+      const r = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+        .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })));
+      return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    };
+    let found = await bad();
+    assert.deepEqual(found, [], `asking: ${JSON.stringify(found, null, 1)}`);
+    await page.locator('.predict-reveal-room').click();
+    // The next question of the run, if any, asks in turn; else the reveal stays.
+    await page.waitForFunction((d) => {
+      const g = document.querySelector('.predict-gate');
+      return g && (g.dataset.state === 'revealed' || g.dataset.step !== String(d));
+    }, d);
+    found = await bad();
+    assert.deepEqual(found, [], `revealed: ${JSON.stringify(found, null, 1)}`);
+  }, { reducedMotion: 'reduce' });
+});

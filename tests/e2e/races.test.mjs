@@ -21,7 +21,7 @@ test('stepping SELECT-then-INSERT to the end shows two charges in the ledger', a
 });
 
 test('the ON CONFLICT fix charges once, with the waiting bar drawn', async () => {
-  await withPage('?area=races&scenario=on-conflict&schedule=1,2,1,1,2,2,1&step=7', async (page) => {
+  await withPage('?area=races&scenario=on-conflict&schedule=1,2,1,1,2,2,1&step=7&predict=0', async (page) => {
     await page.waitForSelector('[data-lab="races"]');
     assert.equal(await ledger(page), 1);
     assert.ok(await page.locator('svg.timeline .tl-wait').count() >= 1, 'a wait is drawn');
@@ -118,7 +118,7 @@ test('the prediction feedback says what happened and why, once, without "it it"'
 });
 
 test('the lesson says what is true under the default schedule: the row is invisible until commit', async () => {
-  await withPage('?area=races', async (page) => {
+  await withPage('?area=races&predict=0', async (page) => {
     const lesson = page.locator('.lesson');
     await lesson.waitFor();
     const text = await lesson.innerText();
@@ -217,7 +217,7 @@ test('play scheduler: the learner picks who goes next, and a waiting transaction
 });
 
 test('a hostile schedule in the permalink shows a warning and falls back', async () => {
-  await withPage('?area=races&scenario=on-conflict&schedule=1,2,2,2,2&step=99&mode=zzz', async (page) => {
+  await withPage('?area=races&scenario=on-conflict&schedule=1,2,2,2,2&step=99&mode=zzz&predict=0', async (page) => {
     const w = page.locator('#link-warning');
     await w.waitFor();
     const text = await w.innerText();

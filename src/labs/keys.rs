@@ -5,6 +5,7 @@
 //! come from the shared lab shell.
 
 mod question;
+mod resolve;
 
 use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Term, Timeline, TimelineItem};
 use crate::shell::{
@@ -38,7 +39,8 @@ struct StepData {
     client: Vec<LedgerLine>,
     provider: Vec<LedgerLine>,
     decisive: Option<usize>,
-    /// The predict-first question about the retry after a crash, when there is one.
+    /// The predict-first question: the retry after a crash, else the first
+    /// request the server resolves from a key it holds (409, replay, 422).
     question: Option<crate::shell::Question>,
 }
 
@@ -73,7 +75,7 @@ fn step_data(run: &KeysRun) -> StepData {
         client,
         provider,
         decisive: view::decisive_step(run),
-        question: question::question(run),
+        question: question::question(run).or_else(|| resolve::question(run)),
     }
 }
 

@@ -70,7 +70,7 @@ pub fn Races(p: &LabProps) -> Html {
         <PresetBar prefix="races" presets={RacesLab::presets()} current={current} hrefs={hrefs}
             locked={link.locked("preset")} dispatch={st.lab.dispatch().clone()} hide_lesson={gate_q.hiding} />
     };
-    let editor = own_editor::editor_of(&st);
+    let editor = own_editor::editor_of(&st, gate_q.hiding);
     let (lab, r) = match ready.map(|lab| (lab, &*lab.run)) {
         Some((lab, Ok(r))) => (lab, r),
         not_drawn => {
@@ -142,7 +142,13 @@ pub fn Races(p: &LabProps) -> Html {
         <>{ stale_note }{ header::header(lab, predict) }if mode != Mode::Scheduler { { controls } }{ body }{ header::scenario_text(&s, shown_sql) }{ stuck }</>
     };
     let evidence = evidence::evidence_of(lab, r, &run, mode);
-    let extra = html! { <>{ (*explorer).clone() }{ editor }</> };
+    // The explorer's verdict over every interleaving would answer the question: it waits too.
+    let explored = if gate_q.hiding {
+        html! { <p class="note" id="races-explorer-waits">{ "The explorer's verdict over every interleaving appears with the answer to the prediction." }</p> }
+    } else {
+        (*explorer).clone()
+    };
+    let extra = html! { <>{ explored }{ editor }</> };
     // In an embed the counters wait until the learner reaches the second charge (or the end).
     let mut gate = lab.gate(Some(last), r.decisive_step());
     gate.step = step;

@@ -28,7 +28,7 @@ test('the no-key preset double charges, in the ledger and in the batch', async (
 });
 
 test('a reused key without a fingerprint is silently lost, and the fingerprint turns it into 422', async () => {
-  await withPage('?area=keys&preset=reused-key&step=999', async (page) => {
+  await withPage('?area=keys&preset=reused-key&step=999&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="silent_losses"]');
     assert.equal(await keyCounter(page), 'silent_losses');
     assert.ok(await counter(page, 'silent_losses') > 0);
@@ -63,7 +63,7 @@ test('step controls walk the key through its states with the keyboard', async ()
 });
 
 test('a TTL shorter than the retries shows the key expiring and a double charge', async () => {
-  await withPage('?area=keys&preset=short-ttl&step=999', async (page) => {
+  await withPage('?area=keys&preset=short-ttl&step=999&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="keys_expired"]');
     assert.ok(await counter(page, 'keys_expired') > 0);
     assert.ok(await counter(page, 'double_charges') > 0);

@@ -247,6 +247,8 @@ test('screenshots with a prompt up, at 1280 × 720 and 390 × 844: the picture a
 const SPOILERS = [
   { area: 'keys', search: 'preset=crash-window', phrases: [/calls the provider again/i, /charged op 1 a second time/i, /Jump to the failure/] },
   { area: 'keys', search: 'preset=crash-window-pk', phrases: [/returned its first charge/i, /instead of charging again/i] },
+  { area: 'keys', search: 'preset=slow-409', phrases: [/answers 409 until the first completes/i, /server answered 409 Conflict/i] },
+  { area: 'keys', search: 'preset=reused-key', phrases: [/replays the first charge's response/i, /was never charged/i] },
   { area: 'keys', search: 'preset=volatile-crash', phrases: [/and charges again/i, /comes back with an empty store/i] },
   { area: 'outbox', search: 'preset=inbox', phrases: [/hits the primary key and is skipped/i, /duplicate the inbox skipped/i, /hit the primary key/i] },
   { area: 'outbox', search: 'preset=duplicates', phrases: [/applied twice/i, /Duplicate effects/i] },

@@ -74,12 +74,13 @@ mod tests {
     }
 
     #[test]
-    fn a_slow_first_attempt_is_met_with_409_and_a_reused_key_with_a_replay() {
+    fn a_slow_first_attempt_and_a_reused_key_are_both_met_with_409_first() {
         let q = question(&step_run("slow-409")).expect("a retry meets the running attempt");
         assert_eq!(q.answer, CONFLICT, "{}", q.explain);
+        // In the one-operation-pair step run, op 2 meets K1 while op 1 still runs: 409 first.
         let q = question(&step_run("reused-key")).expect("the second op meets the first's key");
-        assert_eq!(q.answer, REPLAY, "{}", q.explain);
-        assert!(q.explain.contains("never charged"), "{}", q.explain);
+        assert_eq!(q.answer, CONFLICT, "{}", q.explain);
+        assert!(q.question.contains("Op 2"), "{}", q.question);
     }
 
     #[test]

@@ -44,6 +44,10 @@ pub struct StepControlsProps {
     /// How the run ended, said with the last step ("2 charges, 2 rows: double charge").
     #[prop_or_default]
     pub outcome: Option<AttrValue>,
+    /// The step that waits for a prediction (the predict-first gate's
+    /// `waits`): playback stops there and the button reads Play again.
+    #[prop_or_default]
+    pub waits: Option<usize>,
 }
 
 /// Delay between steps at each speed setting, in milliseconds.
@@ -82,6 +86,15 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
             call.emit(to);
         })
     };
+    // A prompt that waits for a prediction stops playback (the gate refused the step).
+    {
+        let playing = playing.clone();
+        use_effect_with(p.waits, move |waits| {
+            if waits.is_some() {
+                playing.set(false);
+            }
+        });
+    }
 
     // While playing, a timer asks for the next step; it stops at the end.
     {

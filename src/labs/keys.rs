@@ -5,6 +5,7 @@
 //! come from the shared lab shell.
 
 mod question;
+mod resolve;
 
 use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Term, Timeline, TimelineItem};
 use crate::shell::{
@@ -42,7 +43,8 @@ struct StepData {
     client: Vec<LedgerLine>,
     provider: Vec<LedgerLine>,
     decisive: Option<usize>,
-    /// The predict-first question about the retry after a crash, when there is one.
+    /// The predict-first question: the retry after a crash, else the first
+    /// request the server resolves from a key it holds (409, replay, 422).
     question: Option<crate::shell::Question>,
 }
 
@@ -80,7 +82,7 @@ fn step_data(run: &KeysRun) -> StepData {
         client,
         provider,
         decisive: view::decisive_step(run),
-        question: question::question(run),
+        question: question::question(run).or_else(|| resolve::question(run)),
     }
 }
 
@@ -145,17 +147,26 @@ pub fn Keys(p: &LabProps) -> Html {
     // Predict first: the retry after a crash waits for the learner's prediction.
     let step_question = step_run.as_ref().as_ref().ok().and_then(|(_, d)| d.question.clone());
     let steps_n = step_run.as_ref().as_ref().map_or(0, |(_, d)| d.lines.len());
-    let predict = use_predict_gate(&lab.link, &lab.dispatch, lab.step.min(steps_n), step_question, lab.on_step());
+    let predict = use_predict_gate(
+        &lab.link,
+        &lab.dispatch,
+        lab.step.min(steps_n),
+        step_question.into_iter().collect(),
+        lab.on_step(),
+        "Step",
+    );
 
     // In an embed the batch's counters wait until the step-through reaches its decisive step (or its last).
-    let gate = lab.gate(
+    let mut gate = lab.gate(
         step_run.as_ref().as_ref().ok().map(|(_, d)| d.lines.len()),
         step_run.as_ref().as_ref().ok().and_then(|(_, d)| d.decisive),
     );
+    gate.step = predict.step;
+    gate.asks = predict.asks();
     let hrefs = use_preset_hrefs(&lab.link, &[], preset_href::<KeysLab>);
     let presets_bar = html! {
         <PresetBar prefix="keys" presets={KeysLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
-            locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />
+            locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} hide_lesson={predict.hiding} />
     };
     let controls = html! {
         <KnobPanel<KeysParams> prefix="keys" params={params.clone()} query={lab.query.clone()} dispatch={lab.dispatch.clone()} />
@@ -163,7 +174,7 @@ pub fn Keys(p: &LabProps) -> Html {
 
     let stepper = match &*step_run {
         Err(e) => html! { <RunError error={e.to_string()} /> },
-        Ok((run, d)) => step_through(run, d, lab.step, lab.locked("step"), &predict),
+        Ok((run, d)) => step_through(run, d, predict.step, lab.locked("step"), &predict),
     };
 
     let evidence = match &*lab.run {
@@ -220,6 +231,12 @@ pub fn Keys(p: &LabProps) -> Html {
     }
 }
 
+/// The diagram's items, drawn ahead of the cursor only up to the step before
+/// an unanswered prediction (`asks`): what lies past it would give the answer away.
+fn drawn_ahead(items: &[TimelineItem], asks: Option<usize>) -> Vec<TimelineItem> {
+    items.iter().filter(|i| asks.is_none_or(|q| i.step < q)).cloned().collect()
+}
+
 /// The step-through of one operation: the controls, the key's state badge,
 /// the sequence diagram, the two-column ledger and the event log, at `step`.
 fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict: &PredictGate) -> Html {
@@ -259,14 +276,14 @@ fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict:
     html! {
         <section class="keys-step" aria-label="One operation, step by step">
             <h3 class="visually-hidden">{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
-            <StepControls step={step} steps={steps} on_step={on_step} disabled={locked}
-                jump={d.decisive.map(|s| (s, AttrValue::from("Jump to the failure")))}
+            <StepControls step={step} steps={steps} on_step={on_step} disabled={locked} waits={predict.waits}
+                jump={d.decisive.map(|s| (s, predict.jump_words("Jump to the failure")))}
                 caption={step.checked_sub(1).and_then(|i| d.captions.get(i)).cloned()} outcome={Some(d.outcome.clone())} />
             { predict.prompt.clone() }
             { badge_html }
             <div class="keys-diagram">
                 <Timeline lanes={Lane::ALL.iter().map(|l| AttrValue::from(l.title())).collect::<Vec<_>>()}
-                    items={d.items.clone()} current={step} x_max={d.x_max_ms} x_label="simulated ms"
+                    items={drawn_ahead(&d.items, predict.asks())} current={step} x_max={d.x_max_ms} x_label="simulated ms"
                     title="Sequence diagram of client, network, server, key store and provider" />
             </div>
             <div class="keys-ledger" data-step={step.to_string()}>

@@ -64,13 +64,22 @@ fn stop_link(q: &Query, id: &str, stop: usize) -> Query {
 #[derive(Properties, PartialEq, Clone)]
 struct StopLabProps {
     link: AttrValue,
+    /// The stop's question is answered: until it is, the screen opens at
+    /// its start, not at the step its link names (which may show the answer).
+    answered: bool,
 }
 
 /// The stop's lab screen, inline, showing its picture only. Its own link
 /// lives here, not in the URL, so stepping it never leaves the lesson.
 #[component]
 fn StopLab(p: &StopLabProps) -> Html {
-    let q = use_state(|| Query::parse(&p.link));
+    let q = use_state(|| {
+        let mut q = Query::parse(&p.link);
+        if !p.answered {
+            q.remove("step");
+        }
+        q
+    });
     let on_query = {
         let q = q.clone();
         Callback::from(move |next: Query| q.set(next))
@@ -130,6 +139,7 @@ pub fn LessonPage(p: &LabProps) -> Html {
         })
     };
     let done = row.iter().filter(|c| c.is_some()).count();
+    let answered = row.get(k - 1).copied().flatten().is_some();
     html! {
         <section class="lab lessons" data-lab="lessons" data-lesson={l.id} data-stop={k.to_string()}>
             <LinkWarnings warnings={q.warnings.clone()} />
@@ -155,7 +165,7 @@ pub fn LessonPage(p: &LabProps) -> Html {
                 choices={stop.choices.iter().map(|c| AttrValue::from(*c)).collect::<Vec<_>>()}
                 answer={stop.answer} explain={stop.explain} picked={row.get(k - 1).copied().flatten()} on_answer={on_answer} />
             <div class="lesson-screen">
-                <StopLab key={format!("{}-{k}", l.id)} link={stop.link} />
+                <StopLab key={format!("{}-{k}-{answered}", l.id)} link={stop.link} answered={answered} />
             </div>
             <nav class="lesson-nav" aria-label="Lesson">
                 if k > 1 { <a class="lesson-prev" href={stop_link(&q, l.id, k - 1).to_search()} onclick={go(k - 1)}>{ "← Previous stop" }</a> }

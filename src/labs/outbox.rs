@@ -45,18 +45,27 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     };
 
     // In an embed the counters wait until the learner reaches the decisive record.
-    let gate = lab.gate(
+    let mut gate = lab.gate(
         frames.as_ref().as_ref().map(|(f, _, _)| f.steps()),
         frames.as_ref().as_ref().and_then(|(_, d, _)| d.map(|(at, _)| at)),
     );
     // Predict first: the second delivery after a relay crash waits for the learner's prediction.
     let relay_q = frames.as_ref().as_ref().and_then(|(_, _, q)| q.clone());
     let steps_n = frames.as_ref().as_ref().map_or(0, |(f, _, _)| f.steps());
-    let predict = use_predict_gate(&lab.link, &lab.dispatch, lab.step.min(steps_n), relay_q, lab.on_step());
+    let predict = use_predict_gate(
+        &lab.link,
+        &lab.dispatch,
+        lab.step.min(steps_n),
+        relay_q.into_iter().collect(),
+        lab.on_step(),
+        "Record",
+    );
+    gate.step = predict.step;
+    gate.asks = predict.asks();
     let hrefs = use_preset_hrefs(&lab.link, &[], preset_href::<OutboxLab>);
     let presets_bar = html! {
         <PresetBar prefix="outbox" presets={OutboxLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
-            locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />
+            locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} hide_lesson={predict.hiding} />
     };
     let controls = html! {
         <KnobPanel<OutboxParams> prefix="outbox" params={params.clone()} query={lab.query.clone()} dispatch={lab.dispatch.clone()} />
@@ -65,16 +74,16 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     let picture = match (&*lab.run, &*frames) {
         (Ok(run), Some((f, decisive, _))) => {
             let steps = f.steps();
-            let step = lab.step.min(steps);
+            let step = predict.step.min(steps);
             let jump = decisive.map(|(at, failure)| {
                 let words =
                     if failure { "Jump to the failure" } else { "Jump to the first duplicate the inbox skipped" };
-                (at, AttrValue::from(words))
+                (at, predict.jump_words(words))
             });
             let (first, lines) = log_window(run, step);
             html! {
                 <>
-                    <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")} jump={jump}
+                    <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")} jump={jump} waits={predict.waits}
                         caption={caption_at(run, step)} outcome={Some(AttrValue::from(outcome_words(run)))} />
                     { predict.prompt.clone() }
                     <div class="outbox-stage">

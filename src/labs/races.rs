@@ -15,7 +15,9 @@ mod predict;
 mod run_panel;
 
 use crate::components::StepControls;
-use crate::shell::{preset_href, use_preset_hrefs, LabLayout, LabProps, PresetBar, RunError, SourcesPanel};
+use crate::shell::{
+    preset_href, use_predict_gate, use_preset_hrefs, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+};
 use idemlab_sim::lab::Lab;
 use idemlab_sim::races::{self, Mode, RacesLab};
 use modes::{scheduler, side};
@@ -40,22 +42,35 @@ pub fn Races(p: &LabProps) -> Html {
     // the shell keeps the previous run on screen, marked stale (see `own`).
     let st = own::use_races_lab(p);
     let (link, ready) = (st.lab.link(), st.lab.ready());
-    let asking = use_state(|| None::<usize>);
-    let answered = use_state(Vec::<(Vec<u8>, usize)>::new);
     let twin = header::use_twin(ready);
     let explorer = explorer::use_explorer(ready);
     // A learner's handler is none of the presets: no preset is marked, and no preset's lesson is shown.
     let current = link.params.handler.is_none().then(|| link.params.scenario_id());
     let hrefs = use_preset_hrefs(link, &[], preset_href::<RacesLab>);
-    let presets = html! {
-        <PresetBar prefix="races" presets={RacesLab::presets()} current={current} hrefs={hrefs}
-            locked={link.locked("preset")} dispatch={st.lab.dispatch().clone()} />
-    };
     let intro = html! {
         <p>{ "Two requests carry the same Idempotency-Key and arrive together. Each runs in its own PostgreSQL 15 transaction (READ COMMITTED unless the scenario says otherwise). Step through them, or be the scheduler yourself, and watch the provider's ledger. The explorer runs every interleaving of the scenario." }</p>
     };
     let sources = html! { <SourcesPanel sources={RacesLab::sources()} /> };
-    let editor = own_editor::editor_of(&st);
+    // Predict first, in step mode: the shared gate asks before any move crosses a decisive frame.
+    let (questions, link_step) = match ready.map(|lab| (lab, &*lab.run)) {
+        Some((lab, Ok(r))) if lab.params.mode == Mode::Step => {
+            (predict::questions(&r.run), lab.step.min(r.run.frames.len()))
+        }
+        _ => (Vec::new(), link.step),
+    };
+    let gate_q = use_predict_gate(
+        link,
+        st.lab.dispatch(),
+        link_step,
+        questions,
+        st.lab.dispatch().reform(LabAction::Step),
+        "Step",
+    );
+    let presets = html! {
+        <PresetBar prefix="races" presets={RacesLab::presets()} current={current} hrefs={hrefs}
+            locked={link.locked("preset")} dispatch={st.lab.dispatch().clone()} hide_lesson={gate_q.hiding} />
+    };
+    let editor = own_editor::editor_of(&st, gate_q.hiding);
     let (lab, r) = match ready.map(|lab| (lab, &*lab.run)) {
         Some((lab, Ok(r))) => (lab, r),
         not_drawn => {
@@ -78,17 +93,20 @@ pub fn Races(p: &LabProps) -> Html {
     let steps = run.frames.len();
     let twin_steps = twin.as_ref().as_ref().and_then(|(_, t, _)| t.as_ref().ok().map(|t| t.frames.len())).unwrap_or(0);
     let last = if mode == Mode::Side { steps.max(twin_steps) } else { steps };
-    let step = if mode == Mode::Scheduler { steps } else { lab.step.min(last) };
+    let step = match mode {
+        Mode::Scheduler => steps,
+        Mode::Step => gate_q.step.min(last),
+        Mode::Side => lab.step.min(last),
+    };
     let mut warnings = lab.query.warnings.clone();
     if lab.step > last && mode != Mode::Scheduler {
         warnings.push(format!("step={} is outside 0..{last}; showing step {last}.", lab.step));
     }
     warnings.extend(r.notes.iter().cloned());
     let predict = lab.query.get("predict") != Some("0") && mode == Mode::Step;
-    let on_step = predict::on_step(&lab.dispatch, &run, step, predict, &asking, &answered);
-    let jump = r.decisive_step().map(|d| (d, AttrValue::from("Jump to the second charge")));
+    let jump = r.decisive_step().map(|d| (d, gate_q.jump_words("Jump to the second charge")));
     let controls = html! {
-        <StepControls step={step} steps={last} on_step={on_step} disabled={lab.locked("step")} jump={jump} label="Step"
+        <StepControls step={step} steps={last} on_step={gate_q.on_step.clone()} disabled={lab.locked("step")} jump={jump} label="Step" waits={gate_q.waits}
             caption={caption_at(&run, step)} outcome={Some(AttrValue::from(outcome_words(&run.outcome)))} />
     };
     // For a handler, the text shown is the text that ran (the last one the worker compiled).
@@ -104,8 +122,8 @@ pub fn Races(p: &LabProps) -> Html {
         Mode::Side => side(&run, &s, &twin, step),
         Mode::Scheduler => scheduler(&lab.query, &lab.dispatch, &run, &s, steps),
         Mode::Step => html! {
-            <>{ predict::prompt(&lab.dispatch, &run, &asking, &answered) }{ predict::feedback(&lab.query, &run, step) }
-              <RunPanel run={run.clone()} scenario={s.clone()} step={step} compact=false /></>
+            <>{ gate_q.prompt.clone() }
+              <RunPanel run={run.clone()} scenario={s.clone()} step={step} compact=false asks={gate_q.asks()} /></>
         },
     };
     // Picture first: the mode tabs, the step controls and the lanes, then the
@@ -125,9 +143,17 @@ pub fn Races(p: &LabProps) -> Html {
         <>{ stale_note }{ header::header(lab, predict) }if mode != Mode::Scheduler { { controls } }{ body }{ header::scenario_text(&s, shown_sql) }{ stuck }</>
     };
     let evidence = evidence::evidence_of(lab, r, &run, mode);
-    let extra = html! { <>{ (*explorer).clone() }{ editor }</> };
+    // The explorer's verdict over every interleaving would answer the question: it waits too.
+    let explored = if gate_q.hiding {
+        html! { <p class="note" id="races-explorer-waits">{ "The explorer's verdict over every interleaving appears with the answer to the prediction." }</p> }
+    } else {
+        (*explorer).clone()
+    };
+    let extra = html! { <>{ explored }{ editor }</> };
     // In an embed the counters wait until the learner reaches the second charge (or the end).
-    let gate = lab.gate(Some(last), r.decisive_step());
+    let mut gate = lab.gate(Some(last), r.decisive_step());
+    gate.step = step;
+    gate.asks = gate_q.asks();
     html! {
         <LabLayout slug="races" title={TITLE} warnings={warnings}
             presets={presets} picture={picture} evidence={evidence} extra={extra} intro={intro} sources={sources} gate={gate} />

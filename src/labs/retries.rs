@@ -96,10 +96,6 @@ pub fn Retries(p: &LabProps) -> Html {
     let (lab, view) = (&runs.link, runs.link.params.view);
     // A preset's link keeps the view (`mode`), so that knob stays in what the links depend on.
     let hrefs = use_preset_hrefs(lab, &["mode"], |q, a| next_link(q, a).unwrap_or_else(|| q.clone()).to_search());
-    let presets = html! {
-        <PresetBar prefix="retries" presets={RetriesLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
-            locked={lab.locked("preset")} dispatch={runs.dispatch.clone()} />
-    };
     let tabs = page_parts::tabs(&p.query, lab, &runs.dispatch);
     let controls = page_parts::controls(lab, &runs.dispatch, reached.setter());
     let band = outage(&lab.params);
@@ -110,7 +106,14 @@ pub fn Retries(p: &LabProps) -> Html {
     });
     let on_step = runs.dispatch.reform(LabAction::Step);
     let step = lab.step.min(idemlab_sim::retries::fleet::BUCKETS);
-    let predict = use_predict_gate(lab, &runs.dispatch, step, (*wave_q).clone(), on_step);
+    let predict =
+        use_predict_gate(lab, &runs.dispatch, step, (*wave_q).clone().into_iter().collect(), on_step, "Time bucket");
+    let presets = html! {
+        <PresetBar prefix="retries" presets={RetriesLab::presets()} current={lab.preset.map(|p| p.slug)} hrefs={hrefs}
+            locked={lab.locked("preset")} dispatch={runs.dispatch.clone()} hide_lesson={predict.hiding} />
+    };
+    let mut gate = lab.gate(runs.outcome.clone(), None, None);
+    gate.asks = predict.asks();
     // Until the learner predicts, the charts hide what follows the outage.
     let hide_from = band.filter(|_| predict.hiding && wave_q.is_some()).map(|(_, to)| to);
     let here = {
@@ -134,7 +137,7 @@ pub fn Retries(p: &LabProps) -> Html {
         Some(r) => match &**r {
             Err(e) => html! { <RunError error={e.to_string()} /> },
             Ok(RetriesRun::Fleet(_)) => html! {
-                <fleet::FleetView run={RunRef(r.clone())} step={lab.step} band={band} locked={lab.locked("step")}
+                <fleet::FleetView run={RunRef(r.clone())} step={predict.step} waits={predict.waits} band={band} locked={lab.locked("step")}
                     stale={runs.stale} source={AttrValue::Static(runs.from)} worker_ready={runs.worker_ready}
                     on_step={predict.on_step.clone()} prompt={predict.prompt.clone()} hide_from={hide_from} />
             },
@@ -147,7 +150,7 @@ pub fn Retries(p: &LabProps) -> Html {
     html! {
         <LabLayout slug="retries" title="Retries: backoff, jitter, Retry-After and budgets" warnings={lab.query.warnings.clone()}
             intro={page_parts::intro(&lab.params)} presets={presets} picture={picture} controls={controls} evidence={evidence}
-            sources={page_parts::sources()} gate={lab.gate(runs.outcome.clone(), None, None)} head={predict.switch.clone()} />
+            sources={page_parts::sources()} gate={gate} head={predict.switch.clone()} />
     }
 }
 

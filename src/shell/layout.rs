@@ -144,11 +144,12 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
         let outcome = p.gate.as_ref().and_then(|g| g.outcome.clone());
         use_effect_with(outcome, move |_| clicked.set(false));
     }
-    let (hidden, decisive) = match &p.gate {
-        Some(g) => (g.hidden(), g.decisive),
-        None => (frame.embed && !frame.reveal, None),
+    let (hidden, decisive, asks) = match &p.gate {
+        Some(g) => (g.hidden(), g.decisive, g.asks),
+        None => (frame.embed && !frame.reveal, None, None),
     };
-    let shown = !hidden || *clicked;
+    // Only the answer uncovers what a question asks about.
+    let shown = !hidden || (*clicked && asks.is_none());
     // When the gate opens in an embed, the layout tells the page the outcome.
     {
         let post = p
@@ -166,7 +167,7 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
         p.evidence.clone()
     } else {
         let clicked = clicked.clone();
-        html! { <HiddenOutcome decisive={decisive} on_reveal={Callback::from(move |_| clicked.set(true))} /> }
+        html! { <HiddenOutcome decisive={decisive} asks={asks} on_reveal={Callback::from(move |_| clicked.set(true))} /> }
     };
     let intro = html! {
         <details class="lab-intro">

@@ -121,6 +121,7 @@ impl<L: Lab> LabLink<L> {
             decisive: steps.map(|n| reveal::decisive_of(n, decisive_step)),
             area: L::SLUG,
             outcome,
+            asks: None,
         }
     }
 }

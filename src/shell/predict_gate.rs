@@ -1,17 +1,28 @@
-//! Predict first at a lab's decisive step, the same in every lab: the
+//! Predict first at a lab's decisive steps, the same in every lab: the
 //! "Predict before decisive steps" switch (on by default, `predict=0` turns
-//! it off, `lock=predict` freezes it, as in Races), and the gate in front of
-//! the step controls. When the learner moves from before the decisive step
-//! to it or past it (next step, j, the scrubber, "Last step", playback) with
-//! the switch on and the question unanswered, the step does not move: the
-//! shared [`Predict`] prompt appears instead, and focus lands on it. Picking a
-//! choice posts the `prediction` event, reveals the answer with its
-//! explanation and then lets the step happen. The answer is kept per run: a
-//! knob change, a preset or a new seed is a new run and asks again.
+//! it off, `lock=predict` freezes it), and the one gate every move of the
+//! cursor goes through. A lab gives its questions about its run, each in
+//! front of a step; the gate decides which step is drawn:
 //!
-//! Each lab computes its [`Question`] from its own run, so the right answer
+//! - a move that crosses an unanswered question's step (next, j, the
+//!   scrubber, "Last step", a jump, playback) does not happen: the prompt
+//!   appears, focus lands on it, and a polite status says "Step N waits for
+//!   your prediction";
+//! - a link that already stands at or past such a step (`step=` in a shared
+//!   link, a host's `set` message, a lesson's stop) is drawn at the step just
+//!   before it, with the prompt up: the counter shows that step and the note
+//!   names the next one, so the screen agrees on one step number.
+//!
+//! Answering (or "Reveal (we voted)") posts the `prediction` event, reveals
+//! the answer with its explanation, moves focus to the result and then lets
+//! the asked-for step happen; the next unanswered question on the way asks in
+//! turn. Answers are kept per run: a knob change, a preset or a new seed is a
+//! new run and asks again.
+//!
+//! Each lab computes its [`Question`]s from its own run, so the right answer
 //! is what the engine did, never a constant.
 
+use super::predict::Said;
 use super::{LabAction, LabLink, PageMode, Predict};
 use idemlab_sim::lab::Lab;
 use yew::prelude::*;
@@ -19,19 +30,19 @@ use yew::prelude::*;
 /// A question about one run, computed from it by the lab.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Question {
-    /// A stable id (the event's `detail.id`, the prompt's DOM id).
-    pub id: &'static str,
+    /// A stable id (the event's `detail.id`, the prompt's DOM id), unique
+    /// among the run's questions.
+    pub id: String,
     /// The question, in words about this run.
     pub question: String,
-    /// The choices, in the order shown. The same list for every run of a
-    /// lab, so only the right one changes with the run.
-    pub choices: &'static [&'static str],
+    /// The choices, in the order shown.
+    pub choices: Vec<&'static str>,
     /// The index of the choice that says what the run did.
     pub answer: usize,
     /// What happened and why, naming the step where it shows.
     pub explain: String,
-    /// The decisive step (as the step controls count): the prompt stands in
-    /// front of it.
+    /// The decisive step (as the step controls count, from 1): the prompt
+    /// stands in front of it.
     pub step: usize,
 }
 
@@ -42,31 +53,89 @@ pub struct PredictGate {
     pub switch: Html,
     /// The step callback to give the step controls: it asks before it moves.
     pub on_step: Callback<usize>,
-    /// The prompt (asking, or answered and revealed), or nothing.
+    /// The prompt (asking, or answered and revealed), and the polite status
+    /// that says which step waits; nothing when the run asks nothing.
     pub prompt: Html,
-    /// The switch is on, the question unanswered and the cursor before the
-    /// decisive step: what the question is about should stay hidden.
+    /// A question of this run is still unanswered (with the switch on): what
+    /// it is about should stay hidden, and the jump button stays neutral.
     pub hiding: bool,
+    /// The step to draw: the link's, or the step just before the question
+    /// the link would pass.
+    pub step: usize,
+    /// The step that waits for a prediction while the prompt asks (the step
+    /// controls show Play, not Pause, meanwhile).
+    pub waits: Option<usize>,
+    /// The step of the first question not yet answered.
+    first_open: Option<usize>,
 }
 
-/// Whether a move from step `from` to step `to` must ask first: the switch
-/// is on, the question is unanswered, and the move reaches the decisive
-/// step from before it. Moving back, or within the run after it, never asks.
+impl PredictGate {
+    /// The step of the first unanswered question, for the evidence gate
+    /// ([`super::Gate::asks`]): the counters stay covered until it is answered.
+    pub fn asks(&self) -> Option<usize> {
+        self.first_open
+    }
+
+    /// The jump button's words: neutral while a question is unanswered, the
+    /// lab's own words (which may name the outcome) after.
+    pub fn jump_words(&self, revealed: &'static str) -> AttrValue {
+        AttrValue::Static(if self.hiding { "Jump to the decisive step" } else { revealed })
+    }
+}
+
+/// The first unanswered question (by index into `steps`, sorted) that a move
+/// from `from` to `to` crosses: its step is after `from` and at or before
+/// `to`. Moving back, or within the run between questions, crosses none.
+pub fn crossed(steps: &[usize], done: &[bool], from: usize, to: usize) -> Option<usize> {
+    debug_assert_eq!(steps.len(), done.len());
+    steps.iter().zip(done).position(|(&s, &d)| !d && from < s && s <= to)
+}
+
+/// Where a link at `at` is drawn: at `at`, or, when it stands at or past an
+/// unanswered question's step, just before that step, with that question.
+pub fn held(steps: &[usize], done: &[bool], at: usize) -> (usize, Option<usize>) {
+    debug_assert!(steps.iter().all(|&s| s >= 1), "a question stands in front of a step from 1");
+    match steps.iter().zip(done).position(|(&s, &d)| !d && s <= at) {
+        Some(i) => (steps[i] - 1, Some(i)),
+        None => (at, None),
+    }
+}
+
+/// Whether a move from step `from` to step `to` must ask first, for a run
+/// with one question at `decisive`.
 pub fn must_ask(on: bool, answered: bool, decisive: usize, from: usize, to: usize) -> bool {
-    on && !answered && from < decisive && to >= decisive
+    on && crossed(&[decisive], &[answered], from, to).is_some()
 }
 
-/// The gate of one lab: `step` is the cursor, `question` the lab's question
-/// about its run, `inner` the lab's own step callback. A lab drawn inline in
-/// a guided lesson's stop (an embed's picture without `embed=` in its own
-/// link) has no switch and does not ask: the lesson asks its own questions.
+/// The answers given on this page: the run, the question's id, what was said.
+type Answers = Vec<(String, String, Said)>;
+
+/// Moves focus to the step controls' next button (or, at the end, the first
+/// enabled one): after a reveal, the learner goes on from there.
+fn focus_step_controls() {
+    let doc = web_sys::window().and_then(|w| w.document());
+    let pick = ["button.forward:not([disabled])", "button.back:not([disabled])", "button.play"]
+        .iter()
+        .find_map(|sel| doc.as_ref()?.query_selector(&format!(".step-controls {sel}")).ok().flatten());
+    if let Some(el) = pick.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+        let _ = el.focus();
+    }
+}
+
+/// The gate of one lab: `step` is the link's cursor, `questions` the lab's
+/// questions about its run, `inner` the lab's own step callback, `label` what
+/// a step is called on its counter ("Step", "Time bucket"). A lab drawn
+/// inline in a guided lesson's stop (an embed's picture without `embed=` in
+/// its own link) has no switch and does not ask: the lesson asks its own
+/// question, and opens the stop before it.
 #[hook]
 pub fn use_predict_gate<L>(
     lab: &LabLink<L>,
     dispatch: &Callback<LabAction>,
     step: usize,
-    question: Option<Question>,
+    questions: Vec<Question>,
     inner: Callback<usize>,
+    label: &'static str,
 ) -> PredictGate
 where
     L: Lab + 'static,
@@ -76,72 +145,127 @@ where
     let mode = use_context::<PageMode>().unwrap_or_default();
     let inline = mode.embed && !lab.embed;
     let on = lab.predict_first().0 && !inline;
-    let switch = if inline { Html::default() } else { lab.predict_switch(dispatch, question.as_ref().map(|q| q.step)) };
+    let mut questions = questions;
+    questions.sort_by_key(|q| q.step);
+    let first_step = questions.first().map(|q| q.step);
+    let switch = if inline { Html::default() } else { lab.predict_switch(dispatch, first_step) };
     // The step the learner asked for while the prompt waits for an answer.
     let asking = use_state_eq(|| None::<usize>);
-    // The choice made, with the run it was made in.
-    let answered = use_state_eq(|| None::<(String, usize)>);
+    // A blocked move while the prompt asks: the status says it again.
+    let nudges = use_state_eq(|| 0u32);
+    let answers = use_state_eq(Answers::new);
     let node = use_node_ref();
     // A new run asks again; a prompt left open by the old run goes.
     {
         let asking = asking.clone();
         use_effect_with(run_key.clone(), move |_| asking.set(None));
     }
-    let picked = (*answered).as_ref().filter(|(k, _)| *k == run_key).map(|(_, i)| *i);
-    let question = question.filter(|_| on);
-    let pending = question.is_some() && asking.is_some() && picked.is_none();
-    // Focus lands on the prompt when it appears and again when it reveals.
+    let questions: Vec<Question> = if on { questions } else { Vec::new() };
+    let said: Vec<Option<Said>> = questions
+        .iter()
+        .map(|q| answers.iter().find(|(k, id, _)| *k == run_key && *id == q.id).map(|(_, _, s)| *s))
+        .collect();
+    let steps: Vec<usize> = questions.iter().map(|q| q.step).collect();
+    let done: Vec<bool> = said.iter().map(Option::is_some).collect();
+    let (shown, hold) = held(&steps, &done, step);
+    let (pending, target) = match (hold, *asking) {
+        (Some(i), _) => (Some(i), step),
+        (None, Some(to)) => (crossed(&steps, &done, shown, to), to),
+        (None, None) => (None, step),
+    };
+    // Focus lands on the question when it starts asking (its digit keys answer there).
     {
         let node = node.clone();
-        use_effect_with((pending, picked.is_some()), move |(pending, revealed)| {
-            if *pending || *revealed {
-                if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+        use_effect_with(pending.map(|i| steps[i]), move |waiting| {
+            if waiting.is_some() {
+                let question =
+                    node.cast::<web_sys::Element>().and_then(|g| g.query_selector(".predict").ok().flatten());
+                if let Some(el) = question.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                {
                     let _ = el.focus();
                 }
             }
         });
     }
-    let Some(q) = question else {
-        return PredictGate { switch, on_step: inner, prompt: Html::default(), hiding: false };
-    };
-    let shown = pending || (picked.is_some() && step >= q.step);
     let on_step = {
-        let (asking, inner, decisive, answered_now) = (asking.clone(), inner.clone(), q.step, picked.is_some());
+        let (asking, nudges, inner, steps, done) =
+            (asking.clone(), nudges.clone(), inner.clone(), steps.clone(), done.clone());
         Callback::from(move |to: usize| {
-            if must_ask(true, answered_now, decisive, step, to) {
+            if let Some(i) = crossed(&steps, &done, shown, to) {
+                if asking.is_some() || hold.is_some() {
+                    nudges.set(*nudges + 1);
+                }
                 asking.set(Some(to));
+                // The cursor goes as far as the question: the counter then
+                // stands on the step just before the one that waits.
+                if steps[i] - 1 != shown {
+                    inner.emit(steps[i] - 1);
+                }
                 return;
             }
             asking.set(None);
             inner.emit(to);
         })
     };
-    let on_answer = {
-        let (asking, answered, inner, key) = (asking.clone(), answered.clone(), inner.clone(), run_key.clone());
-        Callback::from(move |(i, _right): (usize, bool)| {
-            answered.set(Some((key.clone(), i)));
-            if let Some(to) = *asking {
-                asking.set(None);
-                inner.emit(to);
-            }
-        })
+    // The question asking, else the last one answered at or before the step drawn.
+    let current = pending.or_else(|| (0..questions.len()).rev().find(|&i| done[i] && steps[i] <= shown));
+    let hiding = done.iter().any(|d| !d);
+    let status = match pending {
+        Some(i) => {
+            format!("{label} {} waits for your prediction.{}", steps[i], if *nudges % 2 == 1 { "\u{a0}" } else { "" })
+        }
+        None => String::new(),
     };
-    let prompt = if shown {
+    let live = (!questions.is_empty()).then(|| {
+        html! { <p class="predict-status visually-hidden" role="status" aria-live="polite">{ status }</p> }
+    });
+    let prompt = current.map(|i| {
+        let q = &questions[i];
+        let record: std::rc::Rc<dyn Fn(Said)> = {
+            let (asking, answers, inner, key, id) =
+                (asking.clone(), answers.clone(), inner.clone(), run_key.clone(), q.id.clone());
+            std::rc::Rc::new(move |s: Said| {
+                let mut a = (*answers).clone();
+                a.push((key.clone(), id.clone(), s));
+                answers.set(a);
+                asking.set(None);
+                if target != step {
+                    inner.emit(target);
+                }
+            })
+        };
+        let on_answer = {
+            let r = record.clone();
+            Callback::from(move |(i, _right): (usize, bool)| r(Said::Choice(i)))
+        };
+        let on_reveal = Callback::from(move |()| record(Said::Room));
+        let back = Callback::from(|e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                focus_step_controls();
+            }
+        });
+        let picked = match said[i] {
+            Some(Said::Choice(k)) => Some(k),
+            Some(Said::Room) | None => None,
+        };
         html! {
-            <div class="predict-gate" ref={node} tabindex="-1" data-step={q.step.to_string()}
-                 data-state={if picked.is_some() { "revealed" } else { "asking" }}>
-                <Predict lab={area} id={q.id} question={q.question.clone()}
+            <div class="predict-gate" ref={node.clone()} tabindex="-1" data-step={q.step.to_string()} onkeydown={back}
+                 data-state={if said[i].is_some() { "revealed" } else { "asking" }}>
+                <Predict lab={area} id={q.id.clone()} question={q.question.clone()}
                     choices={q.choices.iter().map(|c| AttrValue::Static(c)).collect::<Vec<_>>()}
-                    answer={q.answer} explain={q.explain.clone()} step={Some(q.step)} picked={picked} on_answer={on_answer} />
-                if pending {
-                    <p class="hint">{ format!("Step {} waits for your prediction; the step controls still move back.", q.step) }</p>
+                    answer={q.answer} explain={q.explain.clone()} step={Some(q.step)} picked={picked}
+                    revealed={said[i] == Some(Said::Room)} on_answer={on_answer} on_reveal={Some(on_reveal)} />
+                if said[i].is_none() {
+                    <p class="hint">{ format!("{label} {} waits for your prediction; the step controls still move back.", q.step) }</p>
+                } else {
+                    <p class="predict-after"><button type="button" class="predict-continue" onclick={Callback::from(|_| focus_step_controls())}>{ "Back to the step controls" }</button></p>
                 }
             </div>
         }
-    } else {
-        Html::default()
-    };
-    PredictGate { switch, on_step, prompt, hiding: picked.is_none() && step < q.step }
+    });
+    let prompt = html! { <>{ live }{ prompt }</> };
+    let first_open = (0..steps.len()).find(|&i| !done[i]).map(|i| steps[i]);
+    PredictGate { switch, on_step, prompt, hiding, step: shown, waits: pending.map(|i| steps[i]), first_open }
 }
 
 impl<L: Lab> LabLink<L> {
@@ -201,5 +325,25 @@ mod tests {
         assert!(!must_ask(true, false, 5, 6, 2), "back");
         assert!(!must_ask(true, true, 5, 4, 5), "answered");
         assert!(!must_ask(false, false, 5, 4, 5), "switched off");
+    }
+
+    #[test]
+    fn a_move_across_two_questions_asks_the_first_unanswered_one() {
+        let steps = [2, 4];
+        assert_eq!(crossed(&steps, &[false, false], 0, 9), Some(0));
+        assert_eq!(crossed(&steps, &[true, false], 0, 9), Some(1));
+        assert_eq!(crossed(&steps, &[true, false], 1, 3), None, "between the two");
+        assert_eq!(crossed(&steps, &[true, true], 0, 9), None);
+    }
+
+    #[test]
+    fn a_link_past_an_unanswered_question_is_drawn_just_before_it() {
+        let steps = [4, 7];
+        assert_eq!(held(&steps, &[false, false], 999), (3, Some(0)), "a lesson's step=999");
+        assert_eq!(held(&steps, &[false, false], 4), (3, Some(0)), "a host's set onto the step");
+        assert_eq!(held(&steps, &[true, false], 8), (6, Some(1)), "the next question waits in turn");
+        assert_eq!(held(&steps, &[false, false], 3), (3, None), "before the question: drawn as asked");
+        assert_eq!(held(&steps, &[true, true], 8), (8, None));
+        assert_eq!(held(&[], &[], 8), (8, None), "a run with no question");
     }
 }

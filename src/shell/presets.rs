@@ -22,6 +22,10 @@ pub struct PresetBarProps {
     pub locked: bool,
     /// Where a click goes.
     pub dispatch: Callback<LabAction>,
+    /// A predict-first question of the run is unanswered: the lesson line,
+    /// which may state the outcome, waits for the answer.
+    #[prop_or(false)]
+    pub hide_lesson: bool,
 }
 
 /// Presets as links, with the current preset's lesson.
@@ -51,7 +55,8 @@ pub fn PresetBar(p: &PresetBarProps) -> Html {
                 }) }
             </nav>
             if let Some(pr) = lesson {
-                <p class="lesson" data-lesson={pr.slug}><strong>{ pr.title }{ ": " }</strong>{ pr.lesson }</p>
+                <p class="lesson" data-lesson={pr.slug} data-hidden={p.hide_lesson.then_some("true")}><strong>{ pr.title }{ ": " }</strong>
+                    { if p.hide_lesson { "what this setup shows appears with the answer to the prediction below." } else { pr.lesson } }</p>
             }
         </>
     }

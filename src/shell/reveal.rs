@@ -3,7 +3,10 @@
 //! evidence and the `outcome` message wait until the step-through reaches the
 //! step where the outcome happens (the lab's decisive step, by default the
 //! last), until the learner presses "Reveal the outcome", or until the author
-//! asked for them up front with `reveal=1`. Outside an embed nothing waits.
+//! asked for them up front with `reveal=1`. Outside an embed nothing waits,
+//! except for a prediction: while a predict-first question of the run is
+//! unanswered (switch on), the evidence stays covered on every page, since
+//! its counters would answer it, and no button uncovers it but the answer.
 
 use yew::prelude::*;
 
@@ -32,6 +35,9 @@ pub struct Gate {
     pub area: &'static str,
     /// The `outcome` message's detail, when the run finished.
     pub outcome: Option<serde_json::Value>,
+    /// The step whose predict-first question is still unanswered (the
+    /// evidence would answer it), when there is one.
+    pub asks: Option<usize>,
 }
 
 impl Gate {
@@ -42,7 +48,7 @@ impl Gate {
 
     /// Whether the outcome is hidden until the learner asks for it.
     pub fn hidden(&self) -> bool {
-        self.embed && !self.up_front && !self.reached()
+        self.asks.is_some() || (self.embed && !self.up_front && !self.reached())
     }
 
     /// Whether the lab hook posts the outcome itself (no wait applies), so
@@ -65,11 +71,21 @@ pub struct HiddenOutcomeProps {
     pub decisive: Option<usize>,
     /// Shows the outcome.
     pub on_reveal: Callback<MouseEvent>,
+    /// The step whose prediction is unanswered: then only the answer uncovers it.
+    #[prop_or_default]
+    pub asks: Option<usize>,
 }
 
 /// Stands where the evidence will be: says what it waits for, and offers to show it now.
 #[component]
 pub fn HiddenOutcome(p: &HiddenOutcomeProps) -> Html {
+    if let Some(d) = p.asks {
+        return html! {
+            <section class="outcome-hidden" aria-label="Outcome hidden" data-asks={d.to_string()}>
+                <p>{ format!("The evidence is covered until the prediction before step {d} is answered: its counters would give the answer away. (Switching predict-first off uncovers it too.)") }</p>
+            </section>
+        };
+    }
     let why = match p.decisive {
         Some(d) => format!(
             "The outcome is hidden until you reach step {d}. Predict what the counters will say, then step on, or reveal it now."
@@ -90,7 +106,7 @@ mod tests {
     use super::*;
 
     fn gate(embed: bool, up_front: bool, step: usize, decisive: Option<usize>) -> Gate {
-        Gate { embed, up_front, step, decisive, area: "keys", outcome: None }
+        Gate { embed, up_front, step, decisive, area: "keys", outcome: None, asks: None }
     }
 
     #[test]
@@ -107,6 +123,16 @@ mod tests {
         assert!(!gate(false, false, 0, Some(5)).hidden());
         assert!(gate(true, true, 0, None).posted_by_hook() && gate(false, false, 0, None).posted_by_hook());
         assert!(!gate(true, false, 0, None).posted_by_hook());
+    }
+
+    #[test]
+    fn an_unanswered_prediction_covers_the_evidence_outside_an_embed_too() {
+        let mut g = gate(false, false, 9, Some(5));
+        g.asks = Some(5);
+        assert!(g.hidden());
+        g.embed = true;
+        g.up_front = true;
+        assert!(g.hidden(), "reveal=1 shows the outcome up front, not the answer to a question");
     }
 
     #[test]

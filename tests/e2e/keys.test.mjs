@@ -28,7 +28,7 @@ test('the no-key preset double charges, in the ledger and in the batch', async (
 });
 
 test('a reused key without a fingerprint is silently lost, and the fingerprint turns it into 422', async () => {
-  await withPage('?area=keys&preset=reused-key&step=999', async (page) => {
+  await withPage('?area=keys&preset=reused-key&step=999&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="silent_losses"]');
     assert.equal(await keyCounter(page), 'silent_losses');
     assert.ok(await counter(page, 'silent_losses') > 0);
@@ -63,7 +63,7 @@ test('step controls walk the key through its states with the keyboard', async ()
 });
 
 test('a TTL shorter than the retries shows the key expiring and a double charge', async () => {
-  await withPage('?area=keys&preset=short-ttl&step=999', async (page) => {
+  await withPage('?area=keys&preset=short-ttl&step=999&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="keys_expired"]');
     assert.ok(await counter(page, 'keys_expired') > 0);
     assert.ok(await counter(page, 'double_charges') > 0);
@@ -74,7 +74,7 @@ test('a TTL shorter than the retries shows the key expiring and a double charge'
 });
 
 test('Stripe replays the stored 500; releasing the key completes the operations', async () => {
-  await withPage('?area=keys&preset=replay-5xx', async (page) => {
+  await withPage('?area=keys&preset=replay-5xx&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="replayed_5xx"]');
     assert.equal(await keyCounter(page), 'replayed_5xx');
     assert.ok(await counter(page, 'replayed_5xx') > 0);
@@ -179,7 +179,7 @@ test('preset buttons are permalinks carrying every knob', async () => {
 });
 
 test('a hostile keys link warns and falls back', async () => {
-  await withPage('?area=keys&preset=%3Cimg%3E&policy=drop&ops=-4&ttl=abc&store=tape', async (page) => {
+  await withPage('?area=keys&preset=%3Cimg%3E&policy=drop&ops=-4&ttl=abc&store=tape&predict=0', async (page) => {
     await page.waitForSelector('#link-warning');
     const text = await page.locator('#link-warning').innerText();
     assert.match(text, /preset=/);

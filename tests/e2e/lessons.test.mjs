@@ -115,6 +115,17 @@ test('every proof link on Recall opens its lab with no link warning and shows wh
     await withPage(href, async (page) => {
       await page.waitForSelector(`[data-lab="${area}"]`);
       assert.equal(await page.locator('.link-warning').count(), 0, `${href} shows a link warning`);
+      // A run that asks first covers its counters until the question is answered
+      // (issue 22): the proof is one step on and one room reveal away.
+      await page.waitForSelector('[data-counter], .outcome-hidden[data-asks]');
+      if (await page.locator('.outcome-hidden[data-asks]').count()) {
+        await page.locator('.step-controls button.last').click();
+        // A run may ask at several steps (Races): each asks in turn.
+        for (let i = 0; i < 10 && !(await page.locator('[data-counter]').count()); i++) {
+          await page.locator('.predict-gate[data-state="asking"] .predict-reveal-room').click();
+          await page.waitForTimeout(200);
+        }
+      }
       await page.waitForSelector('[data-counter]');
       await claims[area](page, href);
     });

@@ -17,7 +17,7 @@ const PRESETS = [
 
 for (const p of PRESETS) {
   test(`preset ${p.slug} (design ${p.design}) shows its lesson as a permalink`, async () => {
-    await withPage(`?area=outbox&preset=${p.slug}&step=99999`, async (page) => {
+    await withPage(`?area=outbox&preset=${p.slug}&step=99999&predict=0`, async (page) => {
       await page.waitForSelector('[data-lab="outbox"] .outbox-pipeline');
       assert.equal(await page.locator('#outbox-design').inputValue(), p.design);
       const key = page.locator('.counter.key');
@@ -95,7 +95,7 @@ test('stepping fills the tables row by row and marks crashes where they strike',
 });
 
 test('a knob change lands in the URL, restarts at record 0 and turns the inbox design against duplicates', async () => {
-  await withPage('?area=outbox&preset=duplicates&step=40', async (page) => {
+  await withPage('?area=outbox&preset=duplicates&step=40&predict=0', async (page) => {
     await page.waitForSelector('.outbox-pipeline');
     const dups = await counter(page, 'duplicate_effects');
     assert.ok(dups > 0);
@@ -137,7 +137,7 @@ test('hostile outbox links warn and fall back', async () => {
 });
 
 test('design 5 shows an offset, not a sent column, and the relay never writes the outbox table', async () => {
-  await withPage('?area=outbox&preset=tailing&step=99999', async (page) => {
+  await withPage('?area=outbox&preset=tailing&step=99999&predict=0', async (page) => {
     await page.waitForSelector('.outbox-pipeline');
     const head = await page.locator('[data-table="outbox"] thead').innerText();
     assert.match(head, /in broker/);

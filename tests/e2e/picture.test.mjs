@@ -98,7 +98,7 @@ for (const area of LABS) {
 
 test('timeline labels never overlap one another (Keys, every preset, at the last step)', async () => {
   for (const preset of ['correct', 'no-key', 'volatile-crash', 'reused-key', 'short-ttl']) {
-    await withPage(`?area=keys&preset=${preset}&step=999`, async (page) => {
+    await withPage(`?area=keys&preset=${preset}&step=999&predict=0`, async (page) => {
       await page.waitForSelector('svg.timeline');
       const overlaps = await page.evaluate(() => {
         const boxes = [...document.querySelectorAll('svg.timeline .tl-label')]

@@ -90,7 +90,8 @@ for (const lab of LABS) {
         assert.equal(msg.detail.id, lab.id);
         assert.equal(msg.detail.correct, pick === 'right');
         assert.equal(msg.detail.step, decisive);
-        assert.equal(msg.detail.answer, answer.replace(/^[✓✗] /, ''));
+        assert.equal(msg.detail.answer, answer.replace(/^([✓✗]|\d+\.) /, ''));
+        assert.equal(msg.detail.revealed_without_answer, false);
         // Then the step happens.
         await inner().waitForFunction((d) => new URL(location.href).searchParams.get('step') === String(d), decisive);
         assert.equal(stepOf(await url()), decisive, 'the answer lets the step happen');
@@ -108,7 +109,7 @@ for (const lab of LABS) {
  * in the DOM a moment before it has focus. Fails if focus never lands.
  */
 async function promptFocused(page) {
-  await page.waitForFunction(() => document.activeElement?.classList.contains('predict-gate'), null, { timeout: 2000 })
+  await page.waitForFunction(() => document.activeElement?.closest('.predict-gate'), null, { timeout: 2000 })
     .catch(() => assert.fail('focus lands on the prompt'));
 }
 
@@ -159,7 +160,7 @@ test('a new run asks again: another preset after an answer brings the prompt bac
     const d2 = await decisiveOf(page);
     await page.locator('.step-controls button.last').click();
     await page.locator('.predict-gate[data-state="asking"]').waitFor();
-    assert.equal(stepOf(await settledUrl(page)), 0, 'the new run waits at its start');
+    assert.equal(stepOf(await settledUrl(page)), d2 - 1, 'the new run waits just before its question');
     assert.ok(d2 > 0);
   });
 });
@@ -240,14 +241,15 @@ test('Races posts the same prediction detail as the other labs: id, question, an
     });
     const frame = page.frameLocator('#f');
     await frame.locator('.step-controls button.forward').click();
-    await frame.locator('#races-prompt').waitFor();
-    await frame.locator('#races-prompt button[data-option="2"]').click();
+    await frame.locator('.predict-gate[data-state="asking"]').waitFor();
+    await frame.locator('.predict-gate .predict-choice[data-choice="2"]').click();
     await page.waitForFunction(() => window.seen.some((m) => m.type === 'prediction'));
     const msg = await page.evaluate(() => window.seen.find((m) => m.type === 'prediction'));
     assert.equal(msg.area, 'races');
     assert.equal(msg.detail.id, 'on-conflict-1211221-step-2');
     assert.equal(msg.detail.step, 2);
-    assert.equal(msg.detail.correct, true, 'option 2 is the right one (races.test.mjs: "You predicted it")');
+    assert.equal(msg.detail.correct, true, 'option 2 is the right one (races.test.mjs: "Right")');
+    assert.equal(msg.detail.revealed_without_answer, false);
     assert.match(msg.detail.question, /T2 runs INSERT/);
     assert.equal(typeof msg.detail.answer, 'string');
   });

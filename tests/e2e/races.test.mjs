@@ -21,7 +21,7 @@ test('stepping SELECT-then-INSERT to the end shows two charges in the ledger', a
 });
 
 test('the ON CONFLICT fix charges once, with the waiting bar drawn', async () => {
-  await withPage('?area=races&scenario=on-conflict&schedule=1,2,1,1,2,2,1&step=7', async (page) => {
+  await withPage('?area=races&scenario=on-conflict&schedule=1,2,1,1,2,2,1&step=7&predict=0', async (page) => {
     await page.waitForSelector('[data-lab="races"]');
     assert.equal(await ledger(page), 1);
     assert.ok(await page.locator('svg.timeline .tl-wait').count() >= 1, 'a wait is drawn');
@@ -56,7 +56,7 @@ test('the explorer counts the double charges and its jump lands on the second ch
     assert.match(await page.locator('#step-caption').innerText(), /ledger has 2 charges/);
     await screenshot(page, 'races-explorer');
   });
-  await withPage('?area=races&scenario=on-conflict', async (page) => {
+  await withPage('?area=races&scenario=on-conflict&predict=0', async (page) => {
     assert.match(await page.locator('#races-explorer-summary').innerText(), /double charge in 0 of 32 interleavings/);
     assert.equal(await page.locator('#races-first-counterexample').count(), 0);
   });
@@ -83,15 +83,16 @@ test('predict-first asks before the decisive step and records the answer before 
   await withPage('?area=races&scenario=on-conflict&schedule=1,2,1,1,2,2,1&step=1', async (page) => {
     await page.waitForSelector('[data-lab="races"]');
     await page.click('.step-controls button.forward');
-    const prompt = page.locator('#races-prompt');
+    const prompt = page.locator('.predict-gate[data-state="asking"]');
     await prompt.waitFor();
     assert.match(await prompt.innerText(), /T2 runs INSERT/);
     assert.equal((await stepParam(page)), 1, 'the result is not revealed before the answer');
     await screenshot(page, 'races-predict');
-    await page.click('#races-prompt button[data-option="2"]');
-    await page.waitForSelector('#races-feedback');
-    assert.equal((await stepParam(page)), 2);
-    assert.match(await page.locator('#races-feedback').innerText(), /You predicted it/);
+    await page.click('.predict-gate .predict-choice[data-choice="2"]');
+    const reveal = page.locator('.predict-gate[data-state="revealed"] .predict-reveal');
+    await reveal.waitFor();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '2');
+    assert.match(await reveal.innerText(), /^✓ Right\./);
   });
 });
 
@@ -100,16 +101,16 @@ test('the prediction feedback says what happened and why, once, without "it it"'
   await withPage('?area=races&schedule=1,1,1,2,1,2,2,2&step=3', async (page) => {
     await page.waitForSelector('[data-lab="races"]');
     await page.click('.step-controls button.forward');
-    const prompt = page.locator('#races-prompt');
+    const prompt = page.locator('.predict-gate[data-state="asking"]');
     await prompt.waitFor();
     assert.match(await prompt.innerText(), /T2 runs SELECT/);
-    await page.click('#races-prompt button[data-option="0"]');
-    const feedback = page.locator('#races-feedback');
+    await page.click('.predict-gate .predict-choice[data-choice="0"]');
+    const feedback = page.locator('.predict-gate[data-state="revealed"] .predict-reveal');
     await feedback.waitFor();
     const text = await feedback.innerText();
     assert.doesNotMatch(text, /\bit it\b/);
     assert.match(text, /Not quite/);
-    assert.match(text, /What happened: it finds nothing/);
+    assert.match(text, /What happened at step 4: it finds nothing/);
     assert.match(text, /READ COMMITTED/);
     assert.match(text, /invisible/);
     await screenshot(page, 'races-feedback');
@@ -117,7 +118,7 @@ test('the prediction feedback says what happened and why, once, without "it it"'
 });
 
 test('the lesson says what is true under the default schedule: the row is invisible until commit', async () => {
-  await withPage('?area=races', async (page) => {
+  await withPage('?area=races&predict=0', async (page) => {
     const lesson = page.locator('.lesson');
     await lesson.waitFor();
     const text = await lesson.innerText();
@@ -216,7 +217,7 @@ test('play scheduler: the learner picks who goes next, and a waiting transaction
 });
 
 test('a hostile schedule in the permalink shows a warning and falls back', async () => {
-  await withPage('?area=races&scenario=on-conflict&schedule=1,2,2,2,2&step=99&mode=zzz', async (page) => {
+  await withPage('?area=races&scenario=on-conflict&schedule=1,2,2,2,2&step=99&mode=zzz&predict=0', async (page) => {
     const w = page.locator('#link-warning');
     await w.waitFor();
     const text = await w.innerText();

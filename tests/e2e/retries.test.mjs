@@ -11,7 +11,7 @@ const LAB = '[data-lab="retries"]';
 
 test('each preset renders its charts and evidence, and is a permalink', async () => {
   for (const preset of PRESETS) {
-    await withPage(`?area=retries&preset=${preset}`, async (page) => {
+    await withPage(`?area=retries&preset=${preset}&predict=0`, async (page) => {
       await page.waitForSelector('[data-counter="amplification"]');
       assert.ok(await page.locator(`${LAB} figure.chart`).count() >= 5, `${preset}: charts missing`);
       assert.equal(await page.locator(`a[data-preset="${preset}"]`).getAttribute('aria-current'), 'true');
@@ -35,7 +35,7 @@ test('each preset renders its charts and evidence, and is a permalink', async ()
 test('the page says what the model says: full jitter lowers the peak after the outage, not the calls', async () => {
   let peaks = {};
   for (const preset of ['outage', 'herd']) {
-    await withPage(`?area=retries&preset=${preset}`, async (page) => {
+    await withPage(`?area=retries&preset=${preset}&predict=0`, async (page) => {
       await page.waitForSelector('[data-counter="peak_after_outage"].key');
       peaks[preset] = await counter(page, 'peak_after_outage');
       // The formula is in the explanation, which opens with one click.
@@ -53,7 +53,7 @@ test('the page says what the model says: full jitter lowers the peak after the o
 });
 
 test('the no-key preset counts work done twice, and the retry table is on the page', async () => {
-  await withPage('?area=retries&preset=no-key', async (page) => {
+  await withPage('?area=retries&preset=no-key&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="duplicates"]');
     assert.ok(await counter(page, 'duplicates') > 1000, 'timeouts retried without a key should do work twice');
     assert.equal(await page.locator('[data-testid="retry-table"] tbody tr').count(), 10);
@@ -61,7 +61,7 @@ test('the no-key preset counts work done twice, and the retry table is on the pa
 });
 
 test('the cap preset collapses and a budget slider change re-runs it, lands in the URL and holds it', async () => {
-  await withPage('?area=retries&preset=cap', async (page) => {
+  await withPage('?area=retries&preset=cap&predict=0', async (page) => {
     await page.waitForSelector('#retries-bud');
     const before = await counter(page, 'success_rate');
     assert.ok(before < 60, `the cap preset should collapse, succeeded ${before} %`);
@@ -125,7 +125,7 @@ test('the step controls scrub time buckets from the keyboard and keep the step i
 });
 
 test('a hostile retries link warns and falls back', async () => {
-  await withPage('?area=retries&preset=nope&s=warp&att=-3&n=99999999', async (page) => {
+  await withPage('?area=retries&preset=nope&s=warp&att=-3&n=99999999&predict=0', async (page) => {
     await page.waitForSelector('.link-warning');
     const text = await page.locator('.link-warning').allInnerTexts().then((t) => t.join(' '));
     assert.match(text, /preset/);

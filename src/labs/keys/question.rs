@@ -23,6 +23,23 @@ const FIRST: usize = 2;
 const CONFLICT: usize = 3;
 const SERVER_REPLAY: usize = 4;
 
+/// The question's words: where the server crashed, and what key the retry carries.
+fn question_words(run: &KeysRun, phase: CrashPhase, n: u32) -> String {
+    let key = match run.params.policy {
+        ClientPolicy::KeyPerOperation | ClientPolicy::ReusedKey => "the same Idempotency-Key",
+        ClientPolicy::FreshKeyPerAttempt => "a fresh Idempotency-Key",
+        ClientPolicy::NoKey => "no Idempotency-Key",
+    };
+    match phase {
+        CrashPhase::AfterCharge => format!(
+            "The server crashed after the provider charged op {n} and before it recorded charge_created. The client retries with {key}. What happens?"
+        ),
+        CrashPhase::BeforeCharge => format!(
+            "The server crashed after claiming the key for op {n}, before calling the provider. The client retries with {key}. What happens?"
+        ),
+    }
+}
+
 /// The question about the first crash of the run, when a later attempt of
 /// the same operation reached an outcome the choices name; `None` otherwise
 /// (no crash, or the client never got a retry through).
@@ -111,20 +128,15 @@ pub fn question(run: &KeysRun) -> Option<Question> {
             "{what}: the key had completed, so the server replayed the stored response without calling the provider (step {step})."
         ),
     };
-    let key = match run.params.policy {
-        ClientPolicy::KeyPerOperation | ClientPolicy::ReusedKey => "the same Idempotency-Key",
-        ClientPolicy::FreshKeyPerAttempt => "a fresh Idempotency-Key",
-        ClientPolicy::NoKey => "no Idempotency-Key",
-    };
-    let question = match phase {
-        CrashPhase::AfterCharge => format!(
-            "The server crashed after the provider charged op {n} and before it recorded charge_created. The client retries with {key}. What happens?"
-        ),
-        CrashPhase::BeforeCharge => format!(
-            "The server crashed after claiming the key for op {n}, before calling the provider. The client retries with {key}. What happens?"
-        ),
-    };
-    Some(Question { id: "keys-retry-after-crash", question, choices: CHOICES, answer, explain, step: sent_at + 1 })
+    let question = question_words(run, phase, n);
+    Some(Question {
+        id: "keys-retry-after-crash".into(),
+        question,
+        choices: CHOICES.to_vec(),
+        answer,
+        explain,
+        step: sent_at + 1,
+    })
 }
 
 #[cfg(test)]

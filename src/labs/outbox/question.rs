@@ -93,7 +93,14 @@ pub fn question(run: &OutboxRun) -> Option<Question> {
             "The relay crashed after publishing order {msg}'s event and before marking its outbox row sent, so it publishes the row again. The consumer is now handed order {msg}'s event a second time. What does it do?"
         ),
     };
-    Some(Question { id: "outbox-relay-crash", question, choices: CHOICES, answer, explain, step: delivered_at + 1 })
+    Some(Question {
+        id: "outbox-relay-crash".into(),
+        question,
+        choices: CHOICES.to_vec(),
+        answer,
+        explain,
+        step: delivered_at + 1,
+    })
 }
 
 #[cfg(test)]

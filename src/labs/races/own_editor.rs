@@ -11,11 +11,14 @@ use yew::prelude::*;
 
 /// The handler editor, told what the explorer found: the page's own run for
 /// a shipped text, the worker's answer for the link's handler.
-pub fn editor_of(st: &RacesState) -> Html {
+pub fn editor_of(st: &RacesState, hold: bool) -> Html {
     let (lab, own, has_handler) = (st.lab.link(), &st.own, st.has_handler);
     let id = lab.params.scenario_id();
     let text = lab.params.handler.clone().or_else(|| scenario(id).map(|s| s.sql.to_string())).unwrap_or_default();
-    let verdict = if has_handler {
+    // While a prediction is unanswered, the verdict over every interleaving would answer it: it waits.
+    let verdict = if hold {
+        Verdict::Pending
+    } else if has_handler {
         let shown = match &own.current {
             Some(a) if a.finished => Some(a.clone()),
             Some(_) | None => own.last_good.clone(),

@@ -16,6 +16,10 @@ pub struct RunPanelProps {
     pub scenario: Rc<Scenario>,
     /// The step shown.
     pub step: usize,
+    /// The step of an unanswered prediction: the run is drawn ahead of the
+    /// cursor only up to the step before it, so nothing past it shows.
+    #[prop_or_default]
+    pub asks: Option<usize>,
     /// Side-by-side panes leave out the event log.
     pub compact: bool,
 }
@@ -29,7 +33,7 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
     let lanes: Vec<AttrValue> = p.scenario.programs.iter().map(|pr| AttrValue::from(pr.name)).collect();
     // The whole run, so the lanes never open empty: the Timeline draws what lies
     // ahead of the cursor faintly.
-    let items = timeline_items(run, run.frames.len());
+    let items = timeline_items(run, p.asks.map_or(run.frames.len(), |q| q.saturating_sub(1).max(step)));
     // In words with their context (a COMMIT of a failed transaction answers ROLLBACK).
     let words = races::frame_narration(run);
     let lines: Vec<AttrValue> = words.iter().map(|w| AttrValue::from(w.join("; "))).collect();

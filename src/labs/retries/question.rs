@@ -74,9 +74,9 @@ pub fn question(run: &FleetRun) -> Option<Question> {
         rec.from_bucket + 1
     );
     Some(Question {
-        id: "retries-after-outage",
+        id: "retries-after-outage".into(),
         question,
-        choices: CHOICES,
+        choices: CHOICES.to_vec(),
         answer,
         explain,
         step: rec.from_bucket + 1,

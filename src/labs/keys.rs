@@ -4,6 +4,7 @@
 //! the same seed fills the evidence panel. State, presets, knobs and locks
 //! come from the shared lab shell.
 
+mod outcome;
 mod question;
 mod resolve;
 
@@ -12,9 +13,10 @@ use crate::shell::{
     preset_href, use_lab, use_predict_gate, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PredictGate, PresetBar,
     RunError, SourcesPanel,
 };
-use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape, Tone};
+use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape};
 use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
 use idemlab_sim::lab::Lab;
+use outcome::{outcome_words, tone_class};
 use yew::prelude::*;
 
 fn kind_of(s: Shape) -> ItemKind {
@@ -83,42 +85,6 @@ fn step_data(run: &KeysRun) -> StepData {
         provider,
         decisive: view::decisive_step(run),
         question: question::question(run).or_else(|| resolve::question(run)),
-    }
-}
-
-/// How the step-through's operations ended, from its counters: what the
-/// provider charged, what the client believes, and the verdict.
-fn outcome_words(run: &KeysRun) -> String {
-    let c = &run.counters;
-    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let verdict = if c.double_charges > 0 {
-        "double charge"
-    } else if c.silent_losses > 0 {
-        "the client believes in a charge that never happened"
-    } else if c.rejected_but_charged > 0 {
-        "refused, yet charged"
-    } else if c.gave_up_but_charged > 0 {
-        "the client gave up, yet the card was charged"
-    } else if c.gave_up > 0 {
-        "the client gave up without knowing"
-    } else if c.rejected > 0 {
-        "refused and not charged"
-    } else {
-        "each operation charged once"
-    };
-    format!(
-        "{} for {}, the client believes {} charged: {verdict}",
-        plural(c.charges, "charge", "charges"),
-        plural(c.intended, "operation", "operations"),
-        c.believed_charged
-    )
-}
-
-fn tone_class(t: Tone) -> (&'static str, &'static str) {
-    match t {
-        Tone::Good => ("keys-good", "✓ "),
-        Tone::Bad => ("keys-bad", "⚠ "),
-        Tone::Neutral => ("keys-neutral", "• "),
     }
 }
 

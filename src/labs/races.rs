@@ -8,6 +8,7 @@ mod editor;
 mod evidence;
 mod explorer;
 mod header;
+mod lanes;
 mod modes;
 mod own;
 mod own_editor;

@@ -11,7 +11,7 @@ use support::*;
 
 #[wasm_bindgen_test]
 async fn the_no_key_preset_renders_its_diagram_ledger_and_double_charges() {
-    let root = mount_at("?area=keys&preset=no-key&step=999");
+    let root = mount_at("?area=keys&preset=no-key&step=999&predict=0");
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
     next_frames().await;
     let html = root.inner_html();
@@ -25,7 +25,7 @@ async fn the_no_key_preset_renders_its_diagram_ledger_and_double_charges() {
 
 #[wasm_bindgen_test]
 async fn the_correct_preset_marks_charges_and_ends_with_a_completed_key() {
-    let root = mount_at("?area=keys&preset=correct&step=999");
+    let root = mount_at("?area=keys&preset=correct&step=999&predict=0");
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
     next_frames().await;
     let badge = root.query_selector("[data-badge]").unwrap().expect("a key badge");

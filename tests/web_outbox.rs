@@ -17,7 +17,7 @@ use support::*;
 
 #[wasm_bindgen_test]
 async fn the_outbox_lab_renders_its_pipeline_tables_and_key_counter() {
-    let root = mount_at("?area=outbox&preset=duplicates&step=9999");
+    let root = mount_at("?area=outbox&preset=duplicates&step=9999&predict=0");
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
     next_frames().await;
     let html = root.inner_html();
@@ -81,7 +81,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 #[wasm_bindgen_test]
 async fn outbox_slider_and_step_timing_in_the_browser() {
-    let root = mount_at("?area=outbox");
+    let root = mount_at("?area=outbox&predict=0");
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
     next_frames().await;
     watch_mutations(&root);
@@ -117,7 +117,7 @@ async fn outbox_slider_and_step_timing_in_the_browser() {
     // A step deep into a long run: 1,000 commands, the cursor near the end.
     set_url("?");
     root.set_inner_html("");
-    let root = mount_at("?area=outbox&cmds=1000&step=5000");
+    let root = mount_at("?area=outbox&cmds=1000&step=5000&predict=0");
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
     next_frames().await;
     watch_mutations(&root);

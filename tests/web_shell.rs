@@ -6,6 +6,7 @@
 use idemlab_sim::knob::{KnobKind, Params};
 use idemlab_sim::lab::Lab;
 use idemlab_sim::labs::{Area, LabVisitor};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -41,6 +42,17 @@ async fn controls_follow_the_schema<L: Lab>(links: &[&str]) {
             seen[i] = true;
             let (min, max) = k.kind.bounds();
             match k.kind {
+                // A few whole numbers may be a list (the Races handler's lanes): one option per value.
+                KnobKind::Int { step, .. } if el.tag_name().eq_ignore_ascii_case("select") => {
+                    let options = el.query_selector_all("option").unwrap();
+                    let values: Vec<String> = (0..options.length())
+                        .filter_map(|i| options.item(i))
+                        .filter_map(|o| o.dyn_into::<web_sys::Element>().ok())
+                        .filter_map(|o| o.get_attribute("value"))
+                        .collect();
+                    let want: Vec<String> = (min..=max).step_by(step as usize).map(|v| v.to_string()).collect();
+                    assert_eq!(values, want, "{id} options");
+                }
                 KnobKind::Int { step, .. } => {
                     assert_eq!(el.get_attribute("min"), Some(min.to_string()), "{id} min");
                     assert_eq!(el.get_attribute("max"), Some(max.to_string()), "{id} max");

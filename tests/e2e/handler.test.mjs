@@ -28,7 +28,7 @@ test('an edited handler is explored at once, kept in the link, and read back fro
     await page.waitForSelector('#handler-text');
     const text = await page.locator('#handler-text').inputValue();
     // Three requests instead of two: more interleavings, still safe.
-    await page.selectOption('#handler-lanes', '3');
+    await page.selectOption('#races-lanes', '3');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('lanes') === '3');
     await settled(page);
     const three = await summary(page);

@@ -188,8 +188,8 @@ pub fn HandlerEditor(p: &HandlerEditorProps) -> Html {
                 <code>{ "LANE name" }</code>{ ". SQL: SELECT … [FOR UPDATE | FOR NO KEY UPDATE] [NOWAIT | SKIP LOCKED]; INSERT … [ON CONFLICT [(key)] DO NOTHING | ON CONFLICT (key) DO UPDATE] [RETURNING columns | * | (xmax = 0)]; UPDATE; pg_[try_]advisory_xact_lock, pg_advisory_lock / pg_advisory_unlock (session-level); BEGIN [ISOLATION LEVEL …], SET TRANSACTION, SAVEPOINT, ROLLBACK TO SAVEPOINT, RELEASE SAVEPOINT, COMMIT, ROLLBACK; setup: a unique index or PRIMARY KEY on key. Anything outside the modelled subset is refused with its line. " }
                 { idemlab_sim::races::limits::rules_words() }
             </p>
-            <label for="handler-lanes">{ "Concurrent requests " }</label>
-            <select id="handler-lanes" onchange={onlanes} disabled={p.locked}>
+            <label for="races-lanes">{ "Concurrent requests " }</label>
+            <select id="races-lanes" onchange={onlanes} disabled={p.locked}>
                 { for (lanes_min..=lanes_max).map(|n| html! {
                     <option value={n.to_string()} selected={*lanes == n}>{ n.to_string() }</option>
                 }) }

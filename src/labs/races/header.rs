@@ -5,7 +5,8 @@
 use super::explorer::nav;
 use super::modes::Twin;
 use crate::shell::{LabAction, LabCtx};
-use idemlab_sim::races::{self, run_schedule, scenario, Mode, RacesLab, Scenario, ScenarioId};
+use idemlab_sim::knob::{KnobKind, Params};
+use idemlab_sim::races::{self, run_schedule, scenario, Mode, RacesLab, RacesParams, Scenario};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -59,16 +60,19 @@ pub fn header(lab: &LabCtx<RacesLab>, predict: bool) -> Html {
         let d = lab.dispatch.clone();
         let onchange = Callback::from(move |e: Event| {
             let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Some(id) = ScenarioId::from_slug(&sel.value()) {
-                d.emit(LabAction::Extra { key: "against", value: id.slug().to_string() });
-            }
+            d.emit(LabAction::Extra { key: "against", value: sel.value() });
         });
-        let shown = against(lab);
+        // The choices are the schema's: the twin (the default), then every scenario.
+        let choices = match RacesParams::knob("against").map(|k| k.kind) {
+            Some(KnobKind::Choice(list)) => list,
+            _ => &[],
+        };
+        let shown = lab.params.against.map_or("twin", |id| id.slug());
         html! {
             <label class="races-against">{ "Beside it: " }
                 <select id="races-against" {onchange} disabled={lab.locked("against")}>
-                    { for ScenarioId::CHOICES.iter().map(|(id, title)| html! {
-                        <option value={*id} selected={shown == Some(*id)}>{ *title }</option>
+                    { for choices.iter().map(|(id, title)| html! {
+                        <option value={*id} selected={shown == *id}>{ *title }</option>
                     }) }
                 </select>
             </label>

@@ -75,7 +75,7 @@ fn the_explorer_finds_the_double_charge_in_wasm_too() {
 #[wasm_bindgen_test]
 async fn a_permalink_at_the_end_of_the_counterexample_shows_two_charges_in_the_ledger() {
     idemlab_web::web::write_url(
-        &Query::parse("?area=races&scenario=select-then-insert&schedule=1,1,1,2,1,2,2,2&step=8"),
+        &Query::parse("?area=races&scenario=select-then-insert&schedule=1,1,1,2,1,2,2,2&step=8&predict=0"),
         false,
     );
     let root = mount_point();

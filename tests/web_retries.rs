@@ -26,7 +26,7 @@ fn mount(search: &str) -> web_sys::Element {
 
 #[wasm_bindgen_test]
 async fn the_budget_preset_renders_its_charts_and_marks_budget_refusals() {
-    let root = mount("?area=retries&preset=budget");
+    let root = mount("?area=retries&preset=budget&predict=0");
     next_frames().await;
     let html = root.inner_html();
     assert!(html.contains("data-lab=\"retries\""), "the lab did not render");

@@ -249,7 +249,8 @@ for (const area of AREAS) {
 // for the last text is awaited, so the figure cannot be of a page that never
 // heard back.
 test('typing in the handler editor is timed from input to the end of the re-render', async () => {
-  await withPage('?area=races', async (page) => {
+  // predict=0: the explorer's summary is evidence, covered until a prediction is answered.
+  await withPage('?area=races&predict=0', async (page) => {
     await page.waitForSelector('#handler-text');
     const r = await page.evaluate(async () => {
       let mutations = 0;

@@ -15,10 +15,7 @@ pub fn editor_of(st: &RacesState, hold: bool) -> Html {
     let (lab, own, has_handler) = (st.lab.link(), &st.own, st.has_handler);
     let id = lab.params.scenario_id();
     let text = lab.params.handler.clone().or_else(|| scenario(id).map(|s| s.sql.to_string())).unwrap_or_default();
-    // While a prediction is unanswered, the verdict over every interleaving would answer it: it waits.
-    let verdict = if hold {
-        Verdict::Pending
-    } else if has_handler {
+    let verdict = if has_handler {
         let shown = match &own.current {
             Some(a) if a.finished => Some(a.clone()),
             Some(_) | None => own.last_good.clone(),
@@ -42,6 +39,12 @@ pub fn editor_of(st: &RacesState, hold: bool) -> Html {
             // A shipped scenario runs on the page: it is never loading.
             None => Verdict::Pending,
         }
+    };
+    // While a prediction is unanswered, the verdict over every interleaving
+    // would answer it: it waits. A refusal answers nothing, so it shows at once.
+    let verdict = match verdict {
+        Verdict::Explored { .. } if hold => Verdict::Pending,
+        v => v,
     };
     let d = st.lab.dispatch().clone();
     // A new text drops the schedule: a schedule belongs to its handler.

@@ -112,7 +112,7 @@ test('a pasted racy handler: its count, its counterexample stepped to the double
 });
 
 test("side by side puts the learner's handler beside any shipped scenario", async () => {
-  const q = new URLSearchParams({ area: 'races', scenario: 'select-then-insert', handler: RACY, mode: 'side', against: 'on-conflict' });
+  const q = new URLSearchParams({ area: 'races', scenario: 'select-then-insert', handler: RACY, mode: 'side', against: 'on-conflict', predict: '0' });
   await withPage('?' + q.toString(), async (page) => {
     await page.waitForSelector('#races-compare');
     assert.equal(await page.locator('#races-against').inputValue(), 'on-conflict');
@@ -126,7 +126,7 @@ test("side by side puts the learner's handler beside any shipped scenario", asyn
 });
 
 test("a link whose handler the parser refuses opens on the parser's message, with the editor there to mend it", async () => {
-  const q = new URLSearchParams({ area: 'races', handler: 'BEGIN;\nDELETE FROM idempotency_keys;\nCOMMIT;\nRESPOND 201', lanes: '3' });
+  const q = new URLSearchParams({ area: 'races', handler: 'BEGIN;\nDELETE FROM idempotency_keys;\nCOMMIT;\nRESPOND 201', lanes: '3', predict: '0' });
   await withPage('?' + q.toString(), async (page) => {
     await page.waitForSelector('section.lab .error[role=alert]');
     const picture = await page.locator('section.lab .error[role=alert]').first().innerText();
@@ -181,7 +181,7 @@ RESPOND 201
 busy:
 ROLLBACK;
 RESPOND 409`;
-  const q = (text, lanes) => `?area=races&scenario=on-conflict&lanes=${lanes}&handler=${encodeURIComponent(text)}`;
+  const q = (text, lanes) => `?area=races&scenario=on-conflict&predict=0&lanes=${lanes}&handler=${encodeURIComponent(text)}`;
   await withPage(q(nowait, 2), async (page) => {
     await page.waitForSelector('#handler-summary');
     assert.match(await summary(page), /safe in all 76/);

@@ -64,7 +64,7 @@ for (const [how, init] of Object.entries(NO_WORKER)) {
       text = await page.locator('#handler-text').inputValue();
     }, { init });
     // Three requests instead of the scenario's two: a text the page has not explored before.
-    await withPage(`?area=races&scenario=on-conflict&lanes=3&handler=${encodeURIComponent(text)}`, async (page) => {
+    await withPage(`?area=races&scenario=on-conflict&predict=0&lanes=3&handler=${encodeURIComponent(text)}`, async (page) => {
       await page.waitForFunction(() => !document.querySelector('#handler-exploring') && !document.querySelector('#races-loading')
         && document.querySelector('#handler-summary'), null, { timeout: 30000 });
       const summary = await page.locator('#handler-summary').innerText();

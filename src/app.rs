@@ -7,7 +7,7 @@
 use crate::host::{self, EmbedChoice};
 use crate::labs;
 use crate::query::{Area, Query};
-use crate::shell::{self, Frame, PageMode, View};
+use crate::shell::{self, Frame, PageMode, PresentSwitch, View};
 use crate::web;
 use yew::prelude::*;
 
@@ -152,7 +152,9 @@ pub fn App() -> Html {
     let body = labs::render(area, query.clone(), on_query.clone());
     let body = html! {
         <ContextProvider<Frame> context={frame}>
-            <ContextProvider<PageMode> context={mode}>{ body }</ContextProvider<PageMode>>
+            <ContextProvider<PageMode> context={mode}>
+                <ContextProvider<PresentSwitch> context={PresentSwitch(present_switch.clone())}>{ body }</ContextProvider<PresentSwitch>>
+            </ContextProvider<PageMode>>
         </ContextProvider<Frame>>
     };
     if embed {
@@ -178,7 +180,6 @@ pub fn App() -> Html {
                         <p class="tagline">{ "Exactly-once is an illusion. Build effectively-once: at-least-once delivery plus deduplication." }</p>
                     </div>
                 </div>
-                { present_switch }
                 <nav aria-label="Labs">
                     <ul>
                         { for Area::ALL.iter().map(|a| {

@@ -86,6 +86,11 @@ pub struct PageMode {
     pub present: bool,
 }
 
+/// The presenter-view switch, built by the app (which owns the link) and
+/// drawn by every lab's head.
+#[derive(Clone, PartialEq, Default)]
+pub struct PresentSwitch(pub Html);
+
 /// Props of [`LabLayout`]. Each slot is markup the lab builds.
 #[derive(Properties, PartialEq, Clone)]
 pub struct LabLayoutProps {
@@ -134,6 +139,7 @@ pub struct LabLayoutProps {
 pub fn LabLayout(p: &LabLayoutProps) -> Html {
     let mode = use_context::<PageMode>().unwrap_or_default();
     let frame = use_context::<Frame>().unwrap_or_default();
+    let switch = use_context::<PresentSwitch>().unwrap_or_default().0;
     let full = mode.view == View::Full;
     // `use_state_eq`: resetting it for every new run must not render the
     // whole lab a second time when it was not set.
@@ -201,6 +207,7 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
                 <h2>{ p.title.clone() }</h2>
                 if full && !mode.embed { { intro.clone() } }
                 { p.head.clone() }
+                if !mode.embed { { switch } }
             </div>
             <LinkWarnings warnings={p.warnings.clone()} />
             if full && !mode.embed { { p.presets.clone() } }

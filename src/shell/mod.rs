@@ -22,7 +22,7 @@ mod sources;
 mod status;
 
 pub use knobs::KnobPanel;
-pub use layout::{LabLayout, PageMode, View};
+pub use layout::{LabLayout, PageMode, PresentSwitch, View};
 pub use link::{preset_href, use_preset_hrefs, LabLink};
 pub use locks::{area_locks, lock_names_markdown};
 pub use predict::Predict;

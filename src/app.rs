@@ -145,7 +145,10 @@ pub fn App() -> Html {
         html! {
             <a class="present-switch" role="switch" aria-checked={present.to_string()} href={href} {onclick}
                title="A stage for a projector: the picture, its caption and its step controls, large">
-                { if present { "Leave presenter view" } else { "Presenter view" } }
+                // In a lab's head the switch is a compact icon, so the head stays one row at 1280 px.
+                if present { { "Leave presenter view" } } else {
+                    <span aria-hidden="true">{ "⛶" }</span><span class="visually-hidden">{ "Presenter view" }</span>
+                }
             </a>
         }
     };

@@ -12,12 +12,14 @@ mod narrate;
 mod run;
 mod savepoint;
 mod session;
+mod ssi;
 mod tables;
 
 pub(super) use future::Names;
 pub(super) use narrate::reason_words;
 pub use narrate::{instr_short, narrate, stmt_short};
 pub use run::{run, run_lenient, runnable_after, Frame, LockView, Prediction, RaceRun, RowView};
+pub use ssi::{Dangerous, WriteKind};
 
 use super::*;
 use crate::error::SimError;
@@ -108,6 +110,9 @@ struct ActorState {
     response: Option<Response>,
     attempts: u8,
     stepped: bool,
+    /// Whether the statement in flight already ran its SSI scan (a statement
+    /// resumed after a wait does not scan the table again).
+    scanned: bool,
 }
 
 /// The whole model's state; cloned by the explorer at each branch.
@@ -122,6 +127,8 @@ pub(super) struct State {
     actors: Actors,
     charges: u8,
     errors: Vec<(Actor, SqlState)>,
+    /// SIREAD locks and rw-conflicts (a table with no index on key, at SERIALIZABLE).
+    ssi: ssi::Ssi,
     pub(super) step: u16,
     pub(super) trace: Vec<StepRecord>,
     record_trace: bool,
@@ -159,6 +166,7 @@ impl State {
             response: None,
             attempts: 1,
             stepped: false,
+            scanned: false,
         };
         let mut st = State {
             rows: Vec::new(),
@@ -169,6 +177,7 @@ impl State {
             actors: Actors(vec![actor; s.programs.len()]),
             charges: 0,
             errors: Vec::new(),
+            ssi: ssi::Ssi::default(),
             step: 0,
             trace: Vec::new(),
             record_trace,
@@ -268,6 +277,7 @@ impl State {
             }
             Instr::Sql { stmt } => {
                 self.actors[a].stmt_snapshot = None;
+                self.actors[a].scanned = false;
                 match self.exec(s, a, stmt) {
                     Exec::Done(result) => {
                         self.push(RaceRecord::Ran { actor: a, pc, stmt, result: result.clone() });
@@ -332,9 +342,14 @@ impl State {
 
     /// Records a statement's result and moves past it.
     fn finish_stmt(&mut self, s: &Scenario, a: Actor, stmt: Stmt, result: StmtResult) -> Result<(), SimError> {
+        if let Some(why) = self.ssi.failure.take() {
+            debug_assert!(result == StmtResult::Error { state: SqlState::SerializationFailure });
+            self.push(RaceRecord::SerializationFailure { actor: a, why });
+        }
         let x = &mut self.actors[a];
         x.pc += 1;
         x.stmt_snapshot = None;
+        x.scanned = false;
         if result.rows_returned().is_some() {
             x.last_row = result.first_row();
         }
@@ -361,7 +376,8 @@ impl State {
     fn end_statement_txn(&mut self, a: Actor, stmt: Stmt, result: &StmtResult) -> Option<(TxnId, Ended)> {
         let open = self.actors[a].txn?;
         let commit = match stmt {
-            Stmt::Commit => !open.failed,
+            // A COMMIT that SSI fails (40001) rolls back.
+            Stmt::Commit => !open.failed && !matches!(result, StmtResult::Error { .. }),
             Stmt::Rollback => false,
             Stmt::Begin { .. }
             | Stmt::SetIsolation { .. }
@@ -418,6 +434,7 @@ impl State {
     /// Rolls transaction `t` back: its rows die and its locks are released.
     fn abort_txn(&mut self, t: TxnId) {
         self.txns[t].status = TxnStatus::Aborted;
+        self.ssi.abort(t);
         self.rows.retain(|r| r.xmin != t);
         for r in &mut self.rows {
             if r.xmax == Some(t) {

@@ -28,7 +28,8 @@ mod stmt;
 
 pub use compiled::{compile, Compiled, CompiledLane};
 pub use engine::{
-    instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Frame, LockView, Prediction, RaceRun, RowView,
+    instr_short, narrate, run, run_lenient, runnable_after, stmt_short, Dangerous, Frame, LockView, Prediction,
+    RaceRun, RowView, WriteKind,
 };
 pub use explore::{
     enumerate_schedules, explore, Exploration, OutcomeClass, EXPLORE_SCHEDULES_MAX, EXPLORE_STATES_MAX,
@@ -293,6 +294,9 @@ pub enum RaceRecord {
     Retrying { actor: Actor, attempt: u8 },
     /// The client got its answer.
     Responded { actor: Actor, response: Response },
+    /// Why SSI failed the statement just recorded with 40001: the dangerous
+    /// structure of read-write conflicts it found (a table with no index on key).
+    SerializationFailure { actor: Actor, why: Dangerous },
 }
 
 impl RaceRecord {
@@ -309,7 +313,8 @@ impl RaceRecord {
             | RaceRecord::Crashed { actor, .. }
             | RaceRecord::Killed { actor }
             | RaceRecord::Retrying { actor, .. }
-            | RaceRecord::Responded { actor, .. } => *actor,
+            | RaceRecord::Responded { actor, .. }
+            | RaceRecord::SerializationFailure { actor, .. } => *actor,
         }
     }
 }

@@ -80,7 +80,8 @@ fn each_with_failed(run: &RaceRun, mut f: impl FnMut(usize, &RaceRecord, bool)) 
             | RaceRecord::Charged { .. }
             | RaceRecord::MapLookedUp { .. }
             | RaceRecord::MapStored { .. }
-            | RaceRecord::Crashed { .. } => {}
+            | RaceRecord::Crashed { .. }
+            | RaceRecord::SerializationFailure { .. } => {}
         }
     }
 }
@@ -102,7 +103,8 @@ pub fn frame_tags(run: &RaceRun) -> Vec<Vec<(Actor, String)>> {
         | RaceRecord::Crashed { .. }
         | RaceRecord::Killed { .. }
         | RaceRecord::Retrying { .. }
-        | RaceRecord::Responded { .. } => {}
+        | RaceRecord::Responded { .. }
+        | RaceRecord::SerializationFailure { .. } => {}
     });
     out
 }

@@ -70,7 +70,8 @@ pub(super) fn engine_seen(records: &[RaceRecord], tags: &[(u8, String)]) -> Vec<
             | RaceRecord::MapStored { .. }
             | RaceRecord::Crashed { .. }
             | RaceRecord::Killed { .. }
-            | RaceRecord::Retrying { .. } => {}
+            | RaceRecord::Retrying { .. }
+            | RaceRecord::SerializationFailure { .. } => {}
         }
     }
     v

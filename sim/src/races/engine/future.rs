@@ -27,6 +27,8 @@ use std::hash::{Hash, Hasher};
 pub(in crate::races) struct Names {
     txns: Vec<TxnId>,
     counters: Vec<u32>,
+    /// The SSI sequence numbers the state holds, sorted (their own order, apart from commits).
+    ssi_seqs: Vec<u32>,
 }
 
 impl Names {
@@ -36,6 +38,10 @@ impl Names {
 
     fn counter(&self, c: u32) -> usize {
         self.counters.binary_search(&c).unwrap_or(usize::MAX)
+    }
+
+    fn ssi_seq(&self, c: u32) -> usize {
+        self.ssi_seqs.binary_search(&c).unwrap_or(usize::MAX)
     }
 
     fn mention(&mut self, t: TxnId) {
@@ -55,6 +61,11 @@ impl State {
             r.xmax.into_iter().chain(r.locker).for_each(|t| n.mention(t));
         }
         self.locks.advisory_holder().into_iter().for_each(|t| n.mention(t));
+        self.ssi.txns().for_each(|t| n.mention(t));
+        n.ssi_seqs.clear();
+        self.ssi.seqs(&mut n.ssi_seqs);
+        n.ssi_seqs.sort_unstable();
+        n.ssi_seqs.dedup();
         for (_, x) in self.actors.iter() {
             if let Some(o) = x.txn {
                 n.mention(o.no);
@@ -88,7 +99,7 @@ impl State {
     /// actor, only its answer is kept. The patterns are exhaustive on
     /// purpose: a new field does not compile until it is placed here.
     pub(in crate::races) fn hash_future<H: Hasher>(&self, s: &Scenario, n: &mut Names, h: &mut H) {
-        let State { rows, txns, commits, locks, map, actors, charges, errors, step: _, trace: _, record_trace: _ } =
+        let State { rows, txns, commits, locks, map, actors, charges, errors, ssi, step: _, trace: _, record_trace: _ } =
             self;
         self.names(n);
         let n = &*n;
@@ -111,13 +122,17 @@ impl State {
         }
         (n.counter(*commits), map, charges).hash(h);
         locks.hash_future(n, h);
+        // SIREAD locks, rw-conflicts, doomed transactions and the SSI commit
+        // order decide later 40001s: two states that differ only here differ.
+        ssi.hash_future(|t| n.txn(t), |c| n.ssi_seq(c), h);
         // Errors are only ever appended and then read by the outcome, whose
         // class names their codes in order, not who raised them.
         errors.len().hash(h);
         errors.iter().for_each(|(_, code)| code.hash(h));
         actors.len().hash(h);
         for (a, x) in actors.iter() {
-            let ActorState { pc, txn, last, last_row, map_hit, stmt_snapshot, response, attempts, stepped } = x;
+            let ActorState { pc, txn, last, last_row, map_hit, stmt_snapshot, response, attempts, stepped, scanned } =
+                x;
             // A finished request is only its answer: nothing reads the rest again.
             response.hash(h);
             if response.is_some() {
@@ -129,7 +144,7 @@ impl State {
             let prog = &s.programs[ActorId(a).index()];
             let at_sql = matches!(prog.instrs.get(*pc as usize), Some(Instr::Sql { .. }));
             let last = if at_sql { &None } else { last };
-            (pc, last, last_row, map_hit, stmt_snapshot.map(|c| n.counter(c)), attempts, stepped).hash(h);
+            (pc, last, last_row, map_hit, stmt_snapshot.map(|c| n.counter(c)), attempts, stepped, scanned).hash(h);
             txn.is_some().hash(h);
             if let Some(OpenTxn { no, isolation, explicit, snapshot, failed, read_key, savepoints, depth }) = txn {
                 (n.txn(*no), isolation, explicit, snapshot.map(|c| n.counter(c)), failed, read_key).hash(h);

@@ -123,5 +123,8 @@ pub fn narrate(r: &RaceRecord) -> String {
             format!("{}: the first attempt was answered, so the client sends no retry", t(actor))
         }
         RaceRecord::Responded { actor, response } => format!("{} answers: {}", t(actor), response.label()),
+        RaceRecord::SerializationFailure { actor, why } => {
+            format!("{} fails with 40001 because {}", t(actor), why.words())
+        }
     }
 }

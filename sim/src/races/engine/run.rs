@@ -372,7 +372,8 @@ fn predict(st: &State, f: &Frame, charges_before: u8) -> Option<Prediction> {
         | RaceRecord::Crashed { .. }
         | RaceRecord::Killed { .. }
         | RaceRecord::Retrying { .. }
-        | RaceRecord::Responded { .. } => None,
+        | RaceRecord::Responded { .. }
+        | RaceRecord::SerializationFailure { .. } => None,
     }
 }
 

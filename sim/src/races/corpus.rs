@@ -8,14 +8,21 @@
 
 mod crash;
 mod forms;
+mod ssi;
 pub use crash::*;
 pub use forms::*;
+pub use ssi::*;
 
 /// A corpus handler the engine models: name, the behaviour it exercises, lanes, text.
 pub type CorpusEntry = (&'static str, &'static str, u8, &'static str);
 
 /// Handlers the engine models, checked against PostgreSQL.
 pub const MODELLED: &[CorpusEntry] = &[
+    ("ssi-select-then-insert", SSI_SELECT_THEN_INSERT_WHY, 2, SSI_SELECT_THEN_INSERT),
+    ("ssi-retry-on-40001", SSI_RETRY_WHY, 2, SSI_RETRY),
+    ("ssi-insert-then-update", SSI_INSERT_THEN_UPDATE_WHY, 2, SSI_INSERT_THEN_UPDATE),
+    ("ssi-read-after-write", SSI_READ_AFTER_WRITE_WHY, 2, SSI_READ_AFTER_WRITE),
+    ("ssi-read-only-lane", SSI_READ_ONLY_LANE_WHY, 2, SSI_READ_ONLY_LANE),
     (
         "three-waiters",
         "three transactions waiting on the same key",
@@ -455,9 +462,9 @@ pub const REFUSED: &[(&str, &str, &str)] = &[
         "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT (key) DO UPDATE SET status = 'started' RETURNING status, response;\nRESPOND 201",
     ),
     (
-        "serializable-without-index",
-        "unique index",
-        "BEGIN ISOLATION LEVEL SERIALIZABLE;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nCOMMIT;\nRESPOND 201",
+        "serializable-without-index-savepoint",
+        "not modelled with SAVEPOINT",
+        "BEGIN ISOLATION LEVEL SERIALIZABLE;\nSAVEPOINT s;\nSELECT status, response FROM idempotency_keys WHERE key = $1;\nCOMMIT;\nRESPOND 201",
     ),
 ];
 

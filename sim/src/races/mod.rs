@@ -383,6 +383,8 @@ mod handler_tests;
 mod queue_tests;
 #[cfg(all(test, feature = "parser"))]
 mod shipped_tests;
+#[cfg(all(test, feature = "parser"))]
+mod ssi_tests;
 #[cfg(test)]
 mod tests;
 

@@ -137,9 +137,12 @@ fn every_scenario_shows_the_sql_it_runs_verbatim() {
 }
 
 #[test]
-fn serializable_without_a_unique_index_is_refused_with_a_reason() {
+fn serializable_without_a_unique_index_runs_under_ssi_in_two_lanes_and_is_refused_with_a_reason_in_three() {
     let mut sc = s("serializable");
     sc.unique_index = false;
+    let x = explore(&sc, EXPLORE_STATES_MAX).unwrap();
+    assert!(x.classes.iter().any(|c| c.outcome.errors.iter().any(|e| e.1 == SqlState::SerializationFailure)));
+    sc.programs.push(sc.programs[0].clone());
     assert!(matches!(run(&sc, &[]), Err(SimError::InvalidParameter { name: "program", .. })));
     assert!(matches!(explore(&sc, 10), Err(SimError::InvalidParameter { .. })));
 }

@@ -50,7 +50,8 @@ impl WriteKind {
 
 /// A dangerous structure: `t_in` read the key before `pivot` wrote it
 /// (`pivot_wrote`), and `pivot` read it before `t_out` wrote it
-/// (`out_wrote`). When `t_in` is `t_out`, the two read each other's key.
+/// (`out_wrote`), and `t_out` commits first. When `t_in` is `t_out`, the
+/// two read the key before each other's write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Dangerous {
     /// The transaction whose read comes first.
@@ -66,17 +67,17 @@ pub struct Dangerous {
 }
 
 impl Dangerous {
-    /// The structure in plain words.
+    /// The structure in plain words, the pivot's read first.
     pub fn words(&self) -> String {
         let t = |a: Actor| format!("T{}", a + 1);
         format!(
             "{} read the key before {} {} it, and {} read it before {} {} it: one of them must fail",
-            t(self.t_in),
-            t(self.pivot),
-            self.pivot_wrote.verb(),
             t(self.pivot),
             t(self.t_out),
-            self.out_wrote.verb()
+            self.out_wrote.verb(),
+            t(self.t_in),
+            t(self.pivot),
+            self.pivot_wrote.verb()
         )
     }
 }

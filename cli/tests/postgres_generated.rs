@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 const DEFAULT_PG: &str = "host=127.0.0.1 port=5432 user=idemlab password=idemlab dbname=idemlab";
 /// How long the run may keep starting new handlers.
 const BUDGET: Duration = Duration::from_secs(60);
+/// How long the SERIALIZABLE-without-an-index run may keep starting new handlers.
+const SSI_BUDGET: Duration = Duration::from_secs(45);
 /// Most handlers in one run (the budget usually ends it first).
 const HANDLERS_MAX: usize = 60;
 /// Most schedules the server replays per handler (past it, a seeded sample).
@@ -108,6 +110,70 @@ fn handler(rng: &mut Rng) -> String {
     body.join("\n")
 }
 
+/// The statements of a SERIALIZABLE handler on a table with no index on key:
+/// what SSI reads and writes (the row-lock forms that answer for several
+/// rows at once, NOWAIT and SKIP LOCKED, are left to the grammar above).
+const SSI_STATEMENTS: [&str; 7] = [
+    "SELECT status, response FROM idempotency_keys WHERE key = $1;",
+    "SELECT status, response FROM idempotency_keys WHERE key = $1;",
+    "SELECT status, response FROM idempotency_keys WHERE key = $1 FOR UPDATE;",
+    "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL);",
+    "INSERT INTO idempotency_keys (key, status, response) VALUES ($1, 'started', NULL) ON CONFLICT DO NOTHING RETURNING status, response;",
+    "UPDATE idempotency_keys SET status = 'done', response = 201 WHERE key = $1;",
+    "SELECT pg_advisory_xact_lock(hashtext($1));",
+];
+
+/// One lane of a SERIALIZABLE handler with no index on key: one or two
+/// SERIALIZABLE transactions (now and then a READ COMMITTED one), at most
+/// one INSERT, branches on 40001 and the other outcomes to tails that end
+/// the transaction and answer or retry, COMMIT checked for 40001.
+fn ssi_lane(rng: &mut Rng) -> String {
+    let (mut body, mut tails, mut inserted) = (Vec::<String>::new(), Vec::<String>::new(), false);
+    for _ in 0..1 + rng.below(2) {
+        let serializable = "BEGIN ISOLATION LEVEL SERIALIZABLE;";
+        body.push(rng.pick(&[serializable, serializable, serializable, serializable, "BEGIN;"]).into());
+        for _ in 0..1 + rng.below(3) {
+            let mut st = rng.pick(&SSI_STATEMENTS);
+            if st.starts_with("INSERT") && std::mem::replace(&mut inserted, true) {
+                st = SSI_STATEMENTS[0];
+            }
+            body.push(st.into());
+            if rng.chance(50) {
+                let label = format!("out{}", tails.len());
+                body.push(format!(
+                    "IF {} GOTO {label}",
+                    rng.pick(&["NO ROW", "ROW", "ERROR", "ERROR 40001", "STATUS STARTED"])
+                ));
+                let end = if rng.chance(30) {
+                    "RETRY 2"
+                } else {
+                    rng.pick(&["RESPOND 409", "RESPOND 500", "RESPOND STORED"])
+                };
+                tails.push(format!("{label}:\nROLLBACK;\n{end}"));
+            }
+        }
+        body.push(rng.pick(&["COMMIT;", "COMMIT;", "COMMIT;", "ROLLBACK;"]).into());
+        if rng.chance(50) {
+            let label = format!("out{}", tails.len());
+            body.push(format!("IF ERROR 40001 GOTO {label}"));
+            tails.push(format!("{label}:\n{}", rng.pick(&["RETRY 2", "RESPOND 500"])));
+        }
+    }
+    body.push("RESPOND 201".into());
+    body.extend(tails);
+    body.join("\n")
+}
+
+/// A SERIALIZABLE handler with no index on key, for 2 lanes: one text every
+/// lane runs, or a `LANE` section each.
+fn ssi_handler(rng: &mut Rng) -> String {
+    if rng.chance(40) {
+        ssi_lane(rng)
+    } else {
+        format!("LANE a\n{}\nLANE b\n{}", ssi_lane(rng), ssi_lane(rng))
+    }
+}
+
 fn idemlab(args: &[&str]) -> (i32, serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_idemlab")).args(args).output().expect("run idemlab");
     let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
@@ -166,4 +232,47 @@ fn random_handlers_from_the_grammar_agree_with_postgresql_or_are_refused_with_a_
         println!("  refused {n}: {why}");
     }
     assert!(judged >= 5, "only {judged} of {handlers} generated handlers were judged: {refused:?}");
+}
+
+#[test]
+fn random_serializable_handlers_without_an_index_agree_with_postgresql_on_every_schedule() {
+    let pg = std::env::var("IDEMLAB_PG").unwrap_or_else(|_| DEFAULT_PG.to_string());
+    let mut rng = Rng(0x5515_2026);
+    let started = Instant::now();
+    let (mut handlers, mut judged, mut schedules, mut failing) = (0usize, 0usize, 0u64, 0usize);
+    let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+    let dir = std::env::temp_dir();
+    while started.elapsed() < SSI_BUDGET && handlers < HANDLERS_MAX {
+        let text = ssi_handler(&mut rng);
+        handlers += 1;
+        let path = dir.join(format!("idemlab-generated-ssi-{}-{handlers}.sql", std::process::id()));
+        std::fs::write(&path, &text).expect("write the handler");
+        let file = path.to_str().unwrap();
+        let (code, v, err) = idemlab(&["race", "check", file, "--lanes", "2"]);
+        if code != 0 && !err.contains("the explorer stops there") {
+            let why = reason(&err);
+            assert!(!why.is_empty(), "a refusal without a reason: {err}\n{text}");
+            *refused.entry(why).or_default() += 1;
+            let _ = std::fs::remove_file(&path);
+            continue;
+        }
+        let fails = |c: &serde_json::Value| c["label"].as_str().is_some_and(|l| l.contains("40001"));
+        failing += usize::from(v["classes"].as_array().is_some_and(|cs| cs.iter().any(fails)));
+        let max = SCHEDULES_PER_HANDLER.to_string();
+        let (code, v, err) = idemlab(&["race", "check", file, "--lanes", "2", "--pg", &pg, "--max", &max]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(code, 0, "the server and the engine differ on a generated SERIALIZABLE handler:\n{text}\n{err}");
+        assert_eq!(v["postgres"]["agree"], true, "{text}\n{}", v["postgres"]);
+        judged += 1;
+        schedules += v["postgres"]["schedules"].as_u64().unwrap_or(0);
+    }
+    println!(
+        "BENCH generated SERIALIZABLE handlers without an index: {handlers} written in {:.0} s, {judged} judged by PostgreSQL on {schedules} schedules, {failing} of them with a 40001 on some schedule, {} refused, 0 disagreements",
+        started.elapsed().as_secs_f64(),
+        handlers - judged
+    );
+    for (why, n) in &refused {
+        println!("  refused {n}: {why}");
+    }
+    assert!(judged >= 10 && failing >= 3, "{judged} judged, {failing} with a 40001: {refused:?}");
 }

@@ -117,3 +117,30 @@ fn race_check_prints_a_count_past_two_to_the_64_as_its_digits() {
     assert_eq!(v["schedules"].as_array().unwrap().len(), idemlab_sim::races::SCHEDULES_LISTED_MAX);
     assert!(v["states"].as_u64().unwrap() > 1000);
 }
+
+#[test]
+fn a_serializable_select_then_insert_without_an_index_checks_to_its_40001_and_its_link_steps_there() {
+    let (code, text, err) = idemlab(&["race", "text", "ssi-select-then-insert"]);
+    assert_eq!(code, 0, "{err}");
+    let text = text["text"].as_str().unwrap().to_string();
+    assert!(!text.contains("INDEX"), "no index on key");
+    let path = std::env::temp_dir().join(format!("idemlab-ssi-{}.sql", std::process::id()));
+    std::fs::write(&path, &text).unwrap();
+    let (code, v, err) = idemlab(&["race", "check", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["total"], 70);
+    let classes = v["classes"].as_array().unwrap();
+    let failing: Vec<_> = classes.iter().filter(|c| c["label"].as_str().unwrap().contains("errors 40001")).collect();
+    assert_eq!(failing.iter().map(|c| c["count"].as_u64().unwrap()).sum::<u64>(), 68, "{v}");
+    // The learner's link with both SELECTs, charges and INSERTs first: T2's COMMIT fails.
+    let mut q = idemlab_sim::permalink::Query::default();
+    q.set("area", "races");
+    q.set("handler", &text);
+    q.set("schedule", "1,2,1,2,1,2,1,2");
+    let (code, run, err) = idemlab(&["url", &q.to_search()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(run["counters"]["errors"], 1, "{run}");
+    assert_eq!(run["counters"]["charges"], 2, "{run}");
+    assert_eq!(run["warnings"].as_array().map(Vec::len), Some(0), "{run}");
+}

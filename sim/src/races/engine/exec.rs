@@ -161,86 +161,80 @@ impl State {
         if fresh && open.isolation == Isolation::Serializable && !s.unique_index {
             self.ssi.register(me, a);
         }
-        let scan = match stmt {
+        let reads = matches!(
+            stmt,
             Stmt::SelectKey { .. }
-            | Stmt::SelectKeyNoWait { .. }
-            | Stmt::SelectKeyForNoKeyUpdate { .. }
-            | Stmt::UpdateDone => self.ssi_scan(a, me, snap),
-            _ => Ok(()),
-        };
-        let result = if let Err(why) = scan {
-            self.ssi_fails(why)
-        } else {
-            match stmt {
-                Stmt::SelectKeyForNoKeyUpdate { policy: None } => {
-                    open.read_key = true;
-                    self.lock_for_update(me, snap, open.isolation, open.depth)
-                }
-                Stmt::SelectKey { for_update } => {
-                    open.read_key = true;
-                    if for_update {
-                        self.lock_for_update(me, snap, open.isolation, open.depth)
-                    } else {
-                        let rows = self.rows.iter().filter(|r| self.visible(r, me, snap)).map(Self::out).collect();
-                        Exec::Done(StmtResult::Rows { rows })
-                    }
-                }
-                // Where FOR UPDATE would wait (the row locked or being updated by
-                // a live transaction, or a waiter ahead holding its tuple lock),
-                // NOWAIT fails at once with 55P03 and SKIP LOCKED leaves the row
-                // out, so the answer is the same as for an absent key. Checked on
-                // PostgreSQL 15.18 (docs, SELECT, "The Locking Clause"): both
-                // against a FOR UPDATE holder, an UPDATE in flight and a queue;
-                // a row inserted by a transaction that has not committed is not
-                // seen at all, so neither fails nor skips: it returns no row.
-                Stmt::SelectKeyNoWait { policy } | Stmt::SelectKeyForNoKeyUpdate { policy: Some(policy) } => {
-                    open.read_key = true;
-                    match self.lock_for_update(me, snap, open.isolation, open.depth) {
-                        Exec::Wait(..) | Exec::WaitSession(_) => match policy {
-                            LockWaitPolicy::Error => {
-                                Exec::Done(StmtResult::Error { state: SqlState::LockNotAvailable })
-                            }
-                            LockWaitPolicy::Skip => Exec::Done(StmtResult::Rows { rows: Vec::new() }),
-                        },
-                        done @ Exec::Done(_) => done,
-                    }
-                }
-                Stmt::Insert { .. } | Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { .. } => {
-                    self.insert_stmt(s, me, snap, &open, stmt)
-                }
-                Stmt::UpdateDone => match self.lock_rows(me, snap, open.isolation, WaitReason::RowLock) {
-                    LockAttempt::Locked(idx) => {
-                        // heap_update checks the table's SIREAD locks before it writes.
-                        let checked =
-                            if idx.is_empty() { Ok(()) } else { self.ssi.conflict_in(me, WriteKind::Updated) };
-                        match checked {
-                            Err(why) => self.ssi_fails(why),
-                            Ok(()) => {
-                                for &i in &idx {
-                                    self.rows[i].xmax = Some(me);
-                                    self.rows[i].xmax_sub = open.depth;
-                                    let new = Row::new(KeyStatus::Done, Some(201), me, open.depth);
-                                    self.rows.push(new);
-                                }
-                                Exec::Done(StmtResult::Count { n: idx.len() as u8 })
-                            }
-                        }
-                    }
-                    LockAttempt::Wait(t, reason) => Exec::Wait(t, reason),
-                    LockAttempt::Fails(state) => Exec::Done(StmtResult::Error { state }),
-                },
-                Stmt::AdvisoryLock => self.advisory_lock(a, me, open.depth),
-                Stmt::TryAdvisoryLock => self.try_advisory_lock(a, me, open.depth),
-                Stmt::SessionAdvisoryLock => self.session_lock(a, me),
-                Stmt::SessionAdvisoryUnlock => Exec::Done(StmtResult::Bool { value: self.locks.unlock_session(a) }),
-                Stmt::Begin { .. }
-                | Stmt::Commit
-                | Stmt::Rollback
-                | Stmt::SetIsolation { .. }
-                | Stmt::Savepoint { .. }
-                | Stmt::RollbackToSavepoint { .. }
-                | Stmt::ReleaseSavepoint { .. } => Exec::Done(StmtResult::Ok),
+                | Stmt::SelectKeyNoWait { .. }
+                | Stmt::SelectKeyForNoKeyUpdate { .. }
+                | Stmt::UpdateDone
+        );
+        if let Err(why) = if reads { self.ssi_scan(a, me, snap) } else { Ok(()) } {
+            return self.ssi_fails_in(a, &open, why);
+        }
+        let result = match stmt {
+            Stmt::SelectKeyForNoKeyUpdate { policy: None } => {
+                open.read_key = true;
+                self.lock_for_update(me, snap, open.isolation, open.depth)
             }
+            Stmt::SelectKey { for_update } => {
+                open.read_key = true;
+                if for_update {
+                    self.lock_for_update(me, snap, open.isolation, open.depth)
+                } else {
+                    let rows = self.rows.iter().filter(|r| self.visible(r, me, snap)).map(Self::out).collect();
+                    Exec::Done(StmtResult::Rows { rows })
+                }
+            }
+            // Where FOR UPDATE would wait (the row locked or being updated by
+            // a live transaction, or a waiter ahead holding its tuple lock),
+            // NOWAIT fails at once with 55P03 and SKIP LOCKED leaves the row
+            // out, so the answer is the same as for an absent key. Checked on
+            // PostgreSQL 15.18 (docs, SELECT, "The Locking Clause"): both
+            // against a FOR UPDATE holder, an UPDATE in flight and a queue;
+            // a row inserted by a transaction that has not committed is not
+            // seen at all, so neither fails nor skips: it returns no row.
+            Stmt::SelectKeyNoWait { policy } | Stmt::SelectKeyForNoKeyUpdate { policy: Some(policy) } => {
+                open.read_key = true;
+                match self.lock_for_update(me, snap, open.isolation, open.depth) {
+                    Exec::Wait(..) | Exec::WaitSession(_) => match policy {
+                        LockWaitPolicy::Error => Exec::Done(StmtResult::Error { state: SqlState::LockNotAvailable }),
+                        LockWaitPolicy::Skip => Exec::Done(StmtResult::Rows { rows: Vec::new() }),
+                    },
+                    done @ Exec::Done(_) => done,
+                }
+            }
+            Stmt::Insert { .. } | Stmt::InsertOnConflictDoUpdate | Stmt::InsertWith { .. } => {
+                self.insert_stmt(s, me, snap, &open, stmt)
+            }
+            Stmt::UpdateDone => match self.lock_rows(me, snap, open.isolation, WaitReason::RowLock) {
+                LockAttempt::Locked(idx) => {
+                    // heap_update checks the table's SIREAD locks before it writes.
+                    if let Err(why) = if idx.is_empty() { Ok(()) } else { self.ssi.conflict_in(me, WriteKind::Updated) }
+                    {
+                        return self.ssi_fails_in(a, &open, why);
+                    }
+                    for &i in &idx {
+                        self.rows[i].xmax = Some(me);
+                        self.rows[i].xmax_sub = open.depth;
+                        let new = Row::new(KeyStatus::Done, Some(201), me, open.depth);
+                        self.rows.push(new);
+                    }
+                    Exec::Done(StmtResult::Count { n: idx.len() as u8 })
+                }
+                LockAttempt::Wait(t, reason) => Exec::Wait(t, reason),
+                LockAttempt::Fails(state) => Exec::Done(StmtResult::Error { state }),
+            },
+            Stmt::AdvisoryLock => self.advisory_lock(a, me, open.depth),
+            Stmt::TryAdvisoryLock => self.try_advisory_lock(a, me, open.depth),
+            Stmt::SessionAdvisoryLock => self.session_lock(a, me),
+            Stmt::SessionAdvisoryUnlock => Exec::Done(StmtResult::Bool { value: self.locks.unlock_session(a) }),
+            Stmt::Begin { .. }
+            | Stmt::Commit
+            | Stmt::Rollback
+            | Stmt::SetIsolation { .. }
+            | Stmt::Savepoint { .. }
+            | Stmt::RollbackToSavepoint { .. }
+            | Stmt::ReleaseSavepoint { .. } => Exec::Done(StmtResult::Ok),
         };
         if let Some(t) = self.actors[a].txn.as_mut() {
             t.snapshot = open.snapshot;

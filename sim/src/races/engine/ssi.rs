@@ -404,6 +404,16 @@ impl State {
         Exec::Done(StmtResult::Error { state: SqlState::SerializationFailure })
     }
 
+    /// `ssi_fails` for a statement that stops before `exec`'s end: the
+    /// transaction keeps the snapshot its first statement took.
+    pub(super) fn ssi_fails_in(&mut self, a: Actor, open: &OpenTxn, why: Dangerous) -> Exec {
+        if let Some(t) = self.actors[a].txn.as_mut() {
+            t.snapshot = open.snapshot;
+            t.read_key |= open.read_key;
+        }
+        self.ssi_fails(why)
+    }
+
     /// COMMIT: a serializable transaction runs the SSI commit check first.
     pub(super) fn commit_check(&mut self, a: Actor) -> Exec {
         match self.actors[a].txn {

@@ -343,7 +343,10 @@ impl State {
     /// Records a statement's result and moves past it.
     fn finish_stmt(&mut self, s: &Scenario, a: Actor, stmt: Stmt, result: StmtResult) -> Result<(), SimError> {
         if let Some(why) = self.ssi.failure.take() {
-            debug_assert!(result == StmtResult::Error { state: SqlState::SerializationFailure });
+            debug_assert!(
+                result == StmtResult::Error { state: SqlState::SerializationFailure },
+                "an SSI structure is recorded only with the 40001 it explains"
+            );
             self.push(RaceRecord::SerializationFailure { actor: a, why });
         }
         let x = &mut self.actors[a];

@@ -102,22 +102,7 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView], iso: Isolati
         }),
         RaceRecord::Ran { result: StmtResult::Error { state }, actor, .. }
         | RaceRecord::Resumed { result: StmtResult::Error { state }, actor, .. } => {
-            // Without an index on key, SSI names the read-write conflicts that decided it.
-            let ssi = f.records.iter().find_map(|x| {
-                if let RaceRecord::SerializationFailure { actor: a, why } = x {
-                    (a == actor).then_some(why)
-                } else {
-                    None
-                }
-            });
-            Some(match ssi {
-                Some(why) => format!(
-                    "{} fails with 40001 serialization_failure: {}. With no index on key each SELECT reads the whole table, so SERIALIZABLE locks the table for reading (a SIREAD lock), and a write by another serializable transaction that overlaps it is a read-write conflict; two such conflicts in a row, where the last one's writer commits first, are a structure no serial order explains, and PostgreSQL fails one transaction, at a read, a write or COMMIT, whichever check finds it first (13.2.3; README-SSI). The application must retry it.",
-                    t(*actor),
-                    why.words()
-                ),
-                None => error_why(*state, iso),
-            })
+            Some(ssi_why(f, *actor).unwrap_or_else(|| error_why(*state, iso)))
         }
         RaceRecord::Resumed { actor, stmt: Stmt::Insert { on_conflict_do_nothing: true, .. }, result, .. } => {
             Some(match result {
@@ -164,6 +149,22 @@ fn why_record(f: &Frame, r: &RaceRecord, before: &[super::RowView], iso: Isolati
         | RaceRecord::Responded { .. }
         | RaceRecord::SerializationFailure { .. } => None,
     }
+}
+
+/// Without an index on key, the read-write conflicts SSI found, when they decided `actor`'s 40001.
+fn ssi_why(f: &Frame, actor: Actor) -> Option<String> {
+    let why = f.records.iter().find_map(|x| {
+        if let RaceRecord::SerializationFailure { actor: a, why } = x {
+            (*a == actor).then_some(why)
+        } else {
+            None
+        }
+    })?;
+    Some(format!(
+        "{} fails with 40001 serialization_failure: {}. With no index on key each SELECT reads the whole table, so SERIALIZABLE locks the table for reading (a SIREAD lock), and a write by another serializable transaction that overlaps it is a read-write conflict; two such conflicts in a row, where the last one's writer commits first, are a structure no serial order explains, and PostgreSQL fails one transaction, at a read, a write or COMMIT, whichever check finds it first (13.2.3; README-SSI). The application must retry it.",
+        t(actor),
+        why.words()
+    ))
 }
 
 fn error_why(state: SqlState, iso: Isolation) -> String {

@@ -278,9 +278,8 @@ fn check_lanes(out: &[(Program, Vec<u32>)], unique_index: bool) -> Result<(), Ha
             }
         )
     };
-    let first = |f: &dyn Fn(&Instr) -> bool| {
-        out.iter().find_map(|(p, lines)| p.instrs.iter().position(|i| f(i)).map(|i| lines[i]))
-    };
+    let first =
+        |f: &dyn Fn(&Instr) -> bool| out.iter().find_map(|(p, lines)| p.instrs.iter().position(f).map(|i| lines[i]));
     if let (false, Some(line)) = (unique_index, first(&serializable)) {
         if out.len() > super::scenarios::SSI_LANES_MAX {
             return err(line, super::scenarios::SSI_THREE_LANES);

@@ -150,26 +150,13 @@ impl State {
         }
         // READ COMMITTED takes a snapshot per statement (kept across a wait);
         // SERIALIZABLE takes one at its first statement.
-        let fresh = open.snapshot.is_none();
         let snap = match open.isolation {
             Isolation::ReadCommitted => *self.actors[a].stmt_snapshot.get_or_insert(self.commits),
             Isolation::Serializable | Isolation::RepeatableRead => *open.snapshot.get_or_insert(self.commits),
         };
         let me = open.no;
-        // With no index on key, a SERIALIZABLE transaction gets its SSI
-        // record at its snapshot, and every read of the key is a sequential scan.
-        if fresh && open.isolation == Isolation::Serializable && !s.unique_index {
-            self.ssi.register(me, a);
-        }
-        let reads = matches!(
-            stmt,
-            Stmt::SelectKey { .. }
-                | Stmt::SelectKeyNoWait { .. }
-                | Stmt::SelectKeyForNoKeyUpdate { .. }
-                | Stmt::UpdateDone
-        );
-        if let Err(why) = if reads { self.ssi_scan(a, me, snap) } else { Ok(()) } {
-            return self.ssi_fails_in(a, &open, why);
+        if let Some(failed) = self.ssi_before(s, a, stmt, &open, snap) {
+            return failed;
         }
         let result = match stmt {
             Stmt::SelectKeyForNoKeyUpdate { policy: None } => {
@@ -207,20 +194,10 @@ impl State {
                 self.insert_stmt(s, me, snap, &open, stmt)
             }
             Stmt::UpdateDone => match self.lock_rows(me, snap, open.isolation, WaitReason::RowLock) {
-                LockAttempt::Locked(idx) => {
-                    // heap_update checks the table's SIREAD locks before it writes.
-                    if let Err(why) = if idx.is_empty() { Ok(()) } else { self.ssi.conflict_in(me, WriteKind::Updated) }
-                    {
-                        return self.ssi_fails_in(a, &open, why);
-                    }
-                    for &i in &idx {
-                        self.rows[i].xmax = Some(me);
-                        self.rows[i].xmax_sub = open.depth;
-                        let new = Row::new(KeyStatus::Done, Some(201), me, open.depth);
-                        self.rows.push(new);
-                    }
-                    Exec::Done(StmtResult::Count { n: idx.len() as u8 })
-                }
+                LockAttempt::Locked(idx) => match self.ssi_update(a, &open, &idx) {
+                    Some(failed) => failed,
+                    None => self.update_rows(me, open.depth, &idx),
+                },
                 LockAttempt::Wait(t, reason) => Exec::Wait(t, reason),
                 LockAttempt::Fails(state) => Exec::Done(StmtResult::Error { state }),
             },
@@ -241,6 +218,18 @@ impl State {
             t.read_key |= open.read_key;
         }
         result
+    }
+
+    /// UPDATE … SET status = 'done', response = 201: each locked row gets a
+    /// new version written by `me`, and the old one is replaced.
+    fn update_rows(&mut self, me: TxnId, depth: u8, idx: &[usize]) -> Exec {
+        for &i in idx {
+            self.rows[i].xmax = Some(me);
+            self.rows[i].xmax_sub = depth;
+            let new = Row::new(KeyStatus::Done, Some(201), me, depth);
+            self.rows.push(new);
+        }
+        Exec::Done(StmtResult::Count { n: idx.len() as u8 })
     }
 
     /// `pg_advisory_xact_lock`: waits while another live transaction, or

@@ -200,7 +200,7 @@ impl Ssi {
         for e in self.edges.iter().filter(|e| e.reader == writer.txn) {
             let Some(t2) = self.find(e.writer).map(|i| self.sxacts[i]) else { continue };
             let Some((t2_prepare, _)) = t2.committed else { continue };
-            let before = |x: &Sxact| x.committed.map_or(true, |(_, c)| t2_prepare <= c);
+            let before = |x: &Sxact| x.committed.is_none_or(|(_, c)| t2_prepare <= c);
             if before(reader) && before(writer) && (!reader.read_only || t2_prepare <= reader.snapshot_seq) {
                 return Some(structure(reader.owner, writer.owner, wrote, t2.owner, e.wrote));
             }
@@ -209,7 +209,7 @@ impl Ssi {
         let (Some((w_prepare, _)), false) = (writer.committed, reader.read_only) else { return None };
         for e in self.edges.iter().filter(|e| e.writer == reader.txn) {
             let Some(t0) = self.find(e.reader).map(|i| self.sxacts[i]) else { continue };
-            let late = t0.committed.map_or(true, |(_, c)| c >= w_prepare);
+            let late = t0.committed.is_none_or(|(_, c)| c >= w_prepare);
             if t0.doomed.is_none() && late && (!t0.read_only || t0.snapshot_seq >= w_prepare) {
                 return Some(structure(t0.owner, reader.owner, e.wrote, writer.owner, wrote));
             }
@@ -323,7 +323,7 @@ impl Ssi {
             if e.reader == me.txn {
                 let Some(w) = find(e.writer) else { return false };
                 if let (false, Some((prepare, _))) = (me.read_only, w.committed) {
-                    if flag.map_or(true, |(earliest, _, _)| prepare < earliest) {
+                    if flag.is_none_or(|(earliest, _, _)| prepare < earliest) {
                         flag = Some((prepare, w.owner, e.wrote));
                     }
                 }
@@ -402,6 +402,40 @@ impl State {
     pub(super) fn ssi_fails(&mut self, why: Dangerous) -> Exec {
         self.ssi.failure = Some(why);
         Exec::Done(StmtResult::Error { state: SqlState::SerializationFailure })
+    }
+
+    /// What SSI does before a statement runs: a SERIALIZABLE transaction
+    /// with no index on key gets its record at its snapshot (its first
+    /// statement), and a statement that reads the key is a sequential scan
+    /// of the table. Returns the 40001 when the scan fails the transaction.
+    pub(super) fn ssi_before(&mut self, s: &Scenario, a: Actor, stmt: Stmt, open: &OpenTxn, snap: u32) -> Option<Exec> {
+        let known = self.ssi.txns().any(|t| t == open.no);
+        if !known && open.isolation == Isolation::Serializable && !s.unique_index {
+            debug_assert!(open.snapshot.is_some(), "the record comes with the snapshot");
+            self.ssi.register(open.no, a);
+        }
+        let reads = matches!(
+            stmt,
+            Stmt::SelectKey { .. }
+                | Stmt::SelectKeyNoWait { .. }
+                | Stmt::SelectKeyForNoKeyUpdate { .. }
+                | Stmt::UpdateDone
+        );
+        if !reads {
+            return None;
+        }
+        let why = self.ssi_scan(a, open.no, snap).err()?;
+        Some(self.ssi_fails_in(a, open, why))
+    }
+
+    /// An UPDATE about to write `idx`: heap_update checks the table's
+    /// SIREAD locks before it writes; the 40001 when that fails it.
+    pub(super) fn ssi_update(&mut self, a: Actor, open: &OpenTxn, idx: &[usize]) -> Option<Exec> {
+        if idx.is_empty() {
+            return None;
+        }
+        let why = self.ssi.conflict_in(open.no, WriteKind::Updated).err()?;
+        Some(self.ssi_fails_in(a, open, why))
     }
 
     /// `ssi_fails` for a statement that stops before `exec`'s end: the

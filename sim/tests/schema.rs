@@ -19,6 +19,19 @@ fn check_lab<L: Lab>() {
         first.slug
     );
     for pr in L::presets() {
+        // A chip's words fit a two-row preset bar at 1280 px; the full title is its description.
+        assert!(
+            !pr.chip.is_empty() && pr.chip.chars().count() <= 32,
+            "{name} preset {}: chip {:?} is empty or longer than 32 characters",
+            pr.slug,
+            pr.chip
+        );
+        assert_eq!(
+            L::presets().iter().filter(|o| o.chip == pr.chip).count(),
+            1,
+            "{name}: two presets share the chip {:?}",
+            pr.chip
+        );
         let mut p = defaults.clone();
         knob::apply_strict(&mut p, pr.knobs).unwrap_or_else(|e| panic!("{name} preset {}: {e}", pr.slug));
         knob::validate(&p).unwrap_or_else(|e| panic!("{name} preset {}: {e}", pr.slug));

@@ -37,7 +37,7 @@ for (const lab of LABS) {
   });
 }
 
-test('Keys at 1280 x 800: all five lanes of the sequence diagram are in the first screen, for every preset chip row', async () => {
+test('Keys at 1280 x 800: all five lanes of the sequence diagram are in the first screen under the preset rows', async () => {
   await withPage('?area=keys&preset=no-key&predict=0', async (page) => {
     await page.waitForSelector('.keys-diagram svg .lane-bg');
     const lanes = await page.evaluate(() => [...document.querySelectorAll('.keys-diagram svg .lane-bg')]

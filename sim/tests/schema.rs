@@ -19,6 +19,21 @@ fn check_lab<L: Lab>() {
         first.slug
     );
     for pr in L::presets() {
+        // A chip shortens its title or repeats it (Outbox's chips name the design list's
+        // choices); the full title is its description. The rows at 1280 px are measured in
+        // tests/e2e/stage.test.mjs.
+        assert!(
+            !pr.chip.is_empty() && pr.chip.chars().count() <= pr.title.chars().count(),
+            "{name} preset {}: chip {:?} is empty or longer than its title",
+            pr.slug,
+            pr.chip
+        );
+        assert_eq!(
+            L::presets().iter().filter(|o| o.chip == pr.chip).count(),
+            1,
+            "{name}: two presets share the chip {:?}",
+            pr.chip
+        );
         let mut p = defaults.clone();
         knob::apply_strict(&mut p, pr.knobs).unwrap_or_else(|e| panic!("{name} preset {}: {e}", pr.slug));
         knob::validate(&p).unwrap_or_else(|e| panic!("{name} preset {}: {e}", pr.slug));

@@ -93,6 +93,10 @@ pub const WIDTH: f64 = 900.0;
 pub const WIDTH_MIN_PX: f64 = 825.0;
 const GUTTER: f64 = 120.0;
 const PAD: f64 = 14.0;
+/// The narrowest a block is drawn, in user units: at [`WIDTH_MIN_PX`] that is
+/// 12.8 px, so an instant step (Keys' provider charge) stays a mark a
+/// projector shows, not a sliver (WCAG 1.4.11 asks for marks that can be seen).
+const MARK_MIN: f64 = 14.0;
 /// The band where blocks, bars and markers sit, at the top of each lane.
 const BAND_H: f64 = 30.0;
 /// One row of labels under the band.
@@ -354,7 +358,7 @@ pub fn Timeline(p: &TimelineProps) -> Html {
                         </g>
                     },
                     ItemKind::Block | ItemKind::Wait | ItemKind::Good | ItemKind::Bad => {
-                        let w = (x1 - x0).max(6.0);
+                        let w = (x1 - x0).max(MARK_MIN);
                         html! {
                             <g class={cls} data-step={i.step.to_string()}>
                                 <rect x={x0.to_string()} y={(y + 6.0).to_string()} width={w.to_string()} height={(BAND_H - 4.0).to_string()} rx="4" />

@@ -2,7 +2,7 @@
 //! it. The demonstration is `DeliveryLab` in the core, on the shared lab
 //! shell: its knobs, presets, counters and sources come from there.
 
-use crate::components::{Counter, Evidence, ExportBar, StepControls};
+use crate::components::{use_keep_in_view, Counter, Evidence, ExportBar, StepControls};
 use crate::query::Area;
 use crate::shell::{
     preset_href, use_lab, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
@@ -184,8 +184,10 @@ fn MessageStrip(p: &MessageStripProps) -> Html {
             row.push((glyph.0, glyph.1, at));
         }
     }
+    let root = use_node_ref();
+    use_keep_in_view(&root, ".glyph.current", p.step);
     html! {
-        <div class="message-strip">
+        <div class="message-strip" ref={root}>
             <p class="legend-text">{ "→ sent · ✕ message lost · ● applied · ●● applied again · ○ duplicate skipped · ⤺✕ acknowledgement lost · t/o timeout · ✓ acknowledged · ∅ gave up" }</p>
             <ol>
                 { for rows.iter().enumerate().map(|(i, row)| {

@@ -145,21 +145,9 @@ pub fn LessonPage(p: &LabProps) -> Html {
             <LinkWarnings warnings={q.warnings.clone()} />
             if !embed { <p class="lesson-back"><a href="?area=recall">{ "← Recall" }</a></p> }
             <h2>{ format!("Lesson: {}", l.title) }</h2>
-            <nav class="lesson-stops" aria-label="Stops">
-                <ol>
-                    { for l.stops.iter().enumerate().map(|(i, s)| {
-                        let here = i + 1 == k;
-                        html! {
-                            <li class={classes!(here.then_some("current"), row.get(i).copied().flatten().map(|_| "done"))}>
-                                <a href={stop_link(&q, l.id, i + 1).to_search()} aria-current={here.then_some("step")} onclick={go(i + 1)}>
-                                    { if row.get(i).copied().flatten().is_some() { "✓ " } else { "" } }{ s.title }
-                                </a>
-                            </li>
-                        }
-                    }) }
-                </ol>
-                <p class="lesson-progress" aria-live="polite">{ format!("Stop {k} of {n} · {done} of {n} answered") }</p>
-            </nav>
+            // The progress line stays on top; the list of stops follows the
+            // lesson's own links, so Tab reaches this stop's answers first.
+            <p class="lesson-progress" aria-live="polite">{ format!("Stop {k} of {n} · {done} of {n} answered") }</p>
             <h3>{ format!("{k}. {}", stop.title) }</h3>
             <Predict lab="lessons" id={format!("{}-{k}", l.id)} question={stop.question}
                 choices={stop.choices.iter().map(|c| AttrValue::from(*c)).collect::<Vec<_>>()}
@@ -175,6 +163,20 @@ pub fn LessonPage(p: &LabProps) -> Html {
                     <a class="lesson-next" href={format!("{}#recall-{}", crate::host::area_link(&q, "recall").to_search(), l.id)}>{ "Done: back to the recall prompt →" }</a>
                 }
                 <a class="lesson-open" href={crate::host::keep_frame(&q, Query::parse(stop.link)).to_search()}>{ "Open this screen in the lab" }</a>
+            </nav>
+            <nav class="lesson-stops" aria-label="Stops">
+                <ol>
+                    { for l.stops.iter().enumerate().map(|(i, s)| {
+                        let here = i + 1 == k;
+                        html! {
+                            <li class={classes!(here.then_some("current"), row.get(i).copied().flatten().map(|_| "done"))}>
+                                <a href={stop_link(&q, l.id, i + 1).to_search()} aria-current={here.then_some("step")} onclick={go(i + 1)}>
+                                    { if row.get(i).copied().flatten().is_some() { "✓ " } else { "" } }{ s.title }
+                                </a>
+                            </li>
+                        }
+                    }) }
+                </ol>
             </nav>
         </section>
     }

@@ -87,7 +87,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
                         caption={caption_at(run, step)} outcome={Some(AttrValue::from(outcome_words(run)))} />
                     { predict.prompt.clone() }
                     <div class="outbox-stage">
-                        <Pipeline view={f.view_at(step, ROWS_SHOWN)} mode={params.mode} poll_ms={params.poll_ms} flush_ms={params.offset_flush_ms} inbox={params.inbox} />
+                        <Pipeline view={f.view_at(step, ROWS_SHOWN)} mode={params.mode} poll_ms={params.poll_ms} flush_ms={params.offset_flush_ms} inbox={params.inbox} step={step} />
                         <LogWindow first={first} lines={lines} total={steps} />
                     </div>
                 </>

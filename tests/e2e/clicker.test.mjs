@@ -104,6 +104,41 @@ for (const lab of LABS) {
   });
 }
 
+for (const lab of LABS) {
+  test(`${lab} in presenter view: after a click on a knob, ArrowRight ×3 and ArrowLeft ×1 step +3 and −1 and no knob changes`, async () => {
+    await withPage(`?area=${lab}&present=1&predict=0`, async (page) => {
+      await page.waitForSelector(`[data-lab="${lab}"][data-view="present"]`);
+      if (await page.locator('.step-controls').count() === 0) {
+        assert.equal(await page.locator('#step-caption').count(), 0);
+        return;
+      }
+      // The knobs are folded away on the stage; a presenter who opens them and clicks one
+      // (the last thing clicked before the talk goes on) must not move it with the clicker.
+      await page.locator('.present-more > summary').click();
+      const knob = page.locator('.present-more .lab-controls input[type="range"]').first();
+      const target = (await knob.count()) ? knob : page.locator('.step-controls .scrubber input');
+      await target.scrollIntoViewIfNeeded();
+      await target.click();
+      assert.ok(await target.evaluate((el) => el === document.activeElement), 'the clicked knob has focus');
+      await settledUrl(page);
+      await page.waitForTimeout(400);
+      const knobs = await knobValues(page);
+      const from = await stepOf(page);
+      const shown = (n) => page.waitForFunction((k) => document.querySelector('#step-caption')?.dataset.step === String(k), n);
+      for (let i = 1; i <= 3; i++) {
+        await page.keyboard.press('ArrowRight');
+        await shown(from + i);
+      }
+      await page.keyboard.press('ArrowLeft');
+      await shown(from + 2);
+      await page.waitForFunction((to) => new URL(location.href).searchParams.get('step') === String(to), from + 2);
+      assert.equal(await stepOf(page), from + 2, 'three steps forward, one back');
+      assert.deepEqual(await knobValues(page), knobs, 'no knob changed');
+      assert.equal(new URL(page.url()).searchParams.get('present'), '1', 'still in presenter view');
+    }, { viewport: { width: 1280, height: 720 } });
+  });
+}
+
 test('a slider reached with Tab keeps its own keys (arrows and PageUp/PageDown move the knob)', async () => {
   await withPage('?area=keys&predict=0&step=3', async (page) => {
     await page.waitForSelector('.lab-controls input[type="range"]');

@@ -37,14 +37,32 @@ function measure() {
   });
 }
 
+/** Where each element `sel` finds is (Outbox's acting actor, About's
+ * current record), against the box that scrolls it sideways (the page when
+ * none does) and the viewport: the same shape as `measure`. */
+function measureMarks(sel) {
+  return [...document.querySelectorAll(sel)].map((m) => {
+    let box = document.documentElement;
+    for (let el = m.parentElement; el && el !== document.body; el = el.parentElement) {
+      if (el.scrollWidth > el.clientWidth + 1) { box = el; break; }
+    }
+    const c = m.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    return {
+      x: c.left + c.width / 2, top: c.top, bottom: c.bottom, boxLeft: b.left, boxRight: b.right,
+      vw: innerWidth, vh: innerHeight, scrolls: box !== document.documentElement,
+    };
+  });
+}
+
 /** The cursors once the page has settled: the scrolling runs in an effect
  * after the paint, so wait (up to 3 s) until every cursor is in view or the
  * time is up, then return what is there for the assertions to judge. */
-async function cursors(page, expected) {
+async function cursors(page, expected, mark = null) {
   const inView = (c) => c.x >= Math.max(c.boxLeft, 0) && c.x <= Math.min(c.boxRight, c.vw) && c.bottom > 0 && c.top < c.vh;
   let list = [];
   for (let i = 0; i < 30; i++) {
-    list = await page.evaluate(measure);
+    list = mark ? await page.evaluate(measureMarks, mark) : await page.evaluate(measure);
     if (list.length >= 1 && list.length <= expected && list.every(inView)) break;
     await page.waitForTimeout(100);
   }
@@ -75,6 +93,47 @@ for (const size of SIZES) {
         await page.locator('.step-controls button.last').click();
         // Side by side, the shorter run has ended: only the longer one has a cursor then.
         assertInView(await cursors(page, lanes), `${run.name} at the last step`, lanes);
+        await screenshot(page, `follow-${run.name}-${size.width}-last`);
+      }, { viewport: size });
+    });
+  }
+}
+
+// Pictures that are not timelines: Outbox's pipeline marks the actor that
+// acts at the record shown, About's strip the record itself. Outbox jumps to
+// its decisive record; About has no jump, so three PageDowns stand in for it.
+const MARKS = [
+  { name: 'outbox', link: '?area=outbox&predict=0', mark: '.outbox-pipeline .outbox-actor[aria-current="step"]', jump: true },
+  { name: 'outbox-lost', link: '?area=outbox&preset=lost&predict=0', mark: '.outbox-pipeline .outbox-actor[aria-current="step"]', jump: true },
+  { name: 'about', link: '?area=about&predict=0', mark: '.message-strip .glyph.current', jump: false },
+];
+
+for (const size of SIZES) {
+  for (const run of MARKS) {
+    test(`${run.name} at ${size.width} x ${size.height}: the current record's mark stays in view after a jump and at the last step`, async () => {
+      await withPage(run.link, async (page) => {
+        await page.waitForSelector('.step-controls');
+        const caption = (n) => page.waitForFunction((k) => document.querySelector('#step-caption')?.dataset.step === String(k), n);
+        if (run.jump) {
+          const jump = page.locator('.step-controls button.jump').first();
+          assert.ok(await jump.count() > 0, `${run.name}: the run has no jump to its decisive record`);
+          await jump.click();
+          await caption(await jump.getAttribute('data-jump'));
+        } else {
+          await page.locator('h2').first().click();
+          for (let i = 1; i <= 3; i++) {
+            await page.keyboard.press('PageDown');
+            await caption(i);
+          }
+        }
+        const atJump = await cursors(page, 1, run.mark);
+        assert.equal(atJump.length, 1, `${run.name}: one mark for the record shown`);
+        assertInView(atJump, `${run.name} after the jump`, 1);
+        await screenshot(page, `follow-${run.name}-${size.width}-jump`);
+        const last = page.locator('.step-controls button.last');
+        await last.click();
+        await caption(await page.evaluate(() => document.querySelector('.step-controls .step-count').textContent.match(/\/ (\d+)/)[1]));
+        assertInView(await cursors(page, 1, run.mark), `${run.name} at the last step`, 1);
         await screenshot(page, `follow-${run.name}-${size.width}-last`);
       }, { viewport: size });
     });

@@ -13,6 +13,7 @@ pub static PRESETS: [Preset; 3] = [
     Preset {
         slug: "at-least-once",
         title: "At-least-once: retry, no dedup",
+        chip: "At-least-once: retry, no dedup",
         lesson: "The sender retries until it hears an acknowledgement. A lost acknowledgement looks like a lost message, so the receiver gets some messages twice and applies their effect twice.",
         buggy: true,
         key_counter: "duplicate_effects",
@@ -21,6 +22,7 @@ pub static PRESETS: [Preset; 3] = [
     Preset {
         slug: "at-most-once",
         title: "At-most-once: no retry",
+        chip: "At-most-once: no retry",
         lesson: "The sender sends each message once and gives up at its timeout. Nothing is applied twice, but every lost message is an effect that never happens.",
         buggy: true,
         key_counter: "never_applied",
@@ -29,6 +31,7 @@ pub static PRESETS: [Preset; 3] = [
     Preset {
         slug: "effectively-once",
         title: "Effectively-once: retry + dedup",
+        chip: "Effectively-once: retry + dedup",
         lesson: "The sender retries and the receiver remembers the ids it applied: a repeat is acknowledged again but not applied. Every acknowledged message took effect exactly once.",
         buggy: false,
         key_counter: "duplicate_effects",

@@ -17,8 +17,11 @@ use serde::Serialize;
 pub struct Preset {
     /// The `preset=` value and the CLI's `--preset` name.
     pub slug: &'static str,
-    /// The button text.
+    /// The preset's full name (the lesson line's heading, the CLI's list).
     pub title: &'static str,
+    /// The chip's short words, true to `title` (which the chip gives as its
+    /// description), so a lab's chips fit two rows at 1280 px.
+    pub chip: &'static str,
     /// What it shows, in one sentence.
     pub lesson: &'static str,
     /// Whether it demonstrates a bug (shown with a cross).

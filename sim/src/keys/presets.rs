@@ -13,6 +13,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "correct",
         title: "Correct setup",
+        chip: "Correct setup",
         lesson: "One key per operation, kept across retries; fingerprints on; keys in a durable store next to the charges; the server's own key on every provider call. Every loss, crash and timeout is absorbed: the provider's charges equal the intended operations.",
         buggy: false,
         key_counter: "charges",
@@ -21,6 +22,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "no-key",
         title: "No key + lost responses",
+        chip: "No key",
         lesson: "Without a key the server cannot tell a retry from a new request. When a response is lost the client retries, and the provider charges again.",
         buggy: true,
         key_counter: "double_charges",
@@ -29,6 +31,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "fresh-key",
         title: "Fresh key per attempt",
+        chip: "Fresh key per try",
         lesson: "A key generated per attempt is no key at all: each retry is a new key, so it runs as new and charges again.",
         buggy: true,
         key_counter: "double_charges",
@@ -37,6 +40,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "reused-key",
         title: "Reused key, no fingerprint",
+        chip: "Reused key",
         lesson: "The client reuses one key for a different charge. Without a fingerprint the server replays the first charge's response: the second charge never happens and the client believes it did. Turn the fingerprint on and it gets 422 instead.",
         buggy: true,
         key_counter: "silent_losses",
@@ -45,6 +49,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "volatile-crash",
         title: "Volatile store + crash",
+        chip: "Volatile store",
         lesson: "The keys live in memory. The provider charges, the server crashes before recording it, and comes back with an empty store: the retry is new, gets a new key record (so a new provider key) and charges again.",
         buggy: true,
         key_counter: "double_charges",
@@ -53,6 +58,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "short-ttl",
         title: "TTL shorter than retries",
+        chip: "Short TTL",
         lesson: "Keys expire after 100 ms but the client keeps retrying for longer. A retry after expiry is treated as new, so a charge whose response was lost happens twice.",
         buggy: true,
         key_counter: "double_charges",
@@ -61,6 +67,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "replay-5xx",
         title: "5xx stored and replayed",
+        chip: "5xx replayed",
         lesson: "Stripe (API v1) stores a 500 like any response and replays it to every retry with that key. Nothing is charged twice, but the operation fails for good; switch to releasing the key and retries complete it.",
         buggy: false,
         key_counter: "replayed_5xx",
@@ -69,6 +76,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "slow-409",
         title: "Timeout < processing (409)",
+        chip: "409 while processing",
         lesson: "The client gives up waiting before the server finishes, and retries while the first attempt still runs. The key answers 409 until the first completes, then replays it: slow, but charged once.",
         buggy: false,
         key_counter: "conflicts_409",
@@ -77,6 +85,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "crash-window",
         title: "Crash before charge_created, no provider key",
+        chip: "Crash, no provider key",
         lesson: "A durable store is not enough. The provider charges; the server crashes before it records charge_created. The retry resumes from started and calls the provider again, which has no way to know it is the same charge: charged twice.",
         buggy: true,
         key_counter: "double_charges",
@@ -85,6 +94,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "crash-window-pk",
         title: "Crash before charge_created, provider key",
+        chip: "Crash, provider key",
         lesson: "The same crash, but the server sends the provider its own Idempotency-Key, derived from the key record's id. The resumed call carries the same key, and the provider returns its first charge instead of charging again.",
         buggy: false,
         key_counter: "provider_replays",
@@ -93,6 +103,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "provider-timeout",
         title: "Provider timeout, release and retry",
+        chip: "Provider timeout",
         lesson: "The provider call times out: the charge may or may not have happened. The server releases the key and the retry calls the provider again. Without the server's own key at the provider, a charge that did land is made twice; turn provider keys on and it is replayed.",
         buggy: true,
         key_counter: "double_charges",
@@ -101,6 +112,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "lock-timeout",
         title: "Lock timeout shorter than processing",
+        chip: "Short lock timeout",
         lesson: "Brandur's lock timeout lets a retry take over a lock that looks abandoned. Set it below the processing time and a retry takes over a request that is still running: both call the provider. Without provider keys that is two charges.",
         buggy: true,
         key_counter: "double_charges",
@@ -109,6 +121,7 @@ pub static PRESETS: [Preset; 13] = [
     Preset {
         slug: "same-payload",
         title: "Reused key, identical payloads",
+        chip: "Same payload",
         lesson: "Two operations charge the same customer the same amount under one reused key. Their fingerprints are equal, so the server takes the second for a retry and replays the first's response: silently lost with the fingerprint on. Only one key per operation cures it.",
         buggy: true,
         key_counter: "silent_losses",

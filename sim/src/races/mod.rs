@@ -395,7 +395,7 @@ mod presets;
 
 pub use explain::why;
 pub use lab::{decisive_step, run_explored, run_schedule, scenario_of, RacesLab, RacesRun};
-pub use params::{join as join_schedule, Mode, RacesParams};
+pub use params::{join as join_schedule, schedule_words, Mode, RacesParams};
 pub use server_words::{
     command_tag, frame_narration, frame_tags, server_check_hint, server_check_words, sqlstate_tip, thousands,
     CheckCount, PG_SCHEDULES_MAX,

@@ -87,6 +87,34 @@ pub fn join(schedule: &[u8]) -> String {
     schedule.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
 }
 
+/// A schedule in words, for a link that shows it: each run of steps by one
+/// transaction, in order ("T1 takes 3 steps, then T2 1, then T1 1, then T2
+/// 3"), so a screen reader says who goes when instead of a list of digits.
+pub fn schedule_words(schedule: &[u8]) -> String {
+    let mut runs: Vec<(u8, usize)> = Vec::new();
+    for &t in schedule {
+        match runs.last_mut() {
+            Some((who, n)) if *who == t => *n += 1,
+            _ => runs.push((t, 1)),
+        }
+    }
+    let mut out = String::new();
+    for (i, (who, n)) in runs.iter().enumerate() {
+        let unit = match (i, *n) {
+            (0, 1) => " step",
+            (0, _) => " steps",
+            _ => "",
+        };
+        let sep = if i == 0 { "" } else { ", then " };
+        out.push_str(&format!("{sep}T{who} {verb}{n}{unit}", verb = if i == 0 { "takes " } else { "" }));
+    }
+    if out.is_empty() {
+        "no step yet".to_string()
+    } else {
+        out
+    }
+}
+
 static KNOBS: [Knob<RacesParams>; 4] = [
     Knob::choice(
         "scenario",
@@ -183,5 +211,17 @@ impl Params for RacesParams {
             lanes: HANDLER_LANES_MIN,
             against: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schedule_words;
+
+    #[test]
+    fn a_schedule_reads_as_who_takes_how_many_steps_in_turn() {
+        assert_eq!(schedule_words(&[1, 1, 1, 2, 1, 2, 2, 2]), "T1 takes 3 steps, then T2 1, then T1 1, then T2 3");
+        assert_eq!(schedule_words(&[2]), "T2 takes 1 step");
+        assert_eq!(schedule_words(&[]), "no step yet");
     }
 }

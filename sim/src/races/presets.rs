@@ -6,7 +6,7 @@
 use crate::lab::{Preset, Source};
 
 const fn preset(slug: &'static str, title: &'static str, lesson: &'static str, buggy: bool) -> Preset {
-    Preset { slug, title, lesson, buggy, key_counter: "double_charge_schedules", knobs: &[] }
+    Preset { slug, title, chip: title, lesson, buggy, key_counter: "double_charge_schedules", knobs: &[] }
 }
 
 /// Every preset; each sets only the scenario knob.

@@ -2,7 +2,7 @@
 //! step, the event log's window, and a term with its explanation on hover
 //! or focus.
 
-use crate::components::Term;
+use crate::components::{use_keep_in_view, Term};
 use idemlab_sim::outbox::{Actor, Inbox, Mode, PipelineView};
 use yew::prelude::*;
 
@@ -19,6 +19,9 @@ pub struct PipelineProps {
     pub flush_ms: u64,
     /// Where the consumer's inbox row goes.
     pub inbox: Inbox,
+    /// The record shown, so the acting actor is scrolled into view after each step.
+    #[prop_or_default]
+    pub step: usize,
 }
 
 /// The pipeline: one box per actor, its tables filling as rows are written,
@@ -27,13 +30,15 @@ pub struct PipelineProps {
 pub fn Pipeline(p: &PipelineProps) -> Html {
     let v = &p.view;
     let cur = v.current;
+    let root = use_node_ref();
+    use_keep_in_view(&root, ".outbox-actor[aria-current]", p.step);
     let stage = |actor: Actor, title: Html, crashes: Option<usize>, body: Html| {
         let active = cur.map(|(a, _)| a) == Some(actor);
         let crashed_now = cur == Some((actor, true));
         html! {
             <div class={classes!("outbox-actor", active.then_some("active"), crashed_now.then_some("crashed"))}
                  data-actor={actor_slug(actor)} aria-current={active.then_some("step")}>
-                <h4>{ title }</h4>
+                <h3>{ title }</h3>
                 // Not live: the step caption says the crash, once.
                 if crashed_now { <p class="outbox-crash">{ "⚡ CRASH here" }</p> }
                 if let Some(n) = crashes.filter(|n| *n > 0) { <p class="outbox-crash-count">{ format!("⚡ × {n} so far") }</p> }
@@ -147,7 +152,7 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
         <>{ "Broker (" }<Term word="partition" tip="An ordered queue; the message key (the customer) picks it, so order holds per customer only." />{ " per customer)" }</>
     };
     html! {
-        <figure class="outbox-pipeline" aria-label="The pipeline at the current record">
+        <figure class="outbox-pipeline" aria-label="The pipeline at the current record" ref={root}>
             <div class="outbox-row">
                 { stage(Actor::Service, html! { "Order service" }, Some(v.crashes[0]), html! { <p>{ service_text(p.mode) }</p> }) }
                 { arrow("write", "→") }

@@ -5,7 +5,7 @@
 
 use crate::components::Slider;
 use crate::shell::{apply, LabAction};
-use idemlab_sim::races::{decisive_step, join_schedule, run, Exploration, Mode, RacesLab, Scenario};
+use idemlab_sim::races::{decisive_step, join_schedule, run, schedule_words, Exploration, Mode, RacesLab, Scenario};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -106,7 +106,7 @@ pub fn Explorer(p: &ExplorerProps) -> Html {
                         <tr class={classes!(c.outcome.double_charge().then_some("bad"))} data-class={i.to_string()}>
                             <td class="num">{ c.count }</td>
                             <td>{ if c.outcome.double_charge() { "⚠ " } else { "" } }{ c.label.clone() }</td>
-                            <td>{ link(show_schedule(&c.example, 0), "races-example", format!("show {}", join_schedule(&c.example))) }</td>
+                            <td>{ link(show_schedule(&c.example, 0), "races-example", format!("show: {}", schedule_words(&c.example))) }</td>
                         </tr>
                     }) }
                 </tbody>

@@ -56,6 +56,14 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
         .collect();
     let rows = frame.map(|f| f.rows.clone()).unwrap_or_default();
     let waits = frame.map(|f| f.waits.clone()).unwrap_or_default();
+    // A pane beside another sits under its own h3; the single run sits
+    // straight under the lab's h2, so its panels' headings are one level up.
+    let sub = if p.compact { "h4" } else { "h3" };
+    let side_name = if p.compact {
+        format!("{}: key table, locks, ledger and responses at this step", p.scenario.title)
+    } else {
+        "Key table, locks, ledger and responses at this step".to_string()
+    };
     html! {
         <div class={classes!("races-run", p.compact.then_some("compact"))}>
             // A pane beside another says its own step; the single run's words
@@ -68,9 +76,9 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                     <Timeline lanes={lanes} items={items} current={step} x_max={run.frames.len().max(1) as f64} x_label="schedule step"
                         title={AttrValue::from(format!("Swimlanes of {}", p.scenario.title))} />
                 </div>
-                <aside class="races-side-panels">
+                <aside class="races-side-panels" aria-label={side_name}>
                     <div class="races-table">
-                        <h4>{ if p.scenario.is_sql { "idempotency_keys" } else { "key store" } }</h4>
+                        <@{sub}>{ if p.scenario.is_sql { "idempotency_keys" } else { "key store" } }</@>
                         if p.scenario.is_sql {
                             if rows.is_empty() { <p class="note">{ "(no rows)" }</p> } else {
                                 <table>
@@ -88,7 +96,7 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                         } else {
                             <p>{ if frame.is_some_and(|f| f.map_has_key) { "key → 201 stored" } else { "(empty)" } }</p>
                         }
-                        <h4>{ "Locks and waits" }</h4>
+                        <@{sub}>{ "Locks and waits" }</@>
                         <ul class="races-locks">
                             if let Some(h) = frame.and_then(|f| f.advisory_holder) { <li>{ format!("T{} holds the advisory lock on the key", h + 1) }</li> }
                             { for waits.iter().map(|w| html! { <li class="wait">{ format!("T{} waits for T{}", w.waiter + 1, w.on + 1) }</li> }) }
@@ -96,7 +104,7 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                         </ul>
                     </div>
                     <div class="races-ledger-box">
-                        <h4>{ "Payment provider's ledger" }</h4>
+                        <@{sub}>{ "Payment provider's ledger" }</@>
                         <ol class="races-ledger" data-charges={charges.len().to_string()}>
                             { for charges.iter().map(|(st, a, total)| html! {
                                 <li class={classes!((*total > 1).then_some("double"))}>
@@ -105,7 +113,7 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                             }) }
                         </ol>
                         if charges.is_empty() { <p class="note">{ "no charge yet" }</p> }
-                        <h4>{ "Responses" }</h4>
+                        <@{sub}>{ "Responses" }</@>
                         <ul class="races-responses">
                             { for frame.map(|f| f.responses.clone()).unwrap_or_default().iter().enumerate().filter(|(_, r)| **r != Some(Response::NotARequest)).map(|(i, r)| html! {
                                 <li>{ format!("T{}: {}", i + 1, r.map_or("(working)".to_string(), |r| r.label())) }</li>

@@ -54,20 +54,30 @@ function buildArea(slug, dist) {
   }
 }
 
-/** Builds every area's page into `dist` and writes dist/areas.json. */
-function main(dist) {
+/**
+ * Builds every area's page into `dist` and writes dist/areas.json. Named
+ * areas (`node scripts/build-areas.mjs dist keys races`) rebuild only those,
+ * keeping the others' builds listed in dist/areas.json.
+ */
+function main(dist, only) {
   if (!existsSync(join(dist, 'index.html'))) {
     console.error(`build-areas: ${dist}/index.html is missing: run trunk build --release first`);
     process.exit(1);
   }
-  const areas = {};
-  for (const slug of areaSlugs()) {
+  const listed = join(dist, 'areas.json');
+  const areas = only.length && existsSync(listed) ? JSON.parse(readFileSync(listed, 'utf8')) : {};
+  const unknown = only.filter((s) => !areaSlugs().includes(s));
+  if (unknown.length) {
+    console.error(`build-areas: no area called ${unknown.join(', ')} (areas: ${areaSlugs().join(', ')})`);
+    process.exit(1);
+  }
+  for (const slug of only.length ? only : areaSlugs()) {
     areas[slug] = buildArea(slug, dist);
     const gz = gzipSync(readFileSync(join(dist, areas[slug][1])), { level: 9 }).length;
     console.log(`build-areas: ${slug}: ${areas[slug][1]} (${Math.round(gz / 1000)} KB gzipped)`);
   }
   // The cargo artefact now holds the last area's build; the next plain build relinks it.
-  writeFileSync(join(dist, 'areas.json'), JSON.stringify(areas, null, 2) + '\n');
+  writeFileSync(listed, JSON.stringify(areas, null, 2) + '\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv[2] || 'dist');
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv[2] || 'dist', process.argv.slice(3));

@@ -54,7 +54,8 @@ function bootAndCsp(dist) {
  * Trunk's build that draws every area when the link names none of them
  * plainly (an odd spelling, two `area=`). The page's own parser then agrees
  * with this choice, and the page moves between areas by loading itself
- * again (src/app.rs).
+ * again (src/app.rs). A guided lesson, which shows every lab's page, loads
+ * the build of every area.
  */
 function areaLoader(trunkLoader, areas) {
   const full = trunkLoader.match(/from '(\.\/idemlab-web-[0-9a-f]+\.js)';\s*const wasm = await init\(\{ module_or_path: '(\.\/idemlab-web-[0-9a-f]+_bg\.wasm)' \}\);/);
@@ -67,7 +68,10 @@ function areaLoader(trunkLoader, areas) {
 const AREAS = ${JSON.stringify(files)};
 const EVERY_AREA = ${JSON.stringify([full[1], full[2]])};
 function pageBuild() {
-  const all = new URLSearchParams(location.search).getAll('area');
+  const params = new URLSearchParams(location.search);
+  // A guided lesson shows every lab's page.
+  if (params.has('lesson')) return EVERY_AREA;
+  const all = params.getAll('area');
   if (all.length === 0) return AREAS.about ?? EVERY_AREA;
   const plain = /(?:^\\?|&)area=([a-z]+)(?:&|$)/.exec(location.search);
   return all.length === 1 && plain && plain[1] === all[0] && Object.hasOwn(AREAS, all[0]) ? AREAS[all[0]] : EVERY_AREA;

@@ -154,22 +154,22 @@ pub fn App() -> Html {
     };
     // A page built for one area (`labs::built`) reaches another by loading
     // the page again, which then fetches that area's build. Only a move
-    // does: should the first link name an area this build lacks (a boot
+    // does: should the first link name a page this build lacks (a boot
     // script out of step with the link's parser), the page says so rather
     // than reload in a loop.
-    let first_area = use_memo((), move |_| area);
-    let here = labs::built(area.slug());
+    let here = labs::drawn_here(area, &query);
+    let first_here = *use_memo((), move |_| here);
     {
-        let (search, moved) = ((*search).clone(), area != *first_area);
-        use_effect_with((here, moved), move |&(here, moved)| {
-            if !here && moved {
+        let search = (*search).clone();
+        use_effect_with(here, move |&here| {
+            if !here && first_here {
                 web::reload_at(&search);
             }
         });
     }
     let body = if here {
         labs::render(area, query.clone(), on_query.clone())
-    } else if area != *first_area {
+    } else if first_here {
         html! { <p class="boot" role="status">{ format!("Loading the {} page…", area.title()) }</p> }
     } else {
         html! {

@@ -40,6 +40,14 @@ pub const fn built(slug: &str) -> bool {
     true
 }
 
+/// Whether this page build draws `query`'s page: its area is built here, and
+/// a guided lesson (`?area=recall&lesson=…`), which shows every lab's page,
+/// only in the build of every area (the boot script loads that one for a
+/// link with `lesson=`).
+pub fn drawn_here(area: Area, query: &Query) -> bool {
+    built(area.slug()) && (ONLY.is_none() || area != Area::Recall || query.get("lesson").is_none())
+}
+
 /// A lab's page: the face of one engine in the registry.
 pub trait LabPage: Lab + Sized + 'static {
     /// Whether the page asks for a prediction before its decisive steps,
@@ -95,6 +103,7 @@ pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
     // A guided lesson is a route under Recall: `?area=recall&lesson=<id>`.
     let recall = |props: LabProps| match props.query.get("lesson") {
         _ if !const { built("recall") } => html! {},
+        Some(_) if const { ONLY.is_some() } => html! {},
         Some(_) => html! { <lessons::LessonPage ..props /> },
         None => html! { <recall::Recall ..props /> },
     };

@@ -84,3 +84,17 @@ test('a link that names no area plainly loads the build of every area, says what
     });
   }
 });
+
+test('a guided lesson, which shows every lab, loads the build of every area, from a link or from Recall', async () => {
+  await withPage('?area=recall', async (page) => {
+    const wasm = watchWasm(page);
+    await page.goto(page.url().replace(/\?.*$/, '') + '?area=recall');
+    await appReady(page);
+    assert.deepEqual(wasm.filter((n) => !n.startsWith('idemlab-worker')), [BUILDS.recall[1]]);
+    await page.locator('a[href*="lesson="]').first().click();
+    await page.waitForSelector('.lesson-screen [data-lab]', { timeout: 20000 });
+    const after = wasm.filter((n) => !n.startsWith('idemlab-worker'));
+    assert.equal(after.length, 2, `fetched ${after.join(', ')}`);
+    assert.match(after[1], /^idemlab-web-[0-9a-f]+_bg\.wasm$/, 'the lesson came from the build of every area');
+  });
+});

@@ -124,10 +124,13 @@ ALTER ROLE idemlab SET deadlock_timeout = '100ms';
 SQL
 }
 
-# Builds dist/ with wasm-opt and prints the sizes of the wasm and JS.
+# Builds dist/ with wasm-opt (Trunk's build of every area, then one page
+# build per area) and prints the sizes of the wasm and JS.
 build_release() {
   say "trunk build --release"
-  (cd "$ROOT" && trunk build --release --quiet && node scripts/postbuild.mjs dist)
+  (cd "$ROOT" && trunk build --release --quiet)
+  say "a page build per area (scripts/build-areas.mjs)"
+  (cd "$ROOT" && node scripts/build-areas.mjs dist && node scripts/postbuild.mjs dist)
   report_sizes
 }
 

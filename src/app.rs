@@ -152,7 +152,33 @@ pub fn App() -> Html {
             </a>
         }
     };
-    let body = labs::render(area, query.clone(), on_query.clone());
+    // A page built for one area (`labs::built`) reaches another by loading
+    // the page again, which then fetches that area's build. Only a move
+    // does: should the first link name a page this build lacks (a boot
+    // script out of step with the link's parser), the page says so rather
+    // than reload in a loop.
+    let here = labs::drawn_here(area, &query);
+    let first_here = *use_memo((), move |_| here);
+    {
+        let search = (*search).clone();
+        use_effect_with(here, move |&here| {
+            if !here && first_here {
+                web::reload_at(&search);
+            }
+        });
+    }
+    let body = if here {
+        labs::render(area, query.clone(), on_query.clone())
+    } else if first_here {
+        html! { <p class="boot" role="status">{ format!("Loading the {} page…", area.title()) }</p> }
+    } else {
+        html! {
+            <p class="error" role="alert">
+                { format!("This copy of the lab was loaded without its {} page. ", area.title()) }
+                <a href="./">{ "Open the lab's home page" }</a>
+            </p>
+        }
+    };
     let body = html! {
         <ContextProvider<Frame> context={frame}>
             <ContextProvider<PageMode> context={mode}>

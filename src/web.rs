@@ -125,6 +125,15 @@ pub fn flush_pending_url() {
     }
 }
 
+/// Loads the page again at `search` (`?…`), in place of the current history
+/// entry: how a page build for one area reaches another area (`labs::built`).
+pub fn reload_at(search: &str) {
+    cancel_pending_url();
+    let Some(window) = web_sys::window() else { return };
+    let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let _ = window.location().replace(&format!("{path}{search}"));
+}
+
 /// Drops a waiting address-bar change (the back button changed the address
 /// bar, which is now the truth).
 pub fn cancel_pending_url() {

@@ -16,6 +16,38 @@ pub mod races;
 pub mod recall;
 pub mod retries;
 
+/// The one area this page build draws, when it was built for one
+/// (`IDEMLAB_AREA=<slug>` at build time, as `scripts/build-areas.mjs` does):
+/// the other areas' pages are then left out of its wasm, so a first visit
+/// downloads one lab, not five (issue 27). Unset, as in Trunk's build and
+/// every test build, the page draws every area.
+const ONLY: Option<&str> = option_env!("IDEMLAB_AREA");
+
+/// Whether this page build draws the area `slug`.
+pub const fn built(slug: &str) -> bool {
+    let Some(only) = ONLY else { return true };
+    let (a, b) = (only.as_bytes(), slug.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether this page build draws `query`'s page: its area is built here, and
+/// a guided lesson (`?area=recall&lesson=…`), which shows every lab's page,
+/// only in the build of every area (the boot script loads that one for a
+/// link with `lesson=`).
+pub fn drawn_here(area: Area, query: &Query) -> bool {
+    built(area.slug()) && (ONLY.is_none() || area != Area::Recall || query.get("lesson").is_none())
+}
+
 /// A lab's page: the face of one engine in the registry.
 pub trait LabPage: Lab + Sized + 'static {
     /// Whether the page asks for a prediction before its decisive steps,
@@ -51,28 +83,34 @@ macro_rules! page_router {
                 Area::Recall => None,
             }
         }
+
+        /// Draws `area`'s lab page when this build has it ([`built`]): the
+        /// only place a page's component is reached, so a build for one area
+        /// carries no other lab's page.
+        fn render_lab(area: Area, props: LabProps) -> Option<Html> {
+            match area {
+                $(Area::$var => if const { built($slug) } { Some(<$ty as LabPage>::page(props)) } else { None },)*
+                Area::Recall => None,
+            }
+        }
     };
 }
 idemlab_sim::with_labs!(page_router);
 
 /// The component for `area`, given the permalink state.
 pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
-    struct Render(LabProps);
-    impl PageVisitor for Render {
-        type Out = Html;
-        fn page<P: LabPage>(self) -> Html {
-            P::page(self.0)
-        }
-    }
     let props = LabProps { query, on_query };
     // A guided lesson is a route under Recall: `?area=recall&lesson=<id>`.
     let recall = |props: LabProps| match props.query.get("lesson") {
+        _ if !const { built("recall") } => html! {},
+        Some(_) if const { ONLY.is_some() } => html! {},
         Some(_) => html! { <lessons::LessonPage ..props /> },
         None => html! { <recall::Recall ..props /> },
     };
     match area {
         Area::Recall => recall(props),
-        lab => visit_page(lab, Render(props.clone())).unwrap_or_else(|| recall(props)),
+        // The shell never asks for an area this build left out (`App` loads its page).
+        lab => render_lab(lab, props).unwrap_or_default(),
     }
 }
 

@@ -68,7 +68,7 @@ pub fn editor_of(st: &RacesState, hold: bool) -> Html {
     let cancel = own.cancel.clone();
     html! {
         <section class="races-own">
-            <p class="hint">{ "Start from this scenario's text and edit it: the explorer checks every interleaving of 2 or 3 requests running your text (in a Web Worker, so the page stays responsive), the lanes above step through it, and the link keeps it. " }{ races::server_check_hint() }</p>
+            <p class="hint">{ "Start from this scenario's text and edit it: the explorer checks every interleaving of 2 or 3 requests running your text (in a Web Worker where the browser allows one, so the page stays responsive; otherwise on the page itself), the lanes above step through it, and the link keeps it. " }{ races::server_check_hint() }</p>
             <HandlerEditor key={id} initial={AttrValue::from(text)} lanes={lab.params.lanes} verdict={verdict}
                 exploring={has_handler && own.busy} on_cancel={Some(cancel)} on_change={Some(on_change)} on_open={Some(on_open)}
                 locked={lab.locked("handler") || lab.locked("lanes")} />

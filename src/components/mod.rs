@@ -16,5 +16,5 @@ pub use controls::{Select, Slider, Toggle};
 pub use evidence::{Counter, Evidence, LinkWarnings};
 pub use export::ExportBar;
 pub use step_controls::StepControls;
-pub use term::Term;
+pub use term::{explained_above, gloss, gloss_once, Term, TAGLINE};
 pub use timeline::{EventLog, ItemKind, Timeline, TimelineItem};

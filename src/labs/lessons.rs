@@ -140,11 +140,14 @@ pub fn LessonPage(p: &LabProps) -> Html {
     };
     let done = row.iter().filter(|c| c.is_some()).count();
     let answered = row.get(k - 1).copied().flatten().is_some();
+    // Each glossary word is explained in the first heading that says it.
+    let heading = format!("Lesson: {}", l.title);
+    let mut glossed = crate::components::explained_above("");
     html! {
         <section class="lab lessons" data-lab="lessons" data-lesson={l.id} data-stop={k.to_string()}>
             <LinkWarnings warnings={q.warnings.clone()} />
             if !embed { <p class="lesson-back"><a href="?area=recall">{ "← Recall" }</a></p> }
-            <h2>{ format!("Lesson: {}", l.title) }</h2>
+            <h2>{ crate::components::gloss(&heading, &mut glossed) }</h2>
             <nav class="lesson-stops" aria-label="Stops">
                 <ol>
                     { for l.stops.iter().enumerate().map(|(i, s)| {
@@ -160,7 +163,7 @@ pub fn LessonPage(p: &LabProps) -> Html {
                 </ol>
                 <p class="lesson-progress" aria-live="polite">{ format!("Stop {k} of {n} · {done} of {n} answered") }</p>
             </nav>
-            <h3>{ format!("{k}. {}", stop.title) }</h3>
+            <h3>{ crate::components::gloss(&format!("{k}. {}", stop.title), &mut glossed) }</h3>
             <Predict lab="lessons" id={format!("{}-{k}", l.id)} question={stop.question}
                 choices={stop.choices.iter().map(|c| AttrValue::from(*c)).collect::<Vec<_>>()}
                 answer={stop.answer} explain={stop.explain} picked={row.get(k - 1).copied().flatten()} on_answer={on_answer} />

@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { withPage, AREAS, screenshot } from './harness.mjs';
+import { join } from 'node:path';
+import { withPage, AREAS, SHOTS } from './harness.mjs';
 
 const GLOSSARY = JSON.parse(readFileSync(new URL('./glossary.json', import.meta.url), 'utf8'));
 
@@ -112,7 +113,7 @@ test('on a touch screen a tap shows the definition, a second tap or Escape hides
     assert.equal(await tip.isVisible(), false, 'the definition is hidden at first');
     await term.tap();
     assert.equal(await tip.isVisible(), true, 'a tap shows it');
-    await screenshot(page, 'glossary-tap-390');
+    await page.screenshot({ path: join(SHOTS, 'glossary-tap-390.png') });
     const box = await tip.boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 390, `the definition fits the screen: ${JSON.stringify(box)}`);
     assert.equal(await page.evaluate(() => document.scrollingElement.scrollWidth), 390, 'and never widens the page');

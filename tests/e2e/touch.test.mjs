@@ -6,7 +6,8 @@
 // scroll sideways.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, AREAS, screenshot } from './harness.mjs';
+import { join } from 'node:path';
+import { withPage, AREAS, screenshot, SHOTS } from './harness.mjs';
 
 const PHONE = { viewport: { width: 390, height: 844 }, touch: true };
 const TARGET = 44;
@@ -53,6 +54,8 @@ for (const area of AREAS) {
       assert.ok(width <= 390, `${area}: the page is ${width} px wide with every panel open (${wide.join(', ')})`);
       const fails = await page.evaluate(smallTargets, TARGET);
       await screenshot(page, `touch-${area}-390`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(SHOTS, `touch-${area}-390-first-screen.png`) });
       assert.deepEqual(fails, [], `${area}: targets under 44 × 44 px without the spacing`);
     }, PHONE);
   });

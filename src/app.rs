@@ -206,7 +206,7 @@ pub fn App() -> Html {
                     <span class="logo" aria-hidden="true">{ "⟲¹" }</span>
                     <div>
                         <h1>{ "Idempotency Lab" }</h1>
-                        <p class="tagline">{ "Exactly-once is an illusion. Build effectively-once: at-least-once delivery plus deduplication." }</p>
+                        <p class="tagline">{ crate::components::gloss_once(crate::components::TAGLINE) }</p>
                     </div>
                 </div>
                 <nav aria-label="Labs">

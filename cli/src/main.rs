@@ -32,11 +32,28 @@ const TOOLS: &[Entry] = &[
         |_| Ok(Output::Json(registry::labs_json())),
     ),
     (
+        "glossary",
+        || {
+            "idemlab glossary\n  Prints the glossary as JSON: each word, the other forms a page writes it in, its one-sentence\n  tip and its source. The browser tests read it (tests/e2e/glossary.json).".to_string()
+        },
+        |_| Ok(Output::Json(glossary_json())),
+    ),
+    (
         "golden",
         || "idemlab golden\n  Prints every golden trace hash (engine/scenario/seed) as JSON.".to_string(),
         golden,
     ),
 ];
+
+fn glossary_json() -> serde_json::Value {
+    use idemlab_sim::glossary::GLOSSARY;
+    serde_json::Value::Array(
+        GLOSSARY
+            .iter()
+            .map(|e| serde_json::json!({ "word": e.word, "forms": e.forms, "tip": e.tip(), "source": e.source }))
+            .collect(),
+    )
+}
 
 fn golden(_: &[String]) -> Result<Output, String> {
     let cases = golden_cases::cases();

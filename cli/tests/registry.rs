@@ -147,3 +147,19 @@ fn every_lab_answers_to_its_slug_and_its_old_cli_names() {
         }
     }
 }
+
+#[test]
+fn the_browser_tests_glossary_is_the_glossary_table() {
+    let want = idemlab(&["glossary"]);
+    let path = Path::new(ROOT).join("tests/e2e/glossary.json");
+    if std::env::var_os("IDEMLAB_BLESS").is_some() {
+        std::fs::write(&path, &want).expect("write tests/e2e/glossary.json");
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(have, want, "tests/e2e/glossary.json is stale: rerun with IDEMLAB_BLESS=1");
+    let v: serde_json::Value = serde_json::from_str(&want).expect("JSON");
+    let words: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["word"].as_str().unwrap()).collect();
+    for needed in ["jitter", "READ COMMITTED", "Retry-After", "42P10", "charge_created", "WAL"] {
+        assert!(words.contains(&needed), "the glossary lacks {needed}");
+    }
+}

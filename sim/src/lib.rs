@@ -17,6 +17,7 @@ pub mod kernel;
 
 pub mod backoff;
 pub mod delivery;
+pub mod glossary;
 pub mod golden;
 pub mod keys;
 pub mod labs;

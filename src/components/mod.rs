@@ -18,5 +18,5 @@ pub use evidence::{Counter, Evidence, LinkWarnings};
 pub use export::ExportBar;
 pub use follow::use_keep_in_view;
 pub use step_controls::StepControls;
-pub use term::Term;
+pub use term::{explained_above, gloss, gloss_once, Term, TAGLINE};
 pub use timeline::{EventLog, ItemKind, Timeline, TimelineItem};

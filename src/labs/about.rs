@@ -2,7 +2,7 @@
 //! it. The demonstration is `DeliveryLab` in the core, on the shared lab
 //! shell: its knobs, presets, counters and sources come from there.
 
-use crate::components::{use_keep_in_view, Counter, Evidence, ExportBar, StepControls};
+use crate::components::{explained_above, gloss, use_keep_in_view, Counter, Evidence, ExportBar, StepControls};
 use crate::query::Area;
 use crate::shell::{
     preset_href, use_lab, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
@@ -71,23 +71,33 @@ pub fn About(p: &LabProps) -> Html {
             )
         }
     };
+    const TITLE: &str = "Effectively-once, built from at-least-once";
+    // Each glossary word is explained where the intro first says it.
+    let mut done = explained_above(TITLE);
+    let first = gloss("A sender that gets no answer cannot tell whether its message was lost or only the acknowledgement was. It has two choices: give up (at-most-once, and some effects never happen) or send again (at-least-once, and some effects happen twice). No protocol gives exactly-once delivery over a network that can lose messages.", &mut done);
+    let second = gloss("What we can build is an effect that happens once: deliver at least once, and have the receiver remember what it has already done. Over HTTP that memory is the Idempotency-Key; between services it is an inbox table keyed by message id. The labs show each piece failing and then holding:", &mut done);
+    let labs: Vec<Html> = Area::LABS
+        .iter()
+        .filter(|a| **a != Area::About)
+        .map(|&a| {
+            html! {
+                <li>
+                    <a href={crate::host::area_link(&p.query, a.slug()).to_search()}>{ a.title() }</a>
+                    { ": " }{ gloss(super::summary(a), &mut done) }
+                </li>
+            }
+        })
+        .collect();
     let intro = html! {
         <>
-            <p>{ "A sender that gets no answer cannot tell whether its message was lost or only the acknowledgement was. It has two choices: give up (at-most-once, and some effects never happen) or send again (at-least-once, and some effects happen twice). No protocol gives exactly-once delivery over a network that can lose messages." }</p>
-            <p>{ "What we can build is an effect that happens once: deliver at least once, and have the receiver remember what it has already done. Over HTTP that memory is the Idempotency-Key; between services it is an inbox table keyed by message id. The labs show each piece failing and then holding:" }</p>
-            <ul>
-                { for Area::LABS.iter().filter(|a| **a != Area::About).map(|&a| html! {
-                    <li>
-                        <a href={crate::host::area_link(&p.query, a.slug()).to_search()}>{ a.title() }</a>
-                        { format!(": {}", super::summary(a)) }
-                    </li>
-                }) }
-            </ul>
+            <p>{ first }</p>
+            <p>{ second }</p>
+            <ul>{ for labs }</ul>
             <p>{ "Every number on these pages is counted by a deterministic simulation: the same seed gives the same run, in your browser and in the idemlab command line tool." }</p>
         </>
     };
     html! {
-        <LabLayout slug="about" title="Effectively-once, built from at-least-once" warnings={lab.query.warnings.clone()}
+        <LabLayout slug="about" title={TITLE} warnings={lab.query.warnings.clone()}
             intro={intro} presets={presets} picture={picture} controls={controls} evidence={evidence}
             sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} gate={lab.gate(None, None)} />
     }

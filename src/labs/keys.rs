@@ -8,7 +8,9 @@ mod outcome;
 mod question;
 mod resolve;
 
-use crate::components::{Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Term, Timeline, TimelineItem};
+use crate::components::{
+    explained_above, gloss, Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Timeline, TimelineItem,
+};
 use crate::shell::{
     preset_href, use_lab, use_predict_gate, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PredictGate, PresetBar,
     RunError, SourcesPanel,
@@ -18,6 +20,9 @@ use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
 use idemlab_sim::lab::Lab;
 use outcome::{outcome_words, tone_class};
 use yew::prelude::*;
+
+/// The page title (its words are explained in it).
+const TITLE: &str = "Idempotency-Keys: new, 409, replay, 422";
 
 fn kind_of(s: Shape) -> ItemKind {
     match s {
@@ -177,22 +182,18 @@ pub fn Keys(p: &LabProps) -> Html {
         }
     };
 
-    let term = |word: &'static str, meaning: &'static str| {
-        html! { <Term word={word} tip={meaning} /> }
-    };
+    // Each glossary word is explained where the intro first says it.
+    let mut done = explained_above(TITLE);
     let intro = html! {
         <>
-            <p>{ "A client charges a customer through a server that calls a payment provider. The client sends an Idempotency-Key header; the server claims the key atomically and runs the charge (new), answers 409 while it runs (in progress), replays the stored status and body once it completed (marked Idempotent-Replayed: true, Stripe's header), and answers 422 when the same key comes with a different body (its " }
-                { term("fingerprint", "A hash over method, path and canonical body, stored with the key. It tells a reused key from a retry only when the two bodies differ.") }
-                { " differs). A request without a key where one is required gets 400." }</p>
-            <p>{ "The server works in phases: it claims the key (" }
-                { term("recovery point", "How far a request under a key got, saved in the key's row: started, then charge_created. A retry that finds the key released resumes from there.") }
-                { " started), calls the provider, records charge_created, then stores the response. The provider call is foreign: no local transaction covers it, so a crash after the provider charged and before charge_created is recorded makes the retry call the provider again. Only the server's own Idempotency-Key at the provider turns that second call into a replay. Two operations with identical payloads under one reused key look like a retry even to the fingerprint: only one key per operation cures that." }</p>
+            <p>{ gloss("A client charges a customer through a server that calls a payment provider. The client sends an Idempotency-Key header; the server claims the key atomically and runs the charge (new), answers 409 while it runs (in progress), replays the stored status and body once it completed (marked Idempotent-Replayed: true, Stripe's header), and answers 422 when the same key comes with a different body (its fingerprint differs). A request without a key where one is required gets 400.", &mut done) }</p>
+            <p>{ gloss("The server works in phases: it claims the key (recovery point started), calls the provider, records charge_created, then stores the response. The provider call is foreign: no local transaction covers it, so a crash after the provider charged and before charge_created is recorded makes the retry call the provider again. Only the server's own Idempotency-Key at the provider turns that second call into a replay. Two operations with identical payloads under one reused key look like a retry even to the fingerprint: only one key per operation cures that.", &mut done) }</p>
+            <p>{ gloss("A client that hears no answer retries after the backoff chosen below: none, a constant delay, exponential, or exponential with jitter (full jitter, equal jitter or decorrelated jitter). The server may prune completed keys after a TTL, and on a 5xx it either stores and replays the 500 or releases the key so that a retry runs again.", &mut done) }</p>
         </>
     };
     let sources = html! { <SourcesPanel sources={KeysLab::sources()} /> };
     html! {
-        <LabLayout slug="keys" title="Idempotency-Keys: new, 409, replay, 422" warnings={lab.query.warnings.clone()}
+        <LabLayout slug="keys" title={TITLE} warnings={lab.query.warnings.clone()}
             intro={intro} presets={presets_bar} picture={stepper} controls={controls} evidence={evidence} sources={sources} gate={gate} head={predict.switch.clone()} />
     }
 }

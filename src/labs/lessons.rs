@@ -60,6 +60,51 @@ fn stop_link(q: &Query, id: &str, stop: usize) -> Query {
     crate::host::keep_frame(q, next)
 }
 
+/// Glossary words a stop's lab screen shows that no text of the stop says
+/// (the screen's own labels and summaries), by lesson and stop.
+fn screen_words(lesson: &str, stop: usize) -> &'static [&'static str] {
+    match (lesson, stop) {
+        ("four-outcomes", 3) => &["5xx"],
+        ("four-outcomes", 4) => &["fingerprint"],
+        ("jitter-and-budgets", 1 | 2) => &["503", "gRPC", "adaptive throttling"],
+        ("jitter-and-budgets", 3) => &["400", "503", "gRPC", "adaptive throttling"],
+        ("outbox", 2 | 3) => &["aggregatetype"],
+        _ => &[],
+    }
+}
+
+/// The glossary words stop `k` (1-based) of `l` uses and `done` has not
+/// explained yet: in its lesson's list of stops, its question, choices and
+/// answer, and on its screen. They are explained before the question.
+fn stop_words(l: &Lesson, k: usize, done: &mut Vec<&'static str>) -> Vec<&'static str> {
+    let Some(stop) = l.stops.get(k - 1) else { return Vec::new() };
+    let texts =
+        l.stops.iter().map(|s| s.title).chain([stop.question, stop.explain]).chain(stop.choices.iter().copied());
+    let mut words = Vec::new();
+    for text in texts.chain(screen_words(l.id, k).iter().copied()) {
+        let mut at = 0;
+        while let Some((_, end, entry)) = idemlab_sim::glossary::find(text, at) {
+            at = end;
+            if !done.contains(&entry.word) {
+                done.push(entry.word);
+                words.push(entry.word);
+            }
+        }
+    }
+    words
+}
+
+/// "Words at this stop", each a [`crate::components::Term`]; nothing when there are none.
+fn words_line(words: &[&'static str]) -> Html {
+    if words.is_empty() {
+        return html! {};
+    }
+    let terms = words.iter().enumerate().map(|(i, w)| {
+        html! { <>{ if i > 0 { " · " } else { "" } }<crate::components::Term word={*w} /></> }
+    });
+    html! { <p class="lesson-words">{ "Words at this stop: " }{ for terms }</p> }
+}
+
 /// Props of [`StopLab`].
 #[derive(Properties, PartialEq, Clone)]
 struct StopLabProps {
@@ -140,15 +185,19 @@ pub fn LessonPage(p: &LabProps) -> Html {
     };
     let done = row.iter().filter(|c| c.is_some()).count();
     let answered = row.get(k - 1).copied().flatten().is_some();
+    // Each glossary word is explained in the first heading that says it.
+    let heading = format!("Lesson: {}", l.title);
+    let mut glossed = crate::components::explained_above("");
     html! {
         <section class="lab lessons" data-lab="lessons" data-lesson={l.id} data-stop={k.to_string()}>
             <LinkWarnings warnings={q.warnings.clone()} />
             if !embed { <p class="lesson-back"><a href="?area=recall">{ "← Recall" }</a></p> }
-            <h2>{ format!("Lesson: {}", l.title) }</h2>
+            <h2>{ crate::components::gloss(&heading, &mut glossed) }</h2>
             // The progress line stays on top; the list of stops follows the
             // lesson's own links, so Tab reaches this stop's answers first.
             <p class="lesson-progress" aria-live="polite">{ format!("Stop {k} of {n} · {done} of {n} answered") }</p>
-            <h3>{ format!("{k}. {}", stop.title) }</h3>
+            <h3>{ crate::components::gloss(&format!("{k}. {}", stop.title), &mut glossed) }</h3>
+            { words_line(&stop_words(l, k, &mut glossed)) }
             <Predict lab="lessons" id={format!("{}-{k}", l.id)} question={stop.question}
                 choices={stop.choices.iter().map(|c| AttrValue::from(*c)).collect::<Vec<_>>()}
                 answer={stop.answer} explain={stop.explain} picked={row.get(k - 1).copied().flatten()} on_answer={on_answer} />

@@ -6,7 +6,7 @@
 mod pipeline;
 mod question;
 
-use crate::components::Term;
+use crate::components::{explained_above, gloss};
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
 use crate::shell::{
     preset_href, use_lab, use_predict_gate, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError,
@@ -17,6 +17,9 @@ use idemlab_sim::outbox::{decisive_step, Frames, OutboxLab, OutboxParams, Outbox
 use pipeline::{LogWindow, Pipeline};
 
 use yew::prelude::*;
+
+/// The page title (its words are explained in it).
+const TITLE: &str = "Outbox: a database write and a publish, made to agree";
 
 /// Rows shown per table; older rows are counted.
 const ROWS_SHOWN: usize = 6;
@@ -122,22 +125,14 @@ pub fn OutboxPage(p: &LabProps) -> Html {
             }
         }
     };
+    // Each glossary word is explained where the intro first says it.
+    let mut done = explained_above(TITLE);
     let intro = html! {
-        <p>
-            { "A service that places an order must do two things: commit the order in its database and tell the rest of the system with an event. Two independent writes cannot be made atomic by ordering them: if the process dies in between, committing first loses the event and publishing first invents one. The transactional outbox writes the event into the same database transaction; a " }
-            <Term word="relay" tip="The process that reads committed outbox rows and publishes them to the broker: by polling the table, or by tailing the database's log." />
-            { " publishes it afterwards, at least once, by polling the table or by " }
-            <Term word="log tailing" tip="Reading the database's write-ahead log (PostgreSQL's WAL) as Debezium does: a commit is seen within milliseconds, and the relay keeps its place as an offset instead of marking rows." />
-            { "; the broker keeps one " }
-            <Term word="partition" tip="An ordered queue inside a topic. The message key (here the customer, the outbox row's aggregateid) picks the partition, so order holds per customer, not across customers." />
-            { " per customer, keyed by the outbox row's aggregateid (its " }
-            <Term word="aggregatetype" tip="The outbox column Debezium's event router turns into the topic name: aggregatetype 'order' goes to topic outbox.event.order." />
-            { " names the topic); and an inbox at the consumer turns duplicates into one effect." }
-        </p>
+        <p>{ gloss("A service that places an order must do two things: commit the order in its database and tell the rest of the system with an event. Two independent writes cannot be made atomic by ordering them: if the process dies in between, committing first loses the event and publishing first invents one. The transactional outbox writes the event into the same database transaction; a relay publishes it afterwards, at least once, by polling the table or by log tailing (with Debezium, which reads PostgreSQL's WAL); the broker keeps one partition per customer, keyed by the outbox row's aggregateid (its aggregatetype names the topic); and an inbox at the consumer turns duplicates into one effect.", &mut done) }</p>
     };
     let sources = html! { <SourcesPanel sources={OutboxLab::sources()} /> };
     html! {
-        <LabLayout slug="outbox" title="Outbox: a database write and a publish, made to agree" warnings={lab.query.warnings.clone()}
+        <LabLayout slug="outbox" title={TITLE} warnings={lab.query.warnings.clone()}
             intro={intro} presets={presets_bar} picture={picture} controls={controls} evidence={evidence} sources={sources} gate={gate} head={predict.switch.clone()} />
     }
 }

@@ -15,7 +15,7 @@ mod own_editor;
 mod predict;
 mod run_panel;
 
-use crate::components::StepControls;
+use crate::components::{explained_above, gloss, StepControls};
 use crate::shell::{
     preset_href, use_predict_gate, use_preset_hrefs, LabAction, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
 };
@@ -49,7 +49,7 @@ pub fn Races(p: &LabProps) -> Html {
     let current = link.params.handler.is_none().then(|| link.params.scenario_id());
     let hrefs = use_preset_hrefs(link, &[], preset_href::<RacesLab>);
     let intro = html! {
-        <p>{ "Two requests carry the same Idempotency-Key and arrive together. Each runs in its own PostgreSQL 15 transaction (READ COMMITTED unless the scenario says otherwise). Step through them, or be the scheduler yourself, and watch the provider's ledger. The explorer runs every interleaving of the scenario." }</p>
+        <p>{ gloss("Two requests carry the same Idempotency-Key and arrive together. Each runs in its own PostgreSQL 15 transaction (READ COMMITTED unless the scenario says otherwise). Step through them, or be the scheduler yourself, and watch the provider's ledger. The explorer runs every interleaving of the scenario. The scenarios try the usual guards one by one: a unique index, FOR UPDATE, INSERT … ON CONFLICT, SERIALIZABLE and an advisory lock.", &mut explained_above(TITLE)) }</p>
     };
     let sources = html! { <SourcesPanel sources={RacesLab::sources()} /> };
     // Predict first, in step mode: the shared gate asks before any move crosses a decisive frame.

@@ -99,6 +99,9 @@ pub fn Recall(p: &crate::shell::LabProps) -> Html {
     let progress = use_memo((), |_| lessons::load_progress());
     let done: usize = state.checks.iter().flatten().filter(|c| **c).count();
     let total: usize = PROMPTS.iter().map(|p| p.checklist.len()).sum();
+    // Each glossary word is explained in the first question that says it.
+    let mut glossed = crate::components::explained_above("");
+    let questions: Vec<Html> = PROMPTS.iter().map(|pr| crate::components::gloss(pr.question, &mut glossed)).collect();
     html! {
         <section class="lab recall" data-lab="recall">
             <LinkWarnings warnings={query.warnings.clone()} />
@@ -120,7 +123,7 @@ pub fn Recall(p: &crate::shell::LabProps) -> Html {
                     let revealed = state.revealed[i];
                     html! {
                         <li class="recall-item" id={format!("recall-{}", pr.id)} data-prompt={pr.id}>
-                            <h3>{ pr.question }</h3>
+                            <h3>{ questions[i].clone() }</h3>
                             <label for={format!("answer-{}", pr.id)} class="visually-hidden">{ format!("Your answer to: {}", pr.question) }</label>
                             <textarea id={format!("answer-{}", pr.id)} rows="4" placeholder="Your answer, from memory…"
                                 value={state.answers[i].clone()} {oninput} maxlength={ANSWER_LEN_MAX.to_string()} />

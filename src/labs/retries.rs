@@ -148,7 +148,7 @@ pub fn Retries(p: &LabProps) -> Html {
     let picture = html! { <>{ tabs }{ view_html }</> };
     let evidence = evidence::evidence(&runs);
     html! {
-        <LabLayout slug="retries" title="Retries: backoff, jitter, Retry-After and budgets" warnings={lab.query.warnings.clone()}
+        <LabLayout slug="retries" title={page_parts::TITLE} warnings={lab.query.warnings.clone()}
             intro={page_parts::intro(&lab.params)} presets={presets} picture={picture} controls={controls} evidence={evidence}
             sources={page_parts::sources()} gate={gate} head={predict.switch.clone()} />
     }

@@ -10,7 +10,7 @@
 //! comes straight after the title, and `view=` picks what else is shown.
 
 use super::reveal::{Frame, Gate, HiddenOutcome};
-use crate::components::LinkWarnings;
+use crate::components::{gloss_once, LinkWarnings};
 use crate::web;
 use idemlab_sim::permalink::Query;
 use yew::prelude::*;
@@ -185,7 +185,7 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
         return html! {
             <section class={classes!("lab", p.slug.to_string(), "presenting", mode.embed.then_some("embedded"))}
                      data-lab={p.slug.clone()} data-view="present">
-                <div class="lab-head"><h2>{ p.title.clone() }</h2>{ p.head.clone() }</div>
+                <div class="lab-head"><h2>{ gloss_once(&p.title) }</h2>{ p.head.clone() }</div>
                 <LinkWarnings warnings={p.warnings.clone()} />
                 <div class="lab-picture">{ p.picture.clone() }</div>
                 // Folded away, not gone: a presenter may still pick a preset.
@@ -204,7 +204,7 @@ pub fn LabLayout(p: &LabLayoutProps) -> Html {
         <section class={classes!("lab", p.slug.to_string(), format!("view-{}", mode.view.slug().replace('+', "-")), mode.embed.then_some("embedded"))}
                  data-lab={p.slug.clone()} data-view={mode.view.slug()}>
             <div class="lab-head">
-                <h2>{ p.title.clone() }</h2>
+                <h2>{ gloss_once(&p.title) }</h2>
                 if full && !mode.embed { { intro.clone() } }
                 { p.head.clone() }
                 if !mode.embed { { switch } }

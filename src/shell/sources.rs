@@ -2,6 +2,7 @@
 //! follows, and what it simplifies on purpose. One implementation for every
 //! lab; the rows live in the core beside the engine (`Lab::sources`).
 
+use crate::components::gloss;
 use idemlab_sim::lab::Source;
 use yew::prelude::*;
 
@@ -18,6 +19,9 @@ pub fn SourcesPanel(p: &SourcesPanelProps) -> Html {
     if p.sources.is_empty() {
         return html! {};
     }
+    // Each word is explained once in the panel, for a reader who opens it
+    // straight from a link or a search.
+    let mut done = Vec::new();
     html! {
         <details class="sources">
             <summary>{ "Sources and modelling choices" }</summary>
@@ -26,9 +30,9 @@ pub fn SourcesPanel(p: &SourcesPanelProps) -> Html {
                 <tbody>
                     { for p.sources.iter().map(|s| html! {
                         <tr>
-                            <td>{ s.choice }</td>
-                            <td>{ s.reference }</td>
-                            <td>{ s.simplification.unwrap_or("—") }</td>
+                            <td>{ gloss(s.choice, &mut done) }</td>
+                            <td>{ gloss(s.reference, &mut done) }</td>
+                            <td>{ gloss(s.simplification.unwrap_or("—"), &mut done) }</td>
                         </tr>
                     }) }
                 </tbody>

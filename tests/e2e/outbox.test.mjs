@@ -116,10 +116,11 @@ test('jargon explains itself on focus', async () => {
   await withPage('?area=outbox', async (page) => {
     await page.waitForSelector('.outbox-pipeline');
     for (const word of ['relay', 'log tailing', 'partition', 'aggregatetype']) {
-      const term = page.locator('.lab-intro .term', { hasText: word }).first();
-      assert.ok((await term.getAttribute('data-tip')).length > 20, word);
+      const term = page.locator(`.lab-intro .term[data-term="${word}"]`).first();
+      const tip = await term.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby')).textContent);
+      assert.ok(tip.length > 20, word);
     }
-    await page.locator('.lab-intro .term', { hasText: 'aggregatetype' }).first().focus();
+    await page.locator('.lab-intro .term[data-term="aggregatetype"]').first().focus();
     await screenshot(page, 'outbox-term-focus');
   });
 });

@@ -146,10 +146,9 @@ pub fn Pipeline(p: &PipelineProps) -> Html {
             })
             .collect(),
     );
-    let relay_title =
-        html! { <Term word="Relay" tip="Reads committed outbox rows and publishes them to the broker." /> };
+    let relay_title = html! { <Term word="Relay" /> };
     let broker_title = html! {
-        <>{ "Broker (" }<Term word="partition" tip="An ordered queue; the message key (the customer) picks it, so order holds per customer only." />{ " per customer)" }</>
+        <>{ "Broker (" }<Term word="partition" />{ " per customer)" }</>
     };
     html! {
         <figure class="outbox-pipeline" aria-label="The pipeline at the current record" ref={root}>

@@ -123,12 +123,12 @@ pub fn RunPanel(p: &RunPanelProps) -> Html {
                 </aside>
             </div>
             <p class="legend-text races-codes">
-                { "Errors a lane can meet (PostgreSQL 15 SQLSTATE): " }
-                <Term word="23505" tip={races::sqlstate_tip(races::SqlState::UniqueViolation)} />{ " · " }
-                <Term word="40001" tip={races::sqlstate_tip(races::SqlState::SerializationFailure)} />{ " · " }
-                <Term word="25P02" tip={races::sqlstate_tip(races::SqlState::InFailedTransaction)} />{ " · " }
-                <Term word="40P01" tip={races::sqlstate_tip(races::SqlState::DeadlockDetected)} />{ " · " }
-                <Term word="55P03" tip={races::sqlstate_tip(races::SqlState::LockNotAvailable)} />
+                { crate::components::gloss_once("Errors a lane can meet (PostgreSQL 15 SQLSTATE): ") }
+                <Term word="23505" />{ " · " }
+                <Term word="40001" />{ " · " }
+                <Term word="25P02" />{ " · " }
+                <Term word="40P01" />{ " · " }
+                <Term word="55P03" />
             </p>
             <p class="legend-text">{ "Lane blocks: ✓ done · +1 row written · ∅ no row · 1 row returned · hatched bar “wait T1”: waiting for T1 · dashed outline: an error, a COMMIT that rolled back, or a second charge · thick outline: answered." }</p>
             if !p.compact { <EventLog lines={lines} current={step} /> }

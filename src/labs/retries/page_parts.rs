@@ -3,6 +3,7 @@
 //! the sources.
 
 use super::next_link;
+use crate::components::{explained_above, gloss};
 use crate::query::Query;
 use crate::shell::{KnobPanel, LabAction, LabLink, SourcesPanel};
 use idemlab_sim::knob::Params;
@@ -10,6 +11,9 @@ use idemlab_sim::lab::Lab;
 use idemlab_sim::retries::params::STUDY_KEYS;
 use idemlab_sim::retries::{RetriesLab, RetriesParams, View};
 use yew::prelude::*;
+
+/// The page title (its words are explained in it).
+pub const TITLE: &str = "Retries: backoff, jitter, Retry-After and budgets";
 
 /// The tabs of the three views; each is a link, so it opens in a new tab too.
 pub fn tabs(q: &Query, lab: &LabLink<RetriesLab>, dispatch: &Callback<LabAction>) -> Html {
@@ -55,9 +59,11 @@ pub fn controls(lab: &LabLink<RetriesLab>, dispatch: &Callback<LabAction>, reach
 
 /// The introduction, with the full-jitter formula at the knobs' base and cap.
 pub fn intro(params: &RetriesParams) -> Html {
+    // Each glossary word is explained where the intro first says it.
+    let mut done = explained_above(TITLE);
     html! {
         <>
-            <p>{ "A retry is how at-least-once delivery happens, and a fleet of clients retrying at once is how a short outage becomes a longer one. Back off exponentially and add jitter, so that clients that failed together do not come back together; retry only what the retry table below allows (408, 429, 500, 502, 503, 504; a network error or a timeout only when the request is idempotent or carries an Idempotency-Key, RFC 9110 9.2.2); honour Retry-After; and bound retries beyond one request: with a budget per client, as Finagle and gRPC keep them, whose floors add up over many quiet clients." }</p>
+            <p>{ gloss("A retry is how at-least-once delivery happens, and a fleet of clients retrying at once is how a short outage becomes a longer one. Back off exponentially and add jitter (full jitter, equal jitter or decorrelated jitter), so that clients that failed together do not come back together; retry only what the retry table below allows (408, 429, 500, 502, 503, 504; a network error or a timeout only when the request is idempotent or carries an Idempotency-Key, RFC 9110 9.2.2; never a 400 or another 4xx); honour Retry-After; and bound retries beyond one request: with a retry budget per client, as Finagle keeps one (a share of the requests of the last TTL, plus a floor; the floors add up over many quiet clients), with gRPC's retry throttling, or with the SRE book's adaptive throttling.", &mut done) }</p>
             <p class="retries-formula" data-testid="full-jitter-formula">
                 { "Full jitter (Marc Brooker, AWS Architecture Blog, 2015): before retry n, sleep " }
                 <code>{ "random_between(0, min(cap, base × 2^n))" }</code>

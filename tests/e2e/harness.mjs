@@ -69,6 +69,8 @@ export async function withPage(search, fn, opts = {}) {
   const context = await browser.newContext({
     viewport: opts.viewport || { width: 1280, height: 900 },
     reducedMotion: opts.reducedMotion || 'no-preference',
+    // A phone: touch and a coarse pointer, no hover.
+    ...(opts.touch ? { hasTouch: true, isMobile: true } : {}),
   });
   const page = await context.newPage();
   const errors = [];

@@ -105,7 +105,8 @@ pub fn Races(p: &LabProps) -> Html {
     };
     let mut warnings = lab.query.warnings.clone();
     if lab.step > last && mode != Mode::Scheduler {
-        warnings.push(format!("step={} is outside 0..{last}; showing step {last}.", lab.step));
+        // The step drawn: the last, or the one just before an unanswered question.
+        warnings.push(format!("step={} is outside 0..{last}; showing step {step}.", lab.step));
     }
     warnings.extend(r.notes.iter().cloned());
     let predict = lab.query.get("predict") != Some("0") && mode != Mode::Scheduler;

@@ -21,7 +21,7 @@ const SIDE = { area: 'races', search: 'scenario=select-then-insert&mode=side', l
 // registry: cases (one preset per line, with its outcome phrases)
 const SPOILERS = [
   { ...SIDE, phrases: [/outcomes differ/i, /charges? on the (left|right)/i, /double charge/i, /Jump to the second charge/, /Both charge/] },
-  { area: 'outbox', search: 'preset=lost', label: 'Record', phrases: [/nobody ever sends the event/i, /never ships/i, /Jump to the failure/] },
+  { area: 'outbox', search: 'preset=lost', label: 'Record', phrases: [/nobody ever sends the event/i, /no retry can find it/i, /Jump to the failure/] },
   { area: 'outbox', search: 'preset=ghost', label: 'Record', phrases: [/order that does not exist/i, /shipped it anyway/i, /Jump to the failure/] },
   { area: 'keys', search: 'preset=no-key', label: 'Step', phrases: [/the provider charges again/i, /a second time/i, /charged AGAIN/, /Jump to the failure/] },
   { area: 'keys', search: 'preset=slow-409', label: 'Step', phrases: [/answers 409 until the first completes/i, /answered 409 Conflict/i] },
@@ -99,7 +99,9 @@ test('side by side: the predict switch reads what the link says, and turns the p
     await sw.click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('predict') !== '0');
     assert.equal(await sw.innerText(), 'Predict before decisive steps: on');
-    await findsPrompt(page, SIDE, 'switched on again');
+    // The switch is a setting: the run starts again at step 0, and the question waits in front of its step.
+    await page.locator('.step-controls button.last').click();
+    await findsPrompt(page, SIDE, 'switched on again, Last step');
   });
 });
 

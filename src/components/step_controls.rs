@@ -48,6 +48,11 @@ pub struct StepControlsProps {
     /// `waits`): playback stops there and the button reads Play again.
     #[prop_or_default]
     pub waits: Option<usize>,
+    /// The step an answered prediction lets happen: the reveal, which takes
+    /// focus and names the step, is its one message, so the step is not
+    /// announced again (issue 29: one message per answered step).
+    #[prop_or_default]
+    pub told: Option<usize>,
 }
 
 /// Delay between steps at each speed setting, in milliseconds.
@@ -193,6 +198,9 @@ pub fn StepControls(p: &StepControlsProps) -> Html {
         Callback::from(move |_| help.set(!*help))
     };
     let at_end = step >= steps;
+    if p.told == Some(step) && asked.get() == Some(step) {
+        asked.set(None);
+    }
     let text = caption_text(step, p.caption.as_ref());
     let said = {
         let (label, text, outcome) = (p.label.clone(), text.clone(), p.outcome.clone());

@@ -2,10 +2,13 @@
 //! it. The demonstration is `DeliveryLab` in the core, on the shared lab
 //! shell: its knobs, presets, counters and sources come from there.
 
+mod question;
+
 use crate::components::{explained_above, gloss, use_keep_in_view, Counter, Evidence, ExportBar, StepControls};
 use crate::query::Area;
 use crate::shell::{
-    preset_href, use_lab, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError, SourcesPanel,
+    preset_href, use_lab, use_predict_gate, use_preset_hrefs, KnobPanel, LabLayout, LabProps, PresetBar, RunError,
+    SourcesPanel,
 };
 use idemlab_sim::delivery::{DeliveryCounters, DeliveryLab, DeliveryParams, DeliveryRecord, Leg};
 use idemlab_sim::lab::Lab;
@@ -13,7 +16,7 @@ use yew::prelude::*;
 
 /// The About page.
 impl super::LabPage for idemlab_sim::delivery::DeliveryLab {
-    const PREDICTS_FIRST: bool = false;
+    const PREDICTS_FIRST: bool = true;
     const SUMMARY: &'static str = "exactly-once delivery is an illusion: at-most-once loses effects, at-least-once repeats them, and a receiver that remembers makes each happen once.";
     fn page(props: LabProps) -> Html {
         html! { <About ..props /> }
@@ -28,9 +31,23 @@ pub fn About(p: &LabProps) -> Html {
     let current = lab.preset.map(|p| p.slug).or_else(|| {
         DeliveryLab::presets().iter().find(|pr| DeliveryLab::preset_params(pr) == lab.params).map(|pr| pr.slug)
     });
+    // Predict first: what happens to a message's effect at the run's decisive record.
+    let asked = use_memo(lab.params.clone(), {
+        let run = lab.run.clone();
+        move |_| run.as_ref().as_ref().ok().and_then(question::question)
+    });
+    let steps_n = lab.run.as_ref().as_ref().map_or(0, |r| r.trace.records().len());
+    let predict = use_predict_gate(
+        &lab.link,
+        &lab.dispatch,
+        lab.step.min(steps_n),
+        (*asked).clone().into_iter().collect(),
+        lab.on_step(),
+        "Record",
+    );
     let presets = html! {
         <PresetBar prefix="about" presets={DeliveryLab::presets()} current={current} hrefs={hrefs}
-            locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} />
+            locked={lab.locked("preset")} dispatch={lab.dispatch.clone()} hide_lesson={predict.hiding} />
     };
     let controls = html! {
         <KnobPanel<DeliveryParams> prefix="about" params={lab.params.clone()} query={lab.query.clone()} dispatch={lab.dispatch.clone()} />
@@ -52,14 +69,15 @@ pub fn About(p: &LabProps) -> Html {
             };
             let records: Vec<DeliveryRecord> = run.trace.records().iter().map(|r| r.record.clone()).collect();
             let steps = records.len();
-            let step = lab.step.min(steps);
+            let step = predict.step.min(steps);
             let caption = step.checked_sub(1).and_then(|i| records.get(i)).map(|r| AttrValue::from(caption_of(r)));
             (
                 html! {
                     <>
-                        <StepControls step={step} steps={steps} on_step={lab.on_step()} label="Record" disabled={lab.locked("step")}
-                            caption={caption} outcome={Some(AttrValue::from(outcome_words(c)))} />
-                        <MessageStrip records={records} messages={run.params.messages} step={step} />
+                        <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")}
+                            caption={caption} outcome={Some(AttrValue::from(outcome_words(c)))} waits={predict.waits} told={predict.told} />
+                        { predict.prompt.clone() }
+                        <MessageStrip records={records} messages={run.params.messages} step={step} asks={predict.asks()} />
                     </>
                 },
                 html! {
@@ -88,6 +106,9 @@ pub fn About(p: &LabProps) -> Html {
             }
         })
         .collect();
+    let mut gate = lab.gate(None, None);
+    gate.step = predict.step;
+    gate.asks = predict.asks();
     let intro = html! {
         <>
             <p>{ first }</p>
@@ -99,7 +120,7 @@ pub fn About(p: &LabProps) -> Html {
     html! {
         <LabLayout slug="about" title={TITLE} warnings={lab.query.warnings.clone()}
             intro={intro} presets={presets} picture={picture} controls={controls} evidence={evidence}
-            sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} gate={lab.gate(None, None)} />
+            sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} gate={gate} head={predict.switch.clone()} />
     }
 }
 
@@ -164,6 +185,9 @@ struct MessageStripProps {
     messages: u32,
     /// The step-through's cursor: records after it are drawn faintly (at 0, none are).
     step: usize,
+    /// The step of an unanswered prediction: records from it on are not
+    /// drawn, since their glyphs would answer it.
+    asks: Option<usize>,
 }
 
 /// One row per message: each attempt as a glyph, so duplicates and losses are
@@ -171,8 +195,9 @@ struct MessageStripProps {
 #[component]
 fn MessageStrip(p: &MessageStripProps) -> Html {
     let shown = p.messages.min(40);
-    let mut rows: Vec<Vec<(&'static str, &'static str, Step)>> = vec![Vec::new(); shown as usize];
-    for (i, r) in p.records.iter().enumerate() {
+    let mut rows: Vec<Vec<(&'static str, &'static str, Step, usize)>> = vec![Vec::new(); shown as usize];
+    let drawn = p.asks.map_or(p.records.len(), |d| d.saturating_sub(1)).min(p.records.len());
+    for (i, r) in p.records[..drawn].iter().enumerate() {
         let at = match (p.step, i + 1) {
             (0, _) => Step::Past,
             (s, k) if k < s => Step::Past,
@@ -191,7 +216,7 @@ fn MessageStrip(p: &MessageStripProps) -> Html {
             DeliveryRecord::GaveUp { msg } => (*msg, ("∅", "gave up")),
         };
         if let Some(row) = rows.get_mut(msg as usize) {
-            row.push((glyph.0, glyph.1, at));
+            row.push((glyph.0, glyph.1, at, i + 1));
         }
     }
     let root = use_node_ref();
@@ -201,13 +226,13 @@ fn MessageStrip(p: &MessageStripProps) -> Html {
             <p class="legend-text">{ "→ sent · ✕ message lost · ● applied · ●● applied again · ○ duplicate skipped · ⤺✕ acknowledgement lost · t/o timeout · ✓ acknowledged · ∅ gave up" }</p>
             <ol>
                 { for rows.iter().enumerate().map(|(i, row)| {
-                    let dup = row.iter().any(|(g, _, at)| *g == "●●" && *at != Step::Ahead);
+                    let dup = row.iter().any(|(g, _, at, _)| *g == "●●" && *at != Step::Ahead);
                     html! {
                         <li class={classes!(dup.then_some("dup"))}
                             aria-label={format!("message {}: {}", i + 1, row.iter().filter(|g| g.2 != Step::Ahead).map(|g| g.1).collect::<Vec<_>>().join(", "))}>
                             <span class="msg-id">{ format!("#{:02}", i + 1) }</span>
-                            { for row.iter().map(|(g, w, at)| html! {
-                                <span class={classes!("glyph", at.class())} title={*w}>{ *g }</span>
+                            { for row.iter().map(|(g, w, at, k)| html! {
+                                <span class={classes!("glyph", at.class())} title={*w} data-step={k.to_string()}>{ *g }</span>
                             }) }
                         </li>
                     }

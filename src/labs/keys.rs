@@ -243,7 +243,7 @@ fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict:
     html! {
         <section class="keys-step" aria-label="One operation, step by step">
             <h3 class="visually-hidden">{ if run.ops.len() > 1 { "Two operations sharing a key, step by step" } else { "One operation, step by step" } }</h3>
-            <StepControls step={step} steps={steps} on_step={on_step} disabled={locked} waits={predict.waits}
+            <StepControls step={step} steps={steps} on_step={on_step} disabled={locked} waits={predict.waits} told={predict.told}
                 jump={d.decisive.map(|s| (s, predict.jump_words("Jump to the failure")))}
                 caption={step.checked_sub(1).and_then(|i| d.captions.get(i)).cloned()} outcome={Some(d.outcome.clone())} />
             { predict.prompt.clone() }

@@ -3,6 +3,8 @@
 //! through the trace. State, presets, knobs and locks come from the shared
 //! lab shell; the picture at a step comes from frames built once per run.
 
+mod consumer_crash;
+mod dual_write;
 mod pipeline;
 mod question;
 
@@ -42,7 +44,13 @@ pub fn OutboxPage(p: &LabProps) -> Html {
     let frames = {
         let run = lab.run.clone();
         use_memo(params.clone(), move |_| match &*run {
-            Ok(r) => Some((Frames::build(r), decisive_step(r), question::question(r))),
+            Ok(r) => {
+                let questions: Vec<_> = [dual_write::question(r), question::question(r), consumer_crash::question(r)]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                Some((Frames::build(r), decisive_step(r), questions))
+            }
             Err(_) => None,
         })
     };
@@ -52,17 +60,11 @@ pub fn OutboxPage(p: &LabProps) -> Html {
         frames.as_ref().as_ref().map(|(f, _, _)| f.steps()),
         frames.as_ref().as_ref().and_then(|(_, d, _)| d.map(|(at, _)| at)),
     );
-    // Predict first: the second delivery after a relay crash waits for the learner's prediction.
-    let relay_q = frames.as_ref().as_ref().and_then(|(_, _, q)| q.clone());
+    // Predict first: a failure between the dual write's two writes, and the
+    // second delivery after a relay crash, wait for the learner's prediction.
+    let questions = frames.as_ref().as_ref().map(|(_, _, q)| q.clone()).unwrap_or_default();
     let steps_n = frames.as_ref().as_ref().map_or(0, |(f, _, _)| f.steps());
-    let predict = use_predict_gate(
-        &lab.link,
-        &lab.dispatch,
-        lab.step.min(steps_n),
-        relay_q.into_iter().collect(),
-        lab.on_step(),
-        "Record",
-    );
+    let predict = use_predict_gate(&lab.link, &lab.dispatch, lab.step.min(steps_n), questions, lab.on_step(), "Record");
     gate.step = predict.step;
     gate.asks = predict.asks();
     let hrefs = use_preset_hrefs(&lab.link, &[], preset_href::<OutboxLab>);
@@ -86,7 +88,7 @@ pub fn OutboxPage(p: &LabProps) -> Html {
             let (first, lines) = log_window(run, step);
             html! {
                 <>
-                    <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")} jump={jump} waits={predict.waits}
+                    <StepControls step={step} steps={steps} on_step={predict.on_step.clone()} label="Record" disabled={lab.locked("step")} jump={jump} waits={predict.waits} told={predict.told}
                         caption={caption_at(run, step)} outcome={Some(AttrValue::from(outcome_words(run)))} />
                     { predict.prompt.clone() }
                     <div class="outbox-stage">

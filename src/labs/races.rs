@@ -53,10 +53,15 @@ pub fn Races(p: &LabProps) -> Html {
     };
     let sources = html! { <SourcesPanel sources={RacesLab::sources()} /> };
     // Predict first, in step mode: the shared gate asks before any move crosses a decisive frame.
-    let (questions, link_step) = match ready.map(|lab| (lab, &*lab.run)) {
-        Some((lab, Ok(r))) if lab.params.mode == Mode::Step => {
+    // Side by side, one question for the pair: which side charges twice.
+    let (questions, link_step) = match (ready.map(|lab| (lab, &*lab.run)), twin.as_ref().as_ref()) {
+        (Some((lab, Ok(r))), _) if lab.params.mode == Mode::Step => {
             (predict::questions(&r.run), lab.step.min(r.run.frames.len()))
         }
+        (Some((lab, Ok(r))), Some((t, Ok(r2), _))) if lab.params.mode == Mode::Side => (
+            vec![predict::pair_question(&r.run, r.scenario.title, r2, t.title)],
+            lab.step.min(r.run.frames.len().max(r2.frames.len())),
+        ),
         _ => (Vec::new(), link.step),
     };
     let gate_q = use_predict_gate(
@@ -96,18 +101,18 @@ pub fn Races(p: &LabProps) -> Html {
     let last = if mode == Mode::Side { steps.max(twin_steps) } else { steps };
     let step = match mode {
         Mode::Scheduler => steps,
-        Mode::Step => gate_q.step.min(last),
-        Mode::Side => lab.step.min(last),
+        Mode::Step | Mode::Side => gate_q.step.min(last),
     };
     let mut warnings = lab.query.warnings.clone();
     if lab.step > last && mode != Mode::Scheduler {
-        warnings.push(format!("step={} is outside 0..{last}; showing step {last}.", lab.step));
+        // The step drawn: the last, or the one just before an unanswered question.
+        warnings.push(format!("step={} is outside 0..{last}; showing step {step}.", lab.step));
     }
     warnings.extend(r.notes.iter().cloned());
-    let predict = lab.query.get("predict") != Some("0") && mode == Mode::Step;
+    let predict = lab.query.get("predict") != Some("0") && mode != Mode::Scheduler;
     let jump = r.decisive_step().map(|d| (d, gate_q.jump_words("Jump to the second charge")));
     let controls = html! {
-        <StepControls step={step} steps={last} on_step={gate_q.on_step.clone()} disabled={lab.locked("step")} jump={jump} label="Step" waits={gate_q.waits}
+        <StepControls step={step} steps={last} on_step={gate_q.on_step.clone()} disabled={lab.locked("step")} jump={jump} label="Step" waits={gate_q.waits} told={gate_q.told}
             caption={caption_at(&run, step)} outcome={Some(AttrValue::from(outcome_words(&run.outcome)))} />
     };
     // For a handler, the text shown is the text that ran (the last one the worker compiled).
@@ -120,7 +125,7 @@ pub fn Races(p: &LabProps) -> Html {
         <p class="note races-stale" id="races-stale" role="status">{ "The picture shows the last text that ran: the Web Worker is exploring your edit, or refused it (see the editor)." }</p>
     });
     let body = match mode {
-        Mode::Side => side(&run, &s, &twin, step),
+        Mode::Side => html! { <>{ gate_q.prompt.clone() }{ side(&run, &s, &twin, step, gate_q.asks()) }</> },
         Mode::Scheduler => scheduler(&lab.query, &lab.dispatch, &run, &s, steps),
         Mode::Step => html! {
             <>{ gate_q.prompt.clone() }

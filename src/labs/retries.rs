@@ -137,7 +137,7 @@ pub fn Retries(p: &LabProps) -> Html {
         Some(r) => match &**r {
             Err(e) => html! { <RunError error={e.to_string()} /> },
             Ok(RetriesRun::Fleet(_)) => html! {
-                <fleet::FleetView run={RunRef(r.clone())} step={predict.step} waits={predict.waits} band={band} locked={lab.locked("step")}
+                <fleet::FleetView run={RunRef(r.clone())} step={predict.step} waits={predict.waits} told={predict.told} band={band} locked={lab.locked("step")}
                     stale={runs.stale} source={AttrValue::Static(runs.from)} worker_ready={runs.worker_ready}
                     on_step={predict.on_step.clone()} prompt={predict.prompt.clone()} hide_from={hide_from} />
             },

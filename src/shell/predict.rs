@@ -182,7 +182,7 @@ pub fn Predict(p: &PredictProps) -> Html {
             }
             if let Some(s) = *said {
                 <p class={classes!("predict-reveal", if s == Said::Choice(p.answer) { "right" } else { "wrong" }, (s == Said::Room).then_some("room"))}
-                   role="status" tabindex="-1" ref={reveal_ref} data-correct={(s == Said::Choice(p.answer)).to_string()}
+                   tabindex="-1" ref={reveal_ref} data-correct={(s == Said::Choice(p.answer)).to_string()}
                    data-room={(s == Said::Room).to_string()}>
                     <strong>{ verdict(s, p.answer) }</strong>{ " " }
                     if s == Said::Room { { format!("The answer is {}: {} ", p.answer + 1, right(p.answer)) } }

@@ -65,6 +65,9 @@ pub struct PredictGate {
     /// The step that waits for a prediction while the prompt asks (the step
     /// controls show Play, not Pause, meanwhile).
     pub waits: Option<usize>,
+    /// The step an answer just let happen: its reveal is the one message
+    /// for it, so the step controls do not announce it again.
+    pub told: Option<usize>,
     /// The step of the first question not yet answered.
     first_open: Option<usize>,
 }
@@ -154,6 +157,8 @@ where
     // A blocked move while the prompt asks: the status says it again.
     let nudges = use_state_eq(|| 0u32);
     let answers = use_state_eq(Answers::new);
+    // The step the last answer let happen, until the next move.
+    let told = use_state_eq(|| None::<usize>);
     let node = use_node_ref();
     // A new run asks again; a prompt left open by the old run goes.
     {
@@ -188,9 +193,10 @@ where
         });
     }
     let on_step = {
-        let (asking, nudges, inner, steps, done) =
-            (asking.clone(), nudges.clone(), inner.clone(), steps.clone(), done.clone());
+        let (asking, nudges, inner, steps, done, told) =
+            (asking.clone(), nudges.clone(), inner.clone(), steps.clone(), done.clone(), told.clone());
         Callback::from(move |to: usize| {
+            told.set(None);
             if let Some(i) = crossed(&steps, &done, shown, to) {
                 if asking.is_some() || hold.is_some() {
                     nudges.set(*nudges + 1);
@@ -222,14 +228,15 @@ where
     let prompt = current.map(|i| {
         let q = &questions[i];
         let record: std::rc::Rc<dyn Fn(Said)> = {
-            let (asking, answers, inner, key, id) =
-                (asking.clone(), answers.clone(), inner.clone(), run_key.clone(), q.id.clone());
+            let (asking, answers, inner, key, id, told) =
+                (asking.clone(), answers.clone(), inner.clone(), run_key.clone(), q.id.clone(), told.clone());
             std::rc::Rc::new(move |s: Said| {
                 let mut a = (*answers).clone();
                 a.push((key.clone(), id.clone(), s));
                 answers.set(a);
                 asking.set(None);
                 if target != step {
+                    told.set(Some(target));
                     inner.emit(target);
                 }
             })
@@ -265,7 +272,8 @@ where
     });
     let prompt = html! { <>{ live }{ prompt }</> };
     let first_open = (0..steps.len()).find(|&i| !done[i]).map(|i| steps[i]);
-    PredictGate { switch, on_step, prompt, hiding, step: shown, waits: pending.map(|i| steps[i]), first_open }
+    let told = *told;
+    PredictGate { switch, on_step, prompt, hiding, step: shown, waits: pending.map(|i| steps[i]), told, first_open }
 }
 
 impl<L: Lab> LabLink<L> {

@@ -42,7 +42,7 @@ for (const p of PRESETS) {
 }
 
 test('a preset starts at record 0, and the evidence says it counts the whole run', async () => {
-  await withPage('?area=outbox&preset=lost', async (page) => {
+  await withPage('?area=outbox&preset=lost&predict=0', async (page) => {
     await page.waitForSelector('.outbox-pipeline');
     assert.match(await page.locator('.step-count').innerText(), /Record 0 \//);
     assert.equal(Number(await page.locator('[data-table="orders"]').getAttribute('data-rows')), 0);
@@ -52,7 +52,7 @@ test('a preset starts at record 0, and the evidence says it counts the whole run
 });
 
 test('Jump to the failure lands on the record where the event is lost', async () => {
-  await withPage('?area=outbox&preset=lost', async (page) => {
+  await withPage('?area=outbox&preset=lost&predict=0', async (page) => {
     await page.waitForSelector('.outbox-pipeline');
     const jump = page.locator('.step-controls .jump');
     assert.equal(await jump.innerText(), 'Jump to the failure');
@@ -73,7 +73,7 @@ test('Jump to the failure lands on the record where the event is lost', async ()
 });
 
 test('stepping fills the tables row by row and marks crashes where they strike', async () => {
-  await withPage('?area=outbox&preset=lost&step=0', async (page) => {
+  await withPage('?area=outbox&preset=lost&step=0&predict=0', async (page) => {
     await page.waitForSelector('.outbox-pipeline');
     let crashed = false;
     for (let i = 0; i < 200 && !crashed; i++) {
@@ -148,7 +148,7 @@ test('design 5 shows an offset, not a sent column, and the relay never writes th
     assert.match(await page.locator('[data-counter="lag_mean"]').innerText(), /Outbox lag/);
     await screenshot(page, 'outbox-tailing-offset');
   });
-  await withPage('?area=outbox&preset=lost', async (page) => {
+  await withPage('?area=outbox&preset=lost&predict=0', async (page) => {
     await page.waitForSelector('.outbox-pipeline');
     assert.match(await page.locator('[data-counter="lag_mean"]').innerText(), /Publish latency/);
   });

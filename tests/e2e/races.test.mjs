@@ -31,7 +31,7 @@ test('the ON CONFLICT fix charges once, with the waiting bar drawn', async () =>
 });
 
 test('side by side highlights the outcome that differs under one schedule', async () => {
-  await withPage('?area=races&scenario=select-then-insert&mode=side&schedule=1,1,1,2,1,2,2,2&step=8', async (page) => {
+  await withPage('?area=races&scenario=select-then-insert&mode=side&schedule=1,1,1,2,1,2,2,2&step=8&predict=0', async (page) => {
     await page.waitForSelector('#races-compare');
     assert.match(await page.locator('#races-compare').innerText(), /differ/);
     assert.equal(await page.locator('#races-compare.races-differs').count(), 1);
@@ -234,7 +234,7 @@ test('a hostile schedule in the permalink shows a warning and falls back', async
 });
 
 test('a crash loses the volatile key store and the retry charges again; the durable store replays', async () => {
-  await withPage('?area=races&scenario=volatile-store&schedule=1,1,1,2,3,3,3,3&step=8&mode=side', async (page) => {
+  await withPage('?area=races&scenario=volatile-store&schedule=1,1,1,2,3,3,3,3&step=8&mode=side&predict=0', async (page) => {
     await page.waitForSelector('#races-compare');
     const counts = await page.locator('.races-ledger').evaluateAll((ls) => ls.map((l) => Number(l.dataset.charges)));
     assert.deepEqual(counts, [2, 1]);

@@ -10,8 +10,10 @@ use yew::prelude::*;
 /// The twin's scenario, its run, and the schedule entries it skipped.
 pub type Twin = Option<(Rc<Scenario>, Result<Rc<RaceRun>, idemlab_sim::SimError>, Vec<String>)>;
 
-/// The scenario beside its twin.
-pub fn side(run: &Rc<RaceRun>, s: &Rc<Scenario>, twin: &Twin, step: usize) -> Html {
+/// The scenario beside its twin. While the pair's question is unanswered
+/// (`asks`, its step), the banner names no outcome and neither pane is
+/// marked worse: both would say which side charges twice.
+pub fn side(run: &Rc<RaceRun>, s: &Rc<Scenario>, twin: &Twin, step: usize, asks: Option<usize>) -> Html {
     let Some((t, r2, skipped)) = twin else {
         return html! { <RunError error="the side-by-side run is missing; reload the page" /> };
     };
@@ -20,11 +22,13 @@ pub fn side(run: &Rc<RaceRun>, s: &Rc<Scenario>, twin: &Twin, step: usize) -> Ht
         Err(e) => return html! { <RunError error={idemlab_sim::races::limits::refusal_words(e)} /> },
     };
     let (c1, c2) = (run.outcome.charges, r2.outcome.charges);
-    let differs = c1 != c2;
+    let differs = c1 != c2 && asks.is_none();
     html! {
         <>
             <p class={classes!("races-compare", differs.then_some("races-differs"))} id="races-compare" role="status">
-                { if differs {
+                { if let Some(d) = asks {
+                    format!("Both sides run the same schedule. How many times each side charges shows with the answer to the prediction at step {d}.")
+                } else if differs {
                     format!("⚠ The outcomes differ under the same schedule: {c1} charge{} on the left, {c2} on the right.", if c1 == 1 { "" } else { "s" })
                 } else {
                     format!("Same number of charges on both sides under this schedule ({c1}).")
@@ -33,11 +37,11 @@ pub fn side(run: &Rc<RaceRun>, s: &Rc<Scenario>, twin: &Twin, step: usize) -> Ht
             <div class="races-side">
                 <div class={classes!("races-pane", (differs && c1 > 1).then_some("races-worse"))} data-pane="left">
                     <h3>{ if s.number == 0 { s.title.to_string() } else { format!("{}. {}", s.number, s.title) } }</h3>
-                    <RunPanel run={run.clone()} scenario={s.clone()} step={step.min(run.frames.len())} compact=true />
+                    <RunPanel run={run.clone()} scenario={s.clone()} step={step.min(run.frames.len())} compact=true asks={asks} />
                 </div>
                 <div class={classes!("races-pane", (differs && c2 > 1).then_some("races-worse"))} data-pane="right">
                     <h3>{ format!("{}. {}", t.number, t.title) }</h3>
-                    <RunPanel run={r2.clone()} scenario={t.clone()} step={step.min(r2.frames.len())} compact=true />
+                    <RunPanel run={r2.clone()} scenario={t.clone()} step={step.min(r2.frames.len())} compact=true asks={asks} />
                     if !skipped.is_empty() { <p class="note">{ format!("The same schedule drives this side; where it named a transaction that was waiting or finished here, that entry was skipped ({}).", skipped.join("; ")) }</p> }
                 </div>
             </div>

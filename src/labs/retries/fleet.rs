@@ -28,6 +28,9 @@ pub struct FleetViewProps {
     pub prompt: Html,
     /// The step that waits for a prediction (playback stops there).
     pub waits: Option<usize>,
+    /// The step an answered prediction's reveal speaks for (not announced again).
+    #[prop_or_default]
+    pub told: Option<usize>,
     /// Until the learner predicts: the time (s) from which the charts and
     /// the summary hide the run.
     pub hide_from: Option<f64>,
@@ -173,7 +176,7 @@ pub fn FleetView(p: &FleetViewProps) -> Html {
     html! {
         <section class="retries-fleet" aria-label="The fleet over time" aria-busy={p.stale.then_some("true")} data-run={p.source.clone()}
             data-worker={if p.worker_ready { "ready" } else { "cold" }}>
-            <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket" waits={p.waits}
+            <StepControls step={step} steps={steps} on_step={p.on_step.clone()} disabled={p.locked} label="Time bucket" waits={p.waits} told={p.told}
                 caption={Some(match step.checked_sub(1) {
                     None => AttrValue::from("Before the first bucket: step through the run bucket by bucket (PageDown, → or j). The shaded band is the outage."),
                     Some(i) => d.lines.get(i).cloned().unwrap_or_default(),

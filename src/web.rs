@@ -314,3 +314,27 @@ pub fn host_message(e: &web_sys::Event, allowed_origins: &[String]) -> Option<Ve
     let text = js_sys::JSON::stringify(&m.data()).ok()?.as_string()?;
     crate::host::parse_host_message(&text)
 }
+
+thread_local! {
+    /// The element a navigation asked to bring into view once the next page has drawn.
+    static SCROLL_TARGET: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+}
+
+/// Asks for the element with id `id` to be brought to the top of the view
+/// after the next render of the app (issue 23: a symptom's link lands on the
+/// step caption, "Next stop" on the stop's question, not 566 px past it).
+pub fn scroll_after_render(id: &'static str) {
+    SCROLL_TARGET.with(|t| t.set(Some(id)));
+}
+
+/// Brings the element asked for by [`scroll_after_render`] into view, once;
+/// called by the app after each render. Nothing when none was asked for or
+/// the page has no such element.
+pub fn scroll_to_asked() {
+    let Some(id) = SCROLL_TARGET.with(|t| t.take()) else { return };
+    let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) else { return };
+    let opts = web_sys::ScrollIntoViewOptions::new();
+    opts.set_block(web_sys::ScrollLogicalPosition::Start);
+    opts.set_behavior(web_sys::ScrollBehavior::Instant);
+    el.scroll_into_view_with_scroll_into_view_options(&opts);
+}

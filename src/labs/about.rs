@@ -2,6 +2,9 @@
 //! it. The demonstration is `DeliveryLab` in the core, on the shared lab
 //! shell: its knobs, presets, counters and sources come from there.
 
+mod start;
+mod symptoms;
+
 use crate::components::{Counter, Evidence, ExportBar, StepControls};
 use crate::query::Area;
 use crate::shell::{
@@ -86,10 +89,15 @@ pub fn About(p: &LabProps) -> Html {
             <p>{ "Every number on these pages is counted by a deterministic simulation: the same seed gives the same run, in your browser and in the idemlab command line tool." }</p>
         </>
     };
+    // The home page opens with the incidents people arrive with; the simulation follows.
+    let mode = use_context::<crate::shell::PageMode>().unwrap_or_default();
     html! {
-        <LabLayout slug="about" title="Effectively-once, built from at-least-once" warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets} picture={picture} controls={controls} evidence={evidence}
-            sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} gate={lab.gate(None, None)} />
+        <>
+            if !mode.embed && !mode.present { <start::StartHere query={p.query.clone()} on_query={p.on_query.clone()} /> }
+            <LabLayout slug="about" title="Effectively-once, built from at-least-once" warnings={lab.query.warnings.clone()}
+                intro={intro} presets={presets} picture={picture} controls={controls} evidence={evidence}
+                sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} gate={lab.gate(None, None)} />
+        </>
     }
 }
 

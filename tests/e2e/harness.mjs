@@ -60,7 +60,7 @@ export async function base() {
 /**
  * Opens `search` (e.g. "?area=races") in a fresh page, waits for the app to
  * render, runs `fn(page, errors)`, then fails if the page logged any error.
- * Options: { viewport, reducedMotion, allowErrors: [RegExp], path, ready (selector), expectPanic,
+ * Options: { viewport, device (extra context options, e.g. hasTouch), reducedMotion, allowErrors: [RegExp], path, ready (selector), expectPanic,
  * route: [url glob, handler] (Playwright's page.route, e.g. to make a file missing),
  * init (a function run in the page before its scripts) }.
  */
@@ -69,6 +69,8 @@ export async function withPage(search, fn, opts = {}) {
   const context = await browser.newContext({
     viewport: opts.viewport || { width: 1280, height: 900 },
     reducedMotion: opts.reducedMotion || 'no-preference',
+    // A phone: `{ hasTouch: true, isMobile: true }`.
+    ...(opts.device || {}),
   });
   const page = await context.newPage();
   const errors = [];

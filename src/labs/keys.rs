@@ -110,6 +110,8 @@ impl super::LabPage for idemlab_sim::keys::KeysLab {
 #[component]
 pub fn Keys(p: &LabProps) -> Html {
     let lab = use_lab::<KeysLab>(p);
+    // The fix link is the page's own: not inside a lesson's stop or a picture-only frame.
+    let full = use_context::<crate::shell::PageMode>().is_none_or(|m| m.view == crate::shell::View::Full);
     let params = &lab.params;
     let step_params = KeysParams { ops: presets::step_ops(params.policy), ..params.clone() };
     let step_run = use_memo(step_params, |p| {
@@ -152,7 +154,7 @@ pub fn Keys(p: &LabProps) -> Html {
         Ok((run, d)) => {
             // Once the failure is on screen and nothing is left to predict, its cure is one tap away.
             let fix = match (lab.preset, d.decisive) {
-                (Some(pr), Some(at)) if !predict.hiding && predict.step >= at => {
+                (Some(pr), Some(at)) if full && !predict.hiding && predict.step >= at => {
                     fix::fix_link(&lab.query, pr.slug, &p.on_query)
                 }
                 _ => html! {},

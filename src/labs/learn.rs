@@ -35,43 +35,43 @@ pub const SCREENS: [Screen; 7] = [
         prompt: "effectively-once",
         point: "The dedup record commits in the effect's own transaction",
         link: "?area=outbox&preset=apply-first",
-        look: "the consumer commits the effect, then its inbox row, in two transactions: a crash between them ships twice. Compare the inbox preset, where both commit together.",
+        look: "The consumer commits the effect, then its inbox row, in two transactions: a crash between them ships twice. Compare the inbox preset, where both commit together.",
     },
     Screen {
         prompt: "jitter-and-budgets",
         point: "Retry a timeout only when the request is idempotent or carries a key",
         link: "?area=retries&preset=no-key",
-        look: "timeouts retried without an Idempotency-Key do the work again; the counter of repeated work says how often.",
+        look: "Timeouts retried without an Idempotency-Key do the work again; the counter of repeated work says how often.",
     },
     Screen {
         prompt: "jitter-and-budgets",
         point: "Honour Retry-After",
         link: "?area=retries&preset=ra-ignored",
-        look: "clients that ignore the server's Retry-After; the next preset honours it, with the same overload.",
+        look: "Clients that ignore the server's Retry-After; the next preset honours it, with the same overload.",
     },
     Screen {
         prompt: "jitter-and-budgets",
         point: "k retries at each of N layers: (k+1)^N calls",
         link: "?area=retries&lay=2&lk=2&err=100",
-        look: "every call fails, so each of 2 layers retries twice: compare the amplification with the client's 3 attempts × (2+1)².",
+        look: "Every call fails, so each of 2 layers retries twice: compare the amplification with the client's 3 attempts × (2+1)².",
     },
     Screen {
         prompt: "race",
         point: "FOR UPDATE on an absent key locks nothing",
         link: "?area=races&preset=for-update",
-        look: "both SELECT … FOR UPDATE statements find no row, so neither waits.",
+        look: "Both SELECT … FOR UPDATE statements find no row, so neither waits.",
     },
     Screen {
         prompt: "race",
         point: "23505 arrives after the money has moved",
         link: "?area=races&preset=unique-charge-first",
-        look: "the unique index refuses the second INSERT only after the second request has charged.",
+        look: "The unique index refuses the second INSERT only after the second request has charged.",
     },
     Screen {
         prompt: "race",
         point: "The key store must be durable",
         link: "?area=keys&preset=volatile-crash",
-        look: "a key store in memory forgets every key in a crash.",
+        look: "A key store in memory forgets every key in a crash.",
     },
 ];
 
@@ -132,7 +132,7 @@ pub fn LearnPage(p: &LabProps) -> Html {
                 { for SCREENS.iter().map(|s| html! {
                     <li data-prompt={s.prompt}>
                         <a href={keep(s.link)}>{ s.point }</a>
-                        <span class="learn-look">{ format!(": {}", s.look) }</span>
+                        <span class="learn-look">{ s.look }</span>
                     </li>
                 }) }
             </ul>

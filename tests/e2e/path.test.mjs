@@ -6,9 +6,16 @@
 // bringing the new stop's question into view.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, screenshot, settledUrl } from './harness.mjs';
+import { join } from 'node:path';
+import { withPage, screenshot, settledUrl, SHOTS } from './harness.mjs';
 
 const PHONE = { viewport: { width: 390, height: 844 }, device: { hasTouch: true, isMobile: true } };
+
+/** A full-page screenshot, and one of what the phone's screen shows. */
+async function shots(page, name) {
+  await screenshot(page, name);
+  await page.screenshot({ path: join(SHOTS, `${name}-screen.png`) });
+}
 
 /** Whether the element `sel` lies wholly inside the viewport. */
 async function inView(page, sel) {
@@ -23,13 +30,13 @@ test('a retry charged twice: symptom, triage, the second charge and its fix in a
     let taps = 0;
     const tap = async (locator) => { taps += 1; await locator.tap(); };
     await page.waitForSelector('.start-here [data-symptom="retry-twice"]');
-    await screenshot(page, 'path-home-390');
+    await shots(page, 'path-home-390');
 
     // 1: the symptom, in people's words, opens its triage.
     await tap(page.locator('[data-symptom="retry-twice"] .symptom-button'));
     await page.waitForSelector('[data-symptom="retry-twice"] .triage-step');
     assert.ok(await inView(page, '[data-symptom="retry-twice"] .triage-step'), 'the triage question is in view');
-    await screenshot(page, 'path-triage-390');
+    await shots(page, 'path-triage-390');
 
     // 2: "no key" opens Keys' no-key preset before the retry, the prediction asked.
     await tap(page.locator('[data-symptom="retry-twice"] a.triage-show', { hasText: 'no key' }));
@@ -40,26 +47,27 @@ test('a retry charged twice: symptom, triage, the second charge and its fix in a
     assert.ok(await inView(page, '#step-caption'), 'tap 2: the step caption is in view');
     assert.doesNotMatch(await page.locator('.keys-charged').innerText(), /AGAIN/, 'the second charge is not on screen yet');
     assert.match(await page.locator('.predict-question').innerText(), /retries with no Idempotency-Key/);
-    await screenshot(page, 'path-keys-asked-390');
+    await shots(page, 'path-keys-asked-390');
 
     // 3: the learner predicts; the retry is sent.
     await tap(page.locator('.predict-choice[data-choice="0"]'));
     await page.waitForSelector('.predict-reveal');
     assert.ok(await inView(page, '#step-caption'), 'tap 3: the step caption is in view');
+    await shots(page, 'path-predicted-390');
 
     // 4: on to the second charge.
     await tap(page.locator('.step-controls button.jump'));
     await page.waitForFunction(() => /AGAIN/.test(document.querySelector('.keys-charged')?.innerText || ''));
     assert.ok(await inView(page, '#step-caption'), 'tap 4: the step caption is in view');
     assert.match(await page.locator('#step-caption').innerText(), /charge/i);
-    await screenshot(page, 'path-second-charge-390');
+    await shots(page, 'path-second-charge-390');
 
     // 5: its fix.
     await tap(page.locator('a.fix-link'));
     await page.waitForSelector('[data-lab="keys"] a[data-preset="correct"][aria-current="true"]');
     assert.ok(await inView(page, '#step-caption'), 'tap 5: the step caption is in view');
     assert.equal(new URL(await settledUrl(page)).searchParams.get('preset'), 'correct');
-    await screenshot(page, 'path-fix-390');
+    await shots(page, 'path-fix-390');
     assert.ok(taps <= 6, `${taps} taps`);
     console.log(`PATH retry-twice/no-key: ${taps} taps from home to the fix`);
   }, PHONE);
@@ -96,12 +104,14 @@ test('Learn lists the six lessons in order with progress, and Next stop brings t
     await page.waitForSelector('[data-lab="lessons"][data-stop="2"]');
     await page.waitForFunction(() => document.getElementById('lesson-stop')?.getBoundingClientRect().top >= 0);
     assert.ok(await inView(page, '#lesson-stop'), 'the new stop heading is in view');
+    const top = await page.locator('#lesson-stop').evaluate((el) => Math.round(el.getBoundingClientRect().top));
+    console.log(`PATH next stop: the stop heading stands ${top} px below the top of the screen`);
     assert.ok(await inView(page, '.predict-question'), 'the new stop question is in view');
-    await screenshot(page, 'path-lesson-390');
+    await shots(page, 'path-lesson-390');
     await page.locator('nav a[data-area="learn"]').tap();
     await page.waitForSelector('[data-lab="learn"]');
     assert.match(await page.locator('.learn-lesson').first().innerText(), /Continue · 1 of 3 stops answered/);
-    await screenshot(page, 'path-learn-390');
+    await shots(page, 'path-learn-390');
   }, PHONE);
 });
 

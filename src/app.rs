@@ -114,17 +114,26 @@ pub fn App() -> Html {
         Callback::from(move |q: Query| search.set(q.to_search()))
     };
     use_effect_with((*search).clone(), |s| web::replace_search_soon(s));
+    // A symptom's link or "Next stop" asked for an element to be brought into
+    // view once the new page has drawn (this root's effects run last).
+    use_effect(web::scroll_to_asked);
     // Moving to another area keeps the frame (embed, lock, origins, reveal).
     let go = {
         let (search, current) = (search.clone(), query.clone());
         move |a: Area| {
             let (search, q) = (search.clone(), host::area_link(&current, a.slug()));
-            Callback::from(move |e: MouseEvent| {
-                e.prevent_default();
-                web::write_url(&q, true);
-                search.set(q.to_search());
-            })
+            nav_to(search, q)
         }
+    };
+    // Learn is a view of Recall (`?area=recall&learn=1`): the guided lessons
+    // as a path; a lesson's stops belong to it too.
+    let learning = area == Area::Recall && (query.get("learn").is_some() || query.get("lesson").is_some());
+    let learn_link = labs::learn::learn_link(&query);
+    let learn_item = html! {
+        <li>
+            <a href={learn_link.to_search()} class={classes!(learning.then_some("current"))}
+               aria-current={learning.then_some("page")} data-area="learn" onclick={nav_to(search.clone(), learn_link.clone())}>{ "Learn" }</a>
+        </li>
     };
 
     // The presenter view is a view of the same link: the switch writes `present=1`.
@@ -212,14 +221,18 @@ pub fn App() -> Html {
                 <nav aria-label="Labs">
                     <ul>
                         { for Area::ALL.iter().map(|a| {
-                            let current = *a == area;
+                            let current = *a == area && !learning;
                             let href = host::area_link(&query, a.slug()).to_search();
+                            // Learn comes before Recall, its self-test.
                             html! {
-                                <li>
-                                    <a href={href} class={classes!(current.then_some("current"))}
-                                       aria-current={current.then_some("page")}
-                                       data-area={a.slug()} onclick={go(*a)}>{ a.title() }</a>
-                                </li>
+                                <>
+                                    if *a == Area::Recall { { learn_item.clone() } }
+                                    <li>
+                                        <a href={href} class={classes!(current.then_some("current"))}
+                                           aria-current={current.then_some("page")}
+                                           data-area={a.slug()} onclick={go(*a)}>{ a.title() }</a>
+                                    </li>
+                                </>
                             }
                         }) }
                     </ul>
@@ -231,6 +244,16 @@ pub fn App() -> Html {
             </footer>
         </>
     }
+}
+
+/// A navigation link's click: the new link goes into history and the page
+/// draws it, without a reload.
+fn nav_to(search: UseStateHandle<String>, q: Query) -> Callback<MouseEvent> {
+    Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        web::write_url(&q, true);
+        search.set(q.to_search());
+    })
 }
 
 /// Props of [`EmbedPanel`].

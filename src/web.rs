@@ -323,3 +323,40 @@ pub fn host_message(e: &web_sys::Event, allowed_origins: &[String]) -> Option<Ve
     let text = js_sys::JSON::stringify(&m.data()).ok()?.as_string()?;
     crate::host::parse_host_message(&text)
 }
+
+thread_local! {
+    /// The element a navigation asked to bring into view once the next page has drawn.
+    static SCROLL_TARGET: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+}
+
+/// Asks for the element with id `id` to be brought to the top of the view
+/// after the next render of the app (issue 23: a symptom's link lands on the
+/// step caption, "Next stop" on the stop's question, not 566 px past it).
+pub fn scroll_after_render(id: &'static str) {
+    SCROLL_TARGET.with(|t| t.set(Some(id)));
+}
+
+/// Brings the element asked for by [`scroll_after_render`] to the top of the
+/// view, once, unless it is wholly in view already; called by the app after
+/// each render. Nothing when none was asked for or the page has no such element.
+pub fn scroll_to_asked() {
+    if let Some(id) = SCROLL_TARGET.with(|t| t.take()) {
+        bring_into_view(id);
+    }
+}
+
+/// Brings the element with id `id` to the top of the view, unless it is
+/// wholly in view already.
+pub fn bring_into_view(id: &str) {
+    let Some(win) = web_sys::window() else { return };
+    let Some(el) = win.document().and_then(|d| d.get_element_by_id(id)) else { return };
+    let r = el.get_bounding_client_rect();
+    let height = win.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+    if r.top() >= 0.0 && r.bottom() <= height {
+        return;
+    }
+    let opts = web_sys::ScrollIntoViewOptions::new();
+    opts.set_block(web_sys::ScrollLogicalPosition::Start);
+    opts.set_behavior(web_sys::ScrollBehavior::Instant);
+    el.scroll_into_view_with_scroll_into_view_options(&opts);
+}

@@ -3,6 +3,8 @@
 //! shell: its knobs, presets, counters and sources come from there.
 
 mod question;
+mod start;
+mod symptoms;
 
 use crate::components::{explained_above, gloss, use_keep_in_view, Counter, Evidence, ExportBar, StepControls};
 use crate::query::Area;
@@ -117,10 +119,15 @@ pub fn About(p: &LabProps) -> Html {
             <p>{ "Every number on these pages is counted by a deterministic simulation: the same seed gives the same run, in your browser and in the idemlab command line tool." }</p>
         </>
     };
+    // The home page opens with the incidents people arrive with; the simulation follows.
+    let mode = use_context::<crate::shell::PageMode>().unwrap_or_default();
     html! {
-        <LabLayout slug="about" title={TITLE} warnings={lab.query.warnings.clone()}
-            intro={intro} presets={presets} picture={picture} controls={controls} evidence={evidence}
-            sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} gate={gate} head={predict.switch.clone()} />
+        <>
+            if !mode.embed && !mode.present { <start::StartHere query={p.query.clone()} on_query={p.on_query.clone()} /> }
+            <LabLayout slug="about" title={TITLE} warnings={lab.query.warnings.clone()}
+                intro={intro} presets={presets} picture={picture} controls={controls} evidence={evidence}
+                sources={html! { <SourcesPanel sources={DeliveryLab::sources()} /> }} gate={gate} head={predict.switch.clone()} />
+        </>
     }
 }
 

@@ -4,9 +4,12 @@
 //! the same seed fills the evidence panel. State, presets, knobs and locks
 //! come from the shared lab shell.
 
+mod fix;
+mod lost;
 mod outcome;
 mod question;
 mod resolve;
+mod steprun;
 
 use crate::components::{
     explained_above, gloss, Counter, EventLog, Evidence, ExportBar, ItemKind, StepControls, Timeline, TimelineItem,
@@ -16,7 +19,7 @@ use crate::shell::{
     RunError, SourcesPanel,
 };
 use idemlab_sim::keys::view::{self, Badge, Lane, LedgerLine, Shape};
-use idemlab_sim::keys::{presets, KeysLab, KeysParams, KeysRun};
+use idemlab_sim::keys::{presets, ClientPolicy, KeysLab, KeysParams, KeysRun};
 use idemlab_sim::lab::Lab;
 use outcome::{outcome_words, tone_class};
 use yew::prelude::*;
@@ -89,12 +92,18 @@ fn step_data(run: &KeysRun) -> StepData {
         client,
         provider,
         decisive: view::decisive_step(run),
-        question: question::question(run).or_else(|| resolve::question(run)),
+        question: steprun::the_question(run),
     }
 }
 
 /// The Keys lab page.
 impl super::LabPage for idemlab_sim::keys::KeysLab {
+    /// The question's step, where the gate holds the screen just before it
+    /// with the prompt up; without one, the step before the failure.
+    fn landing_step(params: &KeysParams) -> usize {
+        let Ok(run) = steprun::step_run_of(params) else { return 0 };
+        steprun::the_question(&run).map(|q| q.step).or_else(|| view::decisive_step(&run).map(|d| d - 1)).unwrap_or(0)
+    }
     const PREDICTS_FIRST: bool = true;
     const SUMMARY: &'static str =
         "how a server resolves a key to new, 409, replay or 422, and why the fingerprint matters.";
@@ -106,10 +115,12 @@ impl super::LabPage for idemlab_sim::keys::KeysLab {
 #[component]
 pub fn Keys(p: &LabProps) -> Html {
     let lab = use_lab::<KeysLab>(p);
+    // The fix link is the page's own: not inside a lesson's stop or a picture-only frame.
+    let full = use_context::<crate::shell::PageMode>().is_none_or(|m| m.view == crate::shell::View::Full);
     let params = &lab.params;
     let step_params = KeysParams { ops: presets::step_ops(params.policy), ..params.clone() };
     let step_run = use_memo(step_params, |p| {
-        idemlab_sim::keys::run(p).map(|r| {
+        steprun::step_run_of(p).map(|r| {
             let d = step_data(&r);
             (r, d)
         })
@@ -145,7 +156,16 @@ pub fn Keys(p: &LabProps) -> Html {
 
     let stepper = match &*step_run {
         Err(e) => html! { <RunError error={e.to_string()} /> },
-        Ok((run, d)) => step_through(run, d, predict.step, lab.locked("step"), &predict),
+        Ok((run, d)) => {
+            // Once the failure is on screen and nothing is left to predict, its cure is one tap away.
+            let fix = match (lab.preset, d.decisive) {
+                (Some(pr), Some(at)) if full && !predict.hiding && predict.step >= at => {
+                    fix::fix_link(&lab.query, pr.slug, &p.on_query)
+                }
+                _ => html! {},
+            };
+            step_through(run, d, predict.step, lab.locked("step"), &predict, fix)
+        }
     };
 
     let evidence = match &*lab.run {
@@ -206,7 +226,7 @@ fn drawn_ahead(items: &[TimelineItem], asks: Option<usize>) -> Vec<TimelineItem>
 
 /// The step-through of one operation: the controls, the key's state badge,
 /// the sequence diagram, the two-column ledger and the event log, at `step`.
-fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict: &PredictGate) -> Html {
+fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict: &PredictGate, fix: Html) -> Html {
     let steps = d.lines.len();
     let step = step.min(steps);
     let on_step = predict.on_step.clone();
@@ -221,6 +241,10 @@ fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict:
             <p class={classes!("keys-badge", format!("keys-badge-{}", badge_state.slug()))} data-badge={badge_state.slug()}>
                 { format!("Idempotency-Key K{k}: ") }<strong>{ badge_state.text() }</strong>
             </p>
+        },
+        // A fresh key per attempt is no key the operation keeps: the first claim names it.
+        None if run.params.policy == ClientPolicy::FreshKeyPerAttempt => html! {
+            <p class="keys-badge keys-badge-none" data-badge="none">{ "A new Idempotency-Key for every attempt: none is stored yet." }</p>
         },
         None => html! {
             <p class="keys-badge keys-badge-none" data-badge="none">{ "No Idempotency-Key: the server has nothing to remember." }</p>
@@ -247,6 +271,7 @@ fn step_through(run: &KeysRun, d: &StepData, step: usize, locked: bool, predict:
                 jump={d.decisive.map(|s| (s, predict.jump_words("Jump to the failure")))}
                 caption={step.checked_sub(1).and_then(|i| d.captions.get(i)).cloned()} outcome={Some(d.outcome.clone())} />
             { predict.prompt.clone() }
+            { fix }
             { badge_html }
             <div class="keys-diagram">
                 <Timeline lanes={Lane::ALL.iter().map(|l| AttrValue::from(l.title())).collect::<Vec<_>>()}

@@ -51,7 +51,7 @@ pub fn answered(p: &Progress, id: &str) -> usize {
 
 /// The link of stop `stop` (1-based) of lesson `id`, keeping an embed's
 /// parameters so navigation never leaves the frame.
-fn stop_link(q: &Query, id: &str, stop: usize) -> Query {
+pub fn stop_link(q: &Query, id: &str, stop: usize) -> Query {
     let mut next = Query::default();
     next.set("area", "recall");
     next.set("lesson", id);
@@ -167,6 +167,16 @@ pub fn LessonPage(p: &LabProps) -> Html {
         let (on_query, next) = (p.on_query.clone(), stop_link(&q, l.id, to));
         Callback::from(move |e: MouseEvent| {
             e.prevent_default();
+            // The new stop's heading and question come into view, not the old scroll position.
+            web::scroll_after_render("lesson-stop");
+            on_query.emit(next.clone());
+        })
+    };
+    let go_lesson = |id: &'static str| {
+        let (on_query, next) = (p.on_query.clone(), stop_link(&q, id, 1));
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            web::scroll_after_render("lesson-stop");
             on_query.emit(next.clone());
         })
     };
@@ -191,12 +201,12 @@ pub fn LessonPage(p: &LabProps) -> Html {
     html! {
         <section class="lab lessons" data-lab="lessons" data-lesson={l.id} data-stop={k.to_string()}>
             <LinkWarnings warnings={q.warnings.clone()} />
-            if !embed { <p class="lesson-back"><a href="?area=recall">{ "← Recall" }</a></p> }
+            if !embed { <p class="lesson-back"><a href={super::learn::learn_link(&q).to_search()}>{ "← Learn: all lessons" }</a></p> }
             <h2>{ crate::components::gloss(&heading, &mut glossed) }</h2>
             // The progress line stays on top; the list of stops follows the
             // lesson's own links, so Tab reaches this stop's answers first.
             <p class="lesson-progress" aria-live="polite">{ format!("Stop {k} of {n} · {done} of {n} answered") }</p>
-            <h3>{ crate::components::gloss(&format!("{k}. {}", stop.title), &mut glossed) }</h3>
+            <h3 id="lesson-stop">{ crate::components::gloss(&format!("{k}. {}", stop.title), &mut glossed) }</h3>
             { words_line(&stop_words(l, k, &mut glossed)) }
             <Predict lab="lessons" id={format!("{}-{k}", l.id)} question={stop.question}
                 choices={stop.choices.iter().map(|c| AttrValue::from(*c)).collect::<Vec<_>>()}
@@ -210,6 +220,9 @@ pub fn LessonPage(p: &LabProps) -> Html {
                     <a class="lesson-next" href={stop_link(&q, l.id, k + 1).to_search()} onclick={go(k + 1)}>{ "Next stop →" }</a>
                 } else if !embed {
                     <a class="lesson-next" href={format!("{}#recall-{}", crate::host::area_link(&q, "recall").to_search(), l.id)}>{ "Done: back to the recall prompt →" }</a>
+                    if let Some(after) = super::learn::next_on_path(l.id) {
+                        <a class="lesson-next-lesson" href={stop_link(&q, after.id, 1).to_search()} onclick={go_lesson(after.id)}>{ format!("Next lesson: {} →", after.title) }</a>
+                    }
                 }
                 <a class="lesson-open" href={crate::host::keep_frame(&q, Query::parse(stop.link)).to_search()}>{ "Open this screen in the lab" }</a>
             </nav>

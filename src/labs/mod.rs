@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 pub mod about;
 pub mod keys;
+pub mod learn;
 pub mod lessons;
 pub mod outbox;
 pub mod races;
@@ -62,6 +63,13 @@ pub trait LabPage: Lab + Sized + 'static {
     fn next_link(q: &Query, action: &crate::shell::LabAction) -> Option<Query> {
         crate::shell::apply::<Self>(q, action)
     }
+    /// The step a newcomer's link opens at (the home page's symptoms): the
+    /// step of the run's first predict-first question, where the gate holds
+    /// the screen just before it with the prompt up, or the step before the
+    /// failure; 0 (the start) where the lab names neither.
+    fn landing_step(_params: &Self::Params) -> usize {
+        0
+    }
     /// The page's component.
     fn page(props: LabProps) -> Html;
 }
@@ -101,11 +109,13 @@ idemlab_sim::with_labs!(page_router);
 pub fn render(area: Area, query: Query, on_query: Callback<Query>) -> Html {
     let props = LabProps { query, on_query };
     // A guided lesson is a route under Recall: `?area=recall&lesson=<id>`.
-    let recall = |props: LabProps| match props.query.get("lesson") {
+    // Learn, the lessons as a path, is a view under Recall: `?area=recall&learn=1`.
+    let recall = |props: LabProps| match (props.query.get("lesson"), props.query.get("learn")) {
         _ if !const { built("recall") } => html! {},
-        Some(_) if const { ONLY.is_some() } => html! {},
-        Some(_) => html! { <lessons::LessonPage ..props /> },
-        None => html! { <recall::Recall ..props /> },
+        (Some(_), _) if const { ONLY.is_some() } => html! {},
+        (Some(_), _) => html! { <lessons::LessonPage ..props /> },
+        (None, Some(_)) => html! { <learn::LearnPage ..props /> },
+        (None, None) => html! { <recall::Recall ..props /> },
     };
     match area {
         Area::Recall => recall(props),

@@ -31,6 +31,10 @@ impl super::LabPage for idemlab_sim::outbox::OutboxLab {
     const PREDICTS_FIRST: bool = true;
     const SUMMARY: &'static str =
         "why a database write plus a publish loses events, and how outbox, relay and inbox close the gap.";
+    fn landing_step(params: &OutboxParams) -> usize {
+        let Ok(run) = OutboxLab::run(params) else { return 0 };
+        question::question(&run).map(|q| q.step).or_else(|| decisive_step(&run).map(|(at, _)| at - 1)).unwrap_or(0)
+    }
     fn page(props: LabProps) -> Html {
         html! { <OutboxPage ..props /> }
     }

@@ -29,6 +29,11 @@ use yew::prelude::*;
 impl super::LabPage for idemlab_sim::races::RacesLab {
     const PREDICTS_FIRST: bool = true;
     const SUMMARY: &'static str = "SELECT-then-INSERT charging twice, beside the atomic INSERT … ON CONFLICT fix.";
+    fn landing_step(params: &races::RacesParams) -> usize {
+        let Ok(r) = RacesLab::run(params) else { return 0 };
+        let first = predict::questions(&r.run).first().map(|q| q.step);
+        first.or_else(|| r.decisive_step().map(|d| d - 1)).unwrap_or(0)
+    }
     fn page(props: LabProps) -> Html {
         html! { <Races ..props /> }
     }

@@ -93,7 +93,7 @@ pub fn Recall(p: &crate::shell::LabProps) -> Html {
         Callback::from(move |_| state.set(RecallState::empty()))
     };
     let mut query = p.query.clone();
-    crate::shell::warn_unknown_page_keys(&mut query, &["lesson", "stop"]);
+    crate::shell::warn_unknown_page_keys(&mut query, &["lesson", "stop", "learn"]);
     // A proof link inside an embed stays an embed, with the author's locks and origins.
     let proof_href = |proof: &str| crate::host::keep_frame(&p.query, crate::query::Query::parse(proof)).to_search();
     let progress = use_memo((), |_| lessons::load_progress());
@@ -141,6 +141,13 @@ pub fn Recall(p: &crate::shell::LabProps) -> Html {
                             if revealed {
                                 <div class="model-answer">
                                     <p>{ pr.answer }</p>
+                                    if super::learn::SCREENS.iter().any(|s| s.prompt == pr.id) {
+                                        <p class="recall-screens">{ "See it run: " }
+                                            { for super::learn::SCREENS.iter().filter(|s| s.prompt == pr.id).map(|s| html! {
+                                                <a class="screen-link" href={proof_href(s.link)}>{ s.point }</a>
+                                            }) }
+                                        </p>
+                                    }
                                     <fieldset>
                                         <legend>{ "Self-check: did your answer say…" }</legend>
                                         { for pr.checklist.iter().enumerate().map(|(j, item)| {

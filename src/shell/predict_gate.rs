@@ -213,6 +213,14 @@ where
             inner.emit(to);
         })
     };
+    // After an answer, the caption above the prompt names the step it let
+    // happen; on a phone the focus on the reveal (below) would push it out of
+    // view. This runs after the prompt's own focus effect (a child's run first).
+    use_effect_with(answers.len(), |n| {
+        if *n > 0 {
+            crate::web::bring_into_view("step-caption");
+        }
+    });
     // The question asking, else the last one answered at or before the step drawn.
     let current = pending.or_else(|| (0..questions.len()).rev().find(|&i| done[i] && steps[i] <= shown));
     let hiding = done.iter().any(|d| !d);

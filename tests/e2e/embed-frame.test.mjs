@@ -73,7 +73,7 @@ for (const area of AREAS) {
 }
 
 test('an embed of Keys hides the counters until the last step, and the Reveal button shows them', async () => {
-  await withPage('?area=keys&preset=no-key&embed=1', async (page) => {
+  await withPage('?area=keys&preset=no-key&embed=1&predict=0', async (page) => {
     await page.waitForSelector('[data-lab="keys"]');
     assert.equal(await page.locator('.lab-evidence').getAttribute('data-outcome'), 'hidden');
     assert.equal(await page.locator('[data-counter]').count(), 0, 'a counter is on screen before the learner got there');
@@ -84,20 +84,20 @@ test('an embed of Keys hides the counters until the last step, and the Reveal bu
     assert.equal(await page.locator('.lab-evidence').getAttribute('data-outcome'), 'shown');
   });
   // In a 640 px column of a course page.
-  await withPage('?area=keys&preset=no-key&embed=1&step=4', async (page) => {
+  await withPage('?area=keys&preset=no-key&embed=1&step=4&predict=0', async (page) => {
     await page.waitForSelector('.outcome-hidden');
     await screenshot(page, 'embed-keys-640');
   }, { viewport: { width: 640, height: 900 } });
   // At the last step the counters are there without a click.
-  await withPage('?area=keys&preset=no-key&embed=1&step=1000', async (page) => {
+  await withPage('?area=keys&preset=no-key&embed=1&step=1000&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="double_charges"]');
   });
   // The author may ask for them up front.
-  await withPage('?area=keys&preset=no-key&embed=1&reveal=1', async (page) => {
+  await withPage('?area=keys&preset=no-key&embed=1&reveal=1&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="double_charges"]');
   });
   // Outside an embed nothing waits.
-  await withPage('?area=keys&preset=no-key', async (page) => {
+  await withPage('?area=keys&preset=no-key&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="double_charges"]');
   });
 });
@@ -122,7 +122,7 @@ async function hostWithKeysFrame(page, query) {
 
 test('the outcome message waits for the decisive step, and every message has a version and numbers', async () => {
   await withPage('', async (page) => {
-    await hostWithKeysFrame(page, 'area=keys&preset=no-key');
+    await hostWithKeysFrame(page, 'area=keys&preset=no-key&predict=0');
     const frame = page.frameLocator('#lab-keys-test');
     await frame.locator('.outcome-hidden').waitFor();
     let msgs = await page.evaluate(() => window.labMessages);
@@ -154,13 +154,13 @@ test('the outcome message waits for the decisive step, and every message has a v
 
 test('the Reveal button posts the outcome, and reveal=1 posts it at once', async () => {
   await withPage('', async (page) => {
-    await hostWithKeysFrame(page, 'area=keys&preset=no-key');
+    await hostWithKeysFrame(page, 'area=keys&preset=no-key&predict=0');
     const frame = page.frameLocator('#lab-keys-test');
     await frame.locator('.reveal-outcome').click();
     await page.waitForFunction(() => window.labMessages.some((m) => m.type === 'outcome'));
   }, { path: '/embed-example.html', ready: '#event-log' });
   await withPage('', async (page) => {
-    await hostWithKeysFrame(page, 'area=keys&preset=no-key&reveal=1');
+    await hostWithKeysFrame(page, 'area=keys&preset=no-key&reveal=1&predict=0');
     await page.waitForFunction(() => window.labMessages.some((m) => m.type === 'outcome'));
   }, { path: '/embed-example.html', ready: '#event-log' });
 });
@@ -245,7 +245,7 @@ test('an unknown parameter is named in a warning, in a lab and in Recall', async
 });
 
 test('the Keys counters CSV holds numbers, every parameter, the seed and the permalink', async () => {
-  await withPage('?area=keys&preset=no-key&ops=60&seed=3', async (page) => {
+  await withPage('?area=keys&preset=no-key&ops=60&seed=3&predict=0', async (page) => {
     await page.waitForSelector('.export-csv');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('.export-csv')]);
     assert.equal(csv.suggestedFilename(), 'keys-no-key-counters.csv');

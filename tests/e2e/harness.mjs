@@ -60,7 +60,7 @@ export async function base() {
 /**
  * Opens `search` (e.g. "?area=races") in a fresh page, waits for the app to
  * render, runs `fn(page, errors)`, then fails if the page logged any error.
- * Options: { viewport, reducedMotion, touch (hasTouch and isMobile), allowErrors: [RegExp], path, ready (selector), expectPanic,
+ * Options: { viewport, reducedMotion, touch (hasTouch and isMobile), device (extra context options, e.g. hasTouch), allowErrors: [RegExp], path, ready (selector), expectPanic,
  * route: [url glob, handler] (Playwright's page.route, e.g. to make a file missing),
  * init (a function run in the page before its scripts) }.
  */
@@ -71,6 +71,7 @@ export async function withPage(search, fn, opts = {}) {
     reducedMotion: opts.reducedMotion || 'no-preference',
     // A phone: touch events and a coarse pointer (`@media (pointer: coarse)`).
     ...(opts.touch ? { hasTouch: true, isMobile: true } : {}),
+    ...(opts.device || {}),
   });
   const page = await context.newPage();
   const errors = [];

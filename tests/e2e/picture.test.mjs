@@ -123,7 +123,7 @@ test('timeline labels never overlap one another (Keys, every preset, at the last
 });
 
 test('the whole run is drawn faintly at step 0, so the lanes are never empty', async () => {
-  await withPage('?area=keys&preset=no-key', async (page) => {
+  await withPage('?area=keys&preset=no-key&predict=0', async (page) => {
     await page.waitForSelector('svg.timeline');
     const ahead = await page.locator('svg.timeline g.ahead').count();
     assert.ok(ahead >= 5, `only ${ahead} items drawn ahead of the cursor`);
@@ -145,7 +145,7 @@ test('moving a step animates its items, and not under prefers-reduced-motion', a
 });
 
 test('the steppers are labelled in words, and j, k, space and ? work', async () => {
-  await withPage('?area=keys&preset=no-key', async (page) => {
+  await withPage('?area=keys&preset=no-key&predict=0', async (page) => {
     await page.waitForSelector('.step-controls');
     for (const name of ['Start', 'Previous', 'Play', 'Next step', 'Last step']) {
       assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);

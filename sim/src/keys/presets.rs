@@ -146,6 +146,23 @@ pub fn shows_its_point(slug: &str, c: &KeysCounters) -> bool {
     }
 }
 
+/// The preset that shows the cure for the buggy preset `slug`: the same
+/// kind of fault, absorbed (a newcomer's "and the fix" after seeing the bug).
+/// `None` for a preset that is no bug, or whose cure no preset shows.
+pub fn fix_of(slug: &str) -> Option<&'static str> {
+    match slug {
+        // The correct setup loses responses and crashes after charging too
+        // (its defaults), keeps one key per operation in a durable store and
+        // fingerprints bodies: each of these bugs' faults, absorbed.
+        "no-key" | "fresh-key" | "reused-key" | "same-payload" | "volatile-crash" | "short-ttl" | "lock-timeout" => {
+            Some("correct")
+        }
+        // The same crash in the same window, with the server's own provider key.
+        "crash-window" => Some("crash-window-pk"),
+        _ => None,
+    }
+}
+
 /// Operations in a step-through run: one, or two for the reused key (the bug
 /// needs a second operation to show).
 pub fn step_ops(policy: ClientPolicy) -> u32 {

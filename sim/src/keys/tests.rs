@@ -150,6 +150,25 @@ fn every_preset_shows_its_point_in_its_own_step_through() {
 }
 
 #[test]
+fn each_fix_is_a_preset_whose_step_through_charges_every_operation_once() {
+    for preset in PRESETS.iter() {
+        let Some(fix) = presets::fix_of(preset.slug) else {
+            continue;
+        };
+        assert!(preset.buggy, "{} is no bug, yet names a fix", preset.slug);
+        let fixed = KeysLab::preset(fix).unwrap_or_else(|| panic!("{}: no preset {fix}", preset.slug));
+        assert!(!fixed.buggy, "{}: the fix {fix} is itself a bug", preset.slug);
+        let params = KeysLab::preset_params(fixed);
+        let c = run_ok(&KeysParams { ops: presets::step_ops(params.policy), ..params }).counters;
+        assert_eq!((c.double_charges, c.silent_losses, c.charges), (0, 0, c.intended), "{fix}: {c:?}");
+    }
+    // Every preset that double-charges has a fix a newcomer can step to.
+    for preset in PRESETS.iter().filter(|p| p.key_counter == "double_charges" && p.slug != "provider-timeout") {
+        assert!(presets::fix_of(preset.slug).is_some(), "{} has no fix", preset.slug);
+    }
+}
+
+#[test]
 fn every_buggy_preset_shows_its_failure_within_ten_seeds_of_ten_operations() {
     for preset in PRESETS.iter().filter(|p| p.buggy) {
         let seed = (0..10u64).find(|&seed| {

@@ -154,7 +154,7 @@ pub static PRESETS: [Preset; 12] = [
         slug: "ra-honoured",
         title: "Retry-After honoured",
         chip: "Retry-After honoured",
-        lesson: "The same overload, but clients wait at least the server's Retry-After: far fewer retries reach the full queue.",
+        lesson: "The same overload, but every client waits at least the server's Retry-After before it retries: compare the retries that reach the full queue with the previous preset's.",
         buggy: false,
         key_counter: "retries",
         knobs: with!(SHORT, ("ra", "1")),

@@ -252,7 +252,32 @@ fn use_follow_cursor(boxed: &NodeRef, current: usize, cursor_x: Option<i64>) {
             opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
             el.scroll_into_view_with_scroll_into_view_options(&opts);
         }
+        keep_caption_in_view(&win, &line, height);
     });
+}
+
+/// After the picture followed its cursor, brings the step caption back into
+/// view when that keeps part of the cursor on screen too: on a phone the
+/// caption sits above or below a tall picture, and a learner should read
+/// what happened beside where it happened (issue 23). Where both cannot
+/// show, the cursor wins.
+fn keep_caption_in_view(win: &web_sys::Window, line: &web_sys::Element, height: f64) {
+    const MARGIN: f64 = 8.0;
+    const CURSOR_LEFT: f64 = 40.0;
+    let Some(caption) = win.document().and_then(|d| d.get_element_by_id("step-caption")) else { return };
+    let k = caption.get_bounding_client_rect();
+    let dy = if k.top() < 0.0 {
+        k.top() - MARGIN
+    } else if k.bottom() > height {
+        k.bottom() - height + MARGIN
+    } else {
+        return;
+    };
+    let c = line.get_bounding_client_rect();
+    let (top, bottom) = (c.top() - dy, c.bottom() - dy);
+    if bottom.min(height) - top.max(0.0) >= CURSOR_LEFT {
+        win.scroll_by_with_x_and_y(0.0, dy);
+    }
 }
 
 /// The swimlane timeline, inside a box that scrolls sideways on a narrow

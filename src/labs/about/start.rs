@@ -12,24 +12,27 @@ use crate::shell::LabAction;
 use crate::web;
 use yew::prelude::*;
 
-/// The link a symptom's answer opens: `show` (`?area=<lab>&preset=<slug>`)
-/// written afresh from `from` (keeping an embed's frame), at the preset's
-/// landing step. `None` for a link that names no lab or no preset.
+/// The link a symptom's answer opens: `show` (`?area=<lab>&preset=<slug>&step=<n>`)
+/// written afresh from `from` (keeping an embed's frame), at the step `show`
+/// names: the preset's landing step (`LabPage::landing_step`), written into
+/// the link's text and checked against the engine by a test, so the home
+/// page runs no other lab's engine and its page build carries none (issue 27).
+/// `None` for a link that names no lab or no preset.
 pub fn landing(from: &Query, show: &str) -> Option<Query> {
-    struct Landing<'a>(&'a Query, &'a str);
+    struct Landing<'a>(&'a Query, &'a str, usize);
     impl PageVisitor for Landing<'_> {
         type Out = Option<Query>;
         fn page<P: LabPage>(self) -> Option<Query> {
             let preset = P::preset(self.1)?;
-            let at = P::landing_step(&P::preset_params(preset));
             let base = crate::host::area_link(self.0, P::SLUG);
-            P::next_link(&base, &LabAction::Then(vec![LabAction::Preset(preset.slug), LabAction::Step(at)]))
+            P::next_link(&base, &LabAction::Then(vec![LabAction::Preset(preset.slug), LabAction::Step(self.2)]))
         }
     }
     let mut q = Query::parse(show);
     let area = q.area();
     let preset = q.get("preset")?.to_string();
-    visit_page(area, Landing(from, &preset)).flatten()
+    let step = q.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
+    visit_page(area, Landing(from, &preset, step)).flatten()
 }
 
 /// Text with `{word}` glossary marks, as text and [`Term`]s.
@@ -164,8 +167,32 @@ mod tests {
     }
 
     #[test]
+    fn every_answer_names_its_presets_landing_step_as_the_engine_computes_it() {
+        struct Engine<'a>(&'a str);
+        impl PageVisitor for Engine<'_> {
+            type Out = Option<usize>;
+            fn page<P: LabPage>(self) -> Option<usize> {
+                Some(P::landing_step(&P::preset_params(P::preset(self.0)?)))
+            }
+        }
+        let mut wrong = Vec::new();
+        for (words, link) in super::super::symptoms::shows() {
+            let mut q = Query::parse(link);
+            let area = q.area();
+            let preset = q.get("preset").expect("a preset").to_string();
+            let want = visit_page(area, Engine(&preset)).flatten().unwrap_or_else(|| panic!("{words}: {link}"));
+            let have: usize = q.get("step").map_or(0, |s| s.parse().expect("a step number"));
+            if have != want {
+                wrong.push(format!("{link} should name step={want}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
     fn a_retry_without_a_key_opens_at_the_retry_before_the_second_charge() {
-        let q = landing(&Query::parse(""), "?area=keys&preset=no-key").expect("a link");
+        let link = super::super::symptoms::shows().into_iter().find(|(_, l)| l.contains("preset=no-key")).expect("no-key").1;
+        let q = landing(&Query::parse(""), link).expect("a link");
         let step: usize = q.get("step").and_then(|s| s.parse().ok()).expect("a step");
         let p = idemlab_sim::keys::presets::params_of("no-key");
         let run = idemlab_sim::keys::run(&idemlab_sim::keys::KeysParams { ops: 1, ..p }).expect("run");

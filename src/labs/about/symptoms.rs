@@ -43,20 +43,20 @@ const SAME_KEY: Triage = Triage {
     answers: &[
         Answer {
             words: "The server restarted, and it kept its keys in memory",
-            next: Next::Show("?area=keys&preset=volatile-crash"),
+            next: Next::Show("?area=keys&preset=volatile-crash&step=10"),
         },
-        Answer { words: "The retry came after the key had expired", next: Next::Show("?area=keys&preset=short-ttl") },
+        Answer { words: "The retry came after the key had expired", next: Next::Show("?area=keys&preset=short-ttl&step=11") },
         Answer {
             words: "The server crashed after the provider charged, before it wrote the charge down",
-            next: Next::Show("?area=keys&preset=crash-window"),
+            next: Next::Show("?area=keys&preset=crash-window&step=11"),
         },
         Answer {
             words: "The provider's answer timed out, and the server called it again",
-            next: Next::Show("?area=keys&preset=provider-timeout"),
+            next: Next::Show("?area=keys&preset=provider-timeout&step=11"),
         },
         Answer {
             words: "A retry took over the lock while the first attempt was still running",
-            next: Next::Show("?area=keys&preset=lock-timeout"),
+            next: Next::Show("?area=keys&preset=lock-timeout&step=8"),
         },
     ],
 };
@@ -64,8 +64,8 @@ const SAME_KEY: Triage = Triage {
 const RETRY_KEY: Triage = Triage {
     question: "Did the retry carry an {Idempotency-Key}?",
     answers: &[
-        Answer { words: "No: our requests send no key", next: Next::Show("?area=keys&preset=no-key") },
-        Answer { words: "Yes, but a new one for every attempt", next: Next::Show("?area=keys&preset=fresh-key") },
+        Answer { words: "No: our requests send no key", next: Next::Show("?area=keys&preset=no-key&step=9") },
+        Answer { words: "Yes, but a new one for every attempt", next: Next::Show("?area=keys&preset=fresh-key&step=11") },
         Answer { words: "Yes, the same key as the first attempt", next: Next::Ask(&SAME_KEY) },
     ],
 };
@@ -81,14 +81,14 @@ pub static SYMPTOMS: [Symptom; 9] = [
             answers: &[
                 Answer {
                     words: "SELECT the key; if there is no row, charge, then INSERT it",
-                    next: Next::Show("?area=races&preset=select-then-insert"),
+                    next: Next::Show("?area=races&preset=select-then-insert&step=4"),
                 },
                 Answer {
                     words: "A unique index on the key; the INSERT comes after the charge",
-                    next: Next::Show("?area=races&preset=unique-charge-first"),
+                    next: Next::Show("?area=races&preset=unique-charge-first&step=4"),
                 },
                 Answer {
-                    words: "SELECT … FOR UPDATE, then charge", next: Next::Show("?area=races&preset=for-update")
+                    words: "SELECT … FOR UPDATE, then charge", next: Next::Show("?area=races&preset=for-update&step=4")
                 },
             ],
         }),
@@ -101,11 +101,11 @@ pub static SYMPTOMS: [Symptom; 9] = [
             answers: &[
                 Answer {
                     words: "The service commits to the database, then publishes to the broker",
-                    next: Next::Show("?area=outbox&preset=lost"),
+                    next: Next::Show("?area=outbox&preset=lost&step=41"),
                 },
                 Answer {
                     words: "The consumer records the message as seen, then applies it, in two transactions",
-                    next: Next::Show("?area=outbox&preset=mark-first"),
+                    next: Next::Show("?area=outbox&preset=mark-first&step=65"),
                 },
             ],
         }),
@@ -118,11 +118,11 @@ pub static SYMPTOMS: [Symptom; 9] = [
             answers: &[
                 Answer {
                     words: "Nothing checks: every delivery is applied",
-                    next: Next::Show("?area=outbox&preset=duplicates"),
+                    next: Next::Show("?area=outbox&preset=duplicates&step=62"),
                 },
                 Answer {
                     words: "It applies the effect, then records the message id, in a separate transaction",
-                    next: Next::Show("?area=outbox&preset=apply-first"),
+                    next: Next::Show("?area=outbox&preset=apply-first&step=65"),
                 },
             ],
         }),
@@ -130,7 +130,7 @@ pub static SYMPTOMS: [Symptom; 9] = [
     Symptom {
         id: "ghost-event",
         words: "An event went out for an order that was never saved",
-        next: Next::Show("?area=outbox&preset=ghost"),
+        next: Next::Show("?area=outbox&preset=ghost&step=10"),
     },
     Symptom {
         id: "outage-again",
@@ -158,17 +158,17 @@ pub static SYMPTOMS: [Symptom; 9] = [
             answers: &[
                 Answer {
                     words: "Yes, for a payment with a different amount or customer",
-                    next: Next::Show("?area=keys&preset=reused-key"),
+                    next: Next::Show("?area=keys&preset=reused-key&step=5"),
                 },
-                Answer { words: "Yes, for an identical payment", next: Next::Show("?area=keys&preset=same-payload") },
+                Answer { words: "Yes, for an identical payment", next: Next::Show("?area=keys&preset=same-payload&step=5") },
             ],
         }),
     },
-    Symptom { id: "conflict-409", words: "A retry got 409 Conflict", next: Next::Show("?area=keys&preset=slow-409") },
+    Symptom { id: "conflict-409", words: "A retry got 409 Conflict", next: Next::Show("?area=keys&preset=slow-409&step=6") },
     Symptom {
         id: "failed-for-good",
         words: "A failed payment fails again on every retry",
-        next: Next::Show("?area=keys&preset=replay-5xx"),
+        next: Next::Show("?area=keys&preset=replay-5xx&step=10"),
     },
 ];
 

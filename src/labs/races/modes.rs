@@ -36,11 +36,11 @@ pub fn side(run: &Rc<RaceRun>, s: &Rc<Scenario>, twin: &Twin, step: usize, asks:
             </p>
             <div class="races-side">
                 <div class={classes!("races-pane", (differs && c1 > 1).then_some("races-worse"))} data-pane="left">
-                    <h3>{ if s.number == 0 { s.title.to_string() } else { format!("{}. {}", s.number, s.title) } }</h3>
+                    <h3>{ pane_title(s.number, s.title, asks.is_some()) }</h3>
                     <RunPanel run={run.clone()} scenario={s.clone()} step={step.min(run.frames.len())} compact=true asks={asks} />
                 </div>
                 <div class={classes!("races-pane", (differs && c2 > 1).then_some("races-worse"))} data-pane="right">
-                    <h3>{ format!("{}. {}", t.number, t.title) }</h3>
+                    <h3>{ pane_title(t.number, t.title, asks.is_some()) }</h3>
                     <RunPanel run={r2.clone()} scenario={t.clone()} step={step.min(r2.frames.len())} compact=true asks={asks} />
                     if !skipped.is_empty() { <p class="note">{ format!("The same schedule drives this side; where it named a transaction that was waiting or finished here, that entry was skipped ({}).", skipped.join("; ")) }</p> }
                 </div>
@@ -92,4 +92,11 @@ pub fn scheduler(
             <RunPanel run={run.clone()} scenario={s.clone()} step={steps} compact=false />
         </>
     }
+}
+
+/// A pane's heading; while the pair's prediction waits, without the
+/// title's verdict ("(the fix)"), which would answer it.
+fn pane_title(number: u8, title: &str, asks: bool) -> String {
+    let title = if asks { super::predict::unjudged(title) } else { title };
+    if number == 0 { title.to_string() } else { format!("{number}. {title}") }
 }

@@ -62,11 +62,29 @@ fn side_words(side: &str, title: &str, run: &RaceRun) -> String {
     }
 }
 
+/// A scenario's title without a verdict on it ("… (the fix)"), for the
+/// words shown before the prediction is answered.
+pub fn unjudged(title: &str) -> &str {
+    match title.rfind(" (") {
+        Some(i) if title.ends_with(')') && title[i..].contains("fix") => &title[..i],
+        _ => title,
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn a_title_loses_its_verdict_and_keeps_the_rest() {
+    assert_eq!(unjudged("INSERT … ON CONFLICT DO NOTHING RETURNING (the fix)"), "INSERT … ON CONFLICT DO NOTHING RETURNING");
+    assert_eq!(unjudged("SELECT, then INSERT, no unique index"), "SELECT, then INSERT, no unique index");
+    assert_eq!(unjudged("Advisory lock (per key)"), "Advisory lock (per key)");
+}
+
 /// The one question of side-by-side mode: under the same schedule, which
 /// side charges twice. It stands in front of the pair's decisive step, the
 /// first second charge on either side; when neither side charges twice, in
 /// front of the last step, where both runs have ended.
 pub fn pair_question(left: &RaceRun, left_title: &str, right: &RaceRun, right_title: &str) -> Question {
+    let (left_title, right_title) = (unjudged(left_title), unjudged(right_title));
     let (dl, dr) = (decisive_step(left), decisive_step(right));
     let last = left.frames.len().max(right.frames.len()).max(1);
     let step = dl.into_iter().chain(dr).min().unwrap_or(last);

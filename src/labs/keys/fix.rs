@@ -14,7 +14,7 @@ use yew::prelude::*;
 /// The link to the fix of preset `slug`, or nothing when it has none (or a
 /// lock forbids changing the preset).
 pub fn fix_link(q: &Query, slug: &str, on_query: &Callback<Query>) -> Html {
-    let Some(fixed) = presets::fix_of(slug).and_then(|f| KeysLab::preset(f)) else { return html! {} };
+    let Some(fixed) = presets::fix_of(slug).and_then(KeysLab::preset) else { return html! {} };
     let at = KeysLab::landing_step(&KeysLab::preset_params(fixed));
     let action = LabAction::Then(vec![LabAction::Preset(fixed.slug), LabAction::Step(at)]);
     let Some(mut next) = apply::<KeysLab>(q, &action) else { return html! {} };

@@ -215,7 +215,11 @@ fn fmt_tick(v: f64) -> String {
 #[hook]
 fn use_follow_cursor(boxed: &NodeRef, current: usize, cursor_x: Option<i64>) {
     let boxed = boxed.clone();
+    // The caption is brought back only after a move, not when the picture
+    // first appears (a lesson's stop keeps its own heading in view then).
+    let moved = use_mut_ref(|| false);
     use_effect_with((current, cursor_x), move |_| {
+        let moved_before = std::mem::replace(&mut *moved.borrow_mut(), true);
         let Some(el) = boxed.cast::<web_sys::Element>() else { return };
         let Ok(Some(line)) = el.query_selector("line.cursor") else {
             // Step 0: the picture starts at its beginning.
@@ -252,7 +256,9 @@ fn use_follow_cursor(boxed: &NodeRef, current: usize, cursor_x: Option<i64>) {
             opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
             el.scroll_into_view_with_scroll_into_view_options(&opts);
         }
-        keep_caption_in_view(&win, &line, height);
+        if moved_before {
+            keep_caption_in_view(&win, &line, height);
+        }
     });
 }
 

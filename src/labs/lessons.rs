@@ -221,7 +221,10 @@ pub fn LessonPage(p: &LabProps) -> Html {
                 } else if !embed {
                     <a class="lesson-next" href={format!("{}#recall-{}", crate::host::area_link(&q, "recall").to_search(), l.id)}>{ "Done: back to the recall prompt →" }</a>
                     if let Some(after) = super::learn::next_on_path(l.id) {
-                        <a class="lesson-next-lesson" href={stop_link(&q, after.id, 1).to_search()} onclick={go_lesson(after.id)}>{ format!("Next lesson: {} →", after.title) }</a>
+                        // The title stays outside the link, so its words are explained where they first appear.
+                        <span class="lesson-next-title">{ "Next lesson: " }{ crate::components::gloss(after.title, &mut glossed) }</span>
+                        <a class="lesson-next-lesson" href={stop_link(&q, after.id, 1).to_search()} onclick={go_lesson(after.id)}
+                           aria-label={format!("Start it: the next lesson, {}", after.title)}>{ "Start it →" }</a>
                     }
                 }
                 <a class="lesson-open" href={crate::host::keep_frame(&q, Query::parse(stop.link)).to_search()}>{ "Open this screen in the lab" }</a>

@@ -46,7 +46,7 @@ test('axe finds no serious or critical violation on a guided lesson, answered an
 test('the page is served and runs under a CSP without unsafe-inline or eval', async () => {
   assert.doesNotMatch(CSP, /'unsafe-inline'|'unsafe-eval'/);
   assert.match(CSP, /script-src 'self' 'wasm-unsafe-eval'/);
-  await withPage('?area=about', async (page) => {
+  await withPage('?area=about&predict=0', async (page) => {
     const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert.equal(meta, CSP);
     assert.equal(await page.locator('script:not([src])').count(), 0, 'an inline script is in the page');

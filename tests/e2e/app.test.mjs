@@ -6,7 +6,7 @@ import { withPage, screenshot, setRange, counter, foreignRequests, settledUrl, d
 
 
 test('the page loads with no console errors and shows the About demo', async () => {
-  await withPage('', async (page) => {
+  await withPage('?predict=0', async (page) => {
     await page.waitForSelector('[data-counter="duplicate_effects"]');
     assert.match(await page.locator('header h1').innerText(), /Idempotency Lab/);
     await screenshot(page, 'about');
@@ -28,7 +28,7 @@ test('navigation reaches every area and each is a permalink', async () => {
 });
 
 test('a slider change lands in the URL and survives a reload', async () => {
-  await withPage('?area=about', async (page) => {
+  await withPage('?area=about&predict=0', async (page) => {
     await page.waitForSelector('#about-aloss');
     await setRange(page, '#about-aloss', 55);
     await page.click('#about-dedup');
@@ -81,7 +81,7 @@ test('a malformed permalink shows its message and falls back to defaults', async
 });
 
 test('extreme values are clamped with a message, not a crash', async () => {
-  await withPage('?area=about&msgs=1000000&aloss=100&mloss=100', async (page) => {
+  await withPage('?area=about&predict=0&msgs=1000000&aloss=100&mloss=100', async (page) => {
     await page.waitForSelector('#link-warning');
     assert.match(await page.locator('#link-warning').innerText(), /msgs=1000000 is outside 1..1000/);
     assert.equal(await counter(page, 'intended'), 1000);
@@ -90,7 +90,7 @@ test('extreme values are clamped with a message, not a crash', async () => {
 });
 
 test('the app fetches nothing from another origin', async () => {
-  await withPage('?area=about', async (page) => {
+  await withPage('?area=about&predict=0', async (page) => {
     await page.waitForSelector('[data-counter="attempts"]');
   });
   assert.deepEqual(foreignRequests, []);
@@ -107,7 +107,7 @@ test('a panic is shown in the page and the console, never a silent blank page', 
 });
 
 test('the trace and counters download as JSON and CSV', async () => {
-  await withPage('?area=about&msgs=30', async (page) => {
+  await withPage('?area=about&predict=0&msgs=30', async (page) => {
     await page.waitForSelector('.export-trace');
     const [trace] = await Promise.all([page.waitForEvent('download'), page.click('.export-trace')]);
     assert.equal(trace.suggestedFilename(), 'about-delivery-trace.json');

@@ -214,7 +214,7 @@ test('stepping through Races\u2019 default run says one thing per step: the reas
 });
 
 test('changing About\u2019s "Receiver deduplicates" with the keyboard names the changed count once, and the title follows the area', async () => {
-  await withPage('?area=about', async (page) => {
+  await withPage('?area=about&predict=0', async (page) => {
     await page.waitForSelector('#about-dedup');
     assert.match(await page.title(), /^About: /);
     const before = await counter(page, 'duplicate_effects');

@@ -12,7 +12,7 @@ import { base, SHOTS, AREAS } from './harness.mjs';
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 const PAGES = [
   ...AREAS.map((a) => [a, `?area=${a}`, `[data-lab="${a}"]`]),
-  ['keys at step 9', '?area=keys&preset=no-key&step=9', '[data-lab="keys"] svg.timeline'],
+  ['keys at step 9', '?area=keys&preset=no-key&step=9&predict=0', '[data-lab="keys"] svg.timeline'],
   ['keys embed', '?area=keys&embed=1&view=picture', '[data-lab="keys"] .lab-picture'],
   ['a lesson', '?area=recall&lesson=race&stop=3', '[data-lab="lessons"] .lesson-screen [data-lab="keys"] svg.timeline'],
 ];

@@ -46,7 +46,7 @@ test('a retry charged twice: symptom, triage, the second charge and its fix in a
     assert.equal(url.searchParams.get('predict'), null, 'predict stays on');
     assert.ok(await inView(page, '#step-caption'), 'tap 2: the step caption is in view');
     assert.doesNotMatch(await page.locator('.keys-charged').innerText(), /AGAIN/, 'the second charge is not on screen yet');
-    assert.match(await page.locator('.predict-question').innerText(), /retries with no Idempotency-Key/);
+    assert.match(await page.locator('.predict-question').innerText(), /no Idempotency-Key/);
     await shots(page, 'path-keys-asked-390');
 
     // 3: the learner predicts; the retry is sent.

@@ -14,13 +14,11 @@
 //! see or a newer version it cannot see (`CheckForSerializableConflictOut`),
 //! and at COMMIT (`PreCommit_CheckForSerializationFailure`).
 //!
-//! What the model leaves out, and why it does not change an answer here:
-//! summarised and promoted locks (a handler touches one table and one key,
-//! far below `max_pred_locks_per_transaction`); transactions declared READ
-//! ONLY (the handler language has no READ ONLY, so only the implicit
-//! read-only flag of a transaction that commits without writing is kept);
-//! and PREPARE TRANSACTION (a COMMIT prepares and commits in one step, so no
-//! transaction is ever prepared and not committed). PostgreSQL decides
+//! Left out, as it changes no answer here: summarised and promoted locks (one
+//! table, one key, far below `max_pred_locks_per_transaction`); READ ONLY
+//! (not in the handler language; the implicit read-only flag of a
+//! transaction that commits without writing is kept); PREPARE TRANSACTION
+//! (COMMIT prepares and commits in one step). PostgreSQL decides
 //! whether a committed reader still overlaps a writer by the writer's
 //! snapshot xmin, which another session can hold back; the model uses the
 //! commit order instead, which is the same answer with at most two lanes

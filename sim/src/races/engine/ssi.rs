@@ -18,11 +18,10 @@
 //! table, one key, far below `max_pred_locks_per_transaction`); READ ONLY
 //! (not in the handler language; the implicit read-only flag of a
 //! transaction that commits without writing is kept); PREPARE TRANSACTION
-//! (COMMIT prepares and commits in one step). PostgreSQL decides
-//! whether a committed reader still overlaps a writer by the writer's
-//! snapshot xmin, which another session can hold back; the model uses the
-//! commit order instead, which is the same answer with at most two lanes
-//! (the handler check refuses a third).
+//! (COMMIT prepares and commits in one step). PostgreSQL decides whether a
+//! committed reader still overlaps a writer by the writer's snapshot xmin,
+//! which another session can hold back; the model uses the commit order,
+//! the same answer with two lanes (the handler check refuses a third).
 
 use super::*;
 use serde::{Deserialize, Serialize};

@@ -191,7 +191,8 @@ mod tests {
 
     #[test]
     fn a_retry_without_a_key_opens_at_the_retry_before_the_second_charge() {
-        let link = super::super::symptoms::shows().into_iter().find(|(_, l)| l.contains("preset=no-key")).expect("no-key").1;
+        let link =
+            super::super::symptoms::shows().into_iter().find(|(_, l)| l.contains("preset=no-key")).expect("no-key").1;
         let q = landing(&Query::parse(""), link).expect("a link");
         let step: usize = q.get("step").and_then(|s| s.parse().ok()).expect("a step");
         let p = idemlab_sim::keys::presets::params_of("no-key");

@@ -45,7 +45,10 @@ const SAME_KEY: Triage = Triage {
             words: "The server restarted, and it kept its keys in memory",
             next: Next::Show("?area=keys&preset=volatile-crash&step=10"),
         },
-        Answer { words: "The retry came after the key had expired", next: Next::Show("?area=keys&preset=short-ttl&step=11") },
+        Answer {
+            words: "The retry came after the key had expired",
+            next: Next::Show("?area=keys&preset=short-ttl&step=11"),
+        },
         Answer {
             words: "The server crashed after the provider charged, before it wrote the charge down",
             next: Next::Show("?area=keys&preset=crash-window&step=11"),
@@ -65,7 +68,10 @@ const RETRY_KEY: Triage = Triage {
     question: "Did the retry carry an {Idempotency-Key}?",
     answers: &[
         Answer { words: "No: our requests send no key", next: Next::Show("?area=keys&preset=no-key&step=9") },
-        Answer { words: "Yes, but a new one for every attempt", next: Next::Show("?area=keys&preset=fresh-key&step=11") },
+        Answer {
+            words: "Yes, but a new one for every attempt",
+            next: Next::Show("?area=keys&preset=fresh-key&step=11"),
+        },
         Answer { words: "Yes, the same key as the first attempt", next: Next::Ask(&SAME_KEY) },
     ],
 };
@@ -88,7 +94,8 @@ pub static SYMPTOMS: [Symptom; 9] = [
                     next: Next::Show("?area=races&preset=unique-charge-first&step=4"),
                 },
                 Answer {
-                    words: "SELECT … FOR UPDATE, then charge", next: Next::Show("?area=races&preset=for-update&step=4")
+                    words: "SELECT … FOR UPDATE, then charge",
+                    next: Next::Show("?area=races&preset=for-update&step=4"),
                 },
             ],
         }),
@@ -160,11 +167,18 @@ pub static SYMPTOMS: [Symptom; 9] = [
                     words: "Yes, for a payment with a different amount or customer",
                     next: Next::Show("?area=keys&preset=reused-key&step=5"),
                 },
-                Answer { words: "Yes, for an identical payment", next: Next::Show("?area=keys&preset=same-payload&step=5") },
+                Answer {
+                    words: "Yes, for an identical payment",
+                    next: Next::Show("?area=keys&preset=same-payload&step=5"),
+                },
             ],
         }),
     },
-    Symptom { id: "conflict-409", words: "A retry got 409 Conflict", next: Next::Show("?area=keys&preset=slow-409&step=6") },
+    Symptom {
+        id: "conflict-409",
+        words: "A retry got 409 Conflict",
+        next: Next::Show("?area=keys&preset=slow-409&step=6"),
+    },
     Symptom {
         id: "failed-for-good",
         words: "A failed payment fails again on every retry",

@@ -98,5 +98,9 @@ pub fn scheduler(
 /// title's verdict ("(the fix)"), which would answer it.
 fn pane_title(number: u8, title: &str, asks: bool) -> String {
     let title = if asks { super::predict::unjudged(title) } else { title };
-    if number == 0 { title.to_string() } else { format!("{number}. {title}") }
+    if number == 0 {
+        title.to_string()
+    } else {
+        format!("{number}. {title}")
+    }
 }

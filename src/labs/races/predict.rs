@@ -74,7 +74,10 @@ pub fn unjudged(title: &str) -> &str {
 #[cfg(test)]
 #[test]
 fn a_title_loses_its_verdict_and_keeps_the_rest() {
-    assert_eq!(unjudged("INSERT … ON CONFLICT DO NOTHING RETURNING (the fix)"), "INSERT … ON CONFLICT DO NOTHING RETURNING");
+    assert_eq!(
+        unjudged("INSERT … ON CONFLICT DO NOTHING RETURNING (the fix)"),
+        "INSERT … ON CONFLICT DO NOTHING RETURNING"
+    );
     assert_eq!(unjudged("SELECT, then INSERT, no unique index"), "SELECT, then INSERT, no unique index");
     assert_eq!(unjudged("Advisory lock (per key)"), "Advisory lock (per key)");
 }

@@ -68,13 +68,24 @@ fn hostile_permalinks_parse_without_panicking_in_wasm() {
 
 #[wasm_bindgen_test]
 async fn the_app_renders_its_navigation_and_the_about_demo() {
-    let root = mount_point();
+    // With predict-first on (the default), About covers the counters that
+    // would answer its question until it is answered; with it off, they are drawn.
+    let root = mount_at("?area=about");
     yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
     next_frames().await;
     let html = root.inner_html();
     for area in Area::ALL.iter() {
         assert!(html.contains(&format!("data-area=\"{}\"", area.slug())), "nav lacks {}", area.slug());
     }
+    assert!(html.contains("aria-checked=\"true\""), "predict-first is not on by default");
+    assert!(html.contains("The evidence is covered"), "about did not say its evidence waits for the prediction");
+    assert!(!html.contains("data-counter=\"duplicate_effects\""), "about showed its counters before the answer");
+
+    let root = mount_at("?area=about&predict=0");
+    yew::Renderer::<idemlab_web::app::App>::with_root(root.clone()).render();
+    next_frames().await;
+    let html = root.inner_html();
+    assert!(!html.contains("The evidence is covered"), "about covered its evidence with predict=0");
     assert!(html.contains("data-counter=\"duplicate_effects\""), "about demo did not render its counters");
 }
 

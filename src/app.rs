@@ -116,6 +116,9 @@ pub fn App() -> Html {
     use_effect_with((*search).clone(), |s| web::replace_search_soon(s));
     // A symptom's link or "Next stop" asked for an element to be brought into
     // view once the new page has drawn (this root's effects run last).
+    // A page build that loaded this one to draw its area carries the request
+    // in the address's fragment (`web::reload_at`).
+    use_memo((), |_| web::scroll_from_fragment());
     use_effect(web::scroll_to_asked);
     // Moving to another area keeps the frame (embed, lock, origins, reveal).
     let go = {

@@ -127,11 +127,44 @@ pub fn flush_pending_url() {
 
 /// Loads the page again at `search` (`?…`), in place of the current history
 /// entry: how a page build for one area reaches another area (`labs::built`).
+/// An element asked for by [`scroll_after_render`] and not drawn yet rides
+/// along as the address's fragment (`#step-caption`), which the new page
+/// reads on its first render ([`scroll_from_fragment`]): the address is
+/// rewritten in place and then reloaded, since a `replace` that differs only
+/// in its fragment would not load the page. The browser is told not to put
+/// back the old page's scroll position over it.
 pub fn reload_at(search: &str) {
     cancel_pending_url();
     let Some(window) = web_sys::window() else { return };
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let fragment = SCROLL_TARGET.with(|t| t.take()).map_or_else(String::new, |(id, _)| format!("#{id}"));
+    if let Ok(history) = window.history() {
+        if !fragment.is_empty() {
+            let _ = history.set_scroll_restoration(web_sys::ScrollRestoration::Manual);
+        }
+        if history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{search}{fragment}"))).is_ok() {
+            let _ = window.location().reload();
+            return;
+        }
+    }
     let _ = window.location().replace(&format!("{path}{search}"));
+}
+
+/// The ids a reload may carry in its fragment to be brought into view.
+const CARRIED: &[&str] = &["step-caption", "lesson-stop"];
+
+/// Reads a fragment [`reload_at`] left, asks for its element once the page
+/// has drawn, and takes the fragment off the address (a permalink copied
+/// afterwards carries none). Other fragments are left alone.
+pub fn scroll_from_fragment() {
+    let Some(window) = web_sys::window() else { return };
+    let hash = window.location().hash().unwrap_or_default();
+    let Some(id) = CARRIED.iter().find(|id| hash.strip_prefix('#') == Some(**id)) else { return };
+    scroll_after_render(id);
+    if let Ok(history) = window.history() {
+        let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{}", current_search())));
+    }
 }
 
 /// Drops a waiting address-bar change (the back button changed the address
@@ -325,38 +358,43 @@ pub fn host_message(e: &web_sys::Event, allowed_origins: &[String]) -> Option<Ve
 }
 
 thread_local! {
-    /// The element a navigation asked to bring into view once the next page has drawn.
-    static SCROLL_TARGET: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+    /// The element a navigation asked to bring into view once the next page
+    /// has drawn, and how many more renders may pass before it is dropped.
+    static SCROLL_TARGET: std::cell::Cell<Option<(&'static str, u8)>> = const { std::cell::Cell::new(None) };
 }
 
 /// Asks for the element with id `id` to be brought to the top of the view
 /// after the next render of the app (issue 23: a symptom's link lands on the
 /// step caption, "Next stop" on the stop's question, not 566 px past it).
 pub fn scroll_after_render(id: &'static str) {
-    SCROLL_TARGET.with(|t| t.set(Some(id)));
+    SCROLL_TARGET.with(|t| t.set(Some((id, 4))));
 }
 
 /// Brings the element asked for by [`scroll_after_render`] to the top of the
 /// view, once, unless it is wholly in view already; called by the app after
 /// each render. Nothing when none was asked for or the page has no such element.
+/// An asked-for element not drawn yet (a page build that must first load
+/// another: `reload_at` carries it) stays asked for, for a few renders.
 pub fn scroll_to_asked() {
-    if let Some(id) = SCROLL_TARGET.with(|t| t.take()) {
-        bring_into_view(id);
+    if let Some((id, left)) = SCROLL_TARGET.with(|t| t.get()) {
+        let keep = !bring_into_view(id) && left > 1;
+        SCROLL_TARGET.with(|t| t.set(keep.then_some((id, left - 1))));
     }
 }
 
 /// Brings the element with id `id` to the top of the view, unless it is
-/// wholly in view already.
-pub fn bring_into_view(id: &str) {
-    let Some(win) = web_sys::window() else { return };
-    let Some(el) = win.document().and_then(|d| d.get_element_by_id(id)) else { return };
+/// wholly in view already; false when the page has no such element.
+pub fn bring_into_view(id: &str) -> bool {
+    let Some(win) = web_sys::window() else { return true };
+    let Some(el) = win.document().and_then(|d| d.get_element_by_id(id)) else { return false };
     let r = el.get_bounding_client_rect();
     let height = win.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
     if r.top() >= 0.0 && r.bottom() <= height {
-        return;
+        return true;
     }
     let opts = web_sys::ScrollIntoViewOptions::new();
     opts.set_block(web_sys::ScrollLogicalPosition::Start);
     opts.set_behavior(web_sys::ScrollBehavior::Instant);
     el.scroll_into_view_with_scroll_into_view_options(&opts);
+    true
 }

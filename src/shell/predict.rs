@@ -57,7 +57,7 @@ pub struct PredictProps {
 }
 
 /// The verdict on what was said, in words for one learner or a room.
-fn verdict(said: Said, answer: usize) -> &'static str {
+pub(super) fn verdict(said: Said, answer: usize) -> &'static str {
     match said {
         Said::Choice(k) if k == answer => "✓ Right.",
         Said::Choice(_) => "✗ Not quite.",

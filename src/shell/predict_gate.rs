@@ -22,7 +22,7 @@
 //! Each lab computes its [`Question`]s from its own run, so the right answer
 //! is what the engine did, never a constant.
 
-use super::predict::Said;
+use super::predict::{verdict, Said};
 use super::{LabAction, LabLink, PageMode, Predict};
 use idemlab_sim::lab::Lab;
 use yew::prelude::*;
@@ -159,6 +159,10 @@ where
     let answers = use_state_eq(Answers::new);
     // The step the last answer let happen, until the next move.
     let told = use_state_eq(|| None::<usize>);
+    // An answered question folds to one line at the next move, so the caption
+    // and the picture stand together again on a phone (issue 23); its button
+    // opens it until the move after.
+    let folded = use_state_eq(|| false);
     let node = use_node_ref();
     // A new run asks again; a prompt left open by the old run goes.
     {
@@ -193,10 +197,11 @@ where
         });
     }
     let on_step = {
-        let (asking, nudges, inner, steps, done, told) =
-            (asking.clone(), nudges.clone(), inner.clone(), steps.clone(), done.clone(), told.clone());
+        let (asking, nudges, inner, steps, done, told, folded) =
+            (asking.clone(), nudges.clone(), inner.clone(), steps.clone(), done.clone(), told.clone(), folded.clone());
         Callback::from(move |to: usize| {
             told.set(None);
+            folded.set(true);
             if let Some(i) = crossed(&steps, &done, shown, to) {
                 if asking.is_some() || hold.is_some() {
                     nudges.set(*nudges + 1);
@@ -236,9 +241,10 @@ where
     let prompt = current.map(|i| {
         let q = &questions[i];
         let record: std::rc::Rc<dyn Fn(Said)> = {
-            let (asking, answers, inner, key, id, told) =
-                (asking.clone(), answers.clone(), inner.clone(), run_key.clone(), q.id.clone(), told.clone());
+            let (asking, answers, inner, key, id, told, folded) =
+                (asking.clone(), answers.clone(), inner.clone(), run_key.clone(), q.id.clone(), told.clone(), folded.clone());
             std::rc::Rc::new(move |s: Said| {
+                folded.set(false);
                 let mut a = (*answers).clone();
                 a.push((key.clone(), id.clone(), s));
                 answers.set(a);
@@ -263,9 +269,22 @@ where
             Some(Said::Choice(k)) => Some(k),
             Some(Said::Room) | None => None,
         };
+        // Folded, one line stands for the answered question; the prompt stays
+        // mounted (the style sheet hides it), so opening it moves nothing else.
+        let fold = *folded && pending.is_none();
+        let unfold = {
+            let folded = folded.clone();
+            Callback::from(move |_: MouseEvent| folded.set(false))
+        };
+        let summary = said[i].map(|s| format!("Your prediction before {} {}: {}", label.to_ascii_lowercase(), q.step, verdict(s, q.answer)));
         html! {
             <div class="predict-gate" ref={node.clone()} tabindex="-1" data-step={q.step.to_string()} onkeydown={back}
-                 data-state={if said[i].is_some() { "revealed" } else { "asking" }}>
+                 data-state={if said[i].is_some() { "revealed" } else { "asking" }} data-folded={fold.to_string()}>
+                if fold {
+                    <p class="predict-folded"><button type="button" class="predict-unfold" aria-expanded="false" onclick={unfold}>
+                        { summary.unwrap_or_default() }<span class="predict-unfold-more">{ " Show it" }</span>
+                    </button></p>
+                }
                 <Predict lab={area} id={q.id.clone()} question={q.question.clone()}
                     choices={q.choices.iter().map(|c| AttrValue::Static(c)).collect::<Vec<_>>()}
                     answer={q.answer} explain={q.explain.clone()} step={Some(q.step)} picked={picked}

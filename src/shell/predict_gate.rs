@@ -276,13 +276,17 @@ where
             let folded = folded.clone();
             Callback::from(move |_: MouseEvent| folded.set(false))
         };
-        let summary = said[i].map(|s| format!("Your prediction before {} {}: {}", label.to_ascii_lowercase(), q.step, verdict(s, q.answer)));
+        let at = format!("{} {}", label.to_ascii_lowercase(), q.step);
+        let summary = said[i].map(|s| match s {
+            Said::Room => format!("The question before {at}: revealed without a recorded answer."),
+            Said::Choice(_) => format!("Your prediction before {at}: {}", verdict(s, q.answer)),
+        });
         html! {
             <div class="predict-gate" ref={node.clone()} tabindex="-1" data-step={q.step.to_string()} onkeydown={back}
                  data-state={if said[i].is_some() { "revealed" } else { "asking" }} data-folded={fold.to_string()}>
                 if fold {
                     <p class="predict-folded"><button type="button" class="predict-unfold" aria-expanded="false" onclick={unfold}>
-                        { summary.unwrap_or_default() }<span class="predict-unfold-more">{ " Show it" }</span>
+                        { summary.unwrap_or_default() }{ " " }<span class="predict-unfold-more">{ "Show it" }</span>
                     </button></p>
                 }
                 <Predict lab={area} id={q.id.clone()} question={q.question.clone()}

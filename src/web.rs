@@ -372,9 +372,9 @@ pub fn scroll_after_render(id: &'static str) {
 
 /// Brings the element asked for by [`scroll_after_render`] to the top of the
 /// view, once, unless it is wholly in view already; called by the app after
-/// each render. Nothing when none was asked for or the page has no such element.
-/// An asked-for element not drawn yet (a page build that must first load
-/// another: `reload_at` carries it) stays asked for, for a few renders.
+/// each render. An element not drawn yet (a page build that must first load
+/// another: `reload_at` carries the request) stays asked for, for up to four
+/// renders; nothing happens when none was asked for.
 pub fn scroll_to_asked() {
     if let Some((id, left)) = SCROLL_TARGET.with(|t| t.get()) {
         let keep = !bring_into_view(id) && left > 1;
